@@ -1,0 +1,107 @@
+/**
+ * The whole graph in one process: the five subgraphs (each on its own port,
+ * real HTTP) and the gateway, sharing one event bus and, without a database
+ * URL, one PGlite database. `npm start` and the tests both use it.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { AuthVerifier, type AuthKeys } from '../subgraphs/kit/auth.ts';
+import type { Clock } from '../subgraphs/kit/clock.ts';
+import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../subgraphs/kit/config.ts';
+import { openDatabase, type Database } from '../subgraphs/kit/db.ts';
+import { EventBus } from '../subgraphs/kit/events.ts';
+import type { Logger } from '../subgraphs/kit/log.ts';
+import { runMigrations } from '../subgraphs/kit/migrate.ts';
+import { startSubgraph, type RunningSubgraph } from '../subgraphs/kit/runtime.ts';
+import { startGateway, type RunningGateway } from './server.ts';
+
+export interface StackOptions {
+  config: Config;
+  keys: AuthKeys;
+  clock: Clock;
+  log: Logger;
+  /** Gateway port (0: any free); subgraph ports from `subgraphPorts` or config. */
+  port: number;
+  subgraphPorts?: Partial<Record<SubgraphName, number>>;
+  /** An in-memory PGlite (tests) instead of one under DATA_DIR. */
+  pglite?: PGlite;
+  secret?: string;
+}
+
+export interface Stack {
+  gateway: RunningGateway;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  bus: EventBus;
+  eventsDb: Database;
+  secret: string;
+  urls: Record<SubgraphName, string>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { config } = opts;
+  const secret = opts.secret ?? config.subgraphSecret ?? crypto.randomBytes(24).toString('base64url');
+  const embedded = !config.databaseUrl;
+  let pglite = opts.pglite;
+  let ownPglite: PGlite | undefined;
+  if (embedded && !pglite) {
+    // one PGlite for the whole process, kept under DATA_DIR
+    const dir = path.join(config.dataDir, 'pgdata');
+    fs.mkdirSync(dir, { recursive: true });
+    ownPglite = new PGlite(dir);
+    await ownPglite.waitReady;
+    pglite = ownPglite;
+  }
+  const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite });
+  await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
+  const bus = new EventBus(eventsDb, { log: opts.log });
+  await bus.start();
+
+  // Ports first (0 means: pick a free one, known only after listening), so
+  // start in dependency order and tell each subgraph where the others are.
+  const urls = { ...config.subgraphUrls };
+  const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
+  try {
+    for (const name of SUBGRAPH_NAMES) {
+      const port = opts.subgraphPorts?.[name] ?? config.ports[name];
+      const running = await startSubgraph(name, { config, keys: opts.keys, secret, clock: opts.clock, log: opts.log, port, pglite, bus, urls });
+      subgraphs[name] = running;
+      urls[name] = running.url;
+    }
+  } catch (err) {
+    for (const s of Object.values(subgraphs).reverse()) await s.stop().catch(() => {});
+    await bus.stop();
+    await eventsDb.close();
+    await ownPglite?.close();
+    throw err;
+  }
+  const verifier = new AuthVerifier(opts.keys, config.accessTokenTtlS);
+  await verifier.attach(bus);
+  const gateway = await startGateway({
+    port: opts.port,
+    host: config.host,
+    production: config.production,
+    urls,
+    secret,
+    verifier,
+    log: opts.log.child({ service: 'gateway' }),
+  });
+  return {
+    gateway,
+    subgraphs,
+    bus,
+    eventsDb,
+    secret,
+    urls,
+    async stop() {
+      await gateway.close();
+      verifier.detach();
+      for (const name of [...SUBGRAPH_NAMES].reverse()) await subgraphs[name].stop();
+      await bus.stop();
+      await eventsDb.close();
+      await ownPglite?.close();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * `npm run start:gateway`: the gateway alone, in front of subgraphs reached at
+ * `<NAME>_URL`. With DATABASE_URL (or EVENTS_DATABASE_URL) it follows the
+ * event log, so revoked sessions are refused here at once; without it,
+ * revocation is still enforced by every subgraph.
+ */
+import { AuthVerifier, loadKeys } from '../subgraphs/kit/auth.ts';
+import { ConfigError, loadConfig } from '../subgraphs/kit/config.ts';
+import { openDatabase } from '../subgraphs/kit/db.ts';
+import { EventBus } from '../subgraphs/kit/events.ts';
+import { createLogger } from '../subgraphs/kit/log.ts';
+import { runMigrations } from '../subgraphs/kit/migrate.ts';
+import { fatal, onShutdown } from '../subgraphs/main.ts';
+import { startGateway } from './server.ts';
+
+try {
+  const config = loadConfig();
+  if (!config.subgraphSecret) throw new ConfigError('SUBGRAPH_SECRET must be set (the same value the subgraphs use)');
+  const log = createLogger(config.logLevel, { service: 'gateway' });
+  const verifier = new AuthVerifier(loadKeys(config), config.accessTokenTtlS);
+  let bus: EventBus | undefined;
+  if (config.eventsDatabaseUrl) {
+    const db = await openDatabase({ name: 'gateway-events', url: config.eventsDatabaseUrl, max: 2 });
+    await runMigrations(db, 'kit', config.eventsDatabaseUrl);
+    bus = new EventBus(db, { log });
+    await bus.start();
+    await verifier.attach(bus);
+  }
+  const gw = await startGateway({
+    port: config.port,
+    host: config.host,
+    production: config.production,
+    urls: config.subgraphUrls,
+    secret: config.subgraphSecret,
+    verifier,
+    log,
+  });
+  log.info('gateway ready', { url: `http://localhost:${gw.port}/graphql` });
+  onShutdown(async () => {
+    await gw.close();
+    await bus?.stop();
+    await bus?.db.close();
+  });
+} catch (err) {
+  fatal('gateway', err);
+}

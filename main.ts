@@ -1,0 +1,24 @@
+/**
+ * `npm start`: the gateway and all five subgraphs in one process, on the
+ * embedded PGlite database under DATA_DIR (or on DATABASE_URL when set), with
+ * demo data on an empty database unless SEED=none.
+ */
+import { loadKeys } from './subgraphs/kit/auth.ts';
+import { systemClock } from './subgraphs/kit/clock.ts';
+import { loadConfig } from './subgraphs/kit/config.ts';
+import { createLogger } from './subgraphs/kit/log.ts';
+import { fatal, onShutdown } from './subgraphs/main.ts';
+import { startStack } from './gateway/embedded.ts';
+
+try {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const stack = await startStack({ config, keys: loadKeys(config), clock: systemClock, log, port: config.port });
+  log.info('marketplace ready', {
+    gateway: `http://localhost:${stack.gateway.port}/graphql`,
+    database: config.databaseUrl ? 'postgresql' : `pglite:${config.dataDir}`,
+  });
+  onShutdown(() => stack.stop());
+} catch (err) {
+  fatal('marketplace', err);
+}

@@ -1,0 +1,21 @@
+/** Builds the catalog subgraph (importable by tests; index.ts makes it listen). */
+import type { SubgraphFactory } from '../kit/runtime.ts';
+import type { BaseRequestContext } from '../kit/server.ts';
+import { loadTypeDefs } from '../kit/schema-file.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+import { resolvers } from './resolvers.ts';
+import { CatalogService } from './service.ts';
+
+export interface CatalogContext extends BaseRequestContext {
+  service: CatalogService;
+  loaders: Loaders;
+}
+
+export const createSubgraph: SubgraphFactory = async (deps) => {
+  const service = new CatalogService(deps);
+  return {
+    typeDefs: loadTypeDefs('catalog'),
+    resolvers,
+    context: (base): CatalogContext => ({ ...base, service, loaders: createLoaders(deps.db) }),
+  };
+};

@@ -1,0 +1,197 @@
+/**
+ * Identity for every subgraph and the gateway.
+ *
+ * Access tokens are EdDSA (Ed25519) JWTs signed by the users subgraph. The key
+ * comes from AUTH_PRIVATE_KEY / AUTH_PUBLIC_KEY (PEM), or is generated once and
+ * kept in `DATA_DIR/auth-ed25519.pem` for the embedded default. Verification
+ * accepts only EdDSA with our issuer and audience, so `alg: none`, other keys,
+ * garbage and expired tokens are all refused.
+ *
+ * Revocation is an event (`session.revoked`, `user.deactivated`): every
+ * `AuthVerifier` applies it from the event bus and tells its `onRevoke`
+ * listeners (the gateway closes that session's websockets).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SignJWT, jwtVerify, importPKCS8, importSPKI, type CryptoKey } from 'jose';
+import { sql } from 'drizzle-orm';
+import type { Config } from './config.ts';
+import type { BusEvent, EventBus } from './events.ts';
+import { queryRows } from './db.ts';
+import { unauthenticated } from './errors.ts';
+
+export const ISSUER = 'marketplace-users';
+export const AUDIENCE = 'marketplace';
+export const REVOCATION_TOPICS = ['session.revoked', 'user.deactivated'];
+
+export interface Viewer {
+  id: string;
+  sessionId: string;
+  roles: string[];
+  /** The raw bearer token, forwarded to other subgraphs. */
+  token: string;
+  /** Expiry, seconds since the epoch. */
+  exp: number;
+}
+
+export interface AuthKeys {
+  privatePem?: string;
+  publicPem: string;
+}
+
+/** Keys from configuration, or generated and kept under DATA_DIR. */
+export function loadKeys(config: Config, opts: { persist?: boolean } = { persist: true }): AuthKeys {
+  if (config.authPrivateKey) {
+    const publicPem = crypto.createPublicKey(config.authPrivateKey).export({ type: 'spki', format: 'pem' }).toString();
+    return { privatePem: config.authPrivateKey, publicPem };
+  }
+  if (config.authPublicKey) return { publicPem: config.authPublicKey };
+  const file = path.join(config.dataDir, 'auth-ed25519.pem');
+  let privatePem: string;
+  if (opts.persist && fs.existsSync(file)) {
+    privatePem = fs.readFileSync(file, 'utf8');
+  } else {
+    privatePem = crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    if (opts.persist) {
+      fs.mkdirSync(config.dataDir, { recursive: true });
+      fs.writeFileSync(file, privatePem, { mode: 0o600 });
+    }
+  }
+  const publicPem = crypto.createPublicKey(privatePem).export({ type: 'spki', format: 'pem' }).toString();
+  return { privatePem, publicPem };
+}
+
+export function generateKeys(): AuthKeys {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('ed25519');
+  return {
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+export class TokenSigner {
+  private key?: Promise<CryptoKey>;
+  constructor(
+    private readonly keys: AuthKeys,
+    private readonly ttlS: number,
+  ) {}
+
+  async sign(claims: { userId: string; sessionId: string; roles: string[] }): Promise<{ token: string; exp: number }> {
+    if (!this.keys.privatePem) throw new Error('this process has no signing key');
+    this.key ??= importPKCS8(this.keys.privatePem, 'EdDSA');
+    const now = Math.floor(Date.now() / 1000);
+    const exp = now + this.ttlS;
+    const token = await new SignJWT({ sid: claims.sessionId, roles: claims.roles })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(exp)
+      .setJti(crypto.randomUUID())
+      .sign(await this.key);
+    return { token, exp };
+  }
+}
+
+export interface Revocation {
+  sessionIds?: string[];
+  userId?: string;
+}
+
+export class AuthVerifier {
+  private key: Promise<CryptoKey>;
+  private revokedSessions = new Map<string, number>(); // sid -> forget after (ms)
+  private revokedUsers = new Set<string>();
+  private listeners = new Set<(r: Revocation) => void>();
+  private unsubscribe?: () => void;
+
+  constructor(
+    keys: AuthKeys,
+    private readonly accessTtlS: number,
+  ) {
+    this.key = importSPKI(keys.publicPem, 'EdDSA');
+  }
+
+  /** Apply revocations from the bus: recent history first, then live. */
+  async attach(bus: EventBus): Promise<void> {
+    const since = new Date(Date.now() - (this.accessTtlS + 120) * 1000);
+    const rows = await queryRows<{ topic: string; payload: unknown }>(
+      bus.db.drizzle,
+      sql`select topic, payload from events.log
+          where topic in ('session.revoked', 'user.deactivated') and (created_at > ${since.toISOString()} or topic = 'user.deactivated')
+          order by seq`,
+    );
+    for (const r of rows) {
+      this.apply(r.topic, (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>, false);
+    }
+    this.unsubscribe = bus.onEvent((e: BusEvent) => {
+      if (REVOCATION_TOPICS.includes(e.topic)) this.apply(e.topic, e.payload, true);
+    });
+  }
+
+  detach(): void {
+    this.unsubscribe?.();
+  }
+
+  onRevoke(listener: (r: Revocation) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private apply(topic: string, payload: Record<string, unknown>, live: boolean): void {
+    const forgetAt = Date.now() + (this.accessTtlS + 120) * 1000;
+    let r: Revocation;
+    if (topic === 'user.deactivated') {
+      const userId = String(payload.userId);
+      this.revokedUsers.add(userId);
+      r = { userId };
+    } else {
+      const ids = (payload.sessionIds as string[]) ?? [];
+      for (const sid of ids) this.revokedSessions.set(sid, forgetAt);
+      r = { sessionIds: ids, userId: payload.userId as string | undefined };
+    }
+    if (this.revokedSessions.size > 10_000) {
+      const now = Date.now();
+      for (const [sid, at] of this.revokedSessions) if (at < now) this.revokedSessions.delete(sid);
+    }
+    if (live) for (const l of this.listeners) l(r);
+  }
+
+  isRevoked(v: { id: string; sessionId: string }): boolean {
+    return this.revokedUsers.has(v.id) || this.revokedSessions.has(v.sessionId);
+  }
+
+  /**
+   * The viewer of an `Authorization` header value: null without one; a GraphQL
+   * UNAUTHENTICATED error for anything present but not a valid, live token.
+   */
+  async verify(authorization: string | undefined | null): Promise<Viewer | null> {
+    if (!authorization) return null;
+    const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/.exec(authorization.trim());
+    if (!m) throw unauthenticated('The access token is malformed.');
+    const token = m[1];
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, await this.key, {
+        algorithms: ['EdDSA'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      }));
+    } catch (err) {
+      const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
+      throw unauthenticated(expired ? 'The access token has expired.' : 'The access token is invalid.');
+    }
+    const viewer: Viewer = {
+      id: String(payload.sub),
+      sessionId: String(payload.sid),
+      roles: Array.isArray(payload.roles) ? payload.roles.map(String) : [],
+      token,
+      exp: Number(payload.exp),
+    };
+    if (!payload.sub || !payload.sid) throw unauthenticated('The access token is invalid.');
+    if (this.isRevoked(viewer)) throw unauthenticated('This session has ended. Sign in again.');
+    return viewer;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The kit's own tables: the event log (transactional outbox) and consumer
+ * positions. They live in the `events` schema of every subgraph database.
+ */
+import { bigint, bigserial, index, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+
+export const eventsSchema = pgSchema('events');
+
+export const eventLog = eventsSchema.table(
+  'log',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    topic: text('topic').notNull(),
+    payload: jsonb('payload').notNull(),
+    /** User ids that should see this event live (subscriptions, revocation). */
+    audience: text('audience').array().notNull().default([]),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('log_topic_seq_idx').on(t.topic, t.seq), index('log_audience_idx').using('gin', t.audience)],
+);
+
+export const consumers = eventsSchema.table('consumers', {
+  name: text('name').primaryKey(),
+  position: bigint('position', { mode: 'number' }).notNull().default(0),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});

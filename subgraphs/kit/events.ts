@@ -1,0 +1,290 @@
+/**
+ * The event bus: a transactional outbox in PostgreSQL.
+ *
+ * - `publish(tx, events)` writes events in the caller's transaction, so an event
+ *   exists exactly when the change it announces committed. It takes a
+ *   transaction-scoped advisory lock first, which makes the order of `seq` the
+ *   order of commits: a reader that has seen `seq` N has seen everything before
+ *   N, forever. Call it as the last statement of the transaction (the lock is
+ *   held until commit). It ends with `pg_notify`, which PostgreSQL delivers
+ *   only on commit.
+ * - `EventBus` tails the log of one database: NOTIFY wakes it, a poll
+ *   (`pollIntervalMs`, default 1000) covers missed notifications, e.g. after a
+ *   reconnect. Live listeners (`onEvent`) see every event once, in order.
+ * - Durable consumers (`consume`) keep their position in `events.consumers` in
+ *   their own database and advance it in the same transaction as the handler's
+ *   writes, so each event is handled exactly once per consumer name, even with
+ *   several instances (the position row is locked with SKIP LOCKED) and across
+ *   restarts.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database, Executor, Tx } from './db.ts';
+import { queryRows } from './db.ts';
+import type { Logger } from './log.ts';
+
+export const EVENTS_CHANNEL = 'marketplace_events';
+const PUBLISH_LOCK = 7_310_001; // advisory lock key that serialises publishers
+
+export interface NewEvent {
+  topic: string;
+  payload: Record<string, unknown>;
+  /** User ids to whom this event is addressed (subscriptions). */
+  audience?: string[];
+}
+
+export interface BusEvent<P = Record<string, unknown>> {
+  seq: number;
+  topic: string;
+  payload: P;
+  audience: string[];
+  createdAt: Date;
+}
+
+interface Row {
+  seq: string | number;
+  topic: string;
+  payload: unknown;
+  audience: string[] | string;
+  created_at: string | Date;
+}
+
+function toEvent(r: Row): BusEvent {
+  const audience = Array.isArray(r.audience)
+    ? r.audience
+    : String(r.audience).replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+  return {
+    seq: Number(r.seq),
+    topic: r.topic,
+    payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>,
+    audience,
+    createdAt: new Date(r.created_at),
+  };
+}
+
+/** Write events in the caller's transaction. Returns their sequence numbers. */
+export async function publish(tx: Executor, events: NewEvent[]): Promise<number[]> {
+  if (events.length === 0) return [];
+  await tx.execute(sql`select pg_advisory_xact_lock(${PUBLISH_LOCK})`);
+  const values = sql.join(
+    events.map(
+      (e) =>
+        sql`(${e.topic}, ${JSON.stringify(e.payload)}::jsonb, ${toTextArray(e.audience ?? [])}::text[])`,
+    ),
+    sql`, `,
+  );
+  const rows = await queryRows<{ seq: string }>(
+    tx,
+    sql`insert into events.log (topic, payload, audience) values ${values} returning seq`,
+  );
+  const seqs = rows.map((r) => Number(r.seq));
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(seqs[seqs.length - 1])})`);
+  return seqs;
+}
+
+function toTextArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+}
+
+export type Handler = (tx: Tx, event: BusEvent) => Promise<void>;
+
+interface Consumer {
+  name: string;
+  topics: string[];
+  db: Database;
+  handler: Handler;
+  running: boolean;
+  again: boolean;
+}
+
+export interface EventBusOptions {
+  pollIntervalMs?: number;
+  log?: Logger;
+  /** Events per batch, for tailing and for consumers (default 200). */
+  batchSize?: number;
+}
+
+export class EventBus {
+  private listeners = new Set<(e: BusEvent) => void>();
+  private consumers: Consumer[] = [];
+  private lastSeq = 0;
+  private pumping = false;
+  private pumpAgain = false;
+  private timer?: NodeJS.Timeout;
+  private unlisten?: () => Promise<void>;
+  private stopped = false;
+  private readonly batch: number;
+  private waiters: { seq: number; resolve: () => void }[] = [];
+
+  constructor(
+    readonly db: Database,
+    private readonly opts: EventBusOptions = {},
+  ) {
+    this.batch = opts.batchSize ?? 200;
+  }
+
+  /** Start tailing from the current end of the log. */
+  async start(): Promise<void> {
+    const [row] = await queryRows<{ max: string | null }>(this.db.drizzle, sql`select max(seq) as max from events.log`);
+    this.lastSeq = Number(row?.max ?? 0);
+    this.unlisten = await this.db.listen(EVENTS_CHANNEL, () => this.wake());
+    const every = this.opts.pollIntervalMs ?? 1000;
+    this.timer = setInterval(() => this.wake(), every);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.unlisten?.().catch(() => {});
+    // let running batches finish
+    for (let i = 0; i < 100 && (this.pumping || this.consumers.some((c) => c.running)); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Highest sequence number delivered to live listeners. */
+  get position(): number {
+    return this.lastSeq;
+  }
+
+  /** Every event committed after start, once, in order. Returns an unsubscribe. */
+  onEvent(listener: (e: BusEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once live listeners have seen `seq` (or a later event). */
+  waitFor(seq: number, timeoutMs = 5000): Promise<void> {
+    if (this.lastSeq >= seq) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = { seq, resolve };
+      this.waiters.push(w);
+      this.wake();
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve();
+      }, timeoutMs).unref();
+    });
+  }
+
+  /**
+   * Register a durable consumer. `db` is the consumer's own database: its
+   * position and the handler's writes commit together there.
+   */
+  consume(name: string, topics: string[], db: Database, handler: Handler): void {
+    const c: Consumer = { name, topics, db, handler, running: false, again: false };
+    this.consumers.push(c);
+    void this.runConsumer(c);
+  }
+
+  /** Events after `after`, oldest first, optionally only for one audience member. */
+  async readAfter(after: number, opts: { topics?: string[]; audience?: string; limit?: number } = {}): Promise<BusEvent[]> {
+    const conds = [sql`seq > ${after}`];
+    if (opts.topics?.length) conds.push(sql`topic in (${sql.join(opts.topics.map((t) => sql`${t}`), sql`, `)})`);
+    if (opts.audience) conds.push(sql`audience @> ${toTextArray([opts.audience])}::text[]`);
+    const rows = await queryRows<Row>(
+      this.db.drizzle,
+      sql`select seq, topic, payload, audience, created_at from events.log
+          where ${sql.join(conds, sql` and `)} order by seq limit ${opts.limit ?? this.batch}`,
+    );
+    return rows.map(toEvent);
+  }
+
+  private wake(): void {
+    if (this.stopped) return;
+    void this.pump();
+    for (const c of this.consumers) void this.runConsumer(c);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        let got: number;
+        do {
+          const events = await this.readAfter(this.lastSeq);
+          got = events.length;
+          for (const e of events) {
+            this.lastSeq = e.seq;
+            for (const l of this.listeners) {
+              try {
+                l(e);
+              } catch (err) {
+                this.opts.log?.error('event listener failed', { topic: e.topic, seq: e.seq, err: String(err) });
+              }
+            }
+          }
+          this.releaseWaiters();
+        } while (got === this.batch && !this.stopped);
+      } while (this.pumpAgain && !this.stopped);
+    } catch (err) {
+      this.opts.log?.warn('event bus read failed; retrying on next poll', { err: String(err) });
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private releaseWaiters(): void {
+    if (!this.waiters.length) return;
+    const ready = this.waiters.filter((w) => w.seq <= this.lastSeq);
+    this.waiters = this.waiters.filter((w) => w.seq > this.lastSeq);
+    for (const w of ready) w.resolve();
+  }
+
+  private async runConsumer(c: Consumer): Promise<void> {
+    if (c.running) {
+      c.again = true;
+      return;
+    }
+    c.running = true;
+    try {
+      await c.db.drizzle.execute(
+        sql`insert into events.consumers (name) values (${c.name}) on conflict (name) do nothing`,
+      );
+      do {
+        c.again = false;
+        let more = true;
+        while (more && !this.stopped) {
+          more = await c.db.drizzle.transaction(async (tx) => {
+            const [pos] = await queryRows<{ position: string }>(
+              tx,
+              sql`select position from events.consumers where name = ${c.name} for update skip locked`,
+            );
+            if (!pos) return false; // another instance holds this consumer right now
+            const from = Number(pos.position);
+            const events =
+              c.db.key === this.db.key
+                ? await readAfterIn(tx, from, c.topics, this.batch)
+                : await this.readAfter(from, { topics: c.topics });
+            if (events.length === 0) return false;
+            for (const e of events) await c.handler(tx, e);
+            const last = events[events.length - 1].seq;
+            await tx.execute(
+              sql`update events.consumers set position = ${last}, updated_at = now() where name = ${c.name}`,
+            );
+            return events.length === this.batch;
+          });
+        }
+      } while (c.again && !this.stopped);
+    } catch (err) {
+      this.opts.log?.error('event consumer failed; will retry', { consumer: c.name, err: String(err) });
+    } finally {
+      c.running = false;
+    }
+  }
+}
+
+async function readAfterIn(tx: Executor, after: number, topics: string[], limit: number): Promise<BusEvent[]> {
+  const rows = await queryRows<Row>(
+    tx,
+    sql`select seq, topic, payload, audience, created_at from events.log
+        where seq > ${after} and topic in (${sql.join(topics.map((t) => sql`${t}`), sql`, `)})
+        order by seq limit ${limit}`,
+  );
+  return rows.map(toEvent);
+}

@@ -1,0 +1,24 @@
+/**
+ * `npm run db:generate [-- <owner>...]`: runs drizzle-kit generate for the kit
+ * and each subgraph whose `db/schema.ts` changed, writing SQL migrations into
+ * `<owner>/db/migrations` (commit them).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const owners = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : ['kit', 'users', 'catalog', 'orders', 'messaging', 'promotions'];
+for (const owner of owners) {
+  const dir = path.join(here, '..', owner, 'db');
+  if (!fs.existsSync(path.join(dir, 'schema.ts'))) continue;
+  const r = spawnSync(
+    'npx',
+    ['drizzle-kit', 'generate', '--dialect', 'postgresql', '--schema', path.join(dir, 'schema.ts'), '--out', path.join(dir, 'migrations')],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}

@@ -1,0 +1,140 @@
+/**
+ * Live event streams for subscriptions, written as a hand-made async iterator
+ * (an `async function*` would leak: its `return()` waits behind a pending
+ * `next()`).
+ *
+ * `liveEvents` delivers the events addressed to one viewer: with `after`, it
+ * first replays every such event after that sequence number from the log,
+ * then continues live, with no gap and no duplicate (it starts listening
+ * before it reads the replay and drops live events already replayed). It ends
+ * when the viewer's session is revoked, and errors when the client falls more
+ * than `maxQueue` events behind.
+ */
+import { GraphQLError } from 'graphql';
+import type { AuthVerifier, Viewer } from './auth.ts';
+import type { BusEvent, EventBus } from './events.ts';
+
+export interface LiveOptions<T> {
+  bus: EventBus;
+  verifier: AuthVerifier;
+  viewer: Viewer;
+  topics: string[];
+  /** Replay events with seq greater than this first. */
+  after?: number;
+  /** Extra filter beyond "the viewer is in the audience". */
+  filter?: (e: BusEvent) => boolean;
+  /** Turn an event into the subscription's value (may load data). */
+  map: (e: BusEvent) => Promise<T> | T;
+  /** Events buffered for a slow consumer before it is cut off (default 1000). */
+  maxQueue?: number;
+}
+
+export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
+  const maxQueue = o.maxQueue ?? 1000;
+  const queue: BusEvent[] = [];
+  let waiting: ((r: IteratorResult<T>) => void) | null = null;
+  let failWaiting: ((e: unknown) => void) | null = null;
+  let done = false;
+  let error: unknown = null;
+  let replaying = o.after !== undefined;
+  let lastDelivered = o.after ?? 0;
+  const startSeq = o.bus.position;
+
+  const wants = (e: BusEvent) => o.topics.includes(e.topic) && e.audience.includes(o.viewer.id) && (!o.filter || o.filter(e));
+
+  const finish = () => {
+    if (done) return;
+    done = true;
+    offEvent();
+    offRevoke();
+  };
+
+  const pushFromBus = (e: BusEvent) => {
+    if (done || !wants(e)) return;
+    if (queue.length >= maxQueue) {
+      error = new GraphQLError('Subscription fell too far behind and was closed.', { extensions: { code: 'RATE_LIMITED' } });
+      finish();
+    } else queue.push(e);
+    drain();
+  };
+  const offEvent = o.bus.onEvent(pushFromBus);
+  const offRevoke = o.verifier.onRevoke((r) => {
+    if (r.userId === o.viewer.id && !r.sessionIds) finish();
+    if (r.sessionIds?.includes(o.viewer.sessionId)) finish();
+    drain();
+  });
+
+  const drain = () => {
+    if (!waiting || replaying) return;
+    while (queue.length && queue[0].seq <= lastDelivered) queue.shift();
+    if (queue.length) {
+      const e = queue.shift()!;
+      lastDelivered = e.seq;
+      const resolve = waiting;
+      const reject = failWaiting!;
+      waiting = failWaiting = null;
+      Promise.resolve(o.map(e)).then((value) => resolve({ value, done: false }), reject);
+    } else if (done) {
+      const resolve = waiting;
+      const reject = failWaiting!;
+      waiting = failWaiting = null;
+      if (error) reject(error);
+      else resolve({ value: undefined, done: true });
+    }
+  };
+
+  if (replaying) {
+    void (async () => {
+      try {
+        let from = o.after!;
+        const replayed: BusEvent[] = [];
+        for (;;) {
+          const page = await o.bus.readAfter(from, { topics: o.topics, audience: o.viewer.id, limit: 200 });
+          const inRange = page.filter((e) => e.seq <= startSeq);
+          replayed.push(...inRange.filter((e) => !o.filter || o.filter(e)));
+          if (page.length < 200 || inRange.length < page.length) break;
+          from = page[page.length - 1].seq;
+        }
+        queue.unshift(...replayed);
+      } catch (err) {
+        error = err;
+        finish();
+      }
+      replaying = false;
+      drain();
+    })();
+  }
+
+  const it: AsyncIterableIterator<T> = {
+    next() {
+      if (error && !queue.length) {
+        const e = error;
+        error = null;
+        return Promise.reject(e);
+      }
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        waiting = resolve;
+        failWaiting = reject;
+        drain();
+      });
+    },
+    return() {
+      finish();
+      queue.length = 0;
+      if (waiting) {
+        const w = waiting;
+        waiting = failWaiting = null;
+        w({ value: undefined, done: true });
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw(err?: unknown) {
+      finish();
+      return Promise.reject(err);
+    },
+    [Symbol.asyncIterator]() {
+      return it;
+    },
+  };
+  return it;
+}

@@ -1,0 +1,135 @@
+/**
+ * Starting a subgraph, the same way for `npm start`, `npm run start:subgraph`
+ * and the tests: open its database, apply the kit's and its own migrations,
+ * attach to the event bus, build the module, listen, then start its
+ * background work (event consumers, sweepers).
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import { AuthVerifier, TokenSigner, type AuthKeys } from './auth.ts';
+import type { Clock } from './clock.ts';
+import { databaseUrlFor, type Config, type SubgraphName } from './config.ts';
+import { openDatabase, type Database } from './db.ts';
+import { EventBus } from './events.ts';
+import { InternalClient } from './internal.ts';
+import type { Logger } from './log.ts';
+import { runMigrations } from './migrate.ts';
+import { startSubgraphServer, type RunningServer, type SubgraphModule } from './server.ts';
+
+/** Everything a subgraph's factory receives. */
+export interface SubgraphDeps {
+  name: SubgraphName;
+  config: Config;
+  db: Database;
+  bus: EventBus;
+  verifier: AuthVerifier;
+  signer: TokenSigner;
+  internal: InternalClient;
+  clock: Clock;
+  log: Logger;
+}
+
+/** A subgraph's module plus its lifecycle hooks. */
+export interface SubgraphInstance extends SubgraphModule {
+  /** Called once listening: start consumers, sweepers. */
+  start?(): Promise<void>;
+  /** Load demo data when the database is empty (not in production). */
+  seed?(): Promise<void>;
+  stop?(): Promise<void>;
+}
+
+export type SubgraphFactory = (deps: SubgraphDeps) => Promise<SubgraphInstance>;
+
+export interface StartOptions {
+  config: Config;
+  keys: AuthKeys;
+  secret: string;
+  clock: Clock;
+  log: Logger;
+  /** Listen port (0: any free port). */
+  port: number;
+  /** A PGlite shared by the whole process (embedded mode, tests). */
+  pglite?: PGlite;
+  /** An event bus shared by the whole process; otherwise one is made. */
+  bus?: EventBus;
+  /** Where the other subgraphs are (defaults to config.subgraphUrls). */
+  urls?: Record<SubgraphName, string>;
+}
+
+export interface RunningSubgraph {
+  name: SubgraphName;
+  url: string;
+  port: number;
+  db: Database;
+  bus: EventBus;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
+  users: async () => (await import('../users/server.ts')).createSubgraph,
+  catalog: async () => (await import('../catalog/server.ts')).createSubgraph,
+  orders: async () => (await import('../orders/server.ts')).createSubgraph,
+  messaging: async () => (await import('../messaging/server.ts')).createSubgraph,
+  promotions: async () => (await import('../promotions/server.ts')).createSubgraph,
+};
+
+export async function startSubgraph(name: SubgraphName, opts: StartOptions): Promise<RunningSubgraph> {
+  const log = opts.log.child({ subgraph: name });
+  const url = databaseUrlFor(opts.config, name);
+  if (!url && !opts.pglite) {
+    // A process of its own on PGlite only makes sense for a lone subgraph demo.
+    log.warn('no DATABASE_URL: using embedded PGlite under DATA_DIR for this one process');
+  }
+  const db = await openDatabase({ url, dataDir: url ? undefined : opts.config.dataDir, name, pglite: url ? undefined : opts.pglite });
+  let ownBus: EventBus | undefined;
+  try {
+    await runMigrations(db, 'kit', url);
+    await runMigrations(db, name, url);
+    const bus = opts.bus ?? (ownBus = new EventBus(db, { log }));
+    if (ownBus) await ownBus.start();
+    const verifier = new AuthVerifier(opts.keys, opts.config.accessTokenTtlS);
+    await verifier.attach(bus);
+    const deps: SubgraphDeps = {
+      name,
+      config: opts.config,
+      db,
+      bus,
+      verifier,
+      signer: new TokenSigner(opts.keys, opts.config.accessTokenTtlS),
+      internal: new InternalClient(opts.urls ?? opts.config.subgraphUrls, opts.secret),
+      clock: opts.clock,
+      log,
+    };
+    const instance = await (await factories[name]())(deps);
+    if (opts.config.seed === 'demo' && instance.seed) await instance.seed();
+    const server = await startSubgraphServer(instance, {
+      name,
+      port: opts.port,
+      host: opts.config.host,
+      secret: opts.secret,
+      verifier,
+      log,
+    });
+    await instance.start?.();
+    log.info('subgraph ready', { url: server.url });
+    return {
+      name,
+      url: server.url,
+      port: server.port,
+      db,
+      bus,
+      server,
+      async stop() {
+        await instance.stop?.();
+        await server.close();
+        verifier.detach();
+        await ownBus?.stop();
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await ownBus?.stop().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+}

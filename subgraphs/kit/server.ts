@@ -1,0 +1,211 @@
+/**
+ * The subgraph server factory: one node:http server per subgraph serving
+ *
+ * - `POST /graphql`: the subgraph schema (Apollo Server + buildSubgraphSchema);
+ * - `ws /graphql`: graphql-ws (`graphql-transport-ws`) for its subscriptions;
+ * - `POST /internal/<operation>`: service-to-service JSON calls (see internal.ts);
+ * - `GET /health`: 200 `{"status":"ok"}` once started.
+ *
+ * Everything but /health requires the gateway-to-subgraph secret in the
+ * `x-subgraph-secret` header (401 otherwise), and every request's
+ * `Authorization` token is verified again here, so a client that bypasses the
+ * gateway gets nothing it could not get through it.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { AuthVerifier, Viewer } from './auth.ts';
+import { PUBLIC_ERROR_CODES } from './errors.ts';
+import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
+import type { Logger } from './log.ts';
+import type { InternalRoutes } from './internal.ts';
+
+export const SECRET_HEADER = 'x-subgraph-secret';
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** What every resolver's context starts from. */
+export interface BaseRequestContext {
+  viewer: Viewer | null;
+  requestId: string;
+  log: Logger;
+}
+
+export interface SubgraphModule<Ctx extends BaseRequestContext = BaseRequestContext> {
+  typeDefs: DocumentNode;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  resolvers: GraphQLResolverMap<any>;
+  /** Adds per-request state (DataLoaders, services) to the base context. */
+  context(base: BaseRequestContext): Ctx;
+  internal?: InternalRoutes;
+}
+
+export interface SubgraphServerOptions {
+  name: string;
+  port: number;
+  host: string;
+  secret: string;
+  verifier: AuthVerifier;
+  log: Logger;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  /** Open websocket connections. */
+  sockets(): number;
+  close(): Promise<void>;
+}
+
+export function secretMatches(expected: string, given: string | string[] | undefined): boolean {
+  if (typeof given !== 'string') return false;
+  const a = crypto.createHash('sha256').update(expected).digest();
+  const b = crypto.createHash('sha256').update(given).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/** Mask anything that is not one of our documented codes; never a stack trace. */
+export function maskError(log: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && PUBLIC_ERROR_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
+      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
+    }
+    log.error('resolver error', { err: String((error as { originalError?: unknown })?.originalError ?? error), path: formatted.path });
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
+export async function startSubgraphServer(module: SubgraphModule, opts: SubgraphServerOptions): Promise<RunningServer> {
+  const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers });
+  const apollo = new ApolloServer<BaseRequestContext>({
+    schema,
+    csrfPrevention: false,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskError(opts.log),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+
+  const contextFor = async (authorization: string | undefined, requestId: string): Promise<BaseRequestContext> => {
+    const viewer = await opts.verifier.verify(authorization);
+    return module.context({ viewer, requestId, log: opts.log.child({ requestId }) });
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (req.method === 'GET' && url.pathname === '/health') {
+        sendJson(res, 200, { status: 'ok' });
+        return;
+      }
+      if (!secretMatches(opts.secret, req.headers[SECRET_HEADER])) {
+        sendJson(res, 401, { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }] });
+        return;
+      }
+      const requestId = (req.headers[REQUEST_ID_HEADER] as string) || crypto.randomUUID();
+      const body = req.method === 'POST' ? await readBody(req, maxBody) : '';
+      if (url.pathname === '/graphql') {
+        await runApollo(apollo, req, res, body, async () => {
+          try {
+            return await contextFor(req.headers.authorization, requestId);
+          } catch (err) {
+            if (err instanceof GraphQLError) throw err;
+            throw err;
+          }
+        }, { [REQUEST_ID_HEADER]: requestId });
+        return;
+      }
+      const internal = /^\/internal\/([a-zA-Z]+)$/.exec(url.pathname);
+      if (internal && req.method === 'POST' && module.internal?.[internal[1]]) {
+        let input: unknown;
+        try {
+          input = body ? JSON.parse(body) : {};
+        } catch {
+          sendJson(res, 400, { error: 'invalid JSON' });
+          return;
+        }
+        const result = await module.internal[internal[1]](input as never);
+        sendJson(res, 200, result ?? null);
+        return;
+      }
+      sendJson(res, 404, { error: 'not found' });
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+      opts.log.error('request failed', { err: String(err), path: url.pathname });
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      else res.end();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+
+  // graphql-ws on the same port, behind the same secret. The gateway
+  // multiplexes many viewers over one connection, so each subscribe message
+  // carries its own `extensions.authorization`.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/graphql' || !secretMatches(opts.secret, req.headers[SECRET_HEADER])) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+  type Extra = { viewers?: Map<string, BaseRequestContext> };
+  useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 5_000,
+      onSubscribe: async (ctx, id, payload) => {
+        const auth =
+          (payload.extensions?.authorization as string | undefined) ??
+          (ctx.connectionParams?.authorization as string | undefined);
+        try {
+          const base = await contextFor(auth, (payload.extensions?.requestId as string) || crypto.randomUUID());
+          if (!base.viewer) return [new GraphQLError('Sign in to subscribe.', { extensions: { code: 'UNAUTHENTICATED' } })];
+          (ctx.extra.viewers ??= new Map()).set(id, base);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+        }
+      },
+      context: (ctx, id) => ctx.extra.viewers?.get(id) ?? {},
+      onComplete: (ctx, id) => {
+        ctx.extra.viewers?.delete(id);
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        return errors.map((e) => maskError(opts.log)(e.toJSON(), e));
+      },
+    },
+    wss,
+  );
+
+  const port = await listen(server, opts.port, opts.host, `${opts.name} subgraph`);
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/graphql`,
+    sockets: () => wss.clients.size,
+    async close() {
+      for (const ws of wss.clients) ws.close(1001, 'Going away');
+      await new Promise<void>((r) => wss.close(() => r()));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

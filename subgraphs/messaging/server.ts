@@ -1,0 +1,21 @@
+/** Builds the messaging subgraph (importable by tests; index.ts makes it listen). */
+import type { SubgraphFactory } from '../kit/runtime.ts';
+import type { BaseRequestContext } from '../kit/server.ts';
+import { loadTypeDefs } from '../kit/schema-file.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+import { resolvers } from './resolvers.ts';
+import { MessagingService } from './service.ts';
+
+export interface MessagingContext extends BaseRequestContext {
+  service: MessagingService;
+  loaders: Loaders;
+}
+
+export const createSubgraph: SubgraphFactory = async (deps) => {
+  const service = new MessagingService(deps);
+  return {
+    typeDefs: loadTypeDefs('messaging'),
+    resolvers,
+    context: (base): MessagingContext => ({ ...base, service, loaders: createLoaders(deps.db) }),
+  };
+};

@@ -1,0 +1,21 @@
+/** Builds the orders subgraph (importable by tests; index.ts makes it listen). */
+import type { SubgraphFactory } from '../kit/runtime.ts';
+import type { BaseRequestContext } from '../kit/server.ts';
+import { loadTypeDefs } from '../kit/schema-file.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+import { resolvers } from './resolvers.ts';
+import { OrdersService } from './service.ts';
+
+export interface OrdersContext extends BaseRequestContext {
+  service: OrdersService;
+  loaders: Loaders;
+}
+
+export const createSubgraph: SubgraphFactory = async (deps) => {
+  const service = new OrdersService(deps);
+  return {
+    typeDefs: loadTypeDefs('orders'),
+    resolvers,
+    context: (base): OrdersContext => ({ ...base, service, loaders: createLoaders(deps.db) }),
+  };
+};

@@ -1,0 +1,4 @@
+/** Runs the promotions subgraph alone: `npm run start:subgraph -- promotions`. */
+import { runSubgraphMain } from '../main.ts';
+
+await runSubgraphMain('promotions');

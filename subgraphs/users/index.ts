@@ -1,0 +1,4 @@
+/** Runs the users subgraph alone: `npm run start:subgraph -- users`. */
+import { runSubgraphMain } from '../main.ts';
+
+await runSubgraphMain('users');

@@ -1,0 +1,7 @@
+/** DataLoaders of the users subgraph, new for every request. */
+import type { Database } from '../kit/db.ts';
+
+export function createLoaders(_db: Database) {
+  return {};
+}
+export type Loaders = ReturnType<typeof createLoaders>;
