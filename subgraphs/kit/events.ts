@@ -153,6 +153,23 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * After publishing in `db`, wait until this process's live listeners have
+   * applied those events (used so that a revocation holds before the mutation
+   * answers). Events published in a subgraph database of its own reach the
+   * log through the relay; then this waits for the relay's next copy.
+   */
+  async settled(db: Database, seqs: number[], timeoutMs = 5000): Promise<void> {
+    if (!seqs.length) return;
+    if (db.key === this.db.key) return this.waitFor(Math.max(...seqs), timeoutMs);
+    const [row] = await queryRows<{ seq: string | null }>(
+      this.db.drizzle,
+      sql`select max(seq) as seq from events.log`,
+    );
+    // the relay copies in order; wait until something newer than now arrives
+    await this.waitFor(Number(row?.seq ?? 0) + 1, timeoutMs);
+  }
+
   /** Resolves once live listeners have seen `seq` (or a later event). */
   waitFor(seq: number, timeoutMs = 5000): Promise<void> {
     if (this.lastSeq >= seq) return Promise.resolve();

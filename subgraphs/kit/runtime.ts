@@ -13,6 +13,7 @@ import { EventBus } from './events.ts';
 import { InternalClient } from './internal.ts';
 import type { Logger } from './log.ts';
 import { runMigrations } from './migrate.ts';
+import { OutboxRelay } from './relay.ts';
 import { startSubgraphServer, type RunningServer, type SubgraphModule } from './server.ts';
 
 /** Everything a subgraph's factory receives. */
@@ -82,11 +83,26 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
   }
   const db = await openDatabase({ url, dataDir: url ? undefined : opts.config.dataDir, name, pglite: url ? undefined : opts.pglite });
   let ownBus: EventBus | undefined;
+  let eventsDb: Database | undefined;
+  let relay: OutboxRelay | undefined;
   try {
     await runMigrations(db, 'kit', url);
     await runMigrations(db, name, url);
-    const bus = opts.bus ?? (ownBus = new EventBus(db, { log }));
-    if (ownBus) await ownBus.start();
+    let bus = opts.bus;
+    if (!bus) {
+      const eventsUrl = opts.config.eventsDatabaseUrl;
+      if (url && eventsUrl && eventsUrl !== url) {
+        eventsDb = await openDatabase({ url: eventsUrl, name: `${name}-events`, max: 3 });
+        await runMigrations(eventsDb, 'kit', eventsUrl);
+      }
+      bus = ownBus = new EventBus(eventsDb ?? db, { log });
+      await ownBus.start();
+    }
+    // A database of its own: its outbox is relayed into the shared event log.
+    if (db.key !== bus.db.key) {
+      relay = new OutboxRelay(db, bus.db, name, { log });
+      await relay.start();
+    }
     const verifier = new AuthVerifier(opts.keys, opts.config.accessTokenTtlS);
     await verifier.attach(bus);
     const deps: SubgraphDeps = {
@@ -123,12 +139,16 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
         await instance.stop?.();
         await server.close();
         verifier.detach();
+        await relay?.stop();
         await ownBus?.stop();
+        await eventsDb?.close();
         await db.close();
       },
     };
   } catch (err) {
+    await relay?.stop().catch(() => {});
     await ownBus?.stop().catch(() => {});
+    await eventsDb?.close().catch(() => {});
     await db.close().catch(() => {});
     throw err;
   }

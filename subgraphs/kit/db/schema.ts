@@ -2,7 +2,7 @@
  * The kit's own tables: the event log (transactional outbox) and consumer
  * positions. They live in the `events` schema of every subgraph database.
  */
-import { bigint, bigserial, index, jsonb, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const eventsSchema = pgSchema('events');
 
@@ -15,8 +15,15 @@ export const eventLog = eventsSchema.table(
     /** User ids that should see this event live (subscriptions, revocation). */
     audience: text('audience').array().notNull().default([]),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Relayed events: the subgraph database they were first written to, and their seq there. */
+    origin: text('origin'),
+    originSeq: bigint('origin_seq', { mode: 'number' }),
   },
-  (t) => [index('log_topic_seq_idx').on(t.topic, t.seq), index('log_audience_idx').using('gin', t.audience)],
+  (t) => [
+    index('log_topic_seq_idx').on(t.topic, t.seq),
+    index('log_audience_idx').using('gin', t.audience),
+    uniqueIndex('log_origin_idx').on(t.origin, t.originSeq),
+  ],
 );
 
 export const consumers = eventsSchema.table('consumers', {

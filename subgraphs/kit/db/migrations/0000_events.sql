@@ -11,8 +11,11 @@ CREATE TABLE "events"."log" (
 	"topic" text NOT NULL,
 	"payload" jsonb NOT NULL,
 	"audience" text[] DEFAULT '{}' NOT NULL,
-	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"origin" text,
+	"origin_seq" bigint
 );
 --> statement-breakpoint
 CREATE INDEX "log_topic_seq_idx" ON "events"."log" USING btree ("topic","seq");--> statement-breakpoint
-CREATE INDEX "log_audience_idx" ON "events"."log" USING gin ("audience");
+CREATE INDEX "log_audience_idx" ON "events"."log" USING gin ("audience");--> statement-breakpoint
+CREATE UNIQUE INDEX "log_origin_idx" ON "events"."log" USING btree ("origin","origin_seq");

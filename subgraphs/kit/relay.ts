@@ -1,0 +1,95 @@
+/**
+ * The outbox relay, for a subgraph whose database is not the event log's
+ * (`<NAME>_DATABASE_URL` set apart from `EVENTS_DATABASE_URL`/`DATABASE_URL`).
+ *
+ * The subgraph still publishes in its own transactions, into the `events.log`
+ * of its own database (the outbox). The relay copies those events, in order,
+ * into the shared log, where every consumer and subscription reads them. Each
+ * copy carries (origin, origin_seq) under a unique index, so a crash between
+ * copying and recording the relay's position never duplicates an event; the
+ * position lives in the subgraph database's `events.consumers` row
+ * `relay:<origin>`.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from './db.ts';
+import { queryRows } from './db.ts';
+import { EVENTS_CHANNEL } from './events.ts';
+import type { Logger } from './log.ts';
+
+const PUBLISH_LOCK = 7_310_001; // the same lock as publish(): seq order is commit order
+
+export class OutboxRelay {
+  private running = false;
+  private again = false;
+  private timer?: NodeJS.Timeout;
+  private unlisten?: () => Promise<void>;
+  private stopped = false;
+  private readonly consumer: string;
+
+  constructor(
+    private readonly local: Database,
+    private readonly shared: Database,
+    private readonly origin: string,
+    private readonly opts: { pollIntervalMs?: number; log?: Logger } = {},
+  ) {
+    this.consumer = `relay:${origin}`;
+  }
+
+  async start(): Promise<void> {
+    await this.local.drizzle.execute(sql`insert into events.consumers (name) values (${this.consumer}) on conflict (name) do nothing`);
+    this.unlisten = await this.local.listen(EVENTS_CHANNEL, () => void this.pump());
+    this.timer = setInterval(() => void this.pump(), this.opts.pollIntervalMs ?? 1000);
+    this.timer.unref();
+    await this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.unlisten?.().catch(() => {});
+    for (let i = 0; i < 100 && this.running; i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        for (;;) {
+          const [pos] = await queryRows<{ position: string }>(
+            this.local.drizzle,
+            sql`select position from events.consumers where name = ${this.consumer}`,
+          );
+          const rows = await queryRows<{ seq: string; topic: string; payload: unknown; audience: string[]; created_at: string }>(
+            this.local.drizzle,
+            sql`select seq, topic, payload, audience, created_at from events.log
+                where seq > ${Number(pos?.position ?? 0)} and origin is null order by seq limit 200`,
+          );
+          if (rows.length === 0 || this.stopped) break;
+          await this.shared.drizzle.transaction(async (tx) => {
+            await tx.execute(sql`select pg_advisory_xact_lock(${PUBLISH_LOCK})`);
+            for (const r of rows) {
+              const payload = typeof r.payload === 'string' ? r.payload : JSON.stringify(r.payload);
+              const audience = Array.isArray(r.audience) ? r.audience : [];
+              await tx.execute(sql`insert into events.log (topic, payload, audience, created_at, origin, origin_seq)
+                values (${r.topic}, ${payload}::jsonb, ${`{${audience.map((a) => `"${a}"`).join(',')}}`}::text[], ${new Date(r.created_at).toISOString()}, ${this.origin}, ${Number(r.seq)})
+                on conflict (origin, origin_seq) do nothing`);
+            }
+            await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, 'relay')`);
+          });
+          await this.local.drizzle.execute(
+            sql`update events.consumers set position = ${Number(rows[rows.length - 1].seq)}, updated_at = now() where name = ${this.consumer}`,
+          );
+        }
+      } while (this.again && !this.stopped);
+    } catch (err) {
+      this.opts.log?.warn('outbox relay failed; retrying on next poll', { origin: this.origin, err: String(err) });
+    } finally {
+      this.running = false;
+    }
+  }
+}

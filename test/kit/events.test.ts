@@ -1,0 +1,128 @@
+import crypto from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, dropDatabase, openDatabase, queryRows, type Database } from '../../subgraphs/kit/db.ts';
+import { EventBus, publish, type BusEvent } from '../../subgraphs/kit/events.ts';
+import { runMigrations } from '../../subgraphs/kit/migrate.ts';
+import { OutboxRelay } from '../../subgraphs/kit/relay.ts';
+import { onPostgres } from '../helpers/stack.ts';
+
+const admin = process.env.DATABASE_URL;
+const created: string[] = [];
+
+async function freshDatabase(): Promise<{ db: Database; url?: string }> {
+  if (!admin) {
+    const pg = new PGlite();
+    const db = await openDatabase({ name: 'test', pglite: pg });
+    await runMigrations(db, 'kit');
+    return { db: { ...db, close: async () => pg.close() } as Database };
+  }
+  const name = `mg_kit_${crypto.randomBytes(5).toString('hex')}`;
+  created.push(name);
+  const url = await createDatabase(admin, name);
+  const db = await openDatabase({ name: 'test', url });
+  await runMigrations(db, 'kit', url);
+  return { db, url };
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+afterAll(async () => {
+  for (const name of created) await dropDatabase(admin!, name);
+});
+
+describe('the event bus', () => {
+  let db: Database;
+  let bus: EventBus;
+  beforeAll(async () => {
+    ({ db } = await freshDatabase());
+    bus = new EventBus(db, { pollIntervalMs: 200 });
+    await bus.start();
+  });
+  afterAll(async () => {
+    await bus.stop();
+    await db.close();
+  });
+
+  it('delivers an event after its transaction commits, and never one that rolled back', async () => {
+    const seen: BusEvent[] = [];
+    const off = bus.onEvent((e) => seen.push(e));
+    await db.drizzle
+      .transaction(async (tx) => {
+        await publish(tx, [{ topic: 'test.rolled_back', payload: { n: 1 } }]);
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    const [seq] = await db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.committed', payload: { n: 2 }, audience: ['u1'] }]));
+    await bus.waitFor(seq);
+    off();
+    expect(seen.map((e) => e.topic)).toEqual(['test.committed']);
+    expect(seen[0].audience).toEqual(['u1']);
+    expect(seen[0].payload).toEqual({ n: 2 });
+  });
+
+  it('hands each event to a named consumer exactly once, even with two instances consuming', async () => {
+    const bus2 = new EventBus(db, { pollIntervalMs: 200 });
+    await bus2.start();
+    const handled: number[] = [];
+    const handler = async (tx: Parameters<Parameters<Database['drizzle']['transaction']>[0]>[0], e: BusEvent) => {
+      await tx.execute(sql`select 1`);
+      handled.push(e.payload.i as number);
+    };
+    bus.consume('test.once', ['test.work'], db, handler);
+    bus2.consume('test.once', ['test.work'], db, handler);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.work', payload: { i } }]))),
+    );
+    await until(() => handled.length >= 40);
+    await new Promise((r) => setTimeout(r, 300));
+    await bus2.stop();
+    expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it.skipIf(!onPostgres)('numbers events in commit order under concurrent publishers (PostgreSQL)', async () => {
+    const seen: number[] = [];
+    const off = bus.onEvent((e) => e.topic === 'test.order' && seen.push(e.seq));
+    const seqs = (
+      await Promise.all(
+        Array.from({ length: 50 }, () => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.order', payload: {} }]))),
+      )
+    ).flat();
+    await bus.waitFor(Math.max(...seqs));
+    off();
+    expect(seen).toEqual([...seqs].sort((a, b) => a - b));
+  });
+});
+
+describe.skipIf(!onPostgres)('a subgraph with a database of its own (PostgreSQL)', () => {
+  it('has its events relayed into the shared log once, in order', async () => {
+    const shared = await freshDatabase();
+    const local = await freshDatabase();
+    const bus = new EventBus(shared.db, { pollIntervalMs: 100 });
+    await bus.start();
+    const relay = new OutboxRelay(local.db, shared.db, 'catalog', { pollIntervalMs: 100 });
+    await relay.start();
+    const seen: BusEvent[] = [];
+    bus.onEvent((e) => seen.push(e));
+    for (let i = 0; i < 5; i++) await local.db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.relayed', payload: { i } }]));
+    await until(() => seen.length >= 5);
+    // a second relay started from the same position copies nothing twice
+    const again = new OutboxRelay(local.db, shared.db, 'catalog', { pollIntervalMs: 100 });
+    await again.start();
+    await again.stop();
+    const rows = await queryRows<{ n: string }>(shared.db.drizzle, sql`select count(*) as n from events.log where topic = 'test.relayed'`);
+    expect(Number(rows[0].n)).toBe(5);
+    expect(seen.map((e) => e.payload.i)).toEqual([0, 1, 2, 3, 4]);
+    await relay.stop();
+    await bus.stop();
+    await local.db.close();
+    await shared.db.close();
+  });
+});
