@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeys } from '../../subgraphs/kit/auth.ts';
+import { createDatabase, dropDatabase } from '../../subgraphs/kit/db.ts';
+import { onPostgres } from '../helpers/stack.ts';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const names = ['users', 'catalog', 'orders', 'messaging', 'promotions'] as const;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(url: string, ms = 60_000): Promise<Response> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return res;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > end) throw new Error(`not healthy: ${url}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processes (PostgreSQL)', () => {
+  const children: ChildProcess[] = [];
+  let dbName: string;
+  let gatewayPort: number;
+  let stderr = '';
+
+  beforeAll(async () => {
+    dbName = `mg_proc_${crypto.randomBytes(5).toString('hex')}`;
+    const databaseUrl = await createDatabase(process.env.DATABASE_URL!, dbName);
+    const keys = generateKeys();
+    const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
+    gatewayPort = await freePort();
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: os.tmpdir(),
+      DATABASE_URL: databaseUrl,
+      SUBGRAPH_SECRET: crypto.randomBytes(24).toString('base64url'),
+      AUTH_PRIVATE_KEY: keys.privatePem!,
+      SEED: 'none',
+      LOG_LEVEL: 'error',
+      HOST: '127.0.0.1',
+      PORT: String(gatewayPort),
+    };
+    for (const n of names) {
+      env[`${n.toUpperCase()}_PORT`] = String(ports[n]);
+      env[`${n.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[n]}/graphql`;
+    }
+    const start = (args: string[]) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
+      child.stderr!.on('data', (d) => (stderr += d));
+      children.push(child);
+    };
+    // sequentially, so that concurrent first migrations are not the subject here
+    for (const n of names) {
+      start(['subgraphs/index.ts', n]);
+      await waitHealthy(`http://127.0.0.1:${ports[n]}/health`);
+    }
+    start(['gateway/index.ts']);
+  }, 120_000);
+
+  afterAll(async () => {
+    const exited = (c: ChildProcess) =>
+      new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
+    for (const c of children) c.kill('SIGTERM');
+    const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
+    await Promise.all(children.map(exited));
+    clearTimeout(timer);
+    if (dbName) await dropDatabase(process.env.DATABASE_URL!, dbName);
+  });
+
+  it('is healthy and answers through the gateway', async () => {
+    const res = await waitHealthy(`http://127.0.0.1:${gatewayPort}/health`);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    const q = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(await q.json()).toEqual({ data: { __typename: 'Query' } });
+    expect(stderr).not.toMatch(/failed to start/);
+  });
+
+  it('reports 503 naming the subgraph that is down', async () => {
+    const messaging = children[names.indexOf('messaging')];
+    messaging.kill('SIGTERM');
+    await new Promise((r) => messaging.on('exit', r));
+    const res = await fetch(`http://127.0.0.1:${gatewayPort}/health`);
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.status).toBe('unavailable');
+    expect(Object.keys(body.failing)).toEqual(['messaging']);
+  });
+});
+
+describe('a subgraph alone without a database URL', () => {
+  it('refuses to start, saying why', async () => {
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/index.ts', 'users'], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), SUBGRAPH_SECRET: 'a-long-enough-secret-value' },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^users subgraph failed to start: DATABASE_URL must be set when a subgraph runs in its own process/);
+  });
+});
