@@ -13,7 +13,8 @@ const owners = process.argv.slice(2).length
   ? process.argv.slice(2)
   : ['kit', 'users', 'catalog', 'orders', 'messaging', 'promotions'];
 for (const owner of owners) {
-  const dir = path.join(here, '..', owner, 'db');
+  // drizzle-kit wants paths relative to the project root
+  const dir = path.relative(process.cwd(), path.join(here, '..', owner, 'db'));
   if (!fs.existsSync(path.join(dir, 'schema.ts'))) continue;
   const r = spawnSync(
     'npx',

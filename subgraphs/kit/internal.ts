@@ -44,4 +44,35 @@ export class InternalClient {
     if (!res.ok) throw new InternalCallError(`${target} ${operation}: HTTP ${res.status}`);
     return (await res.json()) as T;
   }
+
+  /**
+   * Resolves entity references on another subgraph's /graphql (`_entities`),
+   * as the gateway would, without a viewer: public fields only. `selection` is
+   * the inline fragment, e.g. `... on Product { id priceRange { min { amount } } }`.
+   * One answer per representation, null for an entity that does not exist.
+   */
+  async entities<T>(target: SubgraphName, representations: Record<string, unknown>[], selection: string, requestId?: string): Promise<(T | null)[]> {
+    let res: Response;
+    try {
+      res = await fetch(this.urls[target], {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SECRET_HEADER]: this.secret,
+          ...(requestId ? { [REQUEST_ID_HEADER]: requestId } : {}),
+        },
+        body: JSON.stringify({
+          query: `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ${selection} } }`,
+          variables: { representations },
+        }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw new InternalCallError(`${target} _entities: unreachable (${(err as Error).name})`);
+    }
+    if (!res.ok) throw new InternalCallError(`${target} _entities: HTTP ${res.status}`);
+    const body = (await res.json()) as { data?: { _entities?: (T | null)[] }; errors?: unknown[] };
+    if (!body.data?._entities) throw new InternalCallError(`${target} _entities: no data`);
+    return body.data._entities;
+  }
 }

@@ -16,6 +16,14 @@ export const createSubgraph: SubgraphFactory = async (deps) => {
   return {
     typeDefs: loadTypeDefs('promotions'),
     resolvers,
-    context: (base): PromotionsContext => ({ ...base, service, loaders: createLoaders(deps.db) }),
+    context: (base): PromotionsContext => ({
+      ...base,
+      service,
+      loaders: createLoaders(deps.db, deps.clock, base.viewer?.id ?? null),
+    }),
+    internal: service.internalRoutes(),
+    async start() {
+      service.startConsumers();
+    },
   };
 };
