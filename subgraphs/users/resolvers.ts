@@ -1,9 +1,69 @@
 /** Thin resolvers of the users subgraph: arguments in, service or loader call, result out. */
-import { DateTime } from '../kit/scalars.ts';
+import { payload as shape } from '../kit/errors.ts';
+import { DateTime, isId } from '../kit/scalars.ts';
+import type { AddressRow, UserRow } from './db/schema.ts';
+import { securityLevel } from './secrets.ts';
 import type { UsersContext } from './server.ts';
+import type { ProfileInput } from './service.ts';
+import type { AddressInput } from './validation.ts';
+
+type Ctx = UsersContext;
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+const payload = <T extends object>(empty: Nullable<T>, work: () => Promise<T>) => shape<Nullable<T>>(empty, work);
+const noAuth = { accessToken: null, refreshToken: null, viewer: null };
 
 export const resolvers = {
   DateTime,
+  Query: {
+    viewer: async (_: unknown, __: unknown, ctx: Ctx) => {
+      if (!ctx.viewer) return null;
+      const u = await ctx.loaders.userById.load(ctx.viewer.id);
+      return u && !u.deactivatedAt ? u : null;
+    },
+  },
+  Mutation: {
+    register: (_: unknown, a: { input: { email: string; password: string; fullName: string } }, ctx: Ctx) =>
+      payload(noAuth, () => ctx.service.register(a.input)),
+    login: (_: unknown, a: { email: string; password: string }, ctx: Ctx) =>
+      payload(noAuth, () => ctx.service.login(a.email, a.password, ctx.clientIp)),
+    refreshSession: (_: unknown, a: { refreshToken: string }, ctx: Ctx) =>
+      payload(noAuth, () => ctx.service.refreshSession(a.refreshToken)),
+    logout: (_: unknown, __: unknown, ctx: Ctx) => ctx.service.logout(ctx.viewer),
+    updateProfile: (_: unknown, a: { input: ProfileInput }, ctx: Ctx) =>
+      payload({ user: null }, async () => ({ user: await ctx.service.updateProfile(ctx.viewer, a.input) })),
+    addShippingAddress: (_: unknown, a: { input: AddressInput }, ctx: Ctx) =>
+      payload({ address: null, user: null }, () => ctx.service.addShippingAddress(ctx.viewer, a.input)),
+    updateShippingAddress: (_: unknown, a: { id: string; input: AddressInput }, ctx: Ctx) =>
+      payload({ address: null, user: null }, () => ctx.service.updateShippingAddress(ctx.viewer, a.id, a.input)),
+    removeShippingAddress: (_: unknown, a: { id: string }, ctx: Ctx) =>
+      payload({ user: null }, async () => ({ user: await ctx.service.removeShippingAddress(ctx.viewer, a.id) })),
+    changePassword: (_: unknown, a: { currentPassword: string; newPassword: string }, ctx: Ctx) =>
+      payload(noAuth, () => ctx.service.changePassword(ctx.viewer, a.currentPassword, a.newPassword)),
+    changeEmail: (_: unknown, a: { password: string; newEmail: string; securityAnswer?: string | null }, ctx: Ctx) =>
+      payload({ user: null }, async () => ({
+        user: await ctx.service.changeEmail(ctx.viewer, a.password, a.newEmail, a.securityAnswer),
+      })),
+    setSecurityQuestion: (_: unknown, a: { password: string; question: string; answer: string }, ctx: Ctx) =>
+      payload({ user: null }, async () => ({
+        user: await ctx.service.setSecurityQuestion(ctx.viewer, a.password, a.question, a.answer),
+      })),
+    deactivateAccount: (_: unknown, a: { password: string; confirmEmail: string; reason?: string | null }, ctx: Ctx) =>
+      payload({ deactivated: false }, async () => ({
+        deactivated: await ctx.service.deactivateAccount(ctx.viewer, a.password, a.confirmEmail, a.reason),
+      })),
+  },
+  User: {
+    /** Only ever the viewer: anyone else's reference resolves to null. */
+    __resolveReference: async (ref: { id: string }, ctx: Ctx) => {
+      if (!ctx.viewer || ref.id !== ctx.viewer.id || !isId(ref.id)) return null;
+      const u = await ctx.loaders.userById.load(ref.id);
+      return u && !u.deactivatedAt ? u : null;
+    },
+    securityLevel: (u: UserRow) => securityLevel(u.passwordStrength, Boolean(u.securityAnswerHash)),
+    hasSecurityQuestion: (u: UserRow) => Boolean(u.securityAnswerHash),
+    shippingAddresses: (u: UserRow, _: unknown, ctx: Ctx) => ctx.loaders.addressesByUser.load(u.id),
+  },
+  ShippingAddress: {
+    isDefault: (a: AddressRow) => a.isDefault,
+  },
 } satisfies Record<string, unknown>;
-
-export type _Ctx = UsersContext;

@@ -11,11 +11,30 @@ export interface UsersContext extends BaseRequestContext {
   loaders: Loaders;
 }
 
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
 export const createSubgraph: SubgraphFactory = async (deps) => {
   const service = new UsersService(deps);
+  let pruner: NodeJS.Timeout | undefined;
   return {
     typeDefs: loadTypeDefs('users'),
     resolvers,
     context: (base): UsersContext => ({ ...base, service, loaders: createLoaders(deps.db) }),
+    internal: {
+      shippingAddress: (input: { userId?: unknown; addressId?: unknown }) =>
+        service.shippingAddressFor(input?.userId, input?.addressId),
+      profiles: (input: { ids?: unknown }) => service.profiles(input?.ids),
+    },
+    seed: () => service.seedDemo(),
+    async start() {
+      await service.ensureAdmin();
+      pruner = setInterval(() => {
+        service.prune().catch((err) => deps.log.warn('users housekeeping failed', { err: String(err) }));
+      }, PRUNE_EVERY_MS);
+      pruner.unref();
+    },
+    async stop() {
+      if (pruner) clearInterval(pruner);
+    },
   };
 };

@@ -1,4 +1,90 @@
 /** The users subgraph's tables, all in the PostgreSQL schema "users". */
-import { pgSchema } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const usersSchema = pgSchema('users');
+
+export const users = usersSchema.table(
+  'users',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    /** Stored trimmed and lower-cased: emails are case-insensitive. */
+    email: text('email').notNull(),
+    fullName: text('full_name').notNull(),
+    gender: text('gender'),
+    photoUrl: text('photo_url'),
+    phone: text('phone'),
+    fax: text('fax'),
+    zip: text('zip'),
+    contactAddress: text('contact_address'),
+    organization: text('organization'),
+    passwordHash: text('password_hash').notNull(),
+    /** 0–6, computed when the password is set (length and character classes). */
+    passwordStrength: integer('password_strength').notNull().default(0),
+    securityQuestion: text('security_question'),
+    securityAnswerHash: text('security_answer_hash'),
+    roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    deactivationReason: text('deactivation_reason'),
+  },
+  (t) => [
+    // Unique among active accounts only: a deactivated account frees its email.
+    uniqueIndex('users_active_email_key').on(sql`lower(${t.email})`).where(sql`${t.deactivatedAt} is null`),
+  ],
+);
+
+export const sessions = usersSchema.table(
+  'sessions',
+  {
+    /** The access token's `sid`. */
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    /** sha256 (hex) of the current refresh token; rotated on every refresh. */
+    refreshTokenHash: text('refresh_token_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('sessions_refresh_token_hash_key').on(t.refreshTokenHash), index('sessions_user_id_idx').on(t.userId)],
+);
+
+/** Refresh tokens already rotated away: presenting one again is a reuse (theft) signal. */
+export const usedRefreshTokens = usersSchema.table('used_refresh_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  sessionId: uuid('session_id').notNull().references(() => sessions.id),
+  usedAt: timestamp('used_at', { withTimezone: true }).notNull(),
+});
+
+export const shippingAddresses = usersSchema.table(
+  'shipping_addresses',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    userId: uuid('user_id').notNull().references(() => users.id),
+    recipientName: text('recipient_name').notNull(),
+    phone: text('phone').notNull(),
+    country: text('country').notNull(),
+    province: text('province'),
+    city: text('city').notNull(),
+    street: text('street').notNull(),
+    postalCode: text('postal_code').notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('shipping_addresses_user_id_idx').on(t.userId, t.createdAt),
+    // At most one default per person (the service keeps exactly one while any exist).
+    uniqueIndex('shipping_addresses_one_default').on(t.userId).where(sql`${t.isDefault}`),
+  ],
+);
+
+/** Failed sign-in counters per key ("account:<email>" or "ip:<address>"), in fixed windows. */
+export const loginFailures = usersSchema.table('login_failures', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull().default(0),
+  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+});
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type AddressRow = typeof shippingAddresses.$inferSelect;

@@ -1,0 +1,225 @@
+/** Every SQL statement of the users subgraph. */
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Executor } from '../../kit/db.ts';
+import { loginFailures, sessions, shippingAddresses, usedRefreshTokens, users, type AddressRow, type UserRow } from './schema.ts';
+import type { AddressFields } from '../validation.ts';
+
+// ---- users
+
+export async function countUsers(db: Executor): Promise<number> {
+  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+  return Number(r?.n ?? 0);
+}
+
+export async function activeUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(users)
+    .where(and(sql`lower(${users.email}) = ${email.toLowerCase()}`, isNull(users.deactivatedAt)));
+  return r;
+}
+
+export async function usersByIds(db: Executor, ids: readonly string[]): Promise<UserRow[]> {
+  if (!ids.length) return [];
+  return db.select().from(users).where(inArray(users.id, [...ids]));
+}
+
+/** The active user row, locked for the rest of the transaction. */
+export async function lockActiveUser(db: Executor, id: string): Promise<UserRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.deactivatedAt)))
+    .for('update');
+  return r;
+}
+
+export async function insertUser(
+  db: Executor,
+  values: { id?: string; email: string; fullName: string; passwordHash: string; passwordStrength: number; roles?: string[]; createdAt: Date },
+): Promise<UserRow> {
+  const [r] = await db.insert(users).values(values).returning();
+  return r;
+}
+
+/** Insert unless an active account has that email; undefined when taken. */
+export async function insertUserIfEmailFree(
+  db: Executor,
+  values: { email: string; fullName: string; passwordHash: string; passwordStrength: number; createdAt: Date },
+): Promise<UserRow | undefined> {
+  const [r] = await db
+    .insert(users)
+    .values(values)
+    .onConflictDoNothing()
+    .returning();
+  return r;
+}
+
+export async function updateUser(db: Executor, id: string, set: Partial<typeof users.$inferInsert>): Promise<UserRow> {
+  const [r] = await db.update(users).set(set).where(eq(users.id, id)).returning();
+  return r;
+}
+
+export async function addRole(db: Executor, id: string, role: string): Promise<void> {
+  await db
+    .update(users)
+    .set({ roles: sql`array_append(${users.roles}, ${role})` })
+    .where(and(eq(users.id, id), sql`not (${role} = any(${users.roles}))`));
+}
+
+// ---- sessions
+
+export async function insertSession(db: Executor, values: { userId: string; refreshTokenHash: string; expiresAt: Date; createdAt: Date }) {
+  const [r] = await db.insert(sessions).values(values).returning();
+  return r;
+}
+
+/**
+ * Single-use rotation: swaps the refresh token of a live session atomically;
+ * undefined when the token is not a live session's current one.
+ */
+export async function rotateRefreshToken(db: Executor, oldHash: string, newHash: string, now: Date, expiresAt: Date) {
+  const [r] = await db
+    .update(sessions)
+    .set({ refreshTokenHash: newHash, expiresAt })
+    .where(and(eq(sessions.refreshTokenHash, oldHash), isNull(sessions.revokedAt), sql`${sessions.expiresAt} > ${now.toISOString()}`))
+    .returning();
+  return r;
+}
+
+export async function rememberUsedRefreshToken(db: Executor, tokenHash: string, sessionId: string, now: Date): Promise<void> {
+  await db.insert(usedRefreshTokens).values({ tokenHash, sessionId, usedAt: now }).onConflictDoNothing();
+}
+
+export async function usedRefreshToken(db: Executor, tokenHash: string) {
+  const [r] = await db.select().from(usedRefreshTokens).where(eq(usedRefreshTokens.tokenHash, tokenHash));
+  return r;
+}
+
+export async function sessionById(db: Executor, id: string) {
+  const [r] = await db.select().from(sessions).where(eq(sessions.id, id));
+  return r;
+}
+
+/** Revokes the given sessions (those still live); returns the ids revoked now. */
+export async function revokeSessions(db: Executor, ids: string[], now: Date): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(inArray(sessions.id, ids), isNull(sessions.revokedAt)))
+    .returning({ id: sessions.id });
+  return rows.map((r) => r.id);
+}
+
+/** Revokes every live session of a user except `keep`; returns the ids revoked. */
+export async function revokeUserSessions(db: Executor, userId: string, now: Date, keep?: string): Promise<string[]> {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(
+      and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? sql`${sessions.id} <> ${keep}` : undefined),
+    )
+    .returning({ id: sessions.id });
+  return rows.map((r) => r.id);
+}
+
+export async function setSessionRefreshHash(db: Executor, id: string, refreshTokenHash: string, expiresAt: Date) {
+  const [r] = await db
+    .update(sessions)
+    .set({ refreshTokenHash, expiresAt })
+    .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+    .returning();
+  return r;
+}
+
+// ---- shipping addresses
+
+export async function addressesByUserIds(db: Executor, userIds: readonly string[]): Promise<AddressRow[]> {
+  if (!userIds.length) return [];
+  return db
+    .select()
+    .from(shippingAddresses)
+    .where(inArray(shippingAddresses.userId, [...userIds]))
+    .orderBy(asc(shippingAddresses.createdAt), asc(shippingAddresses.id));
+}
+
+export async function addressOf(db: Executor, userId: string, id: string): Promise<AddressRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(shippingAddresses)
+    .where(and(eq(shippingAddresses.id, id), eq(shippingAddresses.userId, userId)));
+  return r;
+}
+
+export async function insertAddress(db: Executor, userId: string, fields: AddressFields, isDefault: boolean, createdAt: Date) {
+  const [r] = await db.insert(shippingAddresses).values({ ...fields, userId, isDefault, createdAt }).returning();
+  return r;
+}
+
+export async function updateAddress(db: Executor, id: string, fields: AddressFields) {
+  const [r] = await db.update(shippingAddresses).set(fields).where(eq(shippingAddresses.id, id)).returning();
+  return r;
+}
+
+export async function deleteAddress(db: Executor, id: string): Promise<void> {
+  await db.delete(shippingAddresses).where(eq(shippingAddresses.id, id));
+}
+
+/** Makes `id` the user's only default (clears the old one first: one default per user is a unique index). */
+export async function makeDefaultAddress(db: Executor, userId: string, id: string): Promise<void> {
+  await db
+    .update(shippingAddresses)
+    .set({ isDefault: false })
+    .where(and(eq(shippingAddresses.userId, userId), eq(shippingAddresses.isDefault, true), sql`${shippingAddresses.id} <> ${id}`));
+  await db.update(shippingAddresses).set({ isDefault: true }).where(eq(shippingAddresses.id, id));
+}
+
+// ---- sign-in throttling
+
+/**
+ * Counts one failure for `key` in a fixed window of `windowS` seconds starting
+ * at its first failure; returns the count in the current window.
+ */
+export async function countLoginFailure(db: Executor, key: string, now: Date, windowS: number): Promise<number> {
+  const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
+  const [r] = await db
+    .insert(loginFailures)
+    .values({ key, failures: 1, windowStartedAt: now })
+    .onConflictDoUpdate({
+      target: loginFailures.key,
+      set: {
+        failures: sql`case when ${loginFailures.windowStartedAt} <= ${windowStart} then 1 else ${loginFailures.failures} + 1 end`,
+        windowStartedAt: sql`case when ${loginFailures.windowStartedAt} <= ${windowStart} then ${now.toISOString()}::timestamptz else ${loginFailures.windowStartedAt} end`,
+      },
+    })
+    .returning({ failures: loginFailures.failures });
+  return r.failures;
+}
+
+/** Failures of each key within the window. */
+export async function loginFailuresOf(db: Executor, keys: string[], now: Date, windowS: number): Promise<Map<string, number>> {
+  if (!keys.length) return new Map();
+  const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
+  const rows = await db
+    .select()
+    .from(loginFailures)
+    .where(and(inArray(loginFailures.key, keys), sql`${loginFailures.windowStartedAt} > ${windowStart}`));
+  return new Map(rows.map((r) => [r.key, r.failures]));
+}
+
+export async function clearLoginFailures(db: Executor, key: string): Promise<void> {
+  await db.delete(loginFailures).where(eq(loginFailures.key, key));
+}
+
+export async function deleteAddressesOf(db: Executor, userId: string): Promise<void> {
+  await db.delete(shippingAddresses).where(eq(shippingAddresses.userId, userId));
+}
+
+// ---- housekeeping
+
+/** Drops throttling counters whose window ended and rotated-away refresh tokens older than `usedBefore`. */
+export async function pruneStale(db: Executor, failuresBefore: Date, usedBefore: Date): Promise<void> {
+  await db.delete(loginFailures).where(sql`${loginFailures.windowStartedAt} < ${failuresBefore.toISOString()}`);
+  await db.delete(usedRefreshTokens).where(sql`${usedRefreshTokens.usedAt} < ${usedBefore.toISOString()}`);
+}
