@@ -28,6 +28,8 @@ export interface StackOptions {
   /** An in-memory PGlite (tests) instead of one under DATA_DIR. */
   pglite?: PGlite;
   secret?: string;
+  /** Where the gateway reads its security settings (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface Stack {
@@ -37,6 +39,10 @@ export interface Stack {
   eventsDb: Database;
   secret: string;
   urls: Record<SubgraphName, string>;
+  /** Stop one subgraph (the rest keep running), e.g. to test partial results. */
+  stopSubgraph(name: SubgraphName): Promise<void>;
+  /** Start a stopped subgraph again on the same port, as the stack first did. */
+  startSubgraph(name: SubgraphName): Promise<RunningSubgraph>;
   stop(): Promise<void>;
 }
 
@@ -62,11 +68,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // Ports first (0 means: pick a free one, known only after listening), so
   // start in dependency order and tell each subgraph where the others are.
   const urls = { ...config.subgraphUrls };
+  const subgraphOptions = (port: number) => ({ config, keys: opts.keys, secret, clock: opts.clock, log: opts.log, port, pglite, bus, urls });
+  const stopped = new Set<SubgraphName>();
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
   try {
     for (const name of SUBGRAPH_NAMES) {
       const port = opts.subgraphPorts?.[name] ?? config.ports[name];
-      const running = await startSubgraph(name, { config, keys: opts.keys, secret, clock: opts.clock, log: opts.log, port, pglite, bus, urls });
+      const running = await startSubgraph(name, subgraphOptions(port));
       subgraphs[name] = running;
       urls[name] = running.url;
     }
@@ -87,6 +95,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     secret,
     verifier,
     log: opts.log.child({ service: 'gateway' }),
+    env: opts.env,
+    bus,
   });
   return {
     gateway,
@@ -95,10 +105,21 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     eventsDb,
     secret,
     urls,
+    async stopSubgraph(name) {
+      if (stopped.has(name)) return;
+      stopped.add(name);
+      await subgraphs[name].stop();
+    },
+    async startSubgraph(name) {
+      if (!stopped.has(name)) return subgraphs[name];
+      subgraphs[name] = await startSubgraph(name, subgraphOptions(subgraphs[name].port));
+      stopped.delete(name);
+      return subgraphs[name];
+    },
     async stop() {
       await gateway.close();
       verifier.detach();
-      for (const name of [...SUBGRAPH_NAMES].reverse()) await subgraphs[name].stop();
+      for (const name of [...SUBGRAPH_NAMES].reverse()) if (!stopped.has(name)) await subgraphs[name].stop();
       await bus.stop();
       await eventsDb.close();
       await ownPglite?.close();

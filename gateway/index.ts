@@ -34,6 +34,7 @@ try {
     secret: config.subgraphSecret,
     verifier,
     log,
+    bus,
   });
   log.info('gateway ready', { url: `http://localhost:${gw.port}/graphql` });
   onShutdown(async () => {

@@ -5,10 +5,16 @@
  *
  * - the viewer's access token verified here and forwarded to subgraphs;
  * - the subgraph secret on every subgraph request;
+ * - the security settings of security.ts (limits, CSRF prevention, no
+ *   batching, error masking, CORS, optional trusted documents);
+ * - one request id per request (a sane incoming `x-request-id` is kept),
+ *   sent to the subgraphs and back in the `x-request-id` response header;
  * - Apollo Sandbox on `GET /graphql` from a browser outside production;
- * - `GET /health`: 200 `{"status":"ok"}` when every subgraph is ready, 503 otherwise.
+ * - `GET /health`: 200 `{"status":"ok"}` when every subgraph is ready, 503 otherwise;
+ * - `GET /metrics`: Prometheus text (metrics.ts);
+ * - `close()`: stops accepting, lets requests in flight finish, closes websockets with 1012.
  */
-import crypto from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -21,12 +27,25 @@ import {
 } from '@apollo/server/plugin/landingPage/default';
 import type { AuthVerifier } from '../subgraphs/kit/auth.ts';
 import type { SubgraphName } from '../subgraphs/kit/config.ts';
-import { BodyTooLarge, listen, readBody, runApollo, sendJson } from '../subgraphs/kit/http.ts';
+import type { EventBus } from '../subgraphs/kit/events.ts';
+import { BodyTooLarge, listen, runApollo, sendJson } from '../subgraphs/kit/http.ts';
 import type { Logger } from '../subgraphs/kit/log.ts';
-import { REQUEST_ID_HEADER, maskError } from '../subgraphs/kit/server.ts';
+import { REQUEST_ID_HEADER } from '../subgraphs/kit/server.ts';
 import type { GatewayContext } from './context.ts';
-import { SubgraphDataSource } from './datasource.ts';
+import { SubgraphDataSource, keepAliveAgents } from './datasource.ts';
 import { checkHealth } from './health.ts';
+import { GatewayMetrics, setCurrentMetrics } from './metrics.ts';
+import {
+  apolloSecurityOptions,
+  corsHeaders,
+  describe,
+  loadSecuritySettings,
+  maskGatewayError,
+  requestIdFrom,
+  type SecuritySettings,
+} from './security.ts';
+import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
+import { TrustedDocuments } from './trusted-documents.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SUPERGRAPH_FILE = path.resolve(here, '..', 'schema', 'supergraph.graphql');
@@ -40,83 +59,272 @@ export interface GatewayOptions {
   secret: string;
   verifier: AuthVerifier;
   log: Logger;
-  /** Largest request body in bytes (default 100 KiB). */
+  /** Largest request body in bytes (overrides MAX_BODY_BYTES). */
   maxBodyBytes?: number;
+  /** Where the security settings are read from (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Security settings, overriding what `env` gives. */
+  security?: Partial<SecuritySettings>;
+  /** The gateway's event bus, when it follows the event log (for the lag metric). */
+  bus?: EventBus;
+  /** How long close() waits for requests in flight (default 10000 ms). */
+  drainTimeoutMs?: number;
 }
 
 export interface RunningGateway {
   port: number;
   url: string;
   server: http.Server;
+  /** graphql-ws on /graphql (gateway/subscriptions). */
+  subscriptions: SubscriptionServer;
+  /** The settings in force (the websocket path applies the same limits). */
+  security: SecuritySettings;
+  trustedDocuments?: TrustedDocuments;
+  metrics: GatewayMetrics;
+  /** HTTP requests being answered right now. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const security: SecuritySettings = {
+    ...loadSecuritySettings(opts.env ?? process.env, opts.production),
+    ...(opts.maxBodyBytes !== undefined ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+    ...opts.security,
+  };
+  const trusted = security.trustedDocuments ? TrustedDocuments.load(security.trustedDocuments) : undefined;
+  const metrics = new GatewayMetrics();
+  metrics.bus = opts.bus;
+  setCurrentMetrics(metrics);
+  const agents = keepAliveAgents();
+  const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
-    buildService: ({ name }) => new SubgraphDataSource(name, opts.urls[name as SubgraphName], opts.secret),
-    logger: { debug() {}, info() {}, warn: (m) => opts.log.warn(String(m)), error: (m) => opts.log.error(String(m)) },
+    buildService: ({ name }) =>
+      new SubgraphDataSource(name, opts.urls[name as SubgraphName], opts.secret, { timeoutMs: security.subgraphTimeoutMs, metrics, agents }),
+    logger: {
+      debug() {},
+      info() {},
+      warn: (m) => opts.log.warn('apollo gateway', { detail: describe(m) }),
+      error: (m) => opts.log.error('apollo gateway', { detail: describe(m) }),
+    },
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    introspection: !opts.production,
-    includeStacktraceInErrorResponses: false,
-    formatError: maskError(opts.log),
+    ...apolloSecurityOptions(security),
+    // our own shutdown drains requests first (Apollo's would stop and re-raise the signal at once)
+    stopOnTerminationSignals: false,
+    logger: {
+      debug() {},
+      info() {},
+      warn: (m) => opts.log.warn('apollo server', { detail: describe(m) }),
+      error: (m) => opts.log.error('apollo server', { detail: describe(m) }),
+    },
+    formatError: maskGatewayError(opts.log, () => requestScope.getStore()?.requestId),
     plugins: [
+      metrics.plugin<GatewayContext>(),
       opts.production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
     ],
   });
   await apollo.start();
-  const maxBody = opts.maxBodyBytes ?? 100 * 1024;
+  const maxBody = security.maxBodyBytes > 0 ? security.maxBodyBytes : Number.MAX_SAFE_INTEGER;
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
 
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const requestId = crypto.randomUUID();
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    if (closing) res.setHeader('connection', 'close');
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    for (const [k, v] of Object.entries(corsHeaders(security, origin, req.method === 'OPTIONS'))) res.setHeader(k, v);
     try {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204).end();
+        return;
+      }
       if (req.method === 'GET' && url.pathname === '/health') {
+        if (closing) {
+          sendJson(res, 503, { status: 'stopping' });
+          return;
+        }
         const h = await checkHealth(opts.urls);
         sendJson(res, h.ok ? 200 : 503, h.body);
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        const text = await metrics.render();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
         return;
       }
       if (url.pathname !== '/graphql') {
         sendJson(res, 404, { error: 'not found' });
         return;
       }
-      const body = req.method === 'POST' ? await readBody(req, maxBody) : '';
+      let body = req.method === 'POST' ? await readLimitedBody(req, maxBody) : '';
+      if (trusted) {
+        const refused = applyTrustedDocuments(trusted, req, url, body);
+        if ('error' in refused) {
+          sendJson(res, 400, { errors: [{ message: refused.error.message, extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+          return;
+        }
+        body = refused.body;
+      }
       await runApollo(
         apollo,
         req,
         res,
         body,
-        async () => ({ viewer: await opts.verifier.verify(req.headers.authorization), requestId }),
+        async () => ({ viewer: await opts.verifier.verify(req.headers.authorization), requestId, clientIp: req.socket.remoteAddress }),
         { [REQUEST_ID_HEADER]: requestId },
       );
     } catch (err) {
       if (err instanceof BodyTooLarge) {
-        sendJson(res, 413, { errors: [{ message: `Request body too large (limit ${maxBody} bytes)`, extensions: { code: 'BAD_REQUEST' } }] });
+        res.setHeader('connection', 'close');
+        sendJson(res, 413, {
+          errors: [{ message: `Request body too large: the limit is ${security.maxBodyBytes} bytes (MAX_BODY_BYTES).`, extensions: { code: 'BAD_REQUEST', limit: 'MAX_BODY_BYTES' } }],
+        });
         return;
       }
-      opts.log.error('gateway request failed', { err: String(err), requestId });
+      opts.log.error('gateway request failed', { err: describe(err), requestId });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.end();
     }
+  };
+
+  const server = http.createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    const started = process.hrtime.bigint();
+    inFlight++;
+    res.once('close', () => {
+      inFlight--;
+      // one access-log line per request (probes at debug level)
+      const path = (req.url ?? '/').split('?')[0].slice(0, 200);
+      const line = { requestId, method: req.method, path, status: res.statusCode, ms: Number((process.hrtime.bigint() - started) / 1_000_000n) };
+      if (path === '/health' || path === '/metrics') opts.log.debug('request', line);
+      else opts.log.info('request', line);
+      if (closing && inFlight === 0) drained?.();
+    });
+    void requestScope.run({ requestId }, () => handle(req, res, requestId));
   });
   server.keepAliveTimeout = 65_000;
+  const subscriptions = createSubscriptionServer({ supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'), urls: opts.urls, secret: opts.secret, verifier: opts.verifier, log: opts.log, production: opts.production, limits: security });
+  server.on('upgrade', subscriptions.handleUpgrade);
+  metrics.websocketSource = () => ({ websockets: subscriptions.connections(), subscriptions: subscriptions.activeStreams() });
   const port = await listen(server, opts.port, opts.host, 'gateway');
+  let closed: Promise<void> | undefined;
   return {
     port,
     url: `http://127.0.0.1:${port}/graphql`,
     server,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+    subscriptions,
+    security,
+    trustedDocuments: trusted,
+    metrics,
+    inFlight: () => inFlight,
+    close() {
+      closed ??= (async () => {
+        // 1. stop accepting; idle keep-alive connections go at once
+        closing = true;
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-      });
-      await apollo.stop();
+        // 2. websockets end with 1012 (reconnect elsewhere, resume with `after`)
+        await subscriptions.close();
+        // 3. requests in flight finish (bounded)
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+            setTimeout(resolve, opts.drainTimeoutMs ?? 10_000).unref();
+          });
+        }
+        server.closeAllConnections();
+        await stopped;
+        await apollo.stop();
+        agents.http.destroy();
+        agents.https.destroy();
+      })();
+      return closed;
     },
   };
+}
+
+/** Rewrite a request to its trusted document, or say why it is refused. */
+function applyTrustedDocuments(
+  trusted: TrustedDocuments,
+  req: http.IncomingMessage,
+  url: URL,
+  body: string,
+): { body: string } | { error: Error } {
+  if (req.method === 'POST') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { body }; // Apollo answers the malformed body
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { body };
+    const p = parsed as { query?: unknown; extensions?: Record<string, unknown> };
+    const r = trusted.resolve(p.query, p.extensions);
+    if ('error' in r) return r;
+    const extensions = { ...(p.extensions ?? {}) };
+    delete extensions.persistedQuery;
+    return { body: JSON.stringify({ ...p, query: r.query, extensions }) };
+  }
+  if (req.method === 'GET' && (url.searchParams.has('query') || url.searchParams.has('extensions'))) {
+    let extensions: Record<string, unknown> | undefined;
+    try {
+      extensions = url.searchParams.has('extensions') ? JSON.parse(url.searchParams.get('extensions')!) : undefined;
+    } catch {
+      extensions = undefined;
+    }
+    const r = trusted.resolve(url.searchParams.get('query') ?? undefined, extensions);
+    if ('error' in r) return r;
+    url.searchParams.set('query', r.query);
+    if (extensions) {
+      delete extensions.persistedQuery;
+      url.searchParams.set('extensions', JSON.stringify(extensions));
+    }
+    req.url = url.pathname + url.search;
+  }
+  return { body };
+}
+
+/**
+ * Read a request body up to `limit` bytes. Beyond it: BodyTooLarge, at once
+ * when Content-Length says so; the rest of the body is drained (up to a
+ * bound) so the client reads the 413 instead of a reset connection.
+ */
+function readLimitedBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () => {
+      let drained = 0;
+      req.removeAllListeners('data');
+      req.on('data', (c: Buffer) => {
+        drained += c.length;
+        if (drained > 4 * limit + 1_000_000) req.destroy();
+      });
+      req.resume();
+      reject(new BodyTooLarge(`request body exceeds ${limit} bytes`));
+    };
+    if (Number.isFinite(declared) && declared > limit) {
+      tooLarge();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        tooLarge();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
 }

@@ -194,6 +194,13 @@ export class EventBus {
     void this.runConsumer(c);
   }
 
+  /** Stop and forget the consumers registered for `db` (its subgraph is stopping). */
+  async removeConsumers(db: Database): Promise<void> {
+    const mine = this.consumers.filter((c) => c.db === db);
+    this.consumers = this.consumers.filter((c) => c.db !== db);
+    for (let i = 0; i < 250 && mine.some((c) => c.running); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
   /** Events after `after`, oldest first, optionally only for one audience member. */
   async readAfter(after: number, opts: { topics?: string[]; audience?: string; limit?: number } = {}): Promise<BusEvent[]> {
     const conds = [sql`seq > ${after}`];

@@ -137,6 +137,7 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
       server,
       async stop() {
         await instance.stop?.();
+        await bus.removeConsumers(db);
         await server.close();
         verifier.detach();
         await relay?.stop();

@@ -28,12 +28,16 @@ import type { InternalRoutes } from './internal.ts';
 
 export const SECRET_HEADER = 'x-subgraph-secret';
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** The end client's address, as forwarded by a trusted caller (behind the subgraph secret). */
+export const CLIENT_IP_HEADER = 'x-client-ip';
 
 /** What every resolver's context starts from. */
 export interface BaseRequestContext {
   viewer: Viewer | null;
   requestId: string;
   log: Logger;
+  /** The client's address when the caller forwards one in `x-client-ip` (HTTP only). */
+  clientIp?: string;
 }
 
 export interface SubgraphModule<Ctx extends BaseRequestContext = BaseRequestContext> {
@@ -92,20 +96,22 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     includeStacktraceInErrorResponses: false,
     formatError: maskError(opts.log),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
+    // the process's SIGTERM handler drains requests first (Apollo's would stop and re-raise the signal at once)
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
 
-  const contextFor = async (authorization: string | undefined, requestId: string): Promise<BaseRequestContext> => {
+  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> => {
     const viewer = await opts.verifier.verify(authorization);
-    return module.context({ viewer, requestId, log: opts.log.child({ requestId }) });
+    return module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}) });
   };
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
       if (req.method === 'GET' && url.pathname === '/health') {
-        sendJson(res, 200, { status: 'ok' });
+        sendJson(res, closing ? 503 : 200, { status: closing ? 'stopping' : 'ok' });
         return;
       }
       if (!secretMatches(opts.secret, req.headers[SECRET_HEADER])) {
@@ -117,7 +123,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       if (url.pathname === '/graphql') {
         await runApollo(apollo, req, res, body, async () => {
           try {
-            return await contextFor(req.headers.authorization, requestId);
+            const ip = req.headers[CLIENT_IP_HEADER];
+            return await contextFor(req.headers.authorization, requestId, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined);
           } catch (err) {
             if (err instanceof GraphQLError) throw err;
             throw err;
@@ -150,6 +157,17 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     }
   });
   server.keepAliveTimeout = 65_000;
+  // Graceful shutdown: count requests in flight so close() can let them finish.
+  let inFlight = 0;
+  let closing = false;
+  let drained: (() => void) | undefined;
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight++;
+    if (closing) res.setHeader('connection', 'close');
+    res.once('close', () => {
+      if (--inFlight === 0) drained?.();
+    });
+  });
 
   // graphql-ws on the same port, behind the same secret. The gateway
   // multiplexes many viewers over one connection, so each subscribe message
@@ -199,12 +217,20 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     url: `http://127.0.0.1:${port}/graphql`,
     sockets: () => wss.clients.size,
     async close() {
+      // stop accepting, let requests in flight finish (at most 10 s), then drop what is left
+      closing = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
       for (const ws of wss.clients) ws.close(1001, 'Going away');
       await new Promise<void>((r) => wss.close(() => r()));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, 10_000).unref();
+        });
+      }
+      server.closeAllConnections();
+      await stopped;
       await apollo.stop();
     },
   };

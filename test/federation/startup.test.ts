@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 /** Runs `npm start`'s entry point with env and resolves with its exit code and output. */
-function runMain(env: Record<string, string>, timeoutMs = 25_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function runMain(env: Record<string, string>, timeoutMs = 80_000): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
       cwd: root,
@@ -35,7 +35,7 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('bad configuration stops the process with one clear line', () => {
+describe('bad configuration stops the process with one clear line', { timeout: 90_000 }, () => {
   it('names a malformed DATABASE_URL', async () => {
     const r = await runMain({ DATABASE_URL: 'not a url' });
     expect(r.code).toBe(1);

@@ -1,0 +1,244 @@
+/**
+ * The gateway's subscription endpoint: graphql-ws (`graphql-transport-ws`) on
+ * the same port and path as HTTP (`ws://…/graphql`), attached to the HTTP
+ * server's `upgrade` event.
+ *
+ * - Authentication in `connection_init`: `{ "authorization": "Bearer …" }`,
+ *   verified with the gateway's AuthVerifier. An invalid, expired or revoked
+ *   token closes the socket with 4401; without a token the connection is
+ *   accepted but every subscribe is refused with UNAUTHENTICATED.
+ * - Every subscribe is parsed, validated against the API schema and planned;
+ *   only subscriptions are served here (queries and mutations: BAD_REQUEST).
+ * - Limits: connection_init timeout, frame size, subscriptions per
+ *   connection, a bounded queue per subscription (options.ts).
+ * - A revoked session's sockets are closed with 4403, a token's expiry closes
+ *   its socket with 4401, and `close()` ends every socket with 1012.
+ */
+import crypto from 'node:crypto';
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { DocumentNode, ExecutionArgs } from 'graphql';
+import { GraphQLError, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, getVariableValues } from './graphql.ts';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { AuthVerifier, Revocation, Viewer } from '../../subgraphs/kit/auth.ts';
+import type { Logger } from '../../subgraphs/kit/log.ts';
+import { SubgraphDataSource } from '../datasource.ts';
+import { operationLimitsRule, parseOperation, type Limits } from '../security.ts';
+import type { GatewayContext } from '../context.ts';
+import { CloseCodes, subscriptionOptions, type SubscriptionOptions } from './options.ts';
+import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
+import { GatewayStream, type StreamDeps } from './stream.ts';
+import { UpstreamPool } from './upstream.ts';
+
+export interface SubscriptionServerOptions {
+  supergraphSdl: string;
+  urls: Record<string, string>;
+  secret: string;
+  verifier: AuthVerifier;
+  log: Logger;
+  production: boolean;
+  /** The HTTP path's depth/alias/root-field/cost/token limits (security.ts), applied here too. */
+  limits?: Limits & { subgraphTimeoutMs?: number };
+  /** Overrides of the environment's SUBSCRIPTION_* settings. */
+  options?: Partial<SubscriptionOptions>;
+}
+
+export interface SubscriptionServer {
+  /** Attach to the HTTP server: `server.on('upgrade', subscriptions.handleUpgrade)`. */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Upstream subscriptions open on subgraphs right now. */
+  activeUpstream(): number;
+  /** Client subscriptions open right now. */
+  activeStreams(): number;
+  /** Client sockets open right now. */
+  connections(): number;
+  readonly options: SubscriptionOptions;
+  /** Close every client socket with 1012 and every upstream connection. */
+  close(): Promise<void>;
+}
+
+interface Connection {
+  socket: WebSocket;
+  viewer: Viewer | null;
+  streams: Set<GatewayStream>;
+  expiry?: NodeJS.Timeout;
+}
+
+type Extra = { connection?: Connection };
+interface StreamContext {
+  plan: SubscriptionPlan;
+  gateway: GatewayContext;
+  connection: Connection;
+  variables: Record<string, unknown>;
+  query: string;
+}
+
+const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
+
+export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
+  const options = subscriptionOptions(o.options);
+  const planner = new SubscriptionPlanner(o.supergraphSdl);
+  const services = Object.fromEntries(Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]));
+  const pool = new UpstreamPool(o.urls, o.secret);
+  const deps: StreamDeps = { planner, services, pool, options, log: o.log };
+  const rules = [...specifiedRules, ...(o.production ? [NoSchemaIntrospectionCustomRule] : []), ...(o.limits ? [operationLimitsRule(o.limits)] : [])];
+  const connections = new Set<Connection>();
+  let streams = 0;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+
+  const offRevoke = o.verifier.onRevoke((r: Revocation) => {
+    for (const c of connections) {
+      if (!c.viewer) continue;
+      const hit = (r.userId === c.viewer.id && !r.sessionIds) || r.sessionIds?.includes(c.viewer.sessionId);
+      if (hit) closeConnection(c, CloseCodes.SessionRevoked, 'Session revoked');
+    }
+  });
+
+  // Closing the socket ends its streams (onClose) without a `complete`, so a
+  // graphql-ws client that reconnects re-subscribes them.
+  function closeConnection(c: Connection, code: number, reason: string) {
+    c.socket.close(code, reason);
+  }
+
+  useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema: planner.schema,
+      connectionInitWaitTimeout: options.initTimeoutMs,
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        const auth = ctx.connectionParams?.authorization;
+        let viewer: Viewer | null;
+        try {
+          viewer = await o.verifier.verify(typeof auth === 'string' ? auth : undefined);
+        } catch (err) {
+          // kit/auth.ts throws UNAUTHENTICATED GraphQLErrors (duck-typed: graphql may be loaded twice under vitest)
+          const e = err as { message?: unknown; extensions?: { code?: unknown } };
+          const reason = e?.extensions?.code === 'UNAUTHENTICATED' && typeof e.message === 'string' ? e.message : 'Unauthorized';
+          socket.close(CloseCodes.TokenExpired, reason.slice(0, 120));
+          return false;
+        }
+        if (socket.readyState !== socket.OPEN) return false;
+        const connection: Connection = { socket, viewer, streams: new Set() };
+        if (viewer) {
+          const ms = Math.min(Math.max(viewer.exp * 1000 - Date.now(), 0), 2 ** 31 - 1);
+          connection.expiry = setTimeout(() => closeConnection(connection, CloseCodes.TokenExpired, 'Token expired'), ms);
+        }
+        ctx.extra.connection = connection;
+        connections.add(connection);
+        return true;
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const connection = ctx.extra.connection;
+        if (!connection?.viewer) return refuse('Sign in to subscribe.', 'UNAUTHENTICATED');
+        if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
+          return refuse(`At most ${options.maxPerConnection} subscriptions per connection.`, 'RATE_LIMITED');
+        }
+        let document: DocumentNode;
+        try {
+          document = o.limits ? parseOperation(payload.query, o.limits) : parse(payload.query);
+        } catch (err) {
+          const e = err as { message?: string; extensions?: Record<string, unknown> };
+          if (e.extensions?.code && e.extensions.code !== 'GRAPHQL_PARSE_FAILED') return [new GraphQLError(String(e.message), { extensions: e.extensions })];
+          return refuse(typeof e.message === 'string' ? e.message : 'Syntax error', 'GRAPHQL_PARSE_FAILED');
+        }
+        const invalid = validate(planner.schema, document, rules);
+        if (invalid.length) {
+          return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+        }
+        const operationName = payload.operationName ?? undefined;
+        const operation = getOperationAST(document, operationName);
+        if (!operation) return refuse('Unable to identify the operation.', 'BAD_REQUEST');
+        if (operation.operation !== 'subscription') {
+          return refuse('Only subscriptions are served over the websocket; send queries and mutations over HTTP.', 'BAD_REQUEST');
+        }
+        const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+        let plan: SubscriptionPlan;
+        try {
+          plan = planner.plan(document, operationName, coerced.coerced, payload.query);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [new GraphQLError(err.message, { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
+          o.log.error('subscription planning failed', { err: String(err) });
+          return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
+        }
+        const contextValue: StreamContext = {
+          plan,
+          gateway: { viewer: connection.viewer, requestId: crypto.randomUUID(), clientIp: ctx.extra.request.socket.remoteAddress },
+          connection,
+          variables: coerced.coerced,
+          query: payload.query,
+        };
+        return { schema: planner.schema, document, operationName, variableValues: coerced.coerced, contextValue } satisfies ExecutionArgs;
+      },
+      subscribe: (args: ExecutionArgs) => {
+        const c = args.contextValue as StreamContext;
+        const stream = new GatewayStream(
+          deps,
+          c.plan,
+          c.gateway,
+          c.variables,
+          c.query,
+          () => closeConnection(c.connection, CloseCodes.TooSlow, 'Subscriber too slow'),
+          () => {
+            streams--;
+            c.connection.streams.delete(stream);
+          },
+        );
+        streams++;
+        c.connection.streams.add(stream);
+        return stream;
+      },
+      execute: () => ({ errors: refuse('Only subscriptions are served over the websocket.', 'BAD_REQUEST') }),
+      onClose: (ctx) => {
+        const c = ctx.extra.connection;
+        if (!c) return;
+        if (c.expiry) clearTimeout(c.expiry);
+        for (const s of c.streams) s.close();
+        connections.delete(c);
+      },
+    },
+    wss,
+    options.keepAliveMs,
+  );
+
+  return {
+    options,
+    handleUpgrade(req, socket, head) {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname !== '/graphql') {
+        socket.write('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    },
+    activeUpstream: () => pool.activeCount(),
+    activeStreams: () => streams,
+    connections: () => wss.clients.size,
+    async close() {
+      offRevoke();
+      const sockets = [...wss.clients];
+      await Promise.all(
+        sockets.map(
+          (ws) =>
+            new Promise<void>((resolve) => {
+              if (ws.readyState === ws.CLOSED) return resolve();
+              const timer = setTimeout(() => {
+                ws.terminate();
+                resolve();
+              }, 1_000);
+              ws.once('close', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              ws.close(CloseCodes.ServiceRestart, 'Service restart');
+            }),
+        ),
+      );
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * What a client sees of the gateway's hardening over HTTP: masked errors,
+ * request ids, CORS, CSRF prevention, no batching, production mode, trusted
+ * documents and the /metrics endpoint.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../gateway/trusted-documents.ts';
+import { startExtraGateway, startFakeSubgraph, type ExtraGateway, type TestServer } from '../helpers/gateway.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+
+/** What must never reach a client. */
+function expectNothingInternal(body: unknown) {
+  const text = JSON.stringify(body);
+  expect(text).not.toMatch(/select |insert |relation "|does not exist|stacktrace|\/work\/|node_modules|\.ts:\d+|127\.0\.0\.1|10\.1\.2\.3|password=/i);
+}
+
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack();
+}, 180_000);
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('errors reaching a client', () => {
+  let fake: TestServer;
+  let viaFake: ExtraGateway;
+  let answer: unknown;
+  beforeAll(async () => {
+    fake = await startFakeSubgraph(() => answer);
+    viaFake = await startExtraGateway(t, { urls: { promotions: fake.url } });
+  });
+  afterAll(async () => {
+    await viaFake?.stop();
+    await fake?.close();
+  });
+
+  it('hide what a failing subgraph said (SQL, stack, paths, addresses) behind INTERNAL_SERVER_ERROR and the request id', async () => {
+    answer = {
+      data: null,
+      errors: [
+        {
+          message: 'relation "promotions.coupons" does not exist: select * from promotions.coupons where id = $1 (postgres://app:password=x@10.1.2.3:5432/db)',
+          extensions: { code: 'XX000', stacktrace: ['Error: boom', '    at query (/work/main/subgraphs/promotions/db/queries.ts:12:3)'] },
+        },
+      ],
+    };
+    const r = await viaFake.client.request('{ availableCoupons { id } }');
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors![0].message).toBe('Internal server error');
+    expect(r.errors![0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', serviceName: 'promotions', requestId: r.headers.get('x-request-id') });
+    expectNothingInternal(r);
+  });
+
+  it('keep a documented code a subgraph sent, with its message', async () => {
+    answer = { data: null, errors: [{ message: 'You are not allowed to do this.', path: ['availableCoupons'], extensions: { code: 'FORBIDDEN', detail: 'owner 42' } }] };
+    const r = await viaFake.client.request('{ availableCoupons { id } }');
+    expect(r.errors![0]).toMatchObject({ message: 'You are not allowed to do this.', extensions: { code: 'FORBIDDEN', serviceName: 'promotions' } });
+    expect(JSON.stringify(r)).not.toContain('owner 42');
+  });
+
+  it('hide a subgraph answering with a server error', async () => {
+    answer = '<html>nginx 502 at 10.1.2.3</html>';
+    const r = await viaFake.client.request('{ availableCoupons { id } }');
+    expect(r.errors![0].extensions).toMatchObject({ serviceName: 'promotions' });
+    expectNothingInternal(r);
+  });
+
+  it('hide a real database failure in a subgraph and recover when the database is back', async () => {
+    const db = t.stack.subgraphs.catalog.db.drizzle;
+    expect((await t.client.request('{ categories { id name } }')).errors).toBeUndefined();
+    await db.execute(sql`alter schema catalog rename to catalog_away`);
+    try {
+      const r = await t.client.request('{ categories { id name } }');
+      expect(r.errors).toHaveLength(1);
+      expect(r.errors![0].message).toBe('Internal server error');
+      expect(r.errors![0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId: r.headers.get('x-request-id') });
+      expectNothingInternal(r);
+    } finally {
+      await db.execute(sql`alter schema catalog_away rename to catalog`);
+    }
+    expect((await t.client.request('{ categories { id name } }')).errors).toBeUndefined();
+  });
+
+  it('never include a stack trace for a malformed request', async () => {
+    for (const body of ['{"query": "{ categories { id "}', '{"query": 42}', '{"query": "{ nope }"}', '{"query": "{ __typename }", "variables": "x"}']) {
+      const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const json = await res.json();
+      expect(res.status).toBe(400);
+      expect(json.errors.length).toBeGreaterThan(0);
+      expectNothingInternal(json);
+    }
+  });
+
+  describe('request ids', () => {
+    it('answer every request with an x-request-id, also sent to the subgraphs', async () => {
+      answer = { data: { availableCoupons: [] } };
+      const r = await viaFake.client.request('{ availableCoupons { id } }');
+      const id = r.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(fake.lastHeaders?.['x-request-id']).toBe(id);
+    });
+
+    it('keep a sane incoming x-request-id and replace anything else', async () => {
+      const sane = await t.client.withHeaders({ 'x-request-id': 'req-4711-abcdef' }).request('{ __typename }');
+      expect(sane.headers.get('x-request-id')).toBe('req-4711-abcdef');
+      const insane = await t.client.withHeaders({ 'x-request-id': 'a b"<script>' }).request('{ __typename }');
+      expect(insane.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+
+  describe('CORS', () => {
+    const preflight = (url: string, origin: string) =>
+      fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' } });
+
+    it('let Apollo Studio Sandbox call the gateway outside production', async () => {
+      const res = await preflight(t.url, 'https://studio.apollographql.com');
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
+      expect(res.headers.get('access-control-allow-headers')).toContain('authorization');
+    });
+
+    it('say nothing to an origin not in CORS_ORIGINS', async () => {
+      const res = await preflight(t.url, 'https://evil.example');
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('allow the configured origins, and in production only those', async () => {
+      const prod = await startExtraGateway(t, { production: true, env: { CORS_ORIGINS: 'https://shop.example, https://m.shop.example' } });
+      try {
+        expect((await preflight(prod.url, 'https://shop.example')).headers.get('access-control-allow-origin')).toBe('https://shop.example');
+        const r = await fetch(prod.url, { method: 'POST', headers: { origin: 'https://m.shop.example', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+        expect(r.headers.get('access-control-allow-origin')).toBe('https://m.shop.example');
+        expect((await preflight(prod.url, 'https://studio.apollographql.com')).headers.get('access-control-allow-origin')).toBeNull();
+      } finally {
+        await prod.stop();
+      }
+    });
+  });
+
+  it('refuse a simple cross-site request (CSRF prevention)', async () => {
+    const res = await fetch(`${t.url}?query=${encodeURIComponent('{ __typename }')}`);
+    expect(res.status).toBe(400);
+    const form = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ __typename }"}' });
+    expect(form.status).toBe(400);
+  });
+
+  it('refuse batched requests', async () => {
+    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"query":"{ __typename }"},{"query":"{ __typename }"}]' });
+    expect(res.status).toBe(400);
+  });
+
+  describe('in production', () => {
+    let prod: ExtraGateway;
+    beforeAll(async () => {
+      prod = await startExtraGateway(t, { production: true });
+    });
+    afterAll(async () => {
+      await prod?.stop();
+    });
+
+    it('refuse introspection, which works outside production', async () => {
+      const q = '{ __schema { queryType { name } } }';
+      expect((await t.client.request(q)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+      const r = await prod.client.request(q);
+      expect(r.data).toBeUndefined();
+      expect(r.errors![0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    });
+
+    it('suggest no field names', async () => {
+      expect((await t.client.request('{ categorie { id } }')).errors![0].message).toContain('Did you mean');
+      const r = await prod.client.request('{ categorie { id } }');
+      expect(r.errors![0].message).not.toContain('Did you mean');
+    });
+  });
+});
+
+describe('trusted documents (TRUSTED_DOCUMENTS)', () => {
+  let g: ExtraGateway;
+  const doc = 'query Types { __typename }';
+  const hash = sha256(doc);
+  beforeAll(async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'trusted-')), 'documents.json');
+    fs.writeFileSync(file, JSON.stringify({ [hash]: doc }));
+    g = await startExtraGateway(t, { env: { TRUSTED_DOCUMENTS: file } });
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+
+  const send = (body: unknown) =>
+    fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, ...(await r.json()) }));
+
+  it('run a known document by its hash', async () => {
+    const r = await send({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
+    expect(r.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('run a known document sent in full', async () => {
+    expect((await send({ query: doc })).data).toEqual({ __typename: 'Query' });
+  });
+
+  it('run a known document by its hash with GET', async () => {
+    const ext = encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }));
+    const res = await fetch(`${g.url}?extensions=${ext}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuse free-form and unknown operations with PERSISTED_QUERY_NOT_FOUND', async () => {
+    for (const body of [
+      { query: '{ categories { id } }' },
+      { extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ categories { id } }') } } },
+      { query: '{ categories { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: sha256('{ categories { id } }') } } },
+      { query: '{ categories { id } }', extensions: { persistedQuery: { version: 1, sha256Hash: hash } } },
+    ]) {
+      const r = await send(body);
+      expect(r.data).toBeUndefined();
+      expect(r.errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
+    }
+  });
+
+  it('leave a gateway without the setting open to any operation', async () => {
+    expect((await t.client.request('{ categories { id } }')).errors).toBeUndefined();
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts requests by operation and outcome, with latency, subgraph fetches and gauges', async () => {
+    const before = await (await fetch(t.url.replace('/graphql', '/metrics'))).text();
+    const catalogFetches = Number(/gateway_subgraph_fetch_duration_seconds_count\{subgraph="catalog"\} (\d+)/.exec(before)?.[1] ?? 0);
+    await t.client.request('query MetricsCategories { categories { id } }');
+    await t.client.request('query MetricsCategories { categories { id } }');
+    await t.client.request('{ nope }');
+    const res = await fetch(t.url.replace('/graphql', '/metrics'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('gateway_requests_total{operation="MetricsCategories",outcome="ok"} 2');
+    expect(text).toMatch(/gateway_requests_total\{operation="unresolved",outcome="error"\} [1-9]/);
+    expect(text).toMatch(/gateway_request_duration_seconds_bucket\{operation="MetricsCategories",outcome="ok",le="\+Inf"\} 2/);
+    expect(text).toContain(`gateway_subgraph_fetch_duration_seconds_count{subgraph="catalog"} ${catalogFetches + 2}`);
+    expect(text).toMatch(/^gateway_open_websockets 0$/m);
+    expect(text).toMatch(/^gateway_active_subscriptions 0$/m);
+    expect(text).toMatch(/^gateway_event_bus_lag \d+$/m);
+  });
+});

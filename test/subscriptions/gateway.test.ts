@@ -1,0 +1,326 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { TokenSigner } from '../../subgraphs/kit/auth.ts';
+import { startSubgraph } from '../../subgraphs/kit/runtime.ts';
+import { createLogger } from '../../subgraphs/kit/log.ts';
+import { registerUser, type Account } from '../helpers/accounts.ts';
+import { createProduct, openStore as openCatalogStore, person } from '../helpers/catalog.ts';
+import { M, pay, placedOrder } from '../helpers/orders.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { connect, eventually, subscribe, type Collected } from '../helpers/subscriptions.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The bodies a subscriber received that start with `tag`, without the priming pings. */
+const bodies = (sub: Collected, tag: string) =>
+  sub.events.map((e) => e.messageAdded.body as string).filter((b) => b.startsWith(tag) && !b.includes(' ping '));
+
+const MESSAGES = `subscription Inbox($after: String) {
+  messageAdded(after: $after) { cursor body senderRole conversation { id store { id name } } }
+}`;
+
+async function openStore(seller: Account, name: string): Promise<string> {
+  const d = await seller.client.data<{ openStore: { store: { id: string } } }>(
+    `mutation($input: OpenStoreInput!) { openStore(input: $input) { store { id } userErrors { code message } } }`,
+    { input: { name } },
+  );
+  return d.openStore.store.id;
+}
+
+async function send(buyer: Account, storeId: string, body: string): Promise<void> {
+  const d = await buyer.client.data<{ sendMessage: { message: { id: string } | null; userErrors: unknown[] } }>(
+    `mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { code message } } }`,
+    { input: { storeId, body } },
+  );
+  if (!d.sendMessage.message) throw new Error(`sendMessage failed: ${JSON.stringify(d.sendMessage.userErrors)}`);
+}
+
+describe('subscriptions through the gateway websocket', () => {
+  let t: TestStack;
+  let seller: Account;
+  let buyer: Account;
+  let storeId: string;
+  beforeAll(async () => {
+    process.env.SUBSCRIPTION_INIT_TIMEOUT_MS = '500';
+    t = await startTestStack();
+    delete process.env.SUBSCRIPTION_INIT_TIMEOUT_MS;
+    seller = await registerUser(t.client, { fullName: 'Sam Seller' });
+    buyer = await registerUser(t.client, { fullName: 'Bea Buyer' });
+    storeId = await openStore(seller, 'Corner Shop');
+  }, 180_000);
+  afterAll(async () => {
+    await t?.stop();
+  }, 60_000);
+
+  /**
+   * Makes sure `sub` is live end to end (the subgraph listens): the buyer sends
+   * `<tag> ping <i>` until one arrives, then waits for the last one sent.
+   */
+  async function primed(sub: Collected, tag: string) {
+    for (let i = 0; i < 40; i++) {
+      await send(buyer, storeId, `${tag} ping ${i}`);
+      const seen = () => sub.events.some((e) => String(e.messageAdded.body).startsWith(`${tag} ping`));
+      try {
+        await eventually(seen, 300, 'a ping');
+      } catch {
+        continue;
+      }
+      await eventually(() => sub.events.some((e) => e.messageAdded.body === `${tag} ping ${i}`), 5_000, 'the last ping');
+      return;
+    }
+    throw new Error('the subscription never went live');
+  }
+
+  /** Waits until `n` upstream subscriptions are open (and the subgraph had time to start listening). */
+  async function upstreamReady(n: number) {
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() >= n, 5_000, 'the upstream subscription');
+    await sleep(150);
+  }
+
+  it('delivers an event with fields of other subgraphs resolved (the store name comes from catalog)', async () => {
+    const ws = connect(t, seller.token);
+    const sub = subscribe(ws, MESSAGES);
+    await primed(sub, 'cross');
+    await send(buyer, storeId, 'cross: Is this still available?');
+    await eventually(() => bodies(sub, 'cross:').length === 1, 5_000, 'the message');
+    const result = sub.results[sub.results.length - 1];
+    expect(result.errors).toBeUndefined();
+    const event = result.data as any;
+    expect(event.messageAdded).toMatchObject({
+      body: 'cross: Is this still available?',
+      senderRole: expect.any(String),
+      conversation: { store: { id: storeId, name: 'Corner Shop' } },
+    });
+    expect(typeof event.messageAdded.cursor).toBe('string');
+    sub.unsubscribe();
+    await ws.dispose();
+  });
+
+  it('delivers order status changes to buyer and seller with the store and products from catalog', async () => {
+    const sellerP = await person(t);
+    const buyerP = await person(t);
+    const store = await openCatalogStore(sellerP.client, 'Lamp Land');
+    const product = await createProduct(sellerP.client, store.id, { title: 'Desk lamp' });
+    // after "0": these people are new, so the replay holds exactly their events, however late the upstream starts
+    const ORDERS = `subscription { orderStatusChanged(after: "0") { status previousStatus order { id store { name } lines { product { title } } } } }`;
+    const [wsBuyer, wsSeller] = [connect(t, buyerP.token), connect(t, sellerP.token)];
+    const forBuyer = subscribe(wsBuyer, ORDERS);
+    const forSeller = subscribe(wsSeller, ORDERS);
+    await upstreamReady(2);
+    const order = await placedOrder(t, buyerP, sellerP, { storeId: store.id, productId: product.id });
+    const paid = await pay(buyerP, [order.id]);
+    expect(paid.userErrors).toEqual([]);
+    const shipped = await sellerP.client.data(M.ship, { id: order.id, tn: 'TRACK-1' });
+    expect(shipped.shipOrder.userErrors).toEqual([]);
+    const expected = { id: order.id, store: { name: 'Lamp Land' }, lines: [{ product: { title: 'Desk lamp' } }] };
+    for (const sub of [forBuyer, forSeller]) {
+      await eventually(() => sub.events.some((e) => e.orderStatusChanged.status === 'UNCONFIRMED_DELIVERY'), 5_000, 'the shipment');
+      expect(sub.results.every((r) => r.errors === undefined)).toBe(true);
+      expect(sub.events.map((e) => e.orderStatusChanged).filter((e) => e.previousStatus !== null)).toEqual([
+        { status: 'SHIPMENT_REQUIRED', previousStatus: 'PAYMENT_REQUIRED', order: expected },
+        { status: 'UNCONFIRMED_DELIVERY', previousStatus: 'SHIPMENT_REQUIRED', order: expected },
+      ]);
+    }
+    await wsBuyer.dispose();
+    await wsSeller.dispose();
+  });
+
+  it('refuses an anonymous subscription with UNAUTHENTICATED', async () => {
+    const ws = connect(t);
+    const sub = subscribe(ws, MESSAGES);
+    await sub.ended();
+    expect(sub.error).toEqual([expect.objectContaining({ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } })]);
+    await ws.dispose();
+  });
+
+  it('closes a connection whose token is not valid with 4401', async () => {
+    const ws = connect(t, 'not.a.token');
+    const sub = subscribe(ws, MESSAGES);
+    await sub.ended();
+    expect(ws.closes[0]?.code).toBe(4401);
+    await ws.dispose();
+  });
+
+  it('serves only subscriptions over the websocket, validated against the API schema', async () => {
+    const ws = connect(t, seller.token);
+    const query = subscribe(ws, '{ __typename }');
+    await query.ended();
+    expect((query.error as any[])[0].extensions.code).toBe('BAD_REQUEST');
+    const invalid = subscribe(ws, 'subscription { messageAdded { noSuchField } }');
+    await invalid.ended();
+    expect((invalid.error as any[])[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const internal = subscribe(ws, 'subscription { messageAdded { id } _service { sdl } }');
+    await internal.ended();
+    expect(internal.error).toBeTruthy();
+    await ws.dispose();
+  });
+
+  it('applies the HTTP path’s depth limit to subscriptions too', async () => {
+    const ws = connect(t, seller.token);
+    let deep = 'id';
+    for (let i = 0; i < 8; i++) deep = `conversation { lastMessage { ${deep} } }`;
+    const sub = subscribe(ws, `subscription { messageAdded { ${deep} } }`);
+    await sub.ended();
+    expect((sub.error as any[])[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
+    await ws.dispose();
+  });
+
+  it('caps the subscriptions of one connection (SUBSCRIPTION_MAX_PER_CONNECTION, default 20)', async () => {
+    const ws = connect(t, seller.token);
+    const subs = Array.from({ length: 21 }, () => subscribe(ws, MESSAGES));
+    await subs[20].ended();
+    expect((subs[20].error as any[])[0].extensions.code).toBe('RATE_LIMITED');
+    expect(subs.slice(0, 20).every((s) => s.error === undefined)).toBe(true);
+    await ws.dispose();
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'the upstream subscriptions to end');
+  });
+
+  it('closes a socket that never sends connection_init (4408), and one that sends an oversized frame (1009)', async () => {
+    const closeOf = (ws: WebSocket) => new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    const silent = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+    expect(await closeOf(silent)).toBe(4408);
+    const big = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+    await new Promise((r) => big.on('open', r));
+    const closed = closeOf(big);
+    big.send(JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(t.stack.gateway.subscriptions.options.maxFrameBytes + 1) } }));
+    expect(await closed).toBe(1009);
+  });
+
+  it('delivers only the viewer’s own events: not to a stranger, not back to the sender', async () => {
+    const stranger = await registerUser(t.client);
+    const [wsSeller, wsStranger, wsBuyer] = [connect(t, seller.token), connect(t, stranger.token), connect(t, buyer.token)];
+    const forSeller = subscribe(wsSeller, MESSAGES);
+    const forStranger = subscribe(wsStranger, MESSAGES);
+    const forBuyer = subscribe(wsBuyer, MESSAGES);
+    await upstreamReady(3);
+    await primed(forSeller, 'own');
+    await sleep(300);
+    await send(buyer, storeId, 'own: only for the seller');
+    await eventually(() => bodies(forSeller, 'own:').length === 1, 5_000, 'the message');
+    await sleep(300);
+    expect(bodies(forSeller, 'own:')).toEqual(['own: only for the seller']);
+    expect(forStranger.results).toEqual([]);
+    expect(forBuyer.results).toEqual([]);
+    for (const ws of [wsSeller, wsStranger, wsBuyer]) await ws.dispose();
+  });
+
+  it('resumes with `after`: a reconnecting client gets what it missed, in order, with no gap and no duplicate', async () => {
+    const first = connect(t, seller.token);
+    const live = subscribe(first, MESSAGES);
+    await primed(live, 'seq');
+    await send(buyer, storeId, 'seq 1');
+    await send(buyer, storeId, 'seq 2');
+    await eventually(() => bodies(live, 'seq').length === 2, 5_000, 'two messages');
+    expect(bodies(live, 'seq')).toEqual(['seq 1', 'seq 2']);
+    const cursor = live.events[live.events.length - 1].messageAdded.cursor;
+    await first.dispose(); // the phone goes into a tunnel
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'the upstream to end');
+    await send(buyer, storeId, 'seq 3');
+    await send(buyer, storeId, 'seq 4');
+
+    const again = connect(t, seller.token);
+    const resumed = subscribe(again, MESSAGES, { after: cursor });
+    await resumed.waitFor(2);
+    await primed(resumed, 'seq');
+    await send(buyer, storeId, 'seq 5');
+    await eventually(() => bodies(resumed, 'seq').length === 3, 5_000, 'the live message');
+    await sleep(200);
+    expect(bodies(resumed, 'seq')).toEqual(['seq 3', 'seq 4', 'seq 5']);
+    expect(resumed.events[0].messageAdded.body).toBe('seq 3'); // the replay comes first
+    await again.dispose();
+  });
+
+  it('survives a restart of the subgraph: the gateway re-subscribes after the last cursor, nothing lost or repeated', async () => {
+    const ws = connect(t, seller.token);
+    const sub = subscribe(ws, MESSAGES);
+    await primed(sub, 'restart');
+    await send(buyer, storeId, 'restart: before');
+    await eventually(() => bodies(sub, 'restart:').length === 1, 5_000, 'the first message');
+
+    const old = t.stack.subgraphs.messaging;
+    await old.stop();
+    const restarted = await startSubgraph('messaging', {
+      config: t.config,
+      keys: t.keys,
+      secret: t.stack.secret,
+      clock: t.clock,
+      log: createLogger('silent'),
+      port: old.port,
+      pglite: t.databaseUrl ? undefined : (old.db.drizzle as unknown as { $client: any }).$client,
+      bus: t.stack.bus,
+      urls: t.stack.urls,
+    });
+    t.stack.subgraphs.messaging = restarted;
+    // sent while the gateway may still be re-connecting: replayed, not lost
+    await send(buyer, storeId, 'restart: during 1');
+    await send(buyer, storeId, 'restart: during 2');
+    await eventually(() => bodies(sub, 'restart:').length === 3, 10_000, 'the replayed messages');
+    await send(buyer, storeId, 'restart: after');
+    await eventually(() => bodies(sub, 'restart:').length === 4, 5_000, 'the live message');
+    await sleep(200);
+    expect(sub.error).toBeUndefined();
+    expect(bodies(sub, 'restart:')).toEqual(['restart: before', 'restart: during 1', 'restart: during 2', 'restart: after']);
+    await ws.dispose();
+  });
+
+  it('closes the socket of a session that signs out, with 4403', async () => {
+    const other = await registerUser(t.client);
+    const ws = connect(t, other.token);
+    const sub = subscribe(ws, MESSAGES);
+    await upstreamReady(1);
+    await other.client.data('mutation { logout }');
+    await sub.ended();
+    await eventually(() => ws.closes.length > 0, 5_000, 'the socket to close');
+    expect(ws.closes[0]).toEqual({ code: 4403, reason: 'Session revoked' });
+    await ws.dispose();
+  });
+
+  it('closes the socket when the access token expires, with 4401', async () => {
+    const { token } = await new TokenSigner(t.keys, 2).sign({ userId: seller.userId, sessionId: crypto.randomUUID(), roles: [] });
+    const ws = connect(t, token);
+    const sub = subscribe(ws, MESSAGES);
+    await upstreamReady(1);
+    await eventually(() => ws.closes.length > 0, 5_000, 'the socket to close at exp');
+    expect(ws.closes[0]).toEqual({ code: 4401, reason: 'Token expired' });
+    expect(sub.error).toBeTruthy();
+    await ws.dispose();
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'the upstream to end');
+  });
+
+  it('leaves no upstream subscription after 1,000 subscribe/unsubscribe cycles', async () => {
+    const ws = connect(t, seller.token);
+    for (let i = 0; i < 1000; i++) {
+      const sub = subscribe(ws, MESSAGES);
+      if (i % 100 === 0) await upstreamReady(1);
+      else if (i % 10 === 0) await sleep(1);
+      sub.unsubscribe();
+    }
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 20_000, 'no upstream subscription');
+    expect(t.stack.gateway.subscriptions.activeStreams()).toBe(0);
+    await ws.dispose();
+    await eventually(() => t.stack.subgraphs.messaging.server.sockets() === 0, 10_000, 'the upstream socket to close');
+  }, 120_000);
+});
+
+describe('a gateway shutting down', () => {
+  let t: TestStack;
+  beforeAll(async () => {
+    t = await startTestStack();
+  }, 180_000);
+  afterAll(async () => {
+    await t?.stop();
+  }, 60_000);
+
+  it('closes every subscription socket with 1012 so clients reconnect elsewhere, and ends the upstream ones', async () => {
+    const user = await registerUser(t.client);
+    const ws = connect(t, user.token);
+    const sub = subscribe(ws, MESSAGES);
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 1, 5_000, 'the upstream subscription');
+    await t.stack.gateway.close();
+    await eventually(() => ws.closes.length > 0, 5_000, 'the socket to close');
+    expect(ws.closes[0].code).toBe(1012);
+    expect(sub.completed).toBe(false);
+    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(0);
+    await ws.dispose();
+  });
+});
