@@ -1,7 +1,83 @@
-/** DataLoaders of the catalog subgraph, new for every request. */
+/**
+ * DataLoaders of the catalog subgraph, new for every request: every reference
+ * and every to-one/to-many lookup goes through one, so a page's SQL count does
+ * not grow with its length.
+ */
+import DataLoader from 'dataloader';
 import type { Database } from '../kit/db.ts';
+import { isId } from '../kit/scalars.ts';
+import * as q from './db/queries.ts';
 
-export function createLoaders(_db: Database) {
-  return {};
+function byId<T extends { id: string }>(rows: T[], keys: readonly string[]): (T | null)[] {
+  const map = new Map(rows.map((r) => [r.id, r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+function grouped<T>(rows: T[], keyOf: (r: T) => string, keys: readonly string[]): T[][] {
+  const map = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = keyOf(r);
+    let list = map.get(k);
+    if (!list) map.set(k, (list = []));
+    list.push(r);
+  }
+  return keys.map((k) => map.get(k) ?? []);
+}
+
+/** A loader by UUID that answers null for anything that is not one, without asking the database. */
+function idLoader<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(async (keys) => {
+    const ids = keys.filter(isId);
+    const rows = ids.length ? await load(ids) : [];
+    return byId(rows, keys);
+  });
+}
+
+export interface StoreProductsKey {
+  storeId: string;
+  limit: number;
+  after: q.Keyset | null;
+}
+
+export function createLoaders(db: Database) {
+  const d = db.drizzle;
+  return {
+    category: idLoader((ids) => q.categoriesByIds(d, ids)),
+    store: idLoader((ids) => q.storesByIds(d, ids)),
+    product: idLoader((ids) => q.productsByIds(d, ids)),
+    variant: idLoader((ids) => q.variantsByIds(d, ids)),
+    variantsByProduct: new DataLoader<string, q.VariantRow[]>(async (productIds) =>
+      grouped(await q.variantsByProductIds(d, productIds), (v) => v.productId, productIds),
+    ),
+    followerCount: new DataLoader<string, number>(async (storeIds) => {
+      const counts = await q.followerCounts(d, storeIds);
+      return storeIds.map((id) => counts.get(id) ?? 0);
+    }),
+    productCountByStore: new DataLoader<string, number>(async (storeIds) => {
+      const counts = await q.productCountsByStore(d, storeIds);
+      return storeIds.map((id) => counts.get(id) ?? 0);
+    }),
+    cartLines: new DataLoader<string, q.LineWithVariant[]>(async (cartIds) =>
+      grouped(await q.linesByCartIds(d, cartIds), (l) => l.cartId, cartIds),
+    ),
+    /** Pages of several stores' products: one statement per distinct (limit, after). */
+    storeProducts: new DataLoader<StoreProductsKey, q.ProductRow[], string>(
+      async (keys) => {
+        const groups = new Map<string, StoreProductsKey[]>();
+        for (const k of keys) {
+          const g = JSON.stringify([k.limit, k.after]);
+          groups.set(g, [...(groups.get(g) ?? []), k]);
+        }
+        const results = new Map<string, q.ProductRow[]>();
+        for (const [g, ks] of groups) {
+          const storeIds = [...new Set(ks.map((k) => k.storeId))];
+          const rows = await q.storeProductPages(d, storeIds, ks[0].limit, ks[0].after);
+          for (const k of ks) results.set(JSON.stringify([g, k.storeId]), rows.filter((r) => r.storeId === k.storeId));
+        }
+        return keys.map((k) => results.get(JSON.stringify([JSON.stringify([k.limit, k.after]), k.storeId])) ?? []);
+      },
+      { cacheKeyFn: (k) => JSON.stringify(k) },
+    ),
+  };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

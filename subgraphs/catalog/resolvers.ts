@@ -1,9 +1,108 @@
 /** Thin resolvers of the catalog subgraph: arguments in, service or loader call, result out. */
-import { DateTime } from '../kit/scalars.ts';
+import { payload } from '../kit/errors.ts';
+import { DateTime, money } from '../kit/scalars.ts';
+import type * as q from './db/queries.ts';
 import type { CatalogContext } from './server.ts';
+import type { SearchArgs } from './service/search.ts';
+import type { CreateProductInput, OpenStoreInput, UpdateVariantInput } from './service/products.ts';
+
+type Ctx = CatalogContext;
+type Args = Record<string, any>;
+
+/** A cart that just changed: forget lines loaded earlier in this request (several mutations in one operation). */
+const cart = (c: q.CartRow, ctx: Ctx) => {
+  ctx.loaders.cartLines.clear(c.id);
+  return { cart: c };
+};
 
 export const resolvers = {
   DateTime,
-} satisfies Record<string, unknown>;
 
-export type _Ctx = CatalogContext;
+  Query: {
+    product: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.loaders.product.load(id),
+    store: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.loaders.store.load(id),
+    categories: (_: unknown, __: unknown, ctx: Ctx) => ctx.service.categories(),
+    searchProducts: (_: unknown, args: SearchArgs, ctx: Ctx) => ctx.service.searchProducts(args),
+    cart: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.service.carts.cartForRead(ctx.viewer, id),
+  },
+
+  Mutation: {
+    createGuestCart: (_: unknown, __: unknown, ctx: Ctx) => ctx.service.carts.createGuestCart(),
+    addToCart: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ cart: null as q.CartRow | null }, async () => cart(await ctx.service.carts.addToCart(ctx.viewer, a.cartId, a.variantId, a.quantity), ctx)),
+    updateCartLine: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ cart: null as q.CartRow | null }, async () => cart(await ctx.service.carts.updateCartLine(ctx.viewer, a.cartId, a.lineId, a.quantity), ctx)),
+    removeCartLine: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ cart: null as q.CartRow | null }, async () => cart(await ctx.service.carts.removeCartLine(ctx.viewer, a.cartId, a.lineId), ctx)),
+    mergeGuestCart: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ cart: null as q.CartRow | null }, async () => cart(await ctx.service.carts.mergeGuestCart(ctx.viewer, a.guestCartId), ctx)),
+    addToWishList: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.products.addToWishList(ctx.viewer, a.productId) })),
+    removeFromWishList: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.products.removeFromWishList(ctx.viewer, a.productId) })),
+    followStore: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.products.followStore(ctx.viewer, a.storeId) })),
+    unfollowStore: (_: unknown, a: Args, ctx: Ctx) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.products.unfollowStore(ctx.viewer, a.storeId) })),
+    openStore: (_: unknown, a: { input: OpenStoreInput }, ctx: Ctx) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.products.openStore(ctx.viewer, a.input) })),
+    createProduct: (_: unknown, a: { input: CreateProductInput }, ctx: Ctx) =>
+      payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.products.createProduct(ctx.viewer, a.input) })),
+    updateVariant: (_: unknown, a: { variantId: string; input: UpdateVariantInput }, ctx: Ctx) =>
+      payload({ product: null as q.ProductRow | null }, async () => {
+        const product = await ctx.service.products.updateVariant(ctx.viewer, a.variantId, a.input);
+        ctx.loaders.variant.clear(a.variantId);
+        ctx.loaders.variantsByProduct.clear(product.id);
+        ctx.loaders.product.clear(product.id);
+        return { product };
+      }),
+  },
+
+  User: {
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.service.userReference(ctx.viewer, ref.id),
+    cart: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.carts.ownCart(u.id),
+    wishList: (u: { id: string }, a: Args, ctx: Ctx) => ctx.service.wishList(u.id, a.first, a.after),
+    storeList: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.storeList(u.id),
+    stores: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.storesOf(u.id),
+  },
+
+  Category: {
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.category.load(ref.id),
+    parent: (c: q.CategoryRow, _: unknown, ctx: Ctx) => (c.parentId ? ctx.loaders.category.load(c.parentId) : null),
+  },
+
+  Store: {
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.store.load(ref.id),
+    followerCount: (s: q.StoreRow, _: unknown, ctx: Ctx) => ctx.loaders.followerCount.load(s.id),
+    products: (s: q.StoreRow, a: Args, ctx: Ctx) => ctx.service.storeProducts(ctx.loaders, s.id, a.first, a.after),
+  },
+
+  Product: {
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.product.load(ref.id),
+    category: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.category.load(p.categoryId),
+    store: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.store.load(p.storeId),
+    priceRange: (p: q.ProductRow) => ({ min: money(p.minPrice), max: money(p.maxPrice) }),
+    variants: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.variantsByProduct.load(p.id),
+  },
+
+  ProductVariant: {
+    __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.variant.load(ref.id),
+    product: (v: q.VariantRow, _: unknown, ctx: Ctx) => ctx.loaders.product.load(v.productId),
+    price: (v: q.VariantRow) => money(v.price),
+  },
+
+  Cart: {
+    lines: (c: q.CartRow, _: unknown, ctx: Ctx) => ctx.loaders.cartLines.load(c.id),
+    subtotal: async (c: q.CartRow, _: unknown, ctx: Ctx) =>
+      money((await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.price * l.quantity, 0)),
+    totalQuantity: async (c: q.CartRow, _: unknown, ctx: Ctx) =>
+      (await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.quantity, 0),
+  },
+
+  CartLine: {
+    product: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.product.load(l.productId),
+    variant: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.variant.load(l.variantId),
+    unitPrice: (l: q.LineWithVariant) => money(l.price),
+    subtotal: (l: q.LineWithVariant) => money(l.price * l.quantity),
+  },
+};

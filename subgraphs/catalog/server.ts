@@ -4,7 +4,9 @@ import type { BaseRequestContext } from '../kit/server.ts';
 import { loadTypeDefs } from '../kit/schema-file.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
+import { seedDemoCatalog } from './seed.ts';
 import { CatalogService } from './service.ts';
+import { internalRoutes } from './service/internal.ts';
 
 export interface CatalogContext extends BaseRequestContext {
   service: CatalogService;
@@ -17,5 +19,8 @@ export const createSubgraph: SubgraphFactory = async (deps) => {
     typeDefs: loadTypeDefs('catalog'),
     resolvers,
     context: (base): CatalogContext => ({ ...base, service, loaders: createLoaders(deps.db) }),
+    internal: internalRoutes(deps),
+    seed: () => seedDemoCatalog(deps),
+    start: async () => service.start(),
   };
 };
