@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish } from '../../subgraphs/kit/events.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { registerUser } from '../helpers/accounts.ts';
 import { api, createProduct, internal, openStore, person, type Person } from '../helpers/catalog.ts';
 
@@ -35,6 +35,17 @@ describe('carts', () => {
 
   const guest = () => api(t);
   const newGuestCart = async () => (await guest().data<any>(NEW_CART)).createGuestCart;
+
+  it.skipIf(!onPostgres)('adds up ten concurrent additions of the same item to one cart (PostgreSQL)', async () => {
+    const cart = await newGuestCart();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => guest().data<any>(ADD, { cartId: cart.id, variantId: mug.variants[0].id, quantity: 1 })),
+    );
+    expect(results.every((r) => r.addToCart.userErrors.length === 0)).toBe(true);
+    const after = (await guest().data<any>(READ, { id: cart.id })).cart;
+    expect(after.lines).toHaveLength(1);
+    expect(after.lines[0].quantity).toBe(10);
+  });
 
   it('gives a guest an empty cart with an unguessable random id', async () => {
     const a = await newGuestCart();

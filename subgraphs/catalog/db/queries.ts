@@ -353,6 +353,11 @@ export function linesByCartIds(db: Executor, cartIds: readonly string[]): Promis
     .orderBy(asc(cartLines.createdAt), asc(cartLines.id));
 }
 
+/** Row-locks a cart: concurrent changes to one cart take turns (no lost quantity). */
+export async function lockCart(tx: Executor, cartId: string): Promise<void> {
+  await tx.select({ id: carts.id }).from(carts).where(eq(carts.id, cartId)).for('update');
+}
+
 /** The line of a cart for a variant, row-locked. */
 export async function lockLine(tx: Executor, cartId: string, where: { lineId?: string; variantId?: string }): Promise<CartLineRow | null> {
   const cond = where.lineId ? eq(cartLines.id, where.lineId) : eq(cartLines.variantId, where.variantId!);

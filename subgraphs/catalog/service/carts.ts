@@ -63,6 +63,7 @@ export class CartService {
     const vid = existingId(variantId, ['variantId'], 'Variant');
     const cart = await this.cartFor(viewer, cartId);
     await this.db.transaction(async (tx) => {
+      await q.lockCart(tx, cart.id);
       const variant = await q.variantStock(tx, vid);
       if (!variant) fail('NOT_FOUND', 'Variant not found.', ['variantId']);
       const line = await q.lockLine(tx, cart.id, { variantId: vid });
