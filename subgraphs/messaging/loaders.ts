@@ -1,7 +1,94 @@
 /** DataLoaders of the messaging subgraph, new for every request. */
+import DataLoader from 'dataloader';
+import { GraphQLError } from 'graphql';
 import type { Database } from '../kit/db.ts';
+import type { InternalClient } from '../kit/internal.ts';
+import type { Logger } from '../kit/log.ts';
+import {
+  conversationsAboutOrders,
+  conversationsByIds,
+  messagePages,
+  messagesByIds,
+  type ConversationRow,
+  type MessageRow,
+} from './db/queries.ts';
 
-export function createLoaders(_db: Database) {
-  return {};
+export interface StoreInfo {
+  id: string;
+  ownerId: string;
+  name: string;
+}
+
+export interface PageKey {
+  conversationId: string;
+  /** Rows to fetch (page size + 1 to know whether there is more). */
+  limit: number;
+  beforeSeq: number | null;
+}
+
+function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
+  const m = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => m.get(id) ?? null);
+}
+
+export function unavailable(what: string): GraphQLError {
+  return new GraphQLError(`${what} is unavailable right now.`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+}
+
+/** Stores (id, owner, name) from the catalog, batched; unknown ids are null. */
+export async function fetchStores(internal: InternalClient, ids: readonly string[], log?: Logger): Promise<(StoreInfo | null)[]> {
+  try {
+    const res = await internal.call<{ stores?: StoreInfo[] }>('catalog', 'storesByIds', { ids });
+    return byId(ids, res.stores ?? []);
+  } catch (err) {
+    log?.warn('catalog storesByIds failed', { err: String(err) });
+    throw unavailable('The catalog');
+  }
+}
+
+export function createLoaders(db: Database, internal: InternalClient, log?: Logger) {
+  const ex = db.drizzle;
+  return {
+    conversation: new DataLoader<string, ConversationRow | null>(async (ids) => byId(ids, await conversationsByIds(ex, [...ids]))),
+    message: new DataLoader<string, MessageRow | null>(async (ids) => byId(ids, await messagesByIds(ex, [...ids]))),
+    /** A page of each conversation's messages, newest first: one statement per distinct (limit, before). */
+    messagePage: new DataLoader<PageKey, MessageRow[], string>(
+      async (keys) => {
+        const groups = new Map<string, PageKey[]>();
+        for (const k of keys) {
+          const g = `${k.limit}:${k.beforeSeq}`;
+          groups.set(g, [...(groups.get(g) ?? []), k]);
+        }
+        const found = new Map<string, MessageRow[]>();
+        for (const [g, ks] of groups) {
+          const rows = await messagePages(ex, [...new Set(ks.map((k) => k.conversationId))], ks[0].limit, ks[0].beforeSeq);
+          for (const r of rows) {
+            const key = `${r.conversationId}:${g}`;
+            found.set(key, [...(found.get(key) ?? []), r]);
+          }
+        }
+        return keys.map((k) => found.get(`${k.conversationId}:${k.limit}:${k.beforeSeq}`) ?? []);
+      },
+      { cacheKeyFn: (k) => `${k.conversationId}:${k.limit}:${k.beforeSeq}` },
+    ),
+    /** The SELLER conversation with a message about each order. */
+    orderConversation: new DataLoader<string, ConversationRow | null>(async (ids) => {
+      const rows = await conversationsAboutOrders(ex, [...ids]);
+      const m = new Map(rows.map((r) => [r.aboutOrderId, r]));
+      return ids.map((id) => m.get(id) ?? null);
+    }),
+    store: new DataLoader<string, StoreInfo | null>((ids) => fetchStores(internal, ids, log)),
+    /** Buyers' display names from the users subgraph. */
+    fullName: new DataLoader<string, string>(async (ids) => {
+      try {
+        const res = await internal.call<{ users?: { id: string; fullName: string }[] }>('users', 'profiles', { ids });
+        const m = new Map((res.users ?? []).map((u) => [u.id, u.fullName]));
+        return ids.map((id) => m.get(id) ?? 'Deleted user');
+      } catch (err) {
+        log?.warn('users profiles failed', { err: String(err) });
+        return ids.map(() => unavailable('The buyer name'));
+      }
+    }),
+  };
 }
 export type Loaders = ReturnType<typeof createLoaders>;
