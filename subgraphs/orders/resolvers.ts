@@ -1,9 +1,156 @@
 /** Thin resolvers of the orders subgraph: arguments in, service or loader call, result out. */
-import { DateTime } from '../kit/scalars.ts';
+import { payload } from '../kit/errors.ts';
+import { DateTime, money, pageSize } from '../kit/scalars.ts';
+import type { FeedbackRow, HistoryRow, LineRow, OrderRow, OrderStatus, PaymentRow, ReviewRow } from './db/queries.ts';
+import { keysetCursor, parseKeyset } from './service.ts';
 import type { OrdersContext } from './server.ts';
+import type { CheckoutInput } from './service/checkout.ts';
+import type { FeedbackInput } from './service/lifecycle.ts';
+import type { PaymentMethod } from './payments/provider.ts';
+
+type Ctx = OrdersContext;
+type PageArgs = { status?: OrderStatus | null; first?: number | null; after?: string | null };
+/** An Order as a parent: a loaded row, or a bare reference from a subscription event. */
+type OrderParent = OrderRow | { __typename: 'Order'; id: string };
+
+async function row(o: OrderParent, ctx: Ctx): Promise<OrderRow> {
+  if ('number' in o) return o;
+  const r = await ctx.loaders.orderById.load(o.id);
+  if (!r) throw new Error('order vanished');
+  return r;
+}
+
+const field =
+  <K extends keyof OrderRow>(k: K) =>
+  async (o: OrderParent, _: unknown, ctx: Ctx) =>
+    (await row(o, ctx))[k];
+const moneyField = (k: 'subtotal' | 'shippingCost' | 'discount' | 'total') => async (o: OrderParent, _: unknown, ctx: Ctx) => money((await row(o, ctx))[k]);
+
+const orderPayload = (ctx: Ctx, work: () => Promise<OrderRow>) => payload({ order: null as OrderRow | null }, async () => ({ order: await work() }));
 
 export const resolvers = {
   DateTime,
-} satisfies Record<string, unknown>;
 
-export type _Ctx = OrdersContext;
+  Query: {
+    order: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.service.order(ctx.viewer, a.id, ctx.loaders),
+  },
+
+  Mutation: {
+    checkout: (_: unknown, a: { input: CheckoutInput }, ctx: Ctx) =>
+      payload({ orders: [] as OrderRow[] }, () => ctx.service.checkouts.checkout(ctx.viewer, a.input)),
+    payOrders: (_: unknown, a: { orderIds: string[]; payment: { method: PaymentMethod; token: string }; idempotencyKey: string }, ctx: Ctx) =>
+      payload({ payment: null as PaymentRow | null, orders: [] as OrderRow[] }, () =>
+        ctx.service.payments.payOrders(ctx.viewer, a.orderIds, a.payment, a.idempotencyKey),
+      ),
+    cancelOrder: (_: unknown, a: { orderId: string; reason?: string | null }, ctx: Ctx) =>
+      orderPayload(ctx, () => ctx.service.lifecycle.cancelOrder(ctx.viewer, a.orderId, a.reason)),
+    extendShippingTime: (_: unknown, a: { orderId: string; days: number }, ctx: Ctx) =>
+      orderPayload(ctx, () => ctx.service.lifecycle.extendShippingTime(ctx.viewer, a.orderId, a.days)),
+    confirmReceipt: (_: unknown, a: { orderId: string }, ctx: Ctx) =>
+      orderPayload(ctx, () => ctx.service.lifecycle.confirmReceipt(ctx.viewer, a.orderId)),
+    leaveFeedback: (_: unknown, a: { orderId: string; input: FeedbackInput }, ctx: Ctx) =>
+      orderPayload(ctx, () => ctx.service.lifecycle.leaveFeedback(ctx.viewer, a.orderId, a.input)),
+    openDispute: (_: unknown, a: { orderId: string; reason: string; description: string }, ctx: Ctx) =>
+      orderPayload(ctx, () => ctx.service.lifecycle.openDispute(ctx.viewer, a.orderId, a.reason, a.description)),
+    shipOrder: (_: unknown, a: { orderId: string; trackingNumber: string }, ctx: Ctx) =>
+      orderPayload(ctx, () => ctx.service.lifecycle.shipOrder(ctx.viewer, a.orderId, a.trackingNumber)),
+    resolveDispute: (_: unknown, a: { orderId: string; refund: boolean }, ctx: Ctx) =>
+      orderPayload(ctx, () => ctx.service.lifecycle.resolveDispute(ctx.viewer, a.orderId, a.refund)),
+  },
+
+  Subscription: {
+    orderStatusChanged: {
+      subscribe: (_: unknown, a: { orderId?: string | null; after?: string | null }, ctx: Ctx) =>
+        ctx.service.orderStatusChanged(ctx.viewer, a, ctx.loaders),
+      resolve: (value: unknown) => value,
+    },
+  },
+
+  User: {
+    orders: (u: { id: string }, a: PageArgs, ctx: Ctx) => ctx.service.userOrders(ctx.viewer, u.id, a),
+    orderCounts: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.userOrderCounts(ctx.viewer, u.id),
+  },
+
+  Store: {
+    rating: (s: { id: string }, _: unknown, ctx: Ctx) => ctx.loaders.storeRating.load(s.id),
+    orders: (s: { id: string }, a: PageArgs, ctx: Ctx) => ctx.service.storeOrders(ctx.viewer, s.id, a, ctx.loaders),
+  },
+
+  Product: {
+    rating: async (p: { id: string }, _: unknown, ctx: Ctx) => (await ctx.loaders.productRating.load(p.id)).rating,
+    reviewCount: async (p: { id: string }, _: unknown, ctx: Ctx) => (await ctx.loaders.productRating.load(p.id)).count,
+    reviews: async (p: { id: string }, a: { first?: number | null; after?: string | null }, ctx: Ctx) => {
+      const limit = pageSize(a.first);
+      const before = parseKeyset(a.after);
+      const [rows, stats] = await Promise.all([
+        limit === 0 ? Promise.resolve([] as ReviewRow[]) : ctx.loaders.productReviews.load({ productId: p.id, limit: limit + 1, before }),
+        ctx.loaders.productRating.load(p.id),
+      ]);
+      const nodes = rows.slice(0, limit);
+      const edges = nodes.map((node) => ({ cursor: keysetCursor(node), node }));
+      return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: stats.count };
+    },
+  },
+
+  Review: {
+    rating: (r: ReviewRow) => r.productRating,
+    authorName: (r: ReviewRow, _: unknown, ctx: Ctx) => ctx.loaders.authorName.load(r.buyerId),
+  },
+
+  Order: {
+    __resolveReference: (ref: { id: unknown }, ctx: Ctx) => ctx.service.orderReference(ctx.viewer, ref.id, ctx.loaders),
+    number: field('number'),
+    status: field('status'),
+    store: async (o: OrderParent, _: unknown, ctx: Ctx) => ({ __typename: 'Store', id: (await row(o, ctx)).storeId }),
+    lines: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.linesByOrder.load(o.id),
+    shippingAddress: async (o: OrderParent, _: unknown, ctx: Ctx) => {
+      const r = await row(o, ctx);
+      return { recipientName: r.recipientName, phone: r.phone, country: r.country, province: r.province, city: r.city, street: r.street, postalCode: r.postalCode };
+    },
+    shippingMethod: field('shippingMethod'),
+    subtotal: moneyField('subtotal'),
+    shippingCost: moneyField('shippingCost'),
+    discount: moneyField('discount'),
+    total: moneyField('total'),
+    couponCodes: field('couponCodes'),
+    paymentDeadline: field('paymentDeadline'),
+    shipByDeadline: field('shipByDeadline'),
+    deliveryDeadline: field('deliveryDeadline'),
+    feedbackDeadline: field('feedbackDeadline'),
+    trackingNumber: field('trackingNumber'),
+    statusHistory: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.historyByOrder.load(o.id),
+    feedback: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.feedbackByOrder.load(o.id),
+    dispute: async (o: OrderParent, _: unknown, ctx: Ctx) => {
+      const r = await row(o, ctx);
+      if (!r.disputeOpenedAt) return null;
+      return {
+        reason: r.disputeReason,
+        description: r.disputeDescription,
+        openedAt: r.disputeOpenedAt,
+        resolvedAt: r.disputeResolvedAt,
+        refunded: r.disputeRefunded,
+      };
+    },
+    createdAt: field('createdAt'),
+  },
+
+  OrderLine: {
+    product: (l: LineRow) => ({ __typename: 'Product', id: l.productId }),
+    variant: (l: LineRow) => ({ __typename: 'ProductVariant', id: l.variantId }),
+    unitPrice: (l: LineRow) => money(l.unitPrice),
+    subtotal: (l: LineRow) => money(l.subtotal),
+  },
+
+  OrderStatusChange: {
+    reason: (h: HistoryRow) => h.reason,
+  },
+
+  Feedback: {
+    comment: (f: FeedbackRow) => f.comment,
+  },
+
+  Payment: {
+    status: (p: PaymentRow) => p.state,
+    amount: (p: PaymentRow) => money(p.amount),
+  },
+} satisfies Record<string, unknown>;

@@ -16,6 +16,15 @@ export const createSubgraph: SubgraphFactory = async (deps) => {
   return {
     typeDefs: loadTypeDefs('orders'),
     resolvers,
-    context: (base): OrdersContext => ({ ...base, service, loaders: createLoaders(deps.db) }),
+    context: (base): OrdersContext => ({ ...base, service, loaders: createLoaders(deps) }),
+    internal: {
+      pendingOrders: (input: { userId?: unknown }) => service.pendingOrders(input),
+    },
+    async start() {
+      service.start();
+    },
+    async stop() {
+      await service.stop();
+    },
   };
 };

@@ -1,6 +1,176 @@
-/** The orders subgraph's rules, authorization and transactions. */
+/**
+ * The orders subgraph's rules, authorization and transactions. The work is
+ * split by concern under service/: checkout (the saga), payments, lifecycle
+ * (transitions, the deadline sweeper, give-backs). This class wires them and
+ * holds the reads.
+ */
+import type { Viewer } from '../kit/auth.ts';
+import { forbidden } from '../kit/errors.ts';
+import type { BusEvent } from '../kit/events.ts';
+import { liveEvents } from '../kit/live.ts';
 import type { SubgraphDeps } from '../kit/runtime.ts';
+import { decodeCursor, encodeCursor, isId, pageSize } from '../kit/scalars.ts';
+import * as q from './db/queries.ts';
+import type { OrderRow, OrderStatus } from './db/queries.ts';
+import type { Loaders } from './loaders.ts';
+import { TestPaymentProvider, type PaymentProvider } from './payments/provider.ts';
+import { CheckoutService } from './service/checkout.ts';
+import { badInput, requireViewer, STATUS_TOPIC } from './service/common.ts';
+import { LifecycleService } from './service/lifecycle.ts';
+import { PaymentService } from './service/payments.ts';
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+type Keyset = { createdAt: string; id: string };
+
+export function keysetCursor(row: { createdAt: Date; id: string }): string {
+  return encodeCursor([row.createdAt.toISOString(), row.id]);
+}
+
+export function parseKeyset(after: string | null | undefined): Keyset | null {
+  const v = decodeCursor<unknown>(after);
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !isId(v[1]) || Number.isNaN(Date.parse(v[0]))) {
+    throw badInput('The cursor is not valid.');
+  }
+  return { createdAt: v[0], id: v[1] };
+}
 
 export class OrdersService {
-  constructor(readonly deps: SubgraphDeps) {}
+  readonly provider: PaymentProvider;
+  readonly checkouts: CheckoutService;
+  readonly payments: PaymentService;
+  readonly lifecycle: LifecycleService;
+
+  constructor(
+    readonly deps: SubgraphDeps,
+    provider: PaymentProvider = new TestPaymentProvider(),
+  ) {
+    this.provider = provider;
+    this.checkouts = new CheckoutService(deps);
+    this.lifecycle = new LifecycleService(deps, provider);
+    this.payments = new PaymentService(deps, provider, () => this.lifecycle.kickCompensation());
+  }
+
+  // ───────────────────────────── background work ─────────────────────────────
+
+  start(): void {
+    this.deps.bus.consume('orders.user-deactivated', ['user.deactivated'], this.deps.db, async (tx, event) => {
+      const userId = event.payload.userId;
+      if (isId(userId)) await q.anonymizeBuyer(tx, userId);
+    });
+    this.lifecycle.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.lifecycle.stop();
+  }
+
+  // ───────────────────────────── reads ─────────────────────────────
+
+  /** An order by id for its buyer or seller; null for anyone else (and for unknown ids). */
+  async order(viewer: Viewer | null, id: string, loaders: Loaders): Promise<OrderRow | null> {
+    const v = requireViewer(viewer);
+    if (!isId(id)) return null;
+    const row = await loaders.orderById.load(id);
+    return row && canSee(v, row) ? row : null;
+  }
+
+  /** `__resolveReference`: the same rule, without demanding a viewer. */
+  async orderReference(viewer: Viewer | null, id: unknown, loaders: Loaders): Promise<OrderRow | null> {
+    if (!viewer || !isId(id)) return null;
+    const row = await loaders.orderById.load(id);
+    return row && canSee(viewer, row) ? row : null;
+  }
+
+  async userOrders(viewer: Viewer | null, userId: string, args: { status?: OrderStatus | null; first?: number | null; after?: string | null }): Promise<Connection<OrderRow>> {
+    const v = requireViewer(viewer);
+    if (v.id !== userId) throw forbidden('You can only see your own orders.');
+    return this.page({ buyerId: userId, status: args.status ?? null }, args);
+  }
+
+  async userOrderCounts(viewer: Viewer | null, userId: string) {
+    const v = requireViewer(viewer);
+    if (v.id !== userId) throw forbidden('You can only see your own orders.');
+    const c = await q.countsByStatus(this.deps.db.drizzle, userId);
+    return {
+      paymentRequired: c.PAYMENT_REQUIRED ?? 0,
+      shipmentRequired: c.SHIPMENT_REQUIRED ?? 0,
+      unconfirmedDelivery: c.UNCONFIRMED_DELIVERY ?? 0,
+      feedbackRequired: c.FEEDBACK_REQUIRED ?? 0,
+      disputed: c.DISPUTED ?? 0,
+      all: Object.values(c).reduce((s, n) => s + n, 0),
+    };
+  }
+
+  async storeOrders(
+    viewer: Viewer | null,
+    storeId: string,
+    args: { status?: OrderStatus | null; first?: number | null; after?: string | null },
+    loaders: Loaders,
+  ): Promise<Connection<OrderRow>> {
+    const v = requireViewer(viewer);
+    const owner = isId(storeId) ? await loaders.storeOwner.load(storeId) : null;
+    if (owner !== v.id) throw forbidden("Only the store's owner can see its orders.");
+    return this.page({ storeId, status: args.status ?? null }, args);
+  }
+
+  private async page(filter: { buyerId?: string; storeId?: string; status: OrderStatus | null }, args: { first?: number | null; after?: string | null }): Promise<Connection<OrderRow>> {
+    const limit = pageSize(args.first);
+    const before = parseKeyset(args.after);
+    const db = this.deps.db.drizzle;
+    const [rows, totalCount] = await Promise.all([
+      limit === 0 ? Promise.resolve([]) : q.orderPage(db, { ...filter, before, limit: limit + 1 }),
+      q.orderCount(db, { ...filter, limit }),
+    ]);
+    const nodes = rows.slice(0, limit);
+    const edges = nodes.map((node) => ({ cursor: keysetCursor(node), node }));
+    return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
+  }
+
+  async pendingOrders(input: { userId?: unknown }): Promise<{ count: number }> {
+    if (!isId(input?.userId)) return { count: 0 };
+    return { count: await q.pendingOrderCount(this.deps.db.drizzle, input.userId) };
+  }
+
+  // ───────────────────────────── subscription ─────────────────────────────
+
+  orderStatusChanged(viewer: Viewer | null, args: { orderId?: string | null; after?: string | null }, loaders: Loaders) {
+    const v = requireViewer(viewer);
+    let after: number | undefined;
+    if (args.after !== undefined && args.after !== null) {
+      if (!/^\d{1,15}$/.test(args.after)) throw badInput('after must be the cursor of an event.');
+      after = Number(args.after);
+    }
+    const orderId = args.orderId ?? null;
+    if (orderId !== null && !isId(orderId)) throw badInput('No such order.');
+    return liveEvents({
+      bus: this.deps.bus,
+      verifier: this.deps.verifier,
+      viewer: v,
+      topics: [STATUS_TOPIC],
+      after,
+      filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
+      map: async (e: BusEvent) => {
+        loaders.clearAll(); // a subscription lives long: read the order as it is now
+        const id = String(e.payload.orderId);
+        const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
+        return {
+          cursor: String(e.seq),
+          order,
+          previousStatus: e.payload.previousStatus ?? null,
+          status: e.payload.status,
+          at: e.payload.at,
+        };
+      },
+    });
+  }
+}
+
+function canSee(viewer: Viewer, row: OrderRow): boolean {
+  return row.buyerId === viewer.id || row.sellerId === viewer.id;
 }

@@ -1,4 +1,181 @@
 /** The orders subgraph's tables, all in the PostgreSQL schema "orders". */
-import { pgSchema } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const ordersSchema = pgSchema('orders');
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/** Human-facing order numbers: date + this sequence. */
+export const orderNumberSeq = ordersSchema.sequence('order_number_seq', { startWith: 1000 });
+
+export const orders = ordersSchema.table(
+  'orders',
+  {
+    id: uuid('id').primaryKey(),
+    number: text('number').notNull(),
+    buyerId: uuid('buyer_id').notNull(),
+    storeId: uuid('store_id').notNull(),
+    /** The store's owner at checkout (catalog checkoutQuote storeOwnerId). */
+    sellerId: uuid('seller_id').notNull(),
+    storeName: text('store_name').notNull().default(''),
+    status: text('status').notNull(),
+    /** The status before the last transition. */
+    previousStatus: text('previous_status'),
+    /** The status an open dispute returns to when resolved without refund. */
+    statusBeforeDispute: text('status_before_dispute'),
+    checkoutKey: text('checkout_key').notNull(),
+    /** catalog reserveStock key of this order's stock. */
+    reservationKey: text('reservation_key').notNull(),
+    recipientName: text('recipient_name').notNull(),
+    phone: text('phone').notNull(),
+    country: text('country').notNull(),
+    province: text('province'),
+    city: text('city').notNull(),
+    street: text('street').notNull(),
+    postalCode: text('postal_code').notNull(),
+    shippingMethod: text('shipping_method').notNull(),
+    subtotal: integer('subtotal').notNull(),
+    shippingCost: integer('shipping_cost').notNull(),
+    discount: integer('discount').notNull(),
+    total: integer('total').notNull(),
+    couponCodes: text('coupon_codes').array().notNull().default(sql`'{}'::text[]`),
+    paymentDeadline: ts('payment_deadline'),
+    shipByDeadline: ts('ship_by_deadline'),
+    deliveryDeadline: ts('delivery_deadline'),
+    feedbackDeadline: ts('feedback_deadline'),
+    trackingNumber: text('tracking_number'),
+    paymentId: uuid('payment_id'),
+    disputeReason: text('dispute_reason'),
+    disputeDescription: text('dispute_description'),
+    disputeOpenedAt: ts('dispute_opened_at'),
+    disputeResolvedAt: ts('dispute_resolved_at'),
+    disputeRefunded: boolean('dispute_refunded'),
+    /** Outbox of give-backs owed after a transition committed, retried until done. */
+    releaseStockDue: boolean('release_stock_due').notNull().default(false),
+    releaseCouponsDue: boolean('release_coupons_due').notNull().default(false),
+    refundDue: boolean('refund_due').notNull().default(false),
+    compensationLeaseUntil: ts('compensation_lease_until'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('orders_number_idx').on(t.number),
+    index('orders_buyer_created_idx').on(t.buyerId, t.createdAt, t.id),
+    index('orders_store_created_idx').on(t.storeId, t.createdAt, t.id),
+    index('orders_status_idx').on(t.status),
+    index('orders_payment_due_idx').on(t.paymentDeadline).where(sql`status = 'PAYMENT_REQUIRED'`),
+    index('orders_ship_due_idx').on(t.shipByDeadline).where(sql`status = 'SHIPMENT_REQUIRED'`),
+    index('orders_delivery_due_idx').on(t.deliveryDeadline).where(sql`status = 'UNCONFIRMED_DELIVERY'`),
+    index('orders_feedback_due_idx').on(t.feedbackDeadline).where(sql`status = 'FEEDBACK_REQUIRED'`),
+    index('orders_compensation_idx')
+      .on(t.id)
+      .where(sql`release_stock_due or release_coupons_due or refund_due`),
+  ],
+);
+
+export const orderLines = ordersSchema.table(
+  'order_lines',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    productId: uuid('product_id').notNull(),
+    variantId: uuid('variant_id').notNull(),
+    title: text('title').notNull(),
+    options: jsonb('options').notNull().default(sql`'[]'::jsonb`),
+    quantity: integer('quantity').notNull(),
+    unitPrice: integer('unit_price').notNull(),
+    subtotal: integer('subtotal').notNull(),
+  },
+  (t) => [index('order_lines_order_idx').on(t.orderId, t.position), index('order_lines_product_idx').on(t.productId)],
+);
+
+export const statusHistory = ordersSchema.table(
+  'status_history',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    status: text('status').notNull(),
+    at: ts('at').notNull(),
+    reason: text('reason'),
+  },
+  (t) => [index('status_history_order_idx').on(t.orderId, t.seq)],
+);
+
+export const feedback = ordersSchema.table(
+  'feedback',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    buyerId: uuid('buyer_id').notNull(),
+    storeId: uuid('store_id').notNull(),
+    productRating: smallint('product_rating').notNull(),
+    shippingRating: smallint('shipping_rating').notNull(),
+    communicationRating: smallint('communication_rating').notNull(),
+    comment: text('comment'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('feedback_order_idx').on(t.orderId), index('feedback_store_idx').on(t.storeId)],
+);
+
+/** Checkout idempotency: the first call with (buyer, key) claims it; the others answer its orders. */
+export const checkouts = ordersSchema.table(
+  'checkouts',
+  {
+    buyerId: uuid('buyer_id').notNull(),
+    key: text('key').notNull(),
+    /** Fresh per attempt: the catalog/promotions keys of a failed attempt are never reused. */
+    attempt: uuid('attempt').notNull(),
+    state: text('state').notNull(), // PENDING | DONE
+    orderIds: uuid('order_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.buyerId, t.key] })],
+);
+
+/** One row per payOrders idempotency key: one charge per (buyer, key). */
+export const payments = ordersSchema.table(
+  'payments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    buyerId: uuid('buyer_id').notNull(),
+    key: text('key').notNull(),
+    state: text('state').notNull(), // PENDING | SUCCEEDED | DECLINED
+    method: text('method').notNull(),
+    amount: integer('amount').notNull().default(0),
+    orderIds: uuid('order_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    providerRef: text('provider_ref'),
+    declineMessage: text('decline_message'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('payments_buyer_key_idx').on(t.buyerId, t.key)],
+);
+
+/** Refunds owed and made, one per order. */
+export const refunds = ordersSchema.table('refunds', {
+  orderId: uuid('order_id').primaryKey(),
+  paymentId: uuid('payment_id').notNull(),
+  amount: integer('amount').notNull(),
+  providerRef: text('provider_ref'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});

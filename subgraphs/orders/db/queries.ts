@@ -1,0 +1,689 @@
+/**
+ * Every SQL statement of the orders subgraph. Functions take an executor (the
+ * database or a transaction) and plain values; they return plain objects.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Executor } from '../../kit/db.ts';
+
+export const STATUSES = [
+  'PAYMENT_REQUIRED',
+  'SHIPMENT_REQUIRED',
+  'UNCONFIRMED_DELIVERY',
+  'FEEDBACK_REQUIRED',
+  'COMPLETED',
+  'CANCELLED',
+  'DISPUTED',
+  'REFUNDED',
+] as const;
+export type OrderStatus = (typeof STATUSES)[number];
+
+export interface OrderRow {
+  __typename: 'Order';
+  id: string;
+  number: string;
+  buyerId: string;
+  storeId: string;
+  sellerId: string;
+  storeName: string;
+  status: OrderStatus;
+  previousStatus: OrderStatus | null;
+  statusBeforeDispute: OrderStatus | null;
+  reservationKey: string;
+  recipientName: string;
+  phone: string;
+  country: string;
+  province: string | null;
+  city: string;
+  street: string;
+  postalCode: string;
+  shippingMethod: string;
+  subtotal: number;
+  shippingCost: number;
+  discount: number;
+  total: number;
+  couponCodes: string[];
+  paymentDeadline: Date | null;
+  shipByDeadline: Date | null;
+  deliveryDeadline: Date | null;
+  feedbackDeadline: Date | null;
+  trackingNumber: string | null;
+  paymentId: string | null;
+  disputeReason: string | null;
+  disputeDescription: string | null;
+  disputeOpenedAt: Date | null;
+  disputeResolvedAt: Date | null;
+  disputeRefunded: boolean | null;
+  createdAt: Date;
+}
+
+export interface LineRow {
+  id: string;
+  orderId: string;
+  productId: string;
+  variantId: string;
+  title: string;
+  options: { name: string; value: string }[];
+  quantity: number;
+  unitPrice: number;
+  subtotal: number;
+}
+
+export interface HistoryRow {
+  orderId: string;
+  status: OrderStatus;
+  at: Date;
+  reason: string | null;
+}
+
+export interface FeedbackRow {
+  id: string;
+  orderId: string;
+  buyerId: string;
+  productRating: number;
+  shippingRating: number;
+  communicationRating: number;
+  comment: string | null;
+  createdAt: Date;
+}
+
+// ───────────────────────────── value helpers ─────────────────────────────
+
+type Raw = Record<string, unknown>;
+
+export function toDate(v: unknown): Date {
+  if (v instanceof Date) return v;
+  const s = String(v);
+  return new Date(s.includes('T') ? s : s.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+}
+const toDateOrNull = (v: unknown) => (v === null || v === undefined ? null : toDate(v));
+
+function toArray(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return v.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((s) => s.replace(/^"|"$/g, ''));
+  return [];
+}
+
+const iso = (d: Date) => d.toISOString();
+const ts = (d: Date): SQL => sql`${iso(d)}::timestamptz`;
+const uuidList = (ids: string[]): SQL => sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `);
+const textArray = (values: string[]): SQL =>
+  values.length ? sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]` : sql`'{}'::text[]`;
+const uuidArray = (ids: string[]): SQL => (ids.length ? sql`array[${uuidList(ids)}]::uuid[]` : sql`'{}'::uuid[]`);
+
+function mapOrder(r: Raw): OrderRow {
+  return {
+    __typename: 'Order',
+    id: String(r.id),
+    number: String(r.number),
+    buyerId: String(r.buyer_id),
+    storeId: String(r.store_id),
+    sellerId: String(r.seller_id),
+    storeName: String(r.store_name ?? ''),
+    status: r.status as OrderStatus,
+    previousStatus: (r.previous_status ?? null) as OrderStatus | null,
+    statusBeforeDispute: (r.status_before_dispute ?? null) as OrderStatus | null,
+    reservationKey: String(r.reservation_key),
+    recipientName: String(r.recipient_name),
+    phone: String(r.phone),
+    country: String(r.country),
+    province: (r.province ?? null) as string | null,
+    city: String(r.city),
+    street: String(r.street),
+    postalCode: String(r.postal_code),
+    shippingMethod: String(r.shipping_method),
+    subtotal: Number(r.subtotal),
+    shippingCost: Number(r.shipping_cost),
+    discount: Number(r.discount),
+    total: Number(r.total),
+    couponCodes: toArray(r.coupon_codes),
+    paymentDeadline: toDateOrNull(r.payment_deadline),
+    shipByDeadline: toDateOrNull(r.ship_by_deadline),
+    deliveryDeadline: toDateOrNull(r.delivery_deadline),
+    feedbackDeadline: toDateOrNull(r.feedback_deadline),
+    trackingNumber: (r.tracking_number ?? null) as string | null,
+    paymentId: (r.payment_id ?? null) as string | null,
+    disputeReason: (r.dispute_reason ?? null) as string | null,
+    disputeDescription: (r.dispute_description ?? null) as string | null,
+    disputeOpenedAt: toDateOrNull(r.dispute_opened_at),
+    disputeResolvedAt: toDateOrNull(r.dispute_resolved_at),
+    disputeRefunded: (r.dispute_refunded ?? null) as boolean | null,
+    createdAt: toDate(r.created_at),
+  };
+}
+
+function mapLine(r: Raw): LineRow {
+  return {
+    id: String(r.id),
+    orderId: String(r.order_id),
+    productId: String(r.product_id),
+    variantId: String(r.variant_id),
+    title: String(r.title),
+    options: (typeof r.options === 'string' ? JSON.parse(r.options) : r.options) as LineRow['options'],
+    quantity: Number(r.quantity),
+    unitPrice: Number(r.unit_price),
+    subtotal: Number(r.subtotal),
+  };
+}
+
+function mapFeedback(r: Raw): FeedbackRow {
+  return {
+    id: String(r.id),
+    orderId: String(r.order_id),
+    buyerId: String(r.buyer_id),
+    productRating: Number(r.product_rating),
+    shippingRating: Number(r.shipping_rating),
+    communicationRating: Number(r.communication_rating),
+    comment: (r.comment ?? null) as string | null,
+    createdAt: toDate(r.created_at),
+  };
+}
+
+// ───────────────────────────── reads ─────────────────────────────
+
+export async function ordersByIds(db: Executor, ids: string[]): Promise<OrderRow[]> {
+  if (!ids.length) return [];
+  const rows = await queryRows(db, sql`select * from orders.orders where id in (${uuidList(ids)})`);
+  return rows.map(mapOrder);
+}
+
+export async function linesByOrderIds(db: Executor, ids: string[]): Promise<LineRow[]> {
+  if (!ids.length) return [];
+  const rows = await queryRows(
+    db,
+    sql`select * from orders.order_lines where order_id in (${uuidList(ids)}) order by order_id, position`,
+  );
+  return rows.map(mapLine);
+}
+
+export async function historyByOrderIds(db: Executor, ids: string[]): Promise<HistoryRow[]> {
+  if (!ids.length) return [];
+  const rows = await queryRows(
+    db,
+    sql`select order_id, status, at, reason from orders.status_history where order_id in (${uuidList(ids)}) order by seq`,
+  );
+  return rows.map((r) => ({
+    orderId: String(r.order_id),
+    status: r.status as OrderStatus,
+    at: toDate(r.at),
+    reason: (r.reason ?? null) as string | null,
+  }));
+}
+
+export async function feedbackByOrderIds(db: Executor, ids: string[]): Promise<FeedbackRow[]> {
+  if (!ids.length) return [];
+  const rows = await queryRows(db, sql`select * from orders.feedback where order_id in (${uuidList(ids)})`);
+  return rows.map(mapFeedback);
+}
+
+export interface OrderPageFilter {
+  buyerId?: string;
+  storeId?: string;
+  status?: OrderStatus | null;
+  /** Keyset: orders strictly older than this (createdAt, id). */
+  before?: { createdAt: string; id: string } | null;
+  limit: number;
+}
+
+function orderFilter(f: OrderPageFilter): SQL {
+  const conds: SQL[] = [];
+  if (f.buyerId) conds.push(sql`buyer_id = ${f.buyerId}::uuid`);
+  if (f.storeId) conds.push(sql`store_id = ${f.storeId}::uuid`);
+  if (f.status) conds.push(sql`status = ${f.status}`);
+  return conds.length ? sql.join(conds, sql` and `) : sql`true`;
+}
+
+/** Newest first; `limit` rows at most. */
+export async function orderPage(db: Executor, f: OrderPageFilter): Promise<OrderRow[]> {
+  const after = f.before
+    ? sql` and (created_at, id) < (${f.before.createdAt}::timestamptz, ${f.before.id}::uuid)`
+    : sql``;
+  const rows = await queryRows(
+    db,
+    sql`select * from orders.orders where ${orderFilter(f)}${after} order by created_at desc, id desc limit ${f.limit}`,
+  );
+  return rows.map(mapOrder);
+}
+
+export async function orderCount(db: Executor, f: OrderPageFilter): Promise<number> {
+  const [row] = await queryRows<{ n: string }>(db, sql`select count(*) as n from orders.orders where ${orderFilter(f)}`);
+  return Number(row?.n ?? 0);
+}
+
+/** Per status counts of a buyer's orders, in one statement. */
+export async function countsByStatus(db: Executor, buyerId: string): Promise<Record<string, number>> {
+  const rows = await queryRows<{ status: string; n: string }>(
+    db,
+    sql`select status, count(*) as n from orders.orders where buyer_id = ${buyerId}::uuid group by status`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+export async function pendingOrderCount(db: Executor, buyerId: string): Promise<number> {
+  const [row] = await queryRows<{ n: string }>(
+    db,
+    sql`select count(*) as n from orders.orders where buyer_id = ${buyerId}::uuid
+        and status in ('PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED', 'UNCONFIRMED_DELIVERY', 'DISPUTED')`,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** Owners of stores we have orders for (seller captured at checkout). */
+export async function sellersOfStores(db: Executor, storeIds: string[]): Promise<{ storeId: string; sellerId: string }[]> {
+  if (!storeIds.length) return [];
+  const rows = await queryRows(
+    db,
+    sql`select distinct on (store_id) store_id, seller_id from orders.orders
+        where store_id in (${uuidList(storeIds)}) order by store_id, created_at desc`,
+  );
+  return rows.map((r) => ({ storeId: String(r.store_id), sellerId: String(r.seller_id) }));
+}
+
+export async function productRatings(db: Executor, productIds: string[]): Promise<{ productId: string; rating: number; count: number }[]> {
+  if (!productIds.length) return [];
+  const rows = await queryRows(
+    db,
+    sql`select product_id, avg(product_rating)::float8 as rating, count(*) as n from (
+          select distinct l.product_id, f.id, f.product_rating
+          from orders.order_lines l join orders.feedback f on f.order_id = l.order_id
+          where l.product_id in (${uuidList(productIds)})
+        ) x group by product_id`,
+  );
+  return rows.map((r) => ({ productId: String(r.product_id), rating: Number(r.rating), count: Number(r.n) }));
+}
+
+export async function storeRatings(db: Executor, storeIds: string[]): Promise<{ storeId: string; rating: number }[]> {
+  if (!storeIds.length) return [];
+  const rows = await queryRows(
+    db,
+    sql`select store_id, avg(product_rating)::float8 as rating from orders.feedback
+        where store_id in (${uuidList(storeIds)}) group by store_id`,
+  );
+  return rows.map((r) => ({ storeId: String(r.store_id), rating: Number(r.rating) }));
+}
+
+export interface ReviewRow extends FeedbackRow {
+  productId: string;
+}
+
+/** Newest reviews of several products, at most `limit` each, strictly after the keyset cursor. */
+export async function reviewsOfProducts(
+  db: Executor,
+  productIds: string[],
+  limit: number,
+  before: { createdAt: string; id: string } | null,
+): Promise<ReviewRow[]> {
+  if (!productIds.length) return [];
+  const after = before ? sql` and (f.created_at, f.id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)` : sql``;
+  const rows = await queryRows(
+    db,
+    sql`select * from (
+          select x.*, row_number() over (partition by x.product_id order by x.created_at desc, x.id desc) as rn from (
+            select distinct l.product_id, f.*
+            from orders.order_lines l join orders.feedback f on f.order_id = l.order_id
+            where l.product_id in (${uuidList(productIds)})${after}
+          ) x
+        ) y where rn <= ${limit} order by product_id, created_at desc, id desc`,
+  );
+  return rows.map((r) => ({ ...mapFeedback(r), productId: String(r.product_id) }));
+}
+
+// ───────────────────────────── checkout idempotency ─────────────────────────────
+
+export interface CheckoutClaim {
+  attempt: string;
+  state: 'PENDING' | 'DONE';
+  orderIds: string[];
+  createdAt: Date;
+}
+
+/** Claims (buyer, key); true when this call is the first. */
+export async function claimCheckout(db: Executor, buyerId: string, key: string, attempt: string): Promise<boolean> {
+  const rows = await queryRows(
+    db,
+    sql`insert into orders.checkouts (buyer_id, key, attempt, state) values (${buyerId}::uuid, ${key}, ${attempt}::uuid, 'PENDING')
+        on conflict do nothing returning attempt`,
+  );
+  return rows.length === 1;
+}
+
+export async function getCheckout(db: Executor, buyerId: string, key: string): Promise<CheckoutClaim | null> {
+  const [r] = await queryRows(
+    db,
+    sql`select attempt, state, order_ids, created_at from orders.checkouts where buyer_id = ${buyerId}::uuid and key = ${key}`,
+  );
+  if (!r) return null;
+  return { attempt: String(r.attempt), state: r.state as CheckoutClaim['state'], orderIds: toArray(r.order_ids), createdAt: toDate(r.created_at) };
+}
+
+export async function releaseCheckoutClaim(db: Executor, buyerId: string, key: string, attempt: string): Promise<void> {
+  await db.execute(
+    sql`delete from orders.checkouts where buyer_id = ${buyerId}::uuid and key = ${key} and attempt = ${attempt}::uuid and state = 'PENDING'`,
+  );
+}
+
+export async function completeCheckout(db: Executor, buyerId: string, key: string, attempt: string, orderIds: string[]): Promise<boolean> {
+  const rows = await queryRows(
+    db,
+    sql`update orders.checkouts set state = 'DONE', order_ids = ${uuidArray(orderIds)}
+        where buyer_id = ${buyerId}::uuid and key = ${key} and attempt = ${attempt}::uuid and state = 'PENDING' returning key`,
+  );
+  return rows.length === 1;
+}
+
+export interface NewOrder {
+  id: string;
+  buyerId: string;
+  storeId: string;
+  sellerId: string;
+  storeName: string;
+  checkoutKey: string;
+  reservationKey: string;
+  address: { recipientName: string; phone: string; country: string; province: string | null; city: string; street: string; postalCode: string };
+  shippingMethod: string;
+  subtotal: number;
+  shippingCost: number;
+  discount: number;
+  total: number;
+  couponCodes: string[];
+  paymentDeadline: Date;
+  createdAt: Date;
+  lines: Omit<LineRow, 'id' | 'orderId'>[];
+}
+
+export async function insertOrder(tx: Executor, o: NewOrder): Promise<OrderRow> {
+  const day = iso(o.createdAt).slice(0, 10).replace(/-/g, '');
+  const [row] = await queryRows(
+    tx,
+    sql`insert into orders.orders (id, number, buyer_id, store_id, seller_id, store_name, status, checkout_key, reservation_key,
+          recipient_name, phone, country, province, city, street, postal_code, shipping_method,
+          subtotal, shipping_cost, discount, total, coupon_codes, payment_deadline, created_at, updated_at)
+        values (${o.id}::uuid, ${day} || '-' || lpad(nextval('orders.order_number_seq')::text, 6, '0'),
+          ${o.buyerId}::uuid, ${o.storeId}::uuid, ${o.sellerId}::uuid, ${o.storeName}, 'PAYMENT_REQUIRED', ${o.checkoutKey}, ${o.reservationKey},
+          ${o.address.recipientName}, ${o.address.phone}, ${o.address.country}, ${o.address.province}, ${o.address.city},
+          ${o.address.street}, ${o.address.postalCode}, ${o.shippingMethod},
+          ${o.subtotal}, ${o.shippingCost}, ${o.discount}, ${o.total}, ${textArray(o.couponCodes)},
+          ${ts(o.paymentDeadline)}, ${ts(o.createdAt)}, ${ts(o.createdAt)})
+        returning *`,
+  );
+  const lines = o.lines.map(
+    (l, i) =>
+      sql`(${o.id}::uuid, ${i}, ${l.productId}::uuid, ${l.variantId}::uuid, ${l.title}, ${JSON.stringify(l.options)}::jsonb,
+           ${l.quantity}, ${l.unitPrice}, ${l.subtotal})`,
+  );
+  if (lines.length) {
+    await tx.execute(
+      sql`insert into orders.order_lines (order_id, position, product_id, variant_id, title, options, quantity, unit_price, subtotal)
+          values ${sql.join(lines, sql`, `)}`,
+    );
+  }
+  return mapOrder(row);
+}
+
+export async function insertHistory(tx: Executor, entries: { orderId: string; status: string; at: Date; reason: string | null }[]): Promise<void> {
+  if (!entries.length) return;
+  await tx.execute(
+    sql`insert into orders.status_history (order_id, status, at, reason) values ${sql.join(
+      entries.map((e) => sql`(${e.orderId}::uuid, ${e.status}, ${ts(e.at)}, ${e.reason})`),
+      sql`, `,
+    )}`,
+  );
+}
+
+// ───────────────────────────── transitions ─────────────────────────────
+
+export interface TransitionSpec {
+  from: OrderStatus[];
+  to: OrderStatus | 'STATUS_BEFORE_DISPUTE';
+  /** Extra `column = value` assignments. */
+  set?: SQL[];
+  /** Extra condition, e.g. the actor. */
+  where?: SQL;
+  at: Date;
+}
+
+function setClause(spec: TransitionSpec): SQL {
+  const to = spec.to === 'STATUS_BEFORE_DISPUTE' ? sql`coalesce(status_before_dispute, status)` : sql`${spec.to}`;
+  const parts = [sql`previous_status = status`, sql`status = ${to}`, sql`updated_at = ${ts(spec.at)}`, ...(spec.set ?? [])];
+  return sql.join(parts, sql`, `);
+}
+
+const fromList = (from: OrderStatus[]) => sql.join(from.map((s) => sql`${s}`), sql`, `);
+
+/**
+ * One conditional UPDATE: the order moves only if it is still in one of
+ * `from` (and matches `where`). Returns the new row, or null when it did not.
+ */
+export async function transitionOne(tx: Executor, orderId: string, spec: TransitionSpec): Promise<OrderRow | null> {
+  const [row] = await queryRows(
+    tx,
+    sql`update orders.orders set ${setClause(spec)}
+        where id = ${orderId}::uuid and status in (${fromList(spec.from)})${spec.where ? sql` and ${spec.where}` : sql``}
+        returning *`,
+  );
+  return row ? mapOrder(row) : null;
+}
+
+/** Moves several orders at once (payOrders); returns those that moved. */
+export async function transitionMany(tx: Executor, orderIds: string[], spec: TransitionSpec): Promise<OrderRow[]> {
+  if (!orderIds.length) return [];
+  const rows = await queryRows(
+    tx,
+    sql`update orders.orders set ${setClause(spec)}
+        where id in (${uuidList(orderIds)}) and status in (${fromList(spec.from)})${spec.where ? sql` and ${spec.where}` : sql``}
+        returning *`,
+  );
+  return rows.map(mapOrder);
+}
+
+/**
+ * The sweeper's claim: orders of `status` whose `deadline` column is due,
+ * locked with SKIP LOCKED so concurrent sweepers and people never collide,
+ * then moved in the same statement.
+ */
+export async function transitionDue(
+  tx: Executor,
+  status: OrderStatus,
+  deadlineColumn: 'payment_deadline' | 'ship_by_deadline' | 'delivery_deadline' | 'feedback_deadline',
+  now: Date,
+  limit: number,
+  spec: TransitionSpec,
+): Promise<OrderRow[]> {
+  const rows = await queryRows(
+    tx,
+    sql`with due as (
+          select id from orders.orders where status = ${status} and ${sql.raw(deadlineColumn)} <= ${ts(now)}
+          order by ${sql.raw(deadlineColumn)} limit ${limit} for update skip locked
+        )
+        update orders.orders o set ${setClause(spec)}
+        from due where o.id = due.id and o.status = ${status}
+        returning o.*`,
+  );
+  return rows.map(mapOrder);
+}
+
+export const assign = {
+  shipByDeadline: (d: Date) => sql`ship_by_deadline = ${ts(d)}`,
+  deliveryDeadline: (d: Date) => sql`delivery_deadline = ${ts(d)}`,
+  feedbackDeadline: (d: Date) => sql`feedback_deadline = ${ts(d)}`,
+  feedbackDeadlineFromNow: (now: Date, seconds: number) => sql`feedback_deadline = ${ts(now)} + make_interval(secs => ${seconds})`,
+  trackingNumber: (t: string) => sql`tracking_number = ${t}`,
+  paymentId: (id: string) => sql`payment_id = ${id}::uuid`,
+  releaseStockAndCoupons: () => sql`release_stock_due = true, release_coupons_due = true`,
+  releaseStockAndRefund: () => sql`release_stock_due = true, refund_due = true`,
+  refund: () => sql`refund_due = true`,
+  /** Unpaid: stock and coupons back; paid: stock back and a refund (the right-hand side sees the old status). */
+  cancellationGiveBacks: () =>
+    sql`release_stock_due = true, release_coupons_due = (status = 'PAYMENT_REQUIRED'), refund_due = (status = 'SHIPMENT_REQUIRED')`,
+  openDispute: (reason: string, description: string, at: Date) =>
+    sql`status_before_dispute = status, dispute_reason = ${reason}, dispute_description = ${description},
+        dispute_opened_at = ${ts(at)}, dispute_resolved_at = null, dispute_refunded = null`,
+  resolveDispute: (refunded: boolean, at: Date) => sql`dispute_resolved_at = ${ts(at)}, dispute_refunded = ${refunded}`,
+};
+
+export const actor = {
+  buyer: (userId: string) => sql`buyer_id = ${userId}::uuid`,
+  seller: (userId: string) => sql`seller_id = ${userId}::uuid`,
+};
+
+/** extendShippingTime: same status, later deadline. */
+export async function extendShipBy(tx: Executor, orderId: string, buyerId: string, days: number, at: Date): Promise<OrderRow | null> {
+  const [row] = await queryRows(
+    tx,
+    sql`update orders.orders set ship_by_deadline = ship_by_deadline + make_interval(days => ${days}), updated_at = ${ts(at)}
+        where id = ${orderId}::uuid and buyer_id = ${buyerId}::uuid and status = 'SHIPMENT_REQUIRED' returning *`,
+  );
+  return row ? mapOrder(row) : null;
+}
+
+export async function insertFeedback(
+  tx: Executor,
+  f: { orderId: string; buyerId: string; storeId: string; productRating: number; shippingRating: number; communicationRating: number; comment: string | null; at: Date },
+): Promise<void> {
+  await tx.execute(
+    sql`insert into orders.feedback (order_id, buyer_id, store_id, product_rating, shipping_rating, communication_rating, comment, created_at)
+        values (${f.orderId}::uuid, ${f.buyerId}::uuid, ${f.storeId}::uuid, ${f.productRating}, ${f.shippingRating},
+                ${f.communicationRating}, ${f.comment}, ${ts(f.at)})`,
+  );
+}
+
+// ───────────────────────────── payments ─────────────────────────────
+
+export interface PaymentRow {
+  id: string;
+  buyerId: string;
+  state: 'PENDING' | 'SUCCEEDED' | 'DECLINED';
+  method: string;
+  amount: number;
+  orderIds: string[];
+  providerRef: string | null;
+  declineMessage: string | null;
+  createdAt: Date;
+}
+
+function mapPayment(r: Raw): PaymentRow {
+  return {
+    id: String(r.id),
+    buyerId: String(r.buyer_id),
+    state: r.state as PaymentRow['state'],
+    method: String(r.method),
+    amount: Number(r.amount),
+    orderIds: toArray(r.order_ids),
+    providerRef: (r.provider_ref ?? null) as string | null,
+    declineMessage: (r.decline_message ?? null) as string | null,
+    createdAt: toDate(r.created_at),
+  };
+}
+
+export async function claimPayment(db: Executor, buyerId: string, key: string, method: string): Promise<PaymentRow | null> {
+  const [r] = await queryRows(
+    db,
+    sql`insert into orders.payments (buyer_id, key, state, method) values (${buyerId}::uuid, ${key}, 'PENDING', ${method})
+        on conflict (buyer_id, key) do nothing returning *`,
+  );
+  return r ? mapPayment(r) : null;
+}
+
+export async function getPayment(db: Executor, buyerId: string, key: string): Promise<PaymentRow | null> {
+  const [r] = await queryRows(db, sql`select * from orders.payments where buyer_id = ${buyerId}::uuid and key = ${key}`);
+  return r ? mapPayment(r) : null;
+}
+
+export async function paymentsByIds(db: Executor, ids: string[]): Promise<PaymentRow[]> {
+  if (!ids.length) return [];
+  return (await queryRows(db, sql`select * from orders.payments where id in (${uuidList(ids)})`)).map(mapPayment);
+}
+
+export async function deletePendingPayment(db: Executor, id: string): Promise<void> {
+  await db.execute(sql`delete from orders.payments where id = ${id}::uuid and state = 'PENDING'`);
+}
+
+export async function settlePayment(
+  db: Executor,
+  id: string,
+  s: { state: 'SUCCEEDED' | 'DECLINED'; amount: number; orderIds: string[]; providerRef?: string | null; declineMessage?: string | null },
+): Promise<void> {
+  await db.execute(
+    sql`update orders.payments set state = ${s.state}, amount = ${s.amount}, order_ids = ${uuidArray(s.orderIds)},
+          provider_ref = ${s.providerRef ?? null}, decline_message = ${s.declineMessage ?? null}
+        where id = ${id}::uuid`,
+  );
+}
+
+// ───────────────────────────── compensation outbox ─────────────────────────────
+
+export interface CompensationRow {
+  id: string;
+  reservationKey: string;
+  paymentId: string | null;
+  total: number;
+  releaseStockDue: boolean;
+  releaseCouponsDue: boolean;
+  refundDue: boolean;
+}
+
+/** Leases a batch of orders that owe a give-back (stock, coupons, refund). */
+export async function leaseCompensations(db: Executor, now: Date, leaseS: number, limit: number): Promise<CompensationRow[]> {
+  const rows = await queryRows(
+    db,
+    sql`update orders.orders o set compensation_lease_until = ${ts(now)} + make_interval(secs => ${leaseS})
+        from (select id from orders.orders
+              where (release_stock_due or release_coupons_due or refund_due)
+                and (compensation_lease_until is null or compensation_lease_until < ${ts(now)})
+              limit ${limit} for update skip locked) due
+        where o.id = due.id
+        returning o.id, o.reservation_key, o.payment_id, o.total, o.release_stock_due, o.release_coupons_due, o.refund_due`,
+  );
+  return rows.map((r) => ({
+    id: String(r.id),
+    reservationKey: String(r.reservation_key),
+    paymentId: (r.payment_id ?? null) as string | null,
+    total: Number(r.total),
+    releaseStockDue: Boolean(r.release_stock_due),
+    releaseCouponsDue: Boolean(r.release_coupons_due),
+    refundDue: Boolean(r.refund_due),
+  }));
+}
+
+export async function compensationDone(
+  db: Executor,
+  id: string,
+  done: { stock: boolean; coupons: boolean; refund: boolean },
+): Promise<void> {
+  await db.execute(
+    sql`update orders.orders set
+          release_stock_due = release_stock_due and not ${done.stock},
+          release_coupons_due = release_coupons_due and not ${done.coupons},
+          refund_due = refund_due and not ${done.refund},
+          compensation_lease_until = null
+        where id = ${id}::uuid`,
+  );
+}
+
+export async function recordRefund(db: Executor, r: { orderId: string; paymentId: string; amount: number }): Promise<{ providerRef: string | null }> {
+  await db.execute(
+    sql`insert into orders.refunds (order_id, payment_id, amount) values (${r.orderId}::uuid, ${r.paymentId}::uuid, ${r.amount})
+        on conflict (order_id) do nothing`,
+  );
+  const [row] = await queryRows(db, sql`select provider_ref from orders.refunds where order_id = ${r.orderId}::uuid`);
+  return { providerRef: (row?.provider_ref ?? null) as string | null };
+}
+
+export async function refundMade(db: Executor, orderId: string, providerRef: string): Promise<void> {
+  await db.execute(sql`update orders.refunds set provider_ref = ${providerRef} where order_id = ${orderId}::uuid`);
+}
+
+// ───────────────────────────── account deactivation ─────────────────────────────
+
+export async function anonymizeBuyer(tx: Executor, buyerId: string): Promise<void> {
+  await tx.execute(
+    sql`update orders.orders set recipient_name = 'Deleted user', phone = '', country = '', province = '', city = '',
+          street = '', postal_code = '' where buyer_id = ${buyerId}::uuid`,
+  );
+}
+
+/** A paid order that was cancelled before the payment landed: owe its refund. */
+export async function markRefundOwed(tx: Executor, orderId: string, paymentId: string): Promise<void> {
+  await tx.execute(
+    sql`update orders.orders set payment_id = ${paymentId}::uuid, refund_due = true where id = ${orderId}::uuid and payment_id is null`,
+  );
+}

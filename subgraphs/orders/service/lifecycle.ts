@@ -1,0 +1,321 @@
+/**
+ * The order life cycle (CONTRACT.md "Orders"): people's transitions, the
+ * deadline sweeper, and the compensation outbox.
+ *
+ * Every transition is ONE conditional UPDATE (… where id = $1 and status in
+ * (expected) returning *), so a person racing the sweeper, or two instances
+ * of the sweeper, yield exactly one transition and one event.
+ *
+ * Give-backs owed by a transition (stock, coupons, refund) are flags on the
+ * order row set in the transition's transaction; after commit a worker leases
+ * flagged rows (SKIP LOCKED), calls catalog/promotions/the payment provider
+ * (all idempotent) and clears the flags. A failed give-back is retried on the
+ * next sweep until it succeeds.
+ */
+import type { Viewer } from '../../kit/auth.ts';
+import { fail, forbidden } from '../../kit/errors.ts';
+import { isId, CURRENCY } from '../../kit/scalars.ts';
+import type { SubgraphDeps } from '../../kit/runtime.ts';
+import * as q from '../db/queries.ts';
+import type { OrderRow, OrderStatus, TransitionSpec } from '../db/queries.ts';
+import type { PaymentProvider } from '../payments/provider.ts';
+import { recordStatusChanges, requireViewer } from './common.ts';
+
+export const DISPUTE_REASONS = ['NOT_RECEIVED', 'NOT_AS_DESCRIBED', 'DAMAGED', 'WRONG_ITEM', 'OTHER'];
+
+export interface FeedbackInput {
+  productRating: number;
+  shippingRating: number;
+  communicationRating: number;
+  comment?: string | null;
+}
+
+type Role = 'buyer' | 'seller';
+
+export class LifecycleService {
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private compensating?: Promise<void>;
+  private compensateAgain = false;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: SubgraphDeps,
+    private readonly provider: PaymentProvider,
+  ) {}
+
+  // ───────────────────────────── people ─────────────────────────────
+
+  async cancelOrder(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderRow> {
+    if (reason != null && reason.length > 500) fail('INVALID_INPUT', 'The reason is at most 500 characters.', ['reason']);
+    await this.own(viewer, orderId, 'buyer');
+    const why = reason?.trim() ? reason.trim() : 'Cancelled by the buyer';
+    // one statement for both cases: what is owed back depends on the status it had
+    return this.act(viewer, orderId, 'buyer', { from: ['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED'], to: 'CANCELLED', set: [q.assign.cancellationGiveBacks()] }, why);
+  }
+
+  async extendShippingTime(viewerIn: Viewer | null, orderId: string, days: number): Promise<OrderRow> {
+    const viewer = requireViewer(viewerIn);
+    await this.own(viewer, orderId, 'buyer');
+    if (!Number.isInteger(days) || days < 1 || days > 30) fail('INVALID_INPUT', 'days must be between 1 and 30.', ['days']);
+    const row = await q.extendShipBy(this.deps.db.drizzle, orderId, viewer.id, days, this.deps.clock.now());
+    if (!row) fail('INVALID_STATE', 'Only an order awaiting shipment can get more shipping time.', ['orderId']);
+    return row;
+  }
+
+  async shipOrder(viewer: Viewer | null, orderId: string, trackingNumber: string): Promise<OrderRow> {
+    await this.own(viewer, orderId, 'seller');
+    const tn = typeof trackingNumber === 'string' ? trackingNumber.trim() : '';
+    if (tn.length < 1 || tn.length > 100) fail('INVALID_INPUT', 'The tracking number is 1–100 characters.', ['trackingNumber']);
+    const now = this.deps.clock.now();
+    const due = new Date(now.getTime() + this.deps.config.orderClock.deliveryWindowS * 1000);
+    return this.act(
+      viewer,
+      orderId,
+      'seller',
+      { from: ['SHIPMENT_REQUIRED'], to: 'UNCONFIRMED_DELIVERY', set: [q.assign.trackingNumber(tn), q.assign.deliveryDeadline(due)] },
+      `Shipped, tracking number ${tn}`,
+    );
+  }
+
+  async confirmReceipt(viewer: Viewer | null, orderId: string): Promise<OrderRow> {
+    await this.own(viewer, orderId, 'buyer');
+    return this.act(viewer, orderId, 'buyer', { from: ['UNCONFIRMED_DELIVERY'], to: 'FEEDBACK_REQUIRED', set: [this.feedbackDue()] }, 'Receipt confirmed by the buyer');
+  }
+
+  async leaveFeedback(viewer: Viewer | null, orderId: string, input: FeedbackInput): Promise<OrderRow> {
+    const order = await this.own(viewer, orderId, 'buyer');
+    for (const f of ['productRating', 'shippingRating', 'communicationRating'] as const) {
+      const v = input[f];
+      if (!Number.isInteger(v) || v < 1 || v > 5) fail('INVALID_INPUT', `${f} must be between 1 and 5.`, ['input', f]);
+    }
+    const comment = input.comment?.trim() ? input.comment.trim() : null;
+    if (comment && comment.length > 2000) fail('INVALID_INPUT', 'The comment is at most 2000 characters.', ['input', 'comment']);
+    return this.act(viewer, orderId, 'buyer', { from: ['FEEDBACK_REQUIRED'], to: 'COMPLETED' }, 'Feedback left by the buyer', async (tx, row) => {
+      await q.insertFeedback(tx, {
+        orderId: row.id,
+        buyerId: row.buyerId,
+        storeId: order.storeId,
+        productRating: input.productRating,
+        shippingRating: input.shippingRating,
+        communicationRating: input.communicationRating,
+        comment,
+        at: this.deps.clock.now(),
+      });
+    });
+  }
+
+  async openDispute(viewer: Viewer | null, orderId: string, reason: string, description: string): Promise<OrderRow> {
+    await this.own(viewer, orderId, 'buyer');
+    if (!DISPUTE_REASONS.includes(reason)) fail('INVALID_INPUT', 'Unknown dispute reason.', ['reason']);
+    const text = typeof description === 'string' ? description.trim() : '';
+    if (text.length < 1 || text.length > 2000) fail('INVALID_INPUT', 'The description is 1–2000 characters.', ['description']);
+    const now = this.deps.clock.now();
+    return this.act(
+      viewer,
+      orderId,
+      'buyer',
+      { from: ['UNCONFIRMED_DELIVERY', 'FEEDBACK_REQUIRED'], to: 'DISPUTED', set: [q.assign.openDispute(reason, text, now)] },
+      `Dispute opened: ${reason}`,
+    );
+  }
+
+  async resolveDispute(viewer: Viewer | null, orderId: string, refund: boolean): Promise<OrderRow> {
+    await this.own(viewer, orderId, 'seller');
+    const now = this.deps.clock.now();
+    if (refund) {
+      return this.act(
+        viewer,
+        orderId,
+        'seller',
+        { from: ['DISPUTED'], to: 'REFUNDED', set: [q.assign.resolveDispute(true, now), q.assign.refund()] },
+        'Dispute resolved: refunded',
+      );
+    }
+    return this.act(
+      viewer,
+      orderId,
+      'seller',
+      { from: ['DISPUTED'], to: 'STATUS_BEFORE_DISPUTE', set: [q.assign.resolveDispute(false, now)] },
+      'Dispute resolved without refund',
+    );
+  }
+
+  /** The order, when the viewer plays `role` in it; FORBIDDEN otherwise (unknown ids too: nothing revealed). */
+  private async own(viewerIn: Viewer | null, orderId: string, role: Role): Promise<OrderRow> {
+    const viewer = requireViewer(viewerIn);
+    if (!isId(orderId)) throw forbidden('You cannot act on this order.');
+    const [order] = await q.ordersByIds(this.deps.db.drizzle, [orderId]);
+    if (!order || (role === 'buyer' ? order.buyerId : order.sellerId) !== viewer.id) throw forbidden('You cannot act on this order.');
+    return order;
+  }
+
+  private async act(
+    viewerIn: Viewer | null,
+    orderId: string,
+    role: Role,
+    spec: Omit<TransitionSpec, 'at' | 'where'>,
+    reason: string,
+    extra?: (tx: Parameters<Parameters<SubgraphDeps['db']['drizzle']['transaction']>[0]>[0], row: OrderRow) => Promise<void>,
+  ): Promise<OrderRow> {
+    const viewer = requireViewer(viewerIn);
+    const now = this.deps.clock.now();
+    const row = await this.deps.db.drizzle.transaction(async (tx) => {
+      const moved = await q.transitionOne(tx, orderId, { ...spec, at: now, where: role === 'buyer' ? q.actor.buyer(viewer.id) : q.actor.seller(viewer.id) });
+      if (!moved) {
+        const [current] = await q.ordersByIds(tx, [orderId]);
+        fail('INVALID_STATE', `The order is ${current?.status ?? 'gone'}; this cannot be done now.`, ['orderId']);
+      }
+      await extra?.(tx, moved);
+      await recordStatusChanges(tx, [moved], reason, now);
+      return moved;
+    });
+    this.kickCompensation();
+    return row;
+  }
+
+  private feedbackDue() {
+    const now = this.deps.clock.now();
+    return q.assign.feedbackDeadline(new Date(now.getTime() + this.deps.config.orderClock.feedbackWindowS * 1000));
+  }
+
+  // ───────────────────────────── the sweeper ─────────────────────────────
+
+  start(): void {
+    this.stopped = false;
+    const every = this.deps.config.orderClock.sweepIntervalMs;
+    this.sweepTimer = setInterval(() => void this.sweepOnce(), every);
+    this.sweepTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.sweeping?.catch(() => {});
+    await this.compensating?.catch(() => {});
+  }
+
+  /** Enforce every deadline that is due now, then settle give-backs. Safe to run anywhere, any number of times. */
+  sweepOnce(): Promise<void> {
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = (async () => {
+      try {
+        await this.sweepDeadlines();
+      } catch (err) {
+        if (!this.stopped) this.deps.log.error('order sweep failed; retrying next interval', { err: String(err) });
+      }
+      try {
+        await this.compensate();
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  private async sweepDeadlines(): Promise<void> {
+    const clock = this.deps.config.orderClock;
+    const kinds: {
+      status: OrderStatus;
+      column: 'payment_deadline' | 'ship_by_deadline' | 'delivery_deadline' | 'feedback_deadline';
+      spec: (now: Date) => Omit<TransitionSpec, 'at'>;
+      reason: string;
+    }[] = [
+      {
+        status: 'PAYMENT_REQUIRED',
+        column: 'payment_deadline',
+        spec: () => ({ from: ['PAYMENT_REQUIRED'], to: 'CANCELLED', set: [q.assign.releaseStockAndCoupons()] }),
+        reason: 'Payment deadline passed',
+      },
+      {
+        status: 'SHIPMENT_REQUIRED',
+        column: 'ship_by_deadline',
+        spec: () => ({ from: ['SHIPMENT_REQUIRED'], to: 'CANCELLED', set: [q.assign.releaseStockAndRefund()] }),
+        reason: 'Not shipped in time; payment refunded',
+      },
+      {
+        status: 'UNCONFIRMED_DELIVERY',
+        column: 'delivery_deadline',
+        spec: (now) => ({ from: ['UNCONFIRMED_DELIVERY'], to: 'FEEDBACK_REQUIRED', set: [q.assign.feedbackDeadline(new Date(now.getTime() + clock.feedbackWindowS * 1000))] }),
+        reason: 'Delivery confirmed automatically',
+      },
+      {
+        status: 'FEEDBACK_REQUIRED',
+        column: 'feedback_deadline',
+        spec: () => ({ from: ['FEEDBACK_REQUIRED'], to: 'COMPLETED' }),
+        reason: 'Feedback window closed',
+      },
+    ];
+    for (const k of kinds) {
+      for (;;) {
+        if (this.stopped) return;
+        const now = this.deps.clock.now();
+        const moved = await this.deps.db.drizzle.transaction(async (tx) => {
+          const rows = await q.transitionDue(tx, k.status, k.column, now, 100, { ...k.spec(now), at: now });
+          await recordStatusChanges(tx, rows, k.reason, now);
+          return rows.length;
+        });
+        if (moved < 100) break;
+      }
+    }
+  }
+
+  // ───────────────────────────── compensation outbox ─────────────────────────────
+
+  /** Settle give-backs soon, without waiting for the next sweep. */
+  kickCompensation(): void {
+    void this.compensate();
+  }
+
+  compensate(): Promise<void> {
+    if (this.compensating) {
+      this.compensateAgain = true;
+      return this.compensating;
+    }
+    this.compensating = (async () => {
+      try {
+        do {
+          this.compensateAgain = false;
+          if (this.stopped) return;
+          const batch = await q.leaseCompensations(this.deps.db.drizzle, this.deps.clock.now(), 30, 50);
+          for (const c of batch) await this.compensateOne(c);
+          if (batch.length === 50) this.compensateAgain = true;
+        } while (this.compensateAgain && !this.stopped);
+      } catch (err) {
+        if (!this.stopped) this.deps.log.error('order compensation failed; will retry', { err: String(err) });
+      } finally {
+        this.compensating = undefined;
+      }
+    })();
+    return this.compensating;
+  }
+
+  private async compensateOne(c: q.CompensationRow): Promise<void> {
+    const { internal, db, log } = this.deps;
+    const done = { stock: false, coupons: false, refund: false };
+    try {
+      if (c.releaseStockDue) {
+        await internal.call('catalog', 'releaseStock', { key: c.reservationKey });
+        done.stock = true;
+      }
+      if (c.releaseCouponsDue) {
+        await internal.call('promotions', 'releaseCoupons', { orderIds: [c.id] });
+        done.coupons = true;
+      }
+      if (c.refundDue) {
+        if (c.paymentId) {
+          const [payment] = await q.paymentsByIds(db.drizzle, [c.paymentId]);
+          const { providerRef } = await q.recordRefund(db.drizzle, { orderId: c.id, paymentId: c.paymentId, amount: c.total });
+          if (!providerRef && payment?.providerRef) {
+            const r = await this.provider.refund({ reference: payment.providerRef, amount: c.total, idempotencyKey: `refund:${c.id}` });
+            await q.refundMade(db.drizzle, c.id, r.reference);
+          }
+        }
+        done.refund = true;
+      }
+    } catch (err) {
+      log.warn('order give-back failed; will retry', { orderId: c.id, err: String(err), currency: CURRENCY });
+    }
+    await q.compensationDone(db.drizzle, c.id, done);
+  }
+}
