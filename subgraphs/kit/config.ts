@@ -61,6 +61,8 @@ export interface Config {
   orderClock: OrderClock;
   /** Minor units charged per store order for EXPRESS shipping. */
   expressShippingFee: number;
+  /** Messages one person may send per minute. */
+  messageRatePerMin: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env): Config {
       sweepIntervalMs: int(env, 'ORDER_SWEEP_INTERVAL_MS', 1000, 10),
     },
     expressShippingFee: int(env, 'EXPRESS_SHIPPING_FEE_CENTS', 999, 0, 1_000_000),
+    messageRatePerMin: int(env, 'MESSAGE_RATE_PER_MIN', 30, 1, 100_000),
     logLevel: logLevel as Config['logLevel'],
   };
 }

@@ -19,13 +19,8 @@ export interface MessagingSettings {
   ratePerMinute: number;
 }
 
-export function readSettings(env: Record<string, string | undefined> = process.env): MessagingSettings {
-  const raw = env.MESSAGE_RATE_PER_MIN;
-  if (raw === undefined || raw === '') return { ratePerMinute: 30 };
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > 100_000) {
-    throw new Error(`MESSAGE_RATE_PER_MIN must be a whole number between 1 and 100000, got "${raw}"`);
-  }
-  return { ratePerMinute: Number(raw) };
+export function readSettings(config: { messageRatePerMin: number }): MessagingSettings {
+  return { ratePerMinute: config.messageRatePerMin };
 }
 
 export function requireViewer(viewer: Viewer | null): Viewer {
@@ -70,7 +65,7 @@ export class MessagingService {
     readonly deps: SubgraphDeps,
     settings?: MessagingSettings,
   ) {
-    this.settings = settings ?? readSettings();
+    this.settings = settings ?? readSettings(deps.config);
   }
 
   // ───────────── reads ─────────────

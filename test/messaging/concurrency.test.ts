@@ -8,7 +8,6 @@ describe('unread counts and the send rate under concurrency', () => {
   let t: TestStack;
   let seller: Person;
   let storeId: string;
-  const previousRate = process.env.MESSAGE_RATE_PER_MIN;
 
   /** Moves the clock to the start of a fresh one-minute rate window. */
   const freshWindow = () => {
@@ -17,15 +16,12 @@ describe('unread counts and the send rate under concurrency', () => {
   };
 
   beforeAll(async () => {
-    process.env.MESSAGE_RATE_PER_MIN = String(RATE); // read by the messaging subgraph at start
     // the gateway's per-subgraph timeout: a burst of 65 writes on a busy CI machine takes a while
-    t = await startTestStack({ env: { ...PATIENT_GATEWAY, SUBGRAPH_TIMEOUT_MS: '60000' } });
+    t = await startTestStack({ env: { ...PATIENT_GATEWAY, SUBGRAPH_TIMEOUT_MS: '60000', MESSAGE_RATE_PER_MIN: String(RATE) } });
     seller = await person(t);
     storeId = await openStore(seller, 'Busy Bazaar');
   }, 180_000);
   afterAll(async () => {
-    if (previousRate === undefined) delete process.env.MESSAGE_RATE_PER_MIN;
-    else process.env.MESSAGE_RATE_PER_MIN = previousRate;
     await t?.stop();
   });
 
