@@ -145,6 +145,7 @@ describe('messageAdded on the messaging subgraph', () => {
     expect(peek.events).toEqual([]);
     const guest = subscribe(null, { after: '0' });
     await eventually(async () => expect(guest.errors.length).toBeGreaterThan(0)); // refused: sign in to subscribe
+    expect(JSON.stringify(guest.errors)).toContain('UNAUTHENTICATED');
     expect(guest.events).toEqual([]);
   });
 });
