@@ -111,6 +111,9 @@ export async function openDatabase(opts: OpenOptions & { pglite?: PGlite }): Pro
       connection: { application_name: `marketplace-${opts.name}` },
       idle_timeout: 30,
       connect_timeout: 10,
+      // no extra type query on every new connection (arrays are parsed by
+      // drizzle and the event log), so a reconnect is one round trip
+      fetch_types: false,
     });
     const db = drizzlePostgres(client, { logger }) as unknown as Drizzle;
     return {

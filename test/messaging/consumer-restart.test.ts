@@ -39,11 +39,16 @@ describe('order updates when messaging instances come and go', () => {
     for (let i = 20; i < 30; i++) await publishUpdate(i);
 
     try {
-      const box = await eventually(async () => {
+      // the conversation row and its messages are read by two queries: wait
+      // until both show every event, then make sure nothing more arrives
+      await eventually(async () => {
         const b = await inbox(t, buyer, { category: 'ORDER_UPDATES' });
         expect(b.conversations[0]?.messages).toHaveLength(30);
-        return b;
+        expect(b.conversations[0]?.unreadCount).toBe(30);
       });
+      await new Promise((r) => setTimeout(r, 500));
+      const box = await inbox(t, buyer, { category: 'ORDER_UPDATES' });
+      expect(box.conversations[0].messages).toHaveLength(30);
       const bodies = box.conversations[0].messages.map((m: any) => m.body);
       expect(new Set(bodies).size).toBe(30);
       expect(bodies.at(-1)).toBe('Order 2026-000000 is now awaiting payment.');
