@@ -5,7 +5,7 @@ import { DEMO_STORES } from '../../subgraphs/catalog/seed.ts';
 import { loginDemo, registerUser, type Account } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
-const ok = (payload: { userErrors: unknown[] }) => expect(payload.userErrors).toEqual([]);
+const ok = (payload: { userErrors: unknown[] }, step = '') => expect(payload.userErrors, step).toEqual([]);
 
 describe('deactivating an account, across every subgraph', () => {
   let t: TestStack;
@@ -22,18 +22,18 @@ describe('deactivating an account, across every subgraph', () => {
     const product = found.searchProducts.edges[0].node;
     productId = product.id;
     const p = person.client;
-    ok((await p.data(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { userErrors { code } } }`, { v: product.variants[0].id })).addToCart);
-    ok((await p.data(`mutation($p: ID!) { addToWishList(productId: $p) { userErrors { code } } }`, { p: productId })).addToWishList);
-    ok((await p.data(`mutation($s: ID!) { followStore(storeId: $s) { userErrors { code } } }`, { s: storeId })).followStore);
-    ok((await p.data(`mutation($p: ID!) { watchPrice(productId: $p) { userErrors { code } } }`, { p: productId })).watchPrice);
+    ok((await p.data(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { userErrors { code } } }`, { v: product.variants[0].id })).addToCart, 'addToCart');
+    ok((await p.data(`mutation($p: ID!) { addToWishList(productId: $p) { userErrors { code } } }`, { p: productId })).addToWishList, 'addToWishList');
+    ok((await p.data(`mutation($s: ID!) { followStore(storeId: $s) { userErrors { code } } }`, { s: storeId })).followStore, 'followStore');
+    ok((await p.data(`mutation($p: ID!) { watchPrice(productId: $p) { userErrors { code } } }`, { p: productId })).watchPrice, 'watchPrice');
     const code = `LEAVE${Date.now() % 100000}`;
     const coupon = await seller.client.data(
       `mutation($i: CreateCouponInput!) { createCoupon(input: $i) { coupon { id } userErrors { code message } } }`,
       { i: { kind: 'SELLER', storeId, code, title: 'Five off', amountOff: '5.00', minOrderAmount: '0', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
     );
-    ok(coupon.createCoupon);
-    ok((await p.data(`mutation($c: String) { claimCoupon(code: $c) { userErrors { code } } }`, { c: code })).claimCoupon);
-    ok((await p.data(`mutation($s: ID!) { sendMessage(input: { storeId: $s, body: "Is this lamp dimmable?" }) { userErrors { code } } }`, { s: storeId })).sendMessage);
+    ok(coupon.createCoupon, 'createCoupon');
+    ok((await p.data(`mutation($c: String) { claimCoupon(code: $c) { userErrors { code } } }`, { c: code })).claimCoupon, 'claimCoupon');
+    ok((await p.data(`mutation($s: ID!) { sendMessage(input: { storeId: $s, body: "Is this lamp dimmable?" }) { userErrors { code } } }`, { s: storeId })).sendMessage, 'sendMessage');
   }, 180_000);
 
   afterAll(async () => {

@@ -1,0 +1,121 @@
+/**
+ * Child processes for the benchmark: each gateway, the subgraphs and the load
+ * generators run in a process of their own (own event loop, own RSS), started
+ * with tsx and talking to the orchestrator over IPC.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface Child {
+  proc: ChildProcess;
+  pid: number;
+  /** Next message of the given type (rejects if the child exits first). */
+  next<T = any>(type: string, timeoutMs?: number): Promise<T>;
+  send(msg: unknown): void;
+  rssBytes(): number;
+  /** RSS after a full garbage collection in the child (children started here run with --expose-gc). */
+  settledRss(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export function startChild(script: string, env: Record<string, string | undefined> = {}, opts: { cpuProf?: string } = {}): Child {
+  const execArgv = ['--import', 'tsx', '--max-old-space-size=4096', '--expose-gc'];
+  if (opts.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`);
+  const proc = fork(path.join(BENCH_DIR, script), [], {
+    execArgv,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting: { type: string; resolve: (m: any) => void; reject: (e: Error) => void }[] = [];
+  const inbox: any[] = [];
+  let exited: Error | undefined;
+  proc.on('message', (m: any) => {
+    const i = waiting.findIndex((w) => w.type === m?.type);
+    if (i >= 0) waiting.splice(i, 1)[0].resolve(m);
+    else inbox.push(m);
+  });
+  proc.on('exit', (code) => {
+    exited = new Error(`${script} exited (${code})`);
+    for (const w of waiting.splice(0)) w.reject(exited);
+  });
+  return {
+    proc,
+    pid: proc.pid!,
+    next(type, timeoutMs = 300_000) {
+      const i = inbox.findIndex((m) => m?.type === type);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]);
+      if (exited) return Promise.reject(exited);
+      return new Promise((resolve, reject) => {
+        const w = { type, resolve, reject };
+        const t = setTimeout(() => {
+          waiting.splice(waiting.indexOf(w), 1);
+          reject(new Error(`${script}: no "${type}" within ${timeoutMs} ms`));
+        }, timeoutMs);
+        w.resolve = (m) => (clearTimeout(t), resolve(m));
+        w.reject = (e) => (clearTimeout(t), reject(e));
+        waiting.push(w);
+      });
+    },
+    send(msg) {
+      proc.send(msg as any);
+    },
+    rssBytes() {
+      return rssOf(proc.pid!);
+    },
+    async settledRss() {
+      proc.send({ type: 'gc' });
+      await this.next('gc-done', 30_000);
+      return rssOf(proc.pid!);
+    },
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode) return;
+      const done = new Promise((r) => proc.once('exit', r));
+      proc.send({ type: 'stop' });
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await done;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** Resident set size of a process, from /proc (Linux); 0 elsewhere. */
+export function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** In a child: send a message to the orchestrator. */
+export function tell(msg: unknown): void {
+  process.send?.(msg as any);
+}
+
+/** In a child: run `stop` and exit when the orchestrator says so (or disconnects). */
+export function onStop(stop: () => Promise<void>): void {
+  let stopping = false;
+  const go = async () => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on('message', (m: any) => {
+    if (m?.type === 'stop') void go();
+    // a full collection before the orchestrator samples RSS (memory per idle subscription)
+    if (m?.type === 'gc') {
+      (globalThis as { gc?: () => void }).gc?.();
+      setTimeout(() => tell({ type: 'gc-done' }), 200);
+    }
+  });
+  process.on('disconnect', () => void go());
+}

@@ -1,0 +1,323 @@
+/**
+ * `npm run bench` (quick, a few minutes) / `npm run bench -- --full`.
+ *
+ * One run, one machine: the same subgraphs (one child process) and supergraph
+ * behind three gateways in turn (each its own child process): this project's,
+ * a stock @apollo/gateway and Hive Gateway. Load comes from autocannon in a
+ * separate child process, with a warm-up before every measurement. On a fresh
+ * PostgreSQL database when DATABASE_URL is set (dropped afterwards), else PGlite.
+ *
+ * Parts: gateways (the marketplace pages alone and mixed, identical requests
+ * and a distinct authorization per request), curve (p99 against load for the
+ * SVG), subscriptions (fan-out on this project's gateway), sql (statements per
+ * operation at page sizes 1/20/100, in-process).
+ *
+ * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
+ * --duration=<s> (per measurement), --warmup=<s>, --connections=<n>,
+ * --subscribers=1000+5000, --cpu-prof (write .cpuprofile files of the gateway
+ * processes under bench/results/cpu-<date>/; summarise with bench/profile.ts).
+ * Writes bench/results/<date>.json, bench/results/<date>-latency.svg and
+ * bench/RESULTS.md. It reports; it never fails on a number.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { generateKeys } from '../subgraphs/kit/auth.ts';
+import { createDatabase, dropDatabase } from '../subgraphs/kit/db.ts';
+import { GraphQLClient } from '../test/helpers/client.ts';
+import { SUPERGRAPH_FILE } from '../gateway/server.ts';
+import { BENCH_DIR, startChild, type Child } from './lib/proc.ts';
+import { mintTokens, seedBuyer, type BenchData } from './lib/seed.ts';
+import { lineChart } from './lib/svg.ts';
+import { pages } from './operations.ts';
+import { sqlPerOperation } from './sql.ts';
+import { writeReport } from './report.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const full = args.includes('--full');
+const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql').split(','));
+const cpuProf = args.includes('--cpu-prof');
+const profile = {
+  name: full ? 'full' : 'quick',
+  duration: Number(arg('duration') ?? (full ? 20 : 4)),
+  warmup: Number(arg('warmup') ?? (full ? 5 : 2)),
+  connections: Number(arg('connections') ?? 32),
+  curve: full ? [1, 4, 16, 32, 64, 128] : [1, 16, 64],
+  subscribers: arg('subscribers')?.split('+').map(Number) ?? (full ? [1000, 5000, 10000] : [1000, 5000]),
+  distinctTokens: 2000,
+  checkouts: full ? 12 : 6,
+};
+const ALL_GATEWAYS = ['ours', 'apollo', 'hive'] as const;
+type GatewayKind = (typeof ALL_GATEWAYS)[number];
+const GATEWAYS = ALL_GATEWAYS.filter((g) => (arg('gateways') ?? ALL_GATEWAYS.join(',')).split(',').includes(g));
+const LABEL: Record<GatewayKind, string> = { ours: 'this gateway', apollo: 'stock @apollo/gateway', hive: 'Hive Gateway' };
+const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const started = new Date();
+const stamp = started.toISOString().replace(/:/g, '-').slice(0, 19);
+const require = createRequire(import.meta.url);
+const version = (p: string) => {
+  try {
+    return require(`${p}/package.json`).version as string;
+  } catch {
+    return JSON.parse(fs.readFileSync(path.join(BENCH_DIR, '..', 'node_modules', p, 'package.json'), 'utf8')).version as string;
+  }
+};
+const results: any = {
+  date: started.toISOString(),
+  command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
+  profile,
+  machine: {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadavgAtStart: os.loadavg(),
+  },
+  versions: Object.fromEntries(
+    ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', 'graphql', 'autocannon', 'graphql-ws', 'postgres', '@electric-sql/pglite'].map((p) => [p, version(p)]),
+  ),
+  database: process.env.DATABASE_URL ? 'postgresql' : 'pglite (in-memory)',
+  gateways: {} as Record<string, any>,
+  curve: {} as Record<string, any[]>,
+  subscriptions: [] as any[],
+  sql: undefined as any,
+  notes: [] as string[],
+};
+
+const keys = generateKeys();
+const secret = crypto.randomBytes(24).toString('base64url');
+const adminUrl = process.env.DATABASE_URL;
+const dbName = adminUrl ? `mg_bench_${crypto.randomBytes(5).toString('hex')}` : undefined;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-bench-'));
+const children: Child[] = [];
+
+async function withChild<T>(script: string, env: Record<string, string>, fn: (c: Child) => Promise<T>, opts: { cpuProf?: string } = {}): Promise<T> {
+  const c = startChild(script, env, opts);
+  children.push(c);
+  try {
+    return await fn(c);
+  } finally {
+    await c.stop();
+    children.splice(children.indexOf(c), 1);
+  }
+}
+
+function bodyOf(p: { query: string; variables?: Record<string, unknown> }): string {
+  return JSON.stringify({ query: p.query, variables: p.variables ?? {} });
+}
+
+async function load(loader: Child, run: { url: string; bodies: string[]; tokens: string[]; connections: number; duration: number }) {
+  loader.send({ type: 'run', run });
+  const m = await loader.next('result', (run.duration + 60) * 1000);
+  if (m.error) throw new Error(m.error);
+  return m.result;
+}
+
+async function main() {
+  let benchDbUrl = '';
+  if (adminUrl && dbName) {
+    benchDbUrl = await createDatabase(adminUrl, dbName);
+    log(`fresh database ${dbName}`);
+  }
+  const base = { BENCH_KEYS: JSON.stringify(keys), BENCH_SECRET: secret, BENCH_DATABASE_URL: benchDbUrl };
+
+  if (only.has('gateways') || only.has('curve') || only.has('subscriptions')) {
+    const profDir = path.join(BENCH_DIR, 'results', `cpu-${stamp}`);
+    await withChild('subgraphs-proc.ts', base, async (subgraphs) => {
+      const { urls } = await subgraphs.next('ready');
+      log(`subgraphs up: ${Object.values(urls).join(' ')}`);
+      results.subgraphsRssMbAtStart = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
+      // the supergraph, with the bench subgraphs' URLs
+      let sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
+      for (const [name, u] of Object.entries(urls)) sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${u}$2`);
+      const supergraph = path.join(tmp, 'supergraph.graphql');
+      fs.writeFileSync(supergraph, sdl);
+      const gwEnv = (kind: GatewayKind) => ({ ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(urls), BENCH_SUPERGRAPH: supergraph });
+
+      let data!: BenchData;
+      let tokens!: string[];
+      await withChild('load-proc.ts', {}, async (loader) => {
+        await loader.next('ready');
+        for (const kind of GATEWAYS) {
+          if (!only.has('gateways') && !only.has('curve') && !(kind === 'ours' && only.has('subscriptions'))) continue;
+          await withChild('gateway-proc.ts', gwEnv(kind), async (gw) => {
+            const { url } = await gw.next('ready', 120_000);
+            log(`${LABEL[kind]} up at ${url} (rss ${(gw.rssBytes() / 2 ** 20).toFixed(0)} MB)`);
+            if (!data) {
+              data = await seedBuyer(url, { checkouts: profile.checkouts });
+              tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
+              results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
+              log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
+            }
+            const ps = pages(data.productId);
+            const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
+            // sanity: every page answers without errors through this gateway
+            const client = new GraphQLClient(url, data.buyerToken);
+            entry.check = {};
+            for (const p of ps) {
+              const r = await client.request(p.query, p.variables);
+              entry.check[p.name] = r.errors?.length ? `errors: ${JSON.stringify(r.errors).slice(0, 300)}` : r.status === 200 && r.data ? 'ok' : `status ${r.status}`;
+            }
+            log(`${kind} check: ${JSON.stringify(entry.check)}`);
+            if (only.has('gateways')) {
+              const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
+              for (const mode of ['identical', 'distinct'] as const) {
+                const toks = mode === 'identical' ? [data.buyerToken] : tokens;
+                for (const w of workloads) {
+                  const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
+                  await load(loader, { ...run, duration: profile.warmup });
+                  const r = await load(loader, { ...run, duration: profile.duration });
+                  r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
+                  entry.runs[`${mode}/${w.name}`] = r;
+                  log(`${kind} ${mode}/${w.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB`);
+                }
+              }
+            }
+            if (only.has('curve')) {
+              const pts: any[] = [];
+              for (const c of profile.curve) {
+                const run = { url, bodies: ps.map(bodyOf), tokens, connections: c };
+                await load(loader, { ...run, duration: Math.max(1, Math.ceil(profile.warmup / 2)) });
+                const r = await load(loader, { ...run, duration: Math.max(2, Math.ceil(profile.duration * 0.6)) });
+                pts.push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
+                log(`${kind} curve c=${c}: ${r.rps.toFixed(0)} rps p99 ${r.p99} ms`);
+              }
+              results.curve[kind] = pts;
+            }
+            if (kind === 'ours' && only.has('subscriptions')) await subscriptions(url, data, gw);
+            await sleep(2000); // let abandoned requests of the last cell finish before stopping
+          }, cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
+        }
+      });
+      results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
+    }, cpuProf ? { cpuProf: path.join(profDir, 'subgraphs') } : {});
+  }
+
+  if (only.has('sql')) {
+    log('sql statements per operation (in-process stack)');
+    results.sql = await sqlPerOperation({ checkouts: full ? 60 : 25, log });
+    for (const r of results.sql.rows) log(`sql ${r.operation} N=${r.pageSize} (${r.returned} rows): ${r.total} statements`);
+  }
+}
+
+async function subscriptions(url: string, data: BenchData, gw: Child) {
+  const wsUrl = url.replace(/^http/, 'ws');
+  const sellerTokens = await mintTokens(keys, data.sellerToken, 200);
+  const buyer = new GraphQLClient(url, data.buyerToken);
+  await withChild('subs-proc.ts', {}, async (subs) => {
+    await subs.next('ready');
+    let open = 0;
+    for (const n of profile.subscribers) {
+      await sleep(1500);
+      const rssBefore = await gw.settledRss();
+      const t0 = Date.now();
+      subs.send({ type: 'open', url: wsUrl, tokens: sellerTokens, count: n - open });
+      const opened = await subs.next('opened', 600_000);
+      open = n;
+      const openS = (Date.now() - t0) / 1000;
+      await sleep(3000); // let upstream subscriptions settle
+      const rssAfter = await gw.settledRss();
+      log(`subscriptions ${n}: opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
+      // a few messages to the demo store; every subscribed seller socket receives each one
+      const messages = 3;
+      subs.send({ type: 'collect' });
+      await subs.next('collected');
+      let mutationMs = 0;
+      for (let i = 0; i < messages; i++) {
+        const s = Date.now();
+        const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
+          input: { storeId: data.storeId, body: `bench:${s}` },
+        });
+        mutationMs += Date.now() - s;
+        if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length) results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
+        await sleep(1000);
+      }
+      // wait for every delivery, or until nothing arrived for 10 s (at most 60 s)
+      const deadline = Date.now() + 60_000;
+      let lat: number[] = [];
+      let received = 0;
+      let quietSince = Date.now();
+      while (Date.now() < deadline && Date.now() - quietSince < 10_000) {
+        await sleep(1000);
+        subs.send({ type: 'collect' });
+        const c = await subs.next('collected');
+        lat = lat.concat(c.latencies);
+        received += c.received;
+        if (c.received) quietSince = Date.now();
+        if (received >= messages * opened.acked) break;
+      }
+      lat.sort((a, b) => a - b);
+      // an undelivered message counts as infinitely late
+      const expected = messages * opened.acked;
+      const q = (p: number) => {
+        const i = Math.min(expected - 1, Math.floor((p / 100) * expected));
+        return i < lat.length ? lat[i] : null;
+      };
+      const row = {
+        subscribers: n,
+        acked: opened.acked,
+        openErrors: opened.errors,
+        closedDuringOpen: opened.closed,
+        openSeconds: +openS.toFixed(1),
+        gatewayRssBeforeMb: +(rssBefore / 2 ** 20).toFixed(1),
+        gatewayRssAfterMb: +(rssAfter / 2 ** 20).toFixed(1),
+        bytesPerIdleSubscription: Math.round((rssAfter - rssBefore) / Math.max(1, n - (results.subscriptions.at(-1)?.subscribers ?? 0))),
+        messages,
+        expectedDeliveries: messages * opened.acked,
+        delivered: received,
+        deliveryP50Ms: q(50),
+        deliveryP99Ms: q(99),
+        deliveryMaxMs: lat.at(-1) ?? null,
+        sendMutationMeanMs: +(mutationMs / messages).toFixed(1),
+      };
+      results.subscriptions.push(row);
+      log(`subscriptions ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms, ${row.bytesPerIdleSubscription} B/sub`);
+    }
+    subs.send({ type: 'close' });
+    await subs.next('closed');
+  });
+}
+
+let failed: unknown;
+try {
+  await main();
+} catch (err) {
+  failed = err;
+  results.notes.push(`run aborted: ${String((err as Error)?.stack ?? err).slice(0, 500)}`);
+  console.error(err);
+} finally {
+  for (const c of children.splice(0).reverse()) await c.stop().catch(() => {});
+  if (adminUrl && dbName) await dropDatabase(adminUrl, dbName).catch((e) => console.error('could not drop', dbName, e));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+results.finished = new Date().toISOString();
+results.machine.loadavgAtEnd = os.loadavg();
+const outDir = path.join(BENCH_DIR, 'results');
+fs.mkdirSync(outDir, { recursive: true });
+const jsonFile = path.join(outDir, `${stamp}.json`);
+fs.writeFileSync(jsonFile, JSON.stringify(results, null, 2));
+let svgFile: string | undefined;
+if (Object.keys(results.curve).length) {
+  const colors: Record<string, string> = { ours: '#d62728', apollo: '#1f77b4', hive: '#ff7f0e' };
+  const svg = lineChart(
+    'Marketplace mix, distinct tokens: p99 latency against load',
+    'achieved requests per second',
+    'p99 latency (ms)',
+    Object.entries(results.curve).map(([k, pts]: [string, any]) => ({
+      name: LABEL[k as GatewayKind],
+      color: colors[k],
+      points: pts.map((p: any) => ({ x: p.rps, y: p.p99, label: `c${p.connections}` })),
+    })),
+  );
+  svgFile = path.join(outDir, `${stamp}-latency.svg`);
+  fs.writeFileSync(svgFile, svg);
+}
+writeReport(results, { jsonFile, svgFile, out: path.join(BENCH_DIR, 'RESULTS.md') });
+log(`results: ${path.relative(process.cwd(), jsonFile)}${svgFile ? `, ${path.relative(process.cwd(), svgFile)}` : ''}, bench/RESULTS.md`);
+process.exit(failed ? 1 : 0);

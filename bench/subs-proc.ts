@@ -1,0 +1,87 @@
+/**
+ * Child process: many graphql-ws (graphql-transport-ws) client sockets on one
+ * gateway, each with connection_init authorization and one `messageAdded`
+ * subscription. Reports when all are subscribed, then the receipt time of every
+ * message whose body is "bench:<sent-at ms>" (delivery latency = receipt - sent).
+ */
+import WebSocket from 'ws';
+import { onStop, tell } from './lib/proc.ts';
+
+const sockets: WebSocket[] = [];
+const latencies: number[] = [];
+let received = 0;
+let acked = 0;
+let errors = 0;
+let closed = 0;
+
+const SUB = `subscription { messageAdded { id body } }`;
+
+function open(url: string, token: string, id: number): Promise<void> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
+    sockets.push(ws);
+    let done = false;
+    const finish = () => {
+      if (!done) {
+        done = true;
+        resolve();
+      }
+    };
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw));
+      if (m.type === 'connection_ack') {
+        ws.send(JSON.stringify({ id: String(id), type: 'subscribe', payload: { query: SUB } }));
+        acked++;
+        // the gateway answers nothing until an event; consider it subscribed once sent
+        setTimeout(finish, 0);
+      } else if (m.type === 'next') {
+        const body: string | undefined = m.payload?.data?.messageAdded?.body;
+        const at = body?.startsWith('bench:') ? Number(body.slice(6)) : NaN;
+        if (Number.isFinite(at)) latencies.push(Date.now() - at);
+        received++;
+      } else if (m.type === 'error') {
+        errors++;
+      } else if (m.type === 'ping') {
+        ws.send(JSON.stringify({ type: 'pong' }));
+      }
+    });
+    ws.on('error', () => {
+      errors++;
+      finish();
+    });
+    ws.on('close', () => {
+      closed++;
+      finish();
+    });
+  });
+}
+
+process.on('message', async (m: any) => {
+  if (m?.type === 'open') {
+    const { url, tokens, count, concurrency = 200 } = m;
+    let next = sockets.length;
+    const end = sockets.length + count;
+    const workers = Array.from({ length: concurrency }, async () => {
+      while (next < end) {
+        const i = next++;
+        await open(url, tokens[i % tokens.length], i);
+      }
+    });
+    await Promise.all(workers);
+    tell({ type: 'opened', acked, errors, closed, sockets: sockets.length });
+  } else if (m?.type === 'collect') {
+    tell({ type: 'collected', latencies: latencies.splice(0), received, errors, closed, acked });
+    received = 0;
+  } else if (m?.type === 'close') {
+    for (const s of sockets.splice(0)) s.terminate();
+    acked = 0;
+    closed = 0;
+    errors = 0;
+    tell({ type: 'closed' });
+  }
+});
+tell({ type: 'ready' });
+onStop(async () => {
+  for (const s of sockets) s.terminate();
+});
