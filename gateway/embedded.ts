@@ -60,7 +60,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await ownPglite.waitReady;
     pglite = ownPglite;
   }
-  const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite });
+  const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite, max: 3 });
   await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
   const bus = new EventBus(eventsDb, { log: opts.log });
   await bus.start();

@@ -40,6 +40,8 @@ export interface Config {
   databaseUrl?: string;
   /** Per-subgraph database URL (falls back to databaseUrl). */
   subgraphDatabaseUrls: Partial<Record<SubgraphName, string>>;
+  /** Connections per PostgreSQL pool (each subgraph has one). */
+  databasePoolMax: number;
   /** Database holding the kit's event log; defaults to databaseUrl. */
   eventsDatabaseUrl?: string;
   port: number;
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     subgraphDatabaseUrls,
     eventsDatabaseUrl: dbUrl(env, 'EVENTS_DATABASE_URL') ?? databaseUrl,
+    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
     port: int(env, 'PORT', DEFAULT_PORTS.gateway, 0, 65535),
     host: env.HOST || '0.0.0.0',
     ports,

@@ -81,7 +81,13 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
     // A process of its own on PGlite only makes sense for a lone subgraph demo.
     log.warn('no DATABASE_URL: using embedded PGlite under DATA_DIR for this one process');
   }
-  const db = await openDatabase({ url, dataDir: url ? undefined : opts.config.dataDir, name, pglite: url ? undefined : opts.pglite });
+  const db = await openDatabase({
+    url,
+    dataDir: url ? undefined : opts.config.dataDir,
+    name,
+    pglite: url ? undefined : opts.pglite,
+    max: opts.config.databasePoolMax,
+  });
   let ownBus: EventBus | undefined;
   let eventsDb: Database | undefined;
   let relay: OutboxRelay | undefined;

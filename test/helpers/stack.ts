@@ -56,6 +56,9 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     DATA_DIR: '/nonexistent-test-data-dir',
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
+    // two test files run at once, each with its own stack: stay well under
+    // PostgreSQL's default 100 connections
+    DATABASE_POOL_MAX: '4',
     ...opts.env,
   };
   const config = loadConfig(env);
