@@ -72,7 +72,8 @@ export class InternalClient {
     }
     if (!res.ok) throw new InternalCallError(`${target} _entities: HTTP ${res.status}`);
     const body = (await res.json()) as { data?: { _entities?: (T | null)[] }; errors?: unknown[] };
-    if (!body.data?._entities) throw new InternalCallError(`${target} _entities: no data`);
+    // a failed lookup is not "does not exist": say the other side could not answer
+    if (body.errors?.length || !body.data?._entities) throw new InternalCallError(`${target} _entities: failed`);
     return body.data._entities;
   }
 }
