@@ -27,10 +27,33 @@ export interface LiveOptions<T> {
   map: (e: BusEvent) => Promise<T> | T;
   /** Events buffered for a slow consumer before it is cut off (default 1000). */
   maxQueue?: number;
+  /**
+   * How long a failing read (the replay, or `map` loading an event's data) is
+   * retried before the subscription errors, in ms (default 15000). Covers a
+   * database connection cut: the pool reconnects and the stream goes on with
+   * nothing lost. GraphQL errors (deliberate answers) are never retried.
+   */
+  retryForMs?: number;
+}
+
+/** Runs `fn` until it succeeds, backing off, while `keepGoing()` and for at most `forMs`. */
+async function retrying<T>(fn: () => Promise<T> | T, forMs: number, keepGoing: () => boolean): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof GraphQLError || !keepGoing() || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
   const maxQueue = o.maxQueue ?? 1000;
+  const retryForMs = o.retryForMs ?? 15_000;
+  let returned = false;
+  const keepGoing = () => !returned;
   const queue: BusEvent[] = [];
   let waiting: ((r: IteratorResult<T>) => void) | null = null;
   let failWaiting: ((e: unknown) => void) | null = null;
@@ -73,7 +96,7 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
       const resolve = waiting;
       const reject = failWaiting!;
       waiting = failWaiting = null;
-      Promise.resolve(o.map(e)).then((value) => resolve({ value, done: false }), reject);
+      retrying(() => o.map(e), retryForMs, keepGoing).then((value) => resolve({ value, done: false }), reject);
     } else if (done) {
       const resolve = waiting;
       const reject = failWaiting!;
@@ -89,7 +112,7 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
         let from = o.after!;
         const replayed: BusEvent[] = [];
         for (;;) {
-          const page = await o.bus.readAfter(from, { topics: o.topics, audience: o.viewer.id, limit: 200 });
+          const page = await retrying(() => o.bus.readAfter(from, { topics: o.topics, audience: o.viewer.id, limit: 200 }), retryForMs, keepGoing);
           const inRange = page.filter((e) => e.seq <= startSeq);
           replayed.push(...inRange.filter((e) => !o.filter || o.filter(e)));
           if (page.length < 200 || inRange.length < page.length) break;
@@ -119,6 +142,7 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
       });
     },
     return() {
+      returned = true;
       finish();
       queue.length = 0;
       if (waiting) {
@@ -129,6 +153,7 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
       return Promise.resolve({ value: undefined, done: true });
     },
     throw(err?: unknown) {
+      returned = true;
       finish();
       return Promise.reject(err);
     },
