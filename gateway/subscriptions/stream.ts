@@ -55,7 +55,6 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult> {
   private failingSince: number | null = null;
   private attempts = 0;
   private readonly payload: SubscribePayload & { variables: Record<string, unknown> };
-  private readonly mask: ReturnType<typeof maskError>;
 
   constructor(
     private readonly deps: StreamDeps,
@@ -66,7 +65,6 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult> {
     private readonly onOverflow: () => void,
     private readonly onEnd: () => void = () => {},
   ) {
-    this.mask = maskError(deps.log);
     const upstreamVariables: Record<string, unknown> = {};
     for (const name of plan.variableUsages) if (name in variables) upstreamVariables[name] = variables[name];
     upstreamVariables[AFTER_VARIABLE] = plan.clientAfter ?? null;
@@ -190,7 +188,11 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult> {
   }
 
   private toClientError(formatted: GraphQLFormattedError, original: unknown): GraphQLError {
-    const f = this.mask(formatted, original);
+    const f = maskError(formatted);
+    if (f.extensions?.code === 'INTERNAL_SERVER_ERROR' && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
+      const err = (original as { originalError?: unknown })?.originalError ?? original;
+      this.deps.log.error('subscription error', { err: String(err), path: formatted.path, requestId: this.context.requestId });
+    }
     return new GraphQLError(f.message, { path: f.path, extensions: f.extensions });
   }
 

@@ -13,17 +13,21 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}): Logger {
+/** Where log lines go: stdout unless given (tests collect them). */
+export type LogSink = (line: string) => void;
+const stdout: LogSink = (line) => process.stdout.write(line);
+
+export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, sink: LogSink = stdout): Logger {
   const min = LEVELS[level];
   const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[lvl] < min) return;
-    process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }) + '\n');
+    sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }) + '\n');
   };
   return {
     debug: (m, f) => write('debug', m, f),
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),
     error: (m, f) => write('error', m, f),
-    child: (f) => createLogger(level, { ...base, ...f }),
+    child: (f) => createLogger(level, { ...base, ...f }, sink),
   };
 }

@@ -75,16 +75,23 @@ export function secretMatches(expected: string, given: string | string[] | undef
   return crypto.timingSafeEqual(a, b);
 }
 
+function isPublic(code: unknown): code is string {
+  return typeof code === 'string' && PUBLIC_ERROR_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR';
+}
+
 /** Mask anything that is not one of our documented codes; never a stack trace. */
-export function maskError(log: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code as string | undefined;
-    if (code && PUBLIC_ERROR_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
-      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
-    }
-    log.error('resolver error', { err: String((error as { originalError?: unknown })?.originalError ?? error), path: formatted.path });
-    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
+export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (isPublic(code)) return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
+  return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** Logs the errors `maskError` hides, with the request's logger (it carries the request id). */
+function logHidden(log: Logger, errors: readonly GraphQLError[]): void {
+  for (const e of errors) {
+    if (isPublic(e.extensions?.code)) continue;
+    log.error('resolver error', { err: String(e.originalError ?? e), path: e.path });
+  }
 }
 
 export async function startSubgraphServer(module: SubgraphModule, opts: SubgraphServerOptions): Promise<RunningServer> {
@@ -94,8 +101,15 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     csrfPrevention: false,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    formatError: maskError(opts.log),
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
+    formatError: maskError,
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      {
+        requestDidStart: async () => ({
+          didEncounterErrors: async ({ errors, contextValue }) => logHidden(contextValue.log ?? opts.log, errors),
+        }),
+      },
+    ],
     // the process's SIGTERM handler drains requests first (Apollo's would stop and re-raise the signal at once)
     stopOnTerminationSignals: false,
   });
@@ -109,6 +123,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    let requestId: string | undefined;
     try {
       if (req.method === 'GET' && url.pathname === '/health') {
         sendJson(res, closing ? 503 : 200, { status: closing ? 'stopping' : 'ok' });
@@ -118,18 +133,18 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         sendJson(res, 401, { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }] });
         return;
       }
-      const requestId = (req.headers[REQUEST_ID_HEADER] as string) || crypto.randomUUID();
+      requestId = (req.headers[REQUEST_ID_HEADER] as string) || crypto.randomUUID();
       const body = req.method === 'POST' ? await readBody(req, maxBody) : '';
       if (url.pathname === '/graphql') {
         await runApollo(apollo, req, res, body, async () => {
           try {
             const ip = req.headers[CLIENT_IP_HEADER];
-            return await contextFor(req.headers.authorization, requestId, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined);
+            return await contextFor(req.headers.authorization, requestId!, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined);
           } catch (err) {
             if (err instanceof GraphQLError) throw err;
             throw err;
           }
-        }, { [REQUEST_ID_HEADER]: requestId });
+        }, { [REQUEST_ID_HEADER]: requestId! });
         return;
       }
       const internal = /^\/internal\/([a-zA-Z]+)$/.exec(url.pathname);
@@ -151,7 +166,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] });
         return;
       }
-      opts.log.error('request failed', { err: String(err), path: url.pathname });
+      opts.log.error('request failed', { err: String(err), path: url.pathname, requestId });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     }
@@ -204,8 +219,9 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       onComplete: (ctx, id) => {
         ctx.extra.viewers?.delete(id);
       },
-      onError: (_ctx, _id, _payload, errors) => {
-        return errors.map((e) => maskError(opts.log)(e.toJSON(), e));
+      onError: (ctx, id, _payload, errors) => {
+        logHidden(ctx.extra.viewers?.get(id)?.log ?? opts.log, errors);
+        return errors.map((e) => maskError(e.toJSON()));
       },
     },
     wss,

@@ -31,6 +31,8 @@ export interface TestStack {
 }
 
 export interface TestStackOptions {
+  /** Collect every log line at `error` level and above here instead of dropping them. */
+  logs?: string[];
   /** Extra environment, e.g. { ORDER_PAYMENT_WINDOW_S: '5' }. */
   env?: Record<string, string>;
   /** Load the demo data (default: no). */
@@ -67,7 +69,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const subgraphPorts = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])) as Record<SubgraphName, number>;
   let stack: Stack;
   try {
-    stack = await startStack({ config, keys, clock, log: createLogger(config.logLevel), port: 0, subgraphPorts, pglite, env });
+    stack = await startStack({ config, keys, clock, log: opts.logs ? createLogger('error', {}, (line) => opts.logs!.push(line)) : createLogger(config.logLevel), port: 0, subgraphPorts, pglite, env });
   } catch (err) {
     await pglite?.close();
     if (dbName) await dropDatabase(adminUrl!, dbName);

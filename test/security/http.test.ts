@@ -19,8 +19,10 @@ function expectNothingInternal(body: unknown) {
 }
 
 let t: TestStack;
+/** The stack's error log lines (JSON). */
+const logs: string[] = [];
 beforeAll(async () => {
-  t = await startTestStack();
+  t = await startTestStack({ logs });
 }, 180_000);
 afterAll(async () => {
   await t?.stop();
@@ -78,8 +80,12 @@ describe('errors reaching a client', () => {
       const r = await t.client.request('{ categories { id name } }');
       expect(r.errors).toHaveLength(1);
       expect(r.errors![0].message).toBe('Internal server error');
-      expect(r.errors![0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId: r.headers.get('x-request-id') });
+      const requestId = r.headers.get('x-request-id');
+      expect(r.errors![0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', requestId });
       expectNothingInternal(r);
+      // what the client cannot see, the operator finds in the catalog's log under the same request id
+      const logged = logs.map((l) => JSON.parse(l)).filter((l) => l.requestId === requestId);
+      expect(logged).toContainEqual(expect.objectContaining({ level: 'error', subgraph: 'catalog', msg: 'resolver error', err: expect.stringMatching(/catalog/) }));
     } finally {
       await db.execute(sql`alter schema catalog_away rename to catalog`);
     }
