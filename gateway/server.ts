@@ -211,7 +211,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     void requestScope.run({ requestId }, () => handle(req, res, requestId));
   });
   server.keepAliveTimeout = 65_000;
-  const subscriptions = createSubscriptionServer({ supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'), urls: opts.urls, secret: opts.secret, verifier: opts.verifier, log: opts.log, production: opts.production, limits: security });
+  const subscriptions = createSubscriptionServer({ supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'), urls: opts.urls, secret: opts.secret, verifier: opts.verifier, log: opts.log, production: opts.production, limits: security, env: opts.env });
   server.on('upgrade', subscriptions.handleUpgrade);
   metrics.websocketSource = () => ({ websockets: subscriptions.connections(), subscriptions: subscriptions.activeStreams() });
   const port = await listen(server, opts.port, opts.host, 'gateway');

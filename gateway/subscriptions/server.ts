@@ -42,6 +42,8 @@ export interface SubscriptionServerOptions {
   limits?: Limits & { subgraphTimeoutMs?: number };
   /** Overrides of the environment's SUBSCRIPTION_* settings. */
   options?: Partial<SubscriptionOptions>;
+  /** Where SUBSCRIPTION_* settings are read from (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface SubscriptionServer {
@@ -77,7 +79,7 @@ interface StreamContext {
 const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
-  const options = subscriptionOptions(o.options);
+  const options = subscriptionOptions(o.options, o.env);
   const planner = new SubscriptionPlanner(o.supergraphSdl);
   const services = Object.fromEntries(Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]));
   const pool = new UpstreamPool(o.urls, o.secret);

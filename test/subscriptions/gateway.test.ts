@@ -41,9 +41,7 @@ describe('subscriptions through the gateway websocket', () => {
   let buyer: Account;
   let storeId: string;
   beforeAll(async () => {
-    process.env.SUBSCRIPTION_INIT_TIMEOUT_MS = '500';
-    t = await startTestStack();
-    delete process.env.SUBSCRIPTION_INIT_TIMEOUT_MS;
+    t = await startTestStack({ env: { SUBSCRIPTION_INIT_TIMEOUT_MS: '500' } });
     seller = await registerUser(t.client, { fullName: 'Sam Seller' });
     buyer = await registerUser(t.client, { fullName: 'Bea Buyer' });
     storeId = await openStore(seller, 'Corner Shop');
@@ -323,4 +321,58 @@ describe('a gateway shutting down', () => {
     expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(0);
     await ws.dispose();
   });
+});
+
+describe('a subscriber that stops reading', () => {
+  let t: TestStack;
+  beforeAll(async () => {
+    // no keep-alive ping while the client reads nothing (a missed pong would close the socket first)
+    t = await startTestStack({ env: { SUBSCRIPTION_QUEUE_LIMIT: '5', SUBSCRIPTION_KEEPALIVE_MS: '600000', MESSAGE_RATE_PER_MIN: '100000' } });
+  }, 180_000);
+  afterAll(async () => {
+    await t?.stop();
+  }, 60_000);
+
+  it('is cut off with 4429 once SUBSCRIPTION_QUEUE_LIMIT events wait for it, instead of being buffered without bound', async () => {
+    const seller = await registerUser(t.client, { fullName: 'Busy Seller' });
+    const buyer = await registerUser(t.client, { fullName: 'Chatty Buyer' });
+    const storeId = await openStore(seller, 'Busy Shop');
+
+    // a plain graphql-transport-ws client whose TCP socket we can stop reading
+    const ws = new WebSocket(t.wsUrl, 'graphql-transport-ws');
+    const frames: { type: string; payload?: { data?: { messageAdded: { body: string } } } }[] = [];
+    let closed: { code: number; reason: string } | undefined;
+    ws.on('message', (raw) => frames.push(JSON.parse(String(raw))));
+    ws.on('close', (code, reason) => (closed = { code, reason: String(reason) }));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${seller.token}` } }));
+    await eventually(() => frames.some((f) => f.type === 'connection_ack'), 5_000, 'the ack');
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { messageAdded { body } }' } }));
+    // live end to end before the client stops reading
+    const delivered = () => frames.filter((f) => f.type === 'next').map((f) => f.payload!.data!.messageAdded.body);
+    for (let i = 0; !delivered().length; i++) {
+      if (i === 40) throw new Error('the subscription never went live');
+      await send(buyer, storeId, `warm-up ${i}`);
+      await sleep(100);
+    }
+
+    (ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+    const long = 'x'.repeat(3_990);
+    let sent = 0;
+    while (t.stack.gateway.subscriptions.activeStreams() > 0 && sent < 4_000) {
+      await Promise.all(Array.from({ length: 10 }, () => send(buyer, storeId, `${String(sent++).padStart(5, '0')} ${long}`)));
+    }
+    // the gateway dropped the subscription, its upstream and the socket, while the client still reads nothing
+    expect(t.stack.gateway.subscriptions.activeStreams()).toBe(0);
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'the upstream subscription to end');
+    expect(closed).toBeUndefined();
+
+    // once the client reads again, it finds what was already sent, in order, then the close frame
+    (ws as unknown as { _socket: import('node:net').Socket })._socket.resume();
+    await eventually(() => closed !== undefined, 40_000, 'the close frame');
+    expect(closed).toEqual({ code: 4429, reason: 'Subscriber too slow' });
+    const numbered = delivered().filter((b) => !b.startsWith('warm-up')).map((b) => Number(b.slice(0, 5)));
+    expect(numbered.length).toBeLessThan(sent);
+    expect(new Set(numbered).size).toBe(numbered.length);
+  }, 120_000);
 });
