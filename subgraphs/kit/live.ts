@@ -163,3 +163,28 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
   };
   return it;
 }
+
+/**
+ * One value per event, shared by every subscription that delivers it: give
+ * each event's resolution the same DataLoaders, so a message reaching 5,000
+ * subscribers is read once (one batch), not 5,000 times. Values are kept for
+ * `keepMs` (default 5000) after their first use, long enough for subscribers
+ * that are a little behind; at most `maxEvents` (default 500) are kept, so a
+ * long replay does not hold one set of loaders per replayed event.
+ *
+ *   const eventLoaders = perEvent(() => createLoaders(db));
+ *   ctx.loaders = eventLoaders(e.seq);
+ */
+export function perEvent<T>(create: () => T, keepMs = 5_000, maxEvents = 500): (seq: number) => T {
+  const values = new Map<number, { value: T; at: number }>();
+  return (seq) => {
+    const now = Date.now();
+    for (const [key, v] of values) {
+      if (now - v.at <= keepMs && values.size < maxEvents) break; // insertion order: the rest are newer
+      values.delete(key);
+    }
+    let v = values.get(seq);
+    if (!v) values.set(seq, (v = { value: create(), at: now }));
+    return v.value;
+  };
+}

@@ -36,8 +36,8 @@ export const resolvers = {
   Subscription: {
     messageAdded: {
       subscribe: (_: unknown, args: { conversationId?: string | null; after?: string | null }, ctx: Ctx) =>
-        ctx.service.messageAdded(ctx.viewer, args, async (id) => {
-          ctx.loaders = ctx.freshLoaders(); // each event sees current data
+        ctx.service.messageAdded(ctx.viewer, args, async (id, seq) => {
+          ctx.loaders = ctx.eventLoaders(seq); // current data, read once for every subscriber of this event
           const m = await ctx.loaders.message.load(id);
           if (!m) throw new GraphQLError('This message no longer exists.', { extensions: { code: 'NOT_FOUND' } });
           return m;

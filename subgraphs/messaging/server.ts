@@ -1,6 +1,7 @@
 /** Builds the messaging subgraph (importable by tests; index.ts makes it listen). */
 import type { SubgraphFactory } from '../kit/runtime.ts';
 import type { BaseRequestContext } from '../kit/server.ts';
+import { perEvent } from '../kit/live.ts';
 import { loadTypeDefs } from '../kit/schema-file.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
@@ -10,17 +11,18 @@ import { startConsumers } from './service/consumers.ts';
 export interface MessagingContext extends BaseRequestContext {
   service: MessagingService;
   loaders: Loaders;
-  /** New, empty loaders (a subscription takes fresh ones for each event). */
-  freshLoaders(): Loaders;
+  /** The loaders every subscription shares for one event (kit/live.ts perEvent). */
+  eventLoaders(seq: number): Loaders;
 }
 
 export const createSubgraph: SubgraphFactory = async (deps) => {
   const service = new MessagingService(deps);
   const fresh = () => createLoaders(deps.db, deps.internal, deps.log);
+  const eventLoaders = perEvent(fresh);
   return {
     typeDefs: loadTypeDefs('messaging'),
     resolvers,
-    context: (base): MessagingContext => ({ ...base, service, loaders: fresh(), freshLoaders: fresh }),
+    context: (base): MessagingContext => ({ ...base, service, loaders: fresh(), eventLoaders }),
     async start() {
       startConsumers(service);
     },

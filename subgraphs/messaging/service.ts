@@ -261,7 +261,7 @@ export class MessagingService {
   async messageAdded(
     viewer: Viewer | null,
     args: { conversationId?: string | null; after?: string | null },
-    load: (messageId: string) => Promise<MessageRow>,
+    load: (messageId: string, seq: number) => Promise<MessageRow>,
   ): Promise<AsyncIterableIterator<MessageRow>> {
     const v = requireViewer(viewer);
     const after = parseSeqCursor(args.after);
@@ -274,7 +274,7 @@ export class MessagingService {
       topics: [MESSAGE_CREATED],
       after: after ?? undefined,
       filter: only ? (e) => e.payload.conversationId === only : undefined,
-      map: (e) => load(String(e.payload.messageId)),
+      map: (e) => load(String(e.payload.messageId), e.seq),
     });
   }
 }

@@ -61,7 +61,8 @@ export const resolvers = {
   Subscription: {
     orderStatusChanged: {
       subscribe: (_: unknown, a: { orderId?: string | null; after?: string | null }, ctx: Ctx) =>
-        ctx.service.orderStatusChanged(ctx.viewer, a, ctx.loaders),
+        // each event: current data, read once for every subscriber of that event
+        ctx.service.orderStatusChanged(ctx.viewer, a, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
       resolve: (value: unknown) => value,
     },
   },

@@ -1,6 +1,7 @@
 /** Builds the orders subgraph (importable by tests; index.ts makes it listen). */
 import type { SubgraphFactory } from '../kit/runtime.ts';
 import type { BaseRequestContext } from '../kit/server.ts';
+import { perEvent } from '../kit/live.ts';
 import { loadTypeDefs } from '../kit/schema-file.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
@@ -9,14 +10,17 @@ import { OrdersService } from './service.ts';
 export interface OrdersContext extends BaseRequestContext {
   service: OrdersService;
   loaders: Loaders;
+  /** The loaders every subscription shares for one event (kit/live.ts perEvent). */
+  eventLoaders(seq: number): Loaders;
 }
 
 export const createSubgraph: SubgraphFactory = async (deps) => {
   const service = new OrdersService(deps);
+  const eventLoaders = perEvent(() => createLoaders(deps));
   return {
     typeDefs: loadTypeDefs('orders'),
     resolvers,
-    context: (base): OrdersContext => ({ ...base, service, loaders: createLoaders(deps) }),
+    context: (base): OrdersContext => ({ ...base, service, loaders: createLoaders(deps), eventLoaders }),
     internal: {
       pendingOrders: (input: { userId?: unknown }) => service.pendingOrders(input),
     },

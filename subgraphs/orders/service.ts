@@ -139,7 +139,8 @@ export class OrdersService {
 
   // ───────────────────────────── subscription ─────────────────────────────
 
-  orderStatusChanged(viewer: Viewer | null, args: { orderId?: string | null; after?: string | null }, loaders: Loaders) {
+  /** `loadersFor(seq)`: the loaders to read event `seq` with (and resolve its fields). */
+  orderStatusChanged(viewer: Viewer | null, args: { orderId?: string | null; after?: string | null }, loadersFor: (seq: number) => Loaders) {
     const v = requireViewer(viewer);
     let after: number | undefined;
     if (args.after !== undefined && args.after !== null) {
@@ -156,7 +157,7 @@ export class OrdersService {
       after,
       filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
       map: async (e: BusEvent) => {
-        loaders.clearAll(); // a subscription lives long: read the order as it is now
+        const loaders = loadersFor(e.seq);
         const id = String(e.payload.orderId);
         const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
         return {
