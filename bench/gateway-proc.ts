@@ -43,6 +43,11 @@ if (kind === 'ours') {
   });
   // startGateway reads schema/supergraph.graphql; its subgraph URLs come from `urls`
   url = gw.url;
+  process.on('message', (m: any) => {
+    if (m?.type === 'subscription-stats') {
+      tell({ type: 'subscription-stats', upstream: gw.subscriptions.activeUpstream(), streams: gw.subscriptions.activeStreams(), sockets: gw.subscriptions.connections() });
+    }
+  });
   stop = () => gw.close();
 } else if (kind === 'apollo') {
   const gateway = new ApolloGateway({

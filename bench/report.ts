@@ -54,6 +54,14 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     for (const [k, pts] of Object.entries(r.curve) as [string, any[]][]) for (const p of pts) L.push(`| ${r.gateways[k]?.label ?? k} | ${p.connections} | ${f(p.rps)} | ${f(p.p50)} | ${f(p.p99)} | ${p.errors} |`);
     L.push('');
   }
+  if (r.subscriptionChurn) {
+    const c = r.subscriptionChurn;
+    L.push('## Subscribe/unsubscribe churn (this gateway)', '');
+    L.push(`One socket, rounds of ${c.cyclesPerRound} cycles: \`subscribe\` to \`messageAdded\`, 2 ms later \`complete\`. After each round: the gateway's upstream subscriptions, client streams and sockets, and its V8 heap after a full GC (${f(c.heapBeforeMb)} MB before the first round). A leak shows as heap growing round after round; the first round warms up (compiles code, opens the upstream connection).`, '');
+    L.push('| round | upstream after | streams after | heap MB after GC |', '|---:|---:|---:|---:|');
+    for (const x of c.rounds) L.push(`| ${x.round} | ${x.upstreamAfter} | ${x.streamsAfter} | ${f(x.heapMb)} |`);
+    L.push('', `Heap growth from round 1 to round ${c.rounds.length}: ${c.growthAfterWarmupKb} KB (${c.bytesPerCycleAfterWarmup} bytes per cycle).`, '');
+  }
   if (r.subscriptions?.length) {
     L.push('## Subscription fan-out (this gateway)', '');
     L.push('N graphql-ws sockets (separate process), each `connection_init` with a seller token and one `messageAdded` subscription; the buyer sends 3 messages (1 s apart) to the seller\'s store, each delivered to every socket. Delivery latency: from just before the `sendMessage` request (so an upper bound on commit-to-receipt) to receipt at the client. Memory: gateway RSS delta ÷ new subscribers. A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s).', '');

@@ -212,6 +212,26 @@ async function subscriptions(url: string, data: BenchData, gw: Child) {
   const buyer = new GraphQLClient(url, data.buyerToken);
   await withChild('subs-proc.ts', {}, async (subs) => {
     await subs.next('ready');
+    // churn: rounds of 1,000 subscribe/complete cycles on one socket; a leak shows as heap growing round after round
+    const stats = async () => {
+      gw.send({ type: 'subscription-stats' });
+      return gw.next('subscription-stats');
+    };
+    const churn: any = (results.subscriptionChurn = { cyclesPerRound: 1000, rounds: [] as any[] });
+    churn.heapBeforeMb = +((await gw.settledHeap()) / 2 ** 20).toFixed(2);
+    for (let round = 1; round <= 4; round++) {
+      subs.send({ type: 'churn', url: wsUrl, token: sellerTokens[0], cycles: churn.cyclesPerRound });
+      const c = await subs.next('churned', 300_000);
+      await sleep(1000);
+      const s = await stats();
+      const heap = await gw.settledHeap();
+      churn.rounds.push({ round, acked: c.acked, errors: c.errors, upstreamAfter: s.upstream, streamsAfter: s.streams, socketsAfter: s.sockets, heapMb: +(heap / 2 ** 20).toFixed(2) });
+      log(`churn round ${round}: ${churn.cyclesPerRound} cycles, upstream ${s.upstream}, streams ${s.streams}, heap ${(heap / 2 ** 20).toFixed(2)} MB`);
+    }
+    // growth from the end of the first round (warm: code compiled, pools opened) to the end of the last
+    const r = churn.rounds;
+    churn.growthAfterWarmupKb = Math.round((r.at(-1).heapMb - r[0].heapMb) * 1024);
+    churn.bytesPerCycleAfterWarmup = Math.round(((r.at(-1).heapMb - r[0].heapMb) * 2 ** 20) / (churn.cyclesPerRound * (r.length - 1)));
     let open = 0;
     for (const n of profile.subscribers) {
       await sleep(1500);

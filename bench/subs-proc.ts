@@ -57,8 +57,40 @@ function open(url: string, token: string, id: number): Promise<void> {
   });
 }
 
+/**
+ * One socket, `cycles` times: subscribe, let the gateway open the upstream
+ * subscription (`holdMs`), complete. Resolves when the last complete is sent.
+ */
+async function churn(url: string, token: string, cycles: number, holdMs: number): Promise<{ acked: boolean; nexts: number; errors: number }> {
+  const ws = new WebSocket(url, 'graphql-transport-ws', { perMessageDeflate: false });
+  let nexts = 0;
+  let errs = 0;
+  const acked = new Promise<boolean>((resolve) => {
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    ws.on('message', (raw) => {
+      const m = JSON.parse(String(raw));
+      if (m.type === 'connection_ack') resolve(true);
+      else if (m.type === 'next') nexts++;
+      else if (m.type === 'error') errs++;
+      else if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong' }));
+    });
+    ws.on('close', () => resolve(false));
+  });
+  if (!(await acked)) return { acked: false, nexts, errors: errs };
+  for (let i = 0; i < cycles; i++) {
+    ws.send(JSON.stringify({ id: `c${i}`, type: 'subscribe', payload: { query: SUB } }));
+    await new Promise((r) => setTimeout(r, holdMs));
+    ws.send(JSON.stringify({ id: `c${i}`, type: 'complete' }));
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  ws.close(1000);
+  return { acked: true, nexts, errors: errs };
+}
+
 process.on('message', async (m: any) => {
-  if (m?.type === 'open') {
+  if (m?.type === 'churn') {
+    tell({ type: 'churned', ...(await churn(m.url, m.token, m.cycles, m.holdMs ?? 2)) });
+  } else if (m?.type === 'open') {
     const { url, tokens, count, concurrency = 200 } = m;
     let next = sockets.length;
     const end = sockets.length + count;

@@ -19,6 +19,8 @@ export interface Child {
   rssBytes(): number;
   /** RSS after a full garbage collection in the child (children started here run with --expose-gc). */
   settledRss(): Promise<number>;
+  /** The child's V8 heap in use after a full garbage collection, in bytes. */
+  settledHeap(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,10 @@ export function startChild(script: string, env: Record<string, string | undefine
       await this.next('gc-done', 30_000);
       return rssOf(proc.pid!);
     },
+    async settledHeap() {
+      proc.send({ type: 'gc' });
+      return (await this.next('gc-done', 30_000)).heapUsed;
+    },
     async stop() {
       if (proc.exitCode !== null || proc.signalCode) return;
       const done = new Promise((r) => proc.once('exit', r));
@@ -114,7 +120,10 @@ export function onStop(stop: () => Promise<void>): void {
     // a full collection before the orchestrator samples RSS (memory per idle subscription)
     if (m?.type === 'gc') {
       (globalThis as { gc?: () => void }).gc?.();
-      setTimeout(() => tell({ type: 'gc-done' }), 200);
+      setTimeout(() => {
+        (globalThis as { gc?: () => void }).gc?.();
+        tell({ type: 'gc-done', heapUsed: process.memoryUsage().heapUsed });
+      }, 200);
     }
   });
   process.on('disconnect', () => void go());
