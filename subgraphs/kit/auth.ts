@@ -100,8 +100,16 @@ export interface Revocation {
   userId?: string;
 }
 
+/**
+ * Verifies access tokens. A token verified once is remembered (the most recent
+ * `cacheSize`, default 10,000), so a client's next requests skip the Ed25519
+ * check in the gateway and in every subgraph they reach; expiry and revocation
+ * are still checked on every use.
+ */
 export class AuthVerifier {
   private key: Promise<CryptoKey>;
+  /** token -> viewer, least recently used first. */
+  private verified = new Map<string, Viewer>();
   private revokedSessions = new Map<string, number>(); // sid -> forget after (ms)
   private revokedUsers = new Set<string>();
   private listeners = new Set<(r: Revocation) => void>();
@@ -110,6 +118,7 @@ export class AuthVerifier {
   constructor(
     keys: AuthKeys,
     private readonly accessTtlS: number,
+    private readonly cacheSize = 10_000,
   ) {
     this.key = importSPKI(keys.publicPem, 'EdDSA');
   }
@@ -172,6 +181,17 @@ export class AuthVerifier {
     const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/.exec(authorization.trim());
     if (!m) throw unauthenticated('The access token is malformed.');
     const token = m[1];
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 <= Date.now()) {
+        this.verified.delete(token);
+        throw unauthenticated('The access token has expired.');
+      }
+      if (this.isRevoked(known)) throw unauthenticated('This session has ended. Sign in again.');
+      this.verified.delete(token); // most recently used last
+      this.verified.set(token, known);
+      return known;
+    }
     let payload;
     try {
       ({ payload } = await jwtVerify(token, await this.key, {
@@ -192,6 +212,11 @@ export class AuthVerifier {
     };
     if (!payload.sub || !payload.sid) throw unauthenticated('The access token is invalid.');
     if (this.isRevoked(viewer)) throw unauthenticated('This session has ended. Sign in again.');
+    if (this.cacheSize > 0) {
+      if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
+      Object.freeze(viewer.roles);
+      this.verified.set(token, Object.freeze(viewer));
+    }
     return viewer;
   }
 }
