@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish } from '../../subgraphs/kit/events.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
-import { registerUser } from '../helpers/accounts.ts';
-import { api, createProduct, internal, openStore, person, type Person } from '../helpers/catalog.ts';
+import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
+import { api, createProduct, internal, openStore } from '../helpers/catalog.ts';
 
 const CART = `id totalQuantity subtotal { amount currencyCode } lines { id quantity unitPrice { amount } subtotal { amount } product { title } variant { id sku } }`;
 const PAYLOAD = `cart { ${CART} } userErrors { field code message }`;
@@ -24,7 +24,7 @@ describe('carts', () => {
 
   beforeAll(async () => {
     t = await startTestStack();
-    seller = await person(t);
+    seller = await mintPerson(t, { via: api(t) });
     const store = await openStore(seller.client, 'Cart Test Store');
     lamp = await createProduct(seller.client, store.id, { title: 'Desk Lamp', variants: [{ price: '25.00', stock: 5 }] });
     mug = await createProduct(seller.client, store.id, { title: 'Mug', variants: [{ price: '4.50', stock: 1000 }] });
@@ -126,7 +126,7 @@ describe('carts', () => {
     const r = await guest().request(ADD, { variantId: mug.variants[0].id, quantity: 1 });
     expect(r.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
 
-    const ann = await person(t);
+    const ann = await mintPerson(t, { via: api(t) });
     const d = await ann.client.data<any>(ADD, { variantId: mug.variants[0].id, quantity: 2 });
     expect(d.addToCart.cart.subtotal.amount).toBe('9.00');
     await seller.client.data(UPDATE_VARIANT, { id: mug.variants[0].id, input: { price: '5.00' } });
@@ -137,8 +137,8 @@ describe('carts', () => {
   });
 
   it("keeps a person's cart theirs: FORBIDDEN for another person, UNAUTHENTICATED for a guest, null when read by id", async () => {
-    const ann = await person(t);
-    const bob = await person(t);
+    const ann = await mintPerson(t, { via: api(t) });
+    const bob = await mintPerson(t, { via: api(t) });
     const annCart = (await ann.client.data<any>(ADD, { variantId: mug.variants[0].id, quantity: 1 })).addToCart.cart;
     const byBob = await bob.client.request(ADD, { cartId: annCart.id, variantId: mug.variants[0].id, quantity: 1 });
     expect(byBob.errors?.[0].extensions?.code).toBe('FORBIDDEN');
@@ -152,14 +152,14 @@ describe('carts', () => {
   });
 
   it('lets a signed-in person use a guest cart id they hold', async () => {
-    const ann = await person(t);
+    const ann = await mintPerson(t, { via: api(t) });
     const cart = await newGuestCart();
     const d = await ann.client.data<any>(ADD, { cartId: cart.id, variantId: mug.variants[0].id, quantity: 1 });
     expect(d.addToCart.cart.id).toBe(cart.id);
   });
 
   it('merges a guest cart into the viewer cart: quantities add up, capped by stock, the guest cart is emptied, and again changes nothing', async () => {
-    const ann = await person(t);
+    const ann = await mintPerson(t, { via: api(t) });
     await ann.client.data(ADD, { variantId: lamp.variants[0].id, quantity: 3 });
     const guestCart = await newGuestCart();
     await guest().data(ADD, { cartId: guestCart.id, variantId: lamp.variants[0].id, quantity: 4 });
@@ -188,7 +188,7 @@ describe('wish list and store list', () => {
   let products: { id: string }[];
   beforeAll(async () => {
     t = await startTestStack();
-    seller = await person(t);
+    seller = await mintPerson(t, { via: api(t) });
     store = await openStore(seller.client, 'Wishful Things');
     products = [];
     for (let i = 0; i < 5; i++) products.push(await createProduct(seller.client, store.id, { title: `Wish ${i}` }));
@@ -203,7 +203,7 @@ describe('wish list and store list', () => {
   const UNFOLLOW = `mutation($id: ID!) { unfollowStore(storeId: $id) { store { id followerCount } userErrors { field code } } }`;
 
   it('adds and removes products idempotently, and asks guests to sign in', async () => {
-    const ann = await person(t);
+    const ann = await mintPerson(t, { via: api(t) });
     for (let i = 0; i < 2; i++) {
       const d = await ann.client.data<any>(ADD_WISH, { id: products[0].id });
       expect(d.addToWishList).toEqual({ product: { id: products[0].id }, userErrors: [] });
@@ -219,8 +219,8 @@ describe('wish list and store list', () => {
   });
 
   it('follows and unfollows stores idempotently, counting followers', async () => {
-    const ann = await person(t);
-    const bob = await person(t);
+    const ann = await mintPerson(t, { via: api(t) });
+    const bob = await mintPerson(t, { via: api(t) });
     expect((await ann.client.data<any>(FOLLOW, { id: store.id })).followStore.store.followerCount).toBe(1);
     expect((await ann.client.data<any>(FOLLOW, { id: store.id })).followStore.store.followerCount).toBe(1);
     expect((await bob.client.data<any>(FOLLOW, { id: store.id })).followStore.store.followerCount).toBe(2);
@@ -232,7 +232,7 @@ describe('wish list and store list', () => {
   });
 
   it('deletes the cart, wish list and store list of a deactivated person, and keeps their stores', async () => {
-    const ann = await person(t);
+    const ann = await mintPerson(t, { via: api(t) });
     const annStore = await openStore(ann.client, 'Ann Leaves');
     await ann.client.data(ADD_WISH, { id: products[1].id });
     await ann.client.data(FOLLOW, { id: store.id });
@@ -256,7 +256,7 @@ describe("the viewer's cart, Wish List, Store List and stores", () => {
   let products: { id: string; variants: { id: string }[] }[];
   beforeAll(async () => {
     t = await startTestStack();
-    seller = await person(t);
+    seller = await mintPerson(t, { via: api(t) });
     store = await openStore(seller.client, 'Viewer Goods');
     products = [];
     for (let i = 0; i < 5; i++) products.push(await createProduct(seller.client, store.id, { title: `Viewer ${i}` }));

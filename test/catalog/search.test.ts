@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { api, CATEGORY, catalogStatements, createProduct, openStore, person } from '../helpers/catalog.ts';
+import { mintPerson } from '../helpers/accounts.ts';
+import { api, CATEGORY, catalogStatements, createProduct, openStore } from '../helpers/catalog.ts';
 
 const SEARCH = `query($query: String, $categoryId: ID, $storeId: ID, $minPrice: String, $maxPrice: String, $sort: ProductSort, $first: Int, $after: String) {
   searchProducts(query: $query, categoryId: $categoryId, storeId: $storeId, minPrice: $minPrice, maxPrice: $maxPrice, sort: $sort, first: $first, after: $after) {
@@ -39,7 +40,7 @@ describe('searching products', () => {
 
   beforeAll(async () => {
     t = await startTestStack();
-    const seller = await person(t);
+    const seller = await mintPerson(t, { via: api(t) });
     lampStore = await openStore(seller.client, 'Bright Ideas');
     otherStore = await openStore(seller.client, 'Kitchen Corner');
     const make = async (key: string, store: string, spec: Parameters<typeof createProduct>[2]) => {
@@ -214,7 +215,7 @@ describe('a page of products costs a constant number of SQL statements', () => {
   let t: TestStack;
   beforeAll(async () => {
     t = await startTestStack();
-    const seller = await person(t);
+    const seller = await mintPerson(t, { via: api(t) });
     const stores = [await openStore(seller.client), await openStore(seller.client), await openStore(seller.client)];
     for (let batch = 0; batch < 10; batch++) {
       await Promise.all(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
-import { api, createProduct, internal, openStore, person, type Person } from '../helpers/catalog.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { api, createProduct, internal, openStore } from '../helpers/catalog.ts';
 
 const STOCK = `query($id: ID!) { product(id: $id) { variants { id stock } } }`;
 
@@ -10,7 +11,7 @@ describe('the internal operations checkout uses', () => {
   let store: { id: string; name: string };
   beforeAll(async () => {
     t = await startTestStack();
-    seller = await person(t);
+    seller = await mintPerson(t, { via: api(t) });
     store = await openStore(seller.client, 'Stock Room');
   }, 180_000);
   afterAll(async () => {
@@ -91,7 +92,7 @@ describe('the internal operations checkout uses', () => {
   });
 
   it('quotes a cart for checkout at current prices, all lines or the chosen ones', async () => {
-    const buyer = await person(t);
+    const buyer = await mintPerson(t, { via: api(t) });
     const p = await createProduct(seller.client, store.id, {
       title: 'Quoted Lamp',
       variants: [{ price: '12.34', stock: 5, options: [{ name: 'Color', value: 'Red' }] }],
@@ -125,7 +126,7 @@ describe('the internal operations checkout uses', () => {
     expect((await internal(t, 'checkoutQuote', { buyerId: buyer.userId, lineIds: ['00000000-0000-4000-8000-000000000000'] })).body.error.code).toBe('NOT_FOUND');
     expect((await internal(t, 'checkoutQuote', { buyerId: buyer.userId, lineIds: [] })).body.error.code).toBe('INVALID_INPUT');
     // somebody else's cart is not found for this buyer
-    const other = await person(t);
+    const other = await mintPerson(t, { via: api(t) });
     expect((await internal(t, 'checkoutQuote', { buyerId: other.userId, cartId: cart.id })).body.error.code).toBe('NOT_FOUND');
     expect((await internal(t, 'checkoutQuote', { buyerId: other.userId })).body.error.code).toBe('INVALID_INPUT');
 
@@ -138,7 +139,7 @@ describe('the internal operations checkout uses', () => {
     const cart = (await api(t).data<any>(`mutation { createGuestCart { id } }`)).createGuestCart;
     const p = await createProduct(seller.client, store.id, { variants: [{ stock: 5 }] });
     await api(t).data(`mutation($c: ID, $v: ID!) { addToCart(cartId: $c, variantId: $v, quantity: 1) { userErrors { code } } }`, { c: cart.id, v: p.variants[0].id });
-    const buyer = await person(t);
+    const buyer = await mintPerson(t, { via: api(t) });
     const r = await internal(t, 'checkoutQuote', { buyerId: buyer.userId, cartId: cart.id });
     expect(r.body).toMatchObject({ ok: true, cartId: cart.id, lines: [{ variantId: p.variants[0].id, quantity: 1 }] });
   });
@@ -154,7 +155,7 @@ describe('stock reservation under concurrency', () => {
   });
 
   it.skipIf(!onPostgres)('never oversells: 20 concurrent reservations of the last 5 units (PostgreSQL only)', async () => {
-    const seller = await person(t);
+    const seller = await mintPerson(t, { via: api(t) });
     const store = await openStore(seller.client);
     const p = await createProduct(seller.client, store.id, { variants: [{ stock: 5 }, { stock: 100, options: [{ name: 'Color', value: 'Z' }] }] });
     const [scarce, plenty] = p.variants.map((v) => v.id);
@@ -175,7 +176,7 @@ describe('stock reservation under concurrency', () => {
   });
 
   it.skipIf(!onPostgres)('reserves once when the same key arrives 10 times at once (PostgreSQL only)', async () => {
-    const seller = await person(t);
+    const seller = await mintPerson(t, { via: api(t) });
     const store = await openStore(seller.client);
     const p = await createProduct(seller.client, store.id, { variants: [{ stock: 50 }] });
     const results = await Promise.all(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { api, CATEGORY, CREATE_PRODUCT, createProduct, openStore, person, productInput, type Person } from '../helpers/catalog.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { api, CATEGORY, CREATE_PRODUCT, createProduct, openStore, productInput } from '../helpers/catalog.ts';
 
 const OPEN_STORE = `mutation($input: OpenStoreInput!) { openStore(input: $input) { store { id name description } userErrors { field code message } } }`;
 const UPDATE_VARIANT = `mutation($id: ID!, $input: UpdateVariantInput!) {
@@ -13,7 +14,7 @@ describe('stores', () => {
   let alice: Person;
   beforeAll(async () => {
     t = await startTestStack();
-    alice = await person(t);
+    alice = await mintPerson(t, { via: api(t) });
   }, 180_000);
   afterAll(async () => {
     await t?.stop();
@@ -34,7 +35,7 @@ describe('stores', () => {
 
   it('keeps store names unique, ignoring case', async () => {
     await openStore(alice.client, 'Unique Name Shop');
-    const bob = await person(t);
+    const bob = await mintPerson(t, { via: api(t) });
     const d = await bob.client.data<any>(OPEN_STORE, { input: { name: 'UNIQUE name shop' } });
     expect(d.openStore.store).toBeNull();
     expect(d.openStore.userErrors).toEqual([{ field: ['input', 'name'], code: 'STORE_NAME_TAKEN', message: expect.any(String) }]);
@@ -61,8 +62,8 @@ describe('products and variants', () => {
   let store: { id: string };
   beforeAll(async () => {
     t = await startTestStack();
-    owner = await person(t);
-    stranger = await person(t);
+    owner = await mintPerson(t, { via: api(t) });
+    stranger = await mintPerson(t, { via: api(t) });
     store = await openStore(owner.client, 'Owner Outfitters');
   }, 180_000);
   afterAll(async () => {

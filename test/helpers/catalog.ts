@@ -1,24 +1,17 @@
 /**
- * Catalog helpers for tests: people as tokens, stores and products made through
- * the gateway, and the catalog's internal operations called over HTTP.
+ * Catalog helpers for tests: stores and products made through the gateway, and
+ * the catalog's internal operations called over HTTP.
  *
- *   const seller = await person(t);                       // a distinct signed-in person
+ *   const seller = await mintPerson(t, { via: api(t) });  // accounts.ts: a distinct signed-in person
  *   const store = await openStore(seller.client, 'Lamp Land');
  *   const product = await createProduct(seller.client, store.id, { title: 'Desk lamp' });
  */
 import crypto from 'node:crypto';
-import { TokenSigner } from '../../subgraphs/kit/auth.ts';
 import { CATEGORY } from '../../subgraphs/catalog/seed.ts';
 import { GraphQLClient } from './client.ts';
 import type { TestStack } from './stack.ts';
 
 export { CATEGORY };
-
-export interface Person {
-  userId: string;
-  token: string;
-  client: GraphQLClient;
-}
 
 /**
  * The client catalog tests talk through: the gateway. (CATALOG_TEST_DIRECT=1 talks to the
@@ -27,12 +20,6 @@ export interface Person {
 export function api(t: TestStack): GraphQLClient {
   if (process.env.CATALOG_TEST_DIRECT) return new GraphQLClient(t.stack.urls.catalog).withHeaders({ 'x-subgraph-secret': t.stack.secret });
   return t.client;
-}
-
-/** A signed-in person with a fresh user id (a valid access token of this stack). */
-export async function person(t: TestStack, userId: string = crypto.randomUUID()): Promise<Person> {
-  const { token } = await new TokenSigner(t.keys, 900).sign({ userId, sessionId: crypto.randomUUID(), roles: [] });
-  return { userId, token, client: api(t).as(token) };
 }
 
 export const PRODUCT_FIELDS = `id title description images createdAt

@@ -6,28 +6,14 @@ import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { publish, type NewEvent } from '../../subgraphs/kit/events.ts';
 import { GraphQLClient } from './client.ts';
+import type { Person } from './accounts.ts';
 import type { TestStack } from './stack.ts';
-import { TokenSigner } from '../../subgraphs/kit/auth.ts';
 
 /**
  * Test-stack environment for these tests: the gateway waits up to 30 s for a
  * subgraph (default 5 s), so a loaded CI machine does not turn slowness into failures.
  */
 export const PATIENT_GATEWAY = { SUBGRAPH_TIMEOUT_MS: '30000' };
-
-/** A signed-in person: an access token for a fresh user id (no users-subgraph account needed). */
-export interface Person {
-  userId: string;
-  token: string;
-  /** A gateway client signed in as this person. */
-  client: GraphQLClient;
-}
-
-export async function person(t: TestStack): Promise<Person> {
-  const userId = crypto.randomUUID();
-  const { token } = await new TokenSigner(t.keys, 900).sign({ userId, sessionId: crypto.randomUUID(), roles: [] });
-  return { userId, token, client: t.client.as(token) };
-}
 
 export const MESSAGE_FIELDS = `id cursor senderRole body attachments { url contentType } read createdAt conversation { id }`;
 export const CONVERSATION_FIELDS = `id category unreadCount archived updatedAt store { id } order { id } lastMessage { id body senderRole }`;

@@ -1,32 +1,20 @@
 /**
  * Test helpers for the orders area.
  *
- * - `person(t)`: someone with a minted access token (no users subgraph needed).
+ * - People: `mintPerson(t, { via: client(t) })` (accounts.ts), someone with a
+ *   minted access token (no users subgraph needed).
  * - `placedOrder(t, buyer, seller)`: an order in PAYMENT_REQUIRED written
  *   straight into the orders database (with its history entry and event),
  *   for tests of the life cycle that are not about checkout.
- * - `shop(t)`: a seller with a store and a product through the public API,
- *   and `buyerWithAddress(t)`, for checkout tests.
+ * - `shop(t)`: a seller with a store and a product through the public API, for
+ *   checkout tests (buyers: `registerBuyer(t.client)` in accounts.ts).
  */
 import crypto from 'node:crypto';
-import { TokenSigner } from '../../subgraphs/kit/auth.ts';
 import * as q from '../../subgraphs/orders/db/queries.ts';
 import { recordStatusChanges } from '../../subgraphs/orders/service/common.ts';
-import { registerUser, type Account } from './accounts.ts';
+import { registerUserWithRetry, type Account, type Person } from './accounts.ts';
 import { GraphQLClient } from './client.ts';
 import type { TestStack } from './stack.ts';
-
-export interface Person {
-  userId: string;
-  token: string;
-  client: GraphQLClient;
-}
-
-export async function person(t: TestStack): Promise<Person> {
-  const userId = crypto.randomUUID();
-  const { token } = await new TokenSigner(t.keys, 3600).sign({ userId, sessionId: crypto.randomUUID(), roles: [] });
-  return { userId, token, client: client(t).as(token) };
-}
 
 /**
  * The client orders tests talk through: the gateway; with ORDERS_TEST_DIRECT=1,
@@ -172,20 +160,9 @@ export interface Shop {
   variantId: string;
 }
 
-/** A seller with a store and one product with one variant (`price`, `stock`). */
-/** registerUser, tried again (with a fresh email) when a loaded machine makes the users subgraph time out. */
-export async function signUp(t: TestStack, overrides: { fullName?: string } = {}): Promise<Account> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await registerUser(t.client, overrides);
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes('SUBGRAPH_TIMEOUT')) throw err;
-    }
-  }
-}
-
+/** A seller (registered with retry) with a store and one product with one variant (`price`, `stock`). */
 export async function shop(t: TestStack, opts: { price?: string; stock?: number } = {}): Promise<Shop> {
-  const seller = await signUp(t);
+  const seller = await registerUserWithRetry(t.client);
   const store = await seller.client.data<{ openStore: any }>(
     `mutation($input: OpenStoreInput!) { openStore(input: $input) { store { id } userErrors { code message } } }`,
     { input: { name: `Store ${crypto.randomUUID().slice(0, 8)}`, description: 'A test store' } },
@@ -207,20 +184,6 @@ export async function shop(t: TestStack, opts: { price?: string; stock?: number 
   );
   if (product.createProduct.userErrors.length) throw new Error(JSON.stringify(product.createProduct.userErrors));
   return { seller, storeId, productId: product.createProduct.product.id, variantId: product.createProduct.product.variants[0].id };
-}
-
-export interface Buyer extends Account {
-  addressId: string;
-}
-
-export async function buyerWithAddress(t: TestStack): Promise<Buyer> {
-  const a = await signUp(t, { fullName: 'Ada Buyer' });
-  const r = await a.client.data<{ addShippingAddress: any }>(
-    `mutation($input: ShippingAddressInput!) { addShippingAddress(input: $input) { address { id } userErrors { code message } } }`,
-    { input: { recipientName: 'Ada Buyer', phone: '+1 555 0100', country: 'US', province: 'CA', city: 'Springfield', street: '1 Main St', postalCode: '90210' } },
-  );
-  if (r.addShippingAddress.userErrors.length) throw new Error(JSON.stringify(r.addShippingAddress.userErrors));
-  return { ...a, addressId: r.addShippingAddress.address.id };
 }
 
 export async function addToCart(client: GraphQLClient, variantId: string, quantity: number, cartId?: string) {

@@ -1,25 +1,11 @@
 /**
- * Test helpers for the promotions area: people with minted tokens (no users
- * subgraph needed), coupons, and the internal operations the orders subgraph calls.
+ * Test helpers for the promotions area: coupons, and the internal operations the
+ * orders subgraph calls. People are minted with `mintPerson` (accounts.ts).
  */
 import crypto from 'node:crypto';
-import { TokenSigner } from '../../subgraphs/kit/auth.ts';
 import { publish, type NewEvent } from '../../subgraphs/kit/events.ts';
-import type { GraphQLClient } from './client.ts';
+import type { Person } from './accounts.ts';
 import type { TestStack } from './stack.ts';
-
-export interface Person {
-  userId: string;
-  token: string;
-  client: GraphQLClient;
-}
-
-/** A person with a valid access token (roles: e.g. ['admin']). */
-export async function person(t: TestStack, roles: string[] = []): Promise<Person> {
-  const userId = crypto.randomUUID();
-  const { token } = await new TokenSigner(t.keys, 900).sign({ userId, sessionId: crypto.randomUUID(), roles });
-  return { userId, token, client: t.client.as(token) };
-}
 
 export const COUPON_FIELDS = `id code kind title store { id } amountOff { amount currencyCode } percentOff
   minOrderAmount { amount } startsAt expiresAt remaining`;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PATIENT_GATEWAY, inbox, openStore, person, send, sendMessage, type Person } from '../helpers/messaging.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { PATIENT_GATEWAY, inbox, openStore, send, sendMessage } from '../helpers/messaging.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const RATE = 60;
@@ -18,7 +19,7 @@ describe('unread counts and the send rate under concurrency', () => {
   beforeAll(async () => {
     // the gateway's per-subgraph timeout: a burst of 65 writes on a busy CI machine takes a while
     t = await startTestStack({ env: { ...PATIENT_GATEWAY, SUBGRAPH_TIMEOUT_MS: '60000', MESSAGE_RATE_PER_MIN: String(RATE) } });
-    seller = await person(t);
+    seller = await mintPerson(t);
     storeId = await openStore(seller, 'Busy Bazaar');
   }, 180_000);
   afterAll(async () => {
@@ -27,7 +28,7 @@ describe('unread counts and the send rate under concurrency', () => {
 
   it.skipIf(!onPostgres)('(PostgreSQL) 50 concurrent first messages make one conversation, and the owner’s unread count is exactly 50', async () => {
     freshWindow();
-    const buyer = await person(t);
+    const buyer = await mintPerson(t);
     const sent = await Promise.all(Array.from({ length: 50 }, (_, i) => send(buyer.client, { storeId, body: `message ${i}` })));
     expect(new Set(sent.map((m) => m.conversation.id)).size).toBe(1);
     expect(new Set(sent.map((m) => m.cursor)).size).toBe(50);
@@ -40,7 +41,7 @@ describe('unread counts and the send rate under concurrency', () => {
 
   it.skipIf(!onPostgres)('(PostgreSQL) both sides writing at once while the owner marks read keeps each side’s count exact', async () => {
     freshWindow();
-    const buyer = await person(t);
+    const buyer = await mintPerson(t);
     const first = await send(buyer.client, { storeId, body: 'hello' });
     const conversationId = first.conversation.id;
     const markRead = () =>
@@ -60,7 +61,7 @@ describe('unread counts and the send rate under concurrency', () => {
 
   it(`refuses the sender’s message past ${RATE} a minute with RATE_LIMITED, exactly, and lets them write again a minute later`, async () => {
     freshWindow();
-    const buyer = await person(t);
+    const buyer = await mintPerson(t);
     await send(buyer.client, { storeId, body: 'first' });
     const results = await Promise.all(Array.from({ length: RATE + 4 }, (_, i) => sendMessage(buyer.client, { storeId, body: `burst ${i}` })));
     const codes = results.map((r) => r.data!.sendMessage.userErrors[0]?.code ?? 'OK');

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../subgraphs/kit/log.ts';
 import { startSubgraph } from '../../subgraphs/kit/runtime.ts';
-import { eventually, inbox, orderStatusChanged, person, publishEvents, PATIENT_GATEWAY } from '../helpers/messaging.ts';
+import { mintPerson } from '../helpers/accounts.ts';
+import { eventually, inbox, orderStatusChanged, publishEvents, PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 
 describe('order updates when messaging instances come and go', () => {
@@ -15,7 +16,7 @@ describe('order updates when messaging instances come and go', () => {
   });
 
   it.skipIf(!onPostgres)('(PostgreSQL) a second instance starting and the first stopping mid-stream still make each message exactly once', async () => {
-    const buyer = await person(t);
+    const buyer = await mintPerson(t);
     const storeId = crypto.randomUUID();
     const sellerId = crypto.randomUUID();
     const publishUpdate = (i: number) =>

@@ -8,14 +8,12 @@ import {
   messagingSubgraph,
   openStore,
   orderStatusChanged,
-  person,
   publishEvents,
   send,
   sendMessage,
-  type Person,
   PATIENT_GATEWAY,
 } from '../helpers/messaging.ts';
-import { registerUser } from '../helpers/accounts.ts';
+import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const CONVERSATION = `query($id: ID!) { conversation(id: $id) { ${CONVERSATION_FIELDS} messages(first: 100) { edges { cursor node { ${MESSAGE_FIELDS} } } } } }`;
@@ -33,7 +31,7 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
 
   beforeAll(async () => {
     t = await startTestStack({ env: PATIENT_GATEWAY });
-    [seller, buyer, stranger] = await Promise.all([person(t), person(t), person(t)]);
+    [seller, buyer, stranger] = await Promise.all([mintPerson(t), mintPerson(t), mintPerson(t)]);
     storeId = await openStore(seller, 'Kettle Corner');
   }, 180_000);
   afterAll(async () => {
@@ -142,7 +140,7 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
   });
 
   it('refuses bad input with a clear error and stores nothing', async () => {
-    const fresh = await person(t);
+    const fresh = await mintPerson(t);
     const cases: [Parameters<typeof send>[1], string, string][] = [
       [{ storeId, body: '' }, 'INVALID_INPUT', 'body'],
       [{ storeId, body: '   ' }, 'INVALID_INPUT', 'body'],

@@ -7,7 +7,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphQLClient } from '../helpers/client.ts';
-import { eventually, messagingSubgraph, orderStatusChanged, person, publishEvents, type Person, PATIENT_GATEWAY } from '../helpers/messaging.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { eventually, messagingSubgraph, orderStatusChanged, publishEvents, PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const MESSAGE_ADDED = `subscription($conversationId: ID, $after: String) {
@@ -69,7 +70,7 @@ describe('messageAdded on the messaging subgraph', () => {
 
   beforeAll(async () => {
     t = await startTestStack({ env: PATIENT_GATEWAY });
-    [seller, buyer] = await Promise.all([person(t), person(t)]);
+    [seller, buyer] = await Promise.all([mintPerson(t), mintPerson(t)]);
     const catalog = new GraphQLClient(t.stack.urls.catalog).as(seller.token).withHeaders({ 'x-subgraph-secret': t.stack.secret });
     const d = await catalog.data<{ openStore: any }>(`mutation { openStore(input: { name: "Lamp Loft" }) { store { id } userErrors { code } } }`);
     storeId = d.openStore.store.id;
@@ -132,7 +133,7 @@ describe('messageAdded on the messaging subgraph', () => {
   });
 
   it('refuses a stranger’s conversationId and a guest', async () => {
-    const stranger = await person(t);
+    const stranger = await mintPerson(t);
     const [conversation] = (
       await messagingSubgraph(t, buyer.token).data<{ _entities: any[] }>(
         `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { conversations(category: SELLER) { edges { node { id } } } } } }`,

@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { caughtUp, eventually, inbox, person, type Person, orderStatusChanged, priceDropped, publishEvents, PATIENT_GATEWAY } from '../helpers/messaging.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { caughtUp, eventually, inbox, orderStatusChanged, priceDropped, publishEvents, PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 describe('the platform writes SYSTEM messages from order and price events', () => {
@@ -12,7 +13,7 @@ describe('the platform writes SYSTEM messages from order and price events', () =
 
   beforeAll(async () => {
     t = await startTestStack({ env: PATIENT_GATEWAY });
-    buyer = await person(t);
+    buyer = await mintPerson(t);
   }, 180_000);
   afterAll(async () => {
     await t?.stop();
@@ -95,7 +96,7 @@ describe('the platform writes SYSTEM messages from order and price events', () =
   });
 
   it('deletes a deactivated person’s inboxes, and makes no new ones for them', async () => {
-    const gone = await person(t);
+    const gone = await mintPerson(t);
     await publishEvents(t, [priceDropped({ userId: gone.userId, title: 'Lamp', previousPrice: 500, newPrice: 400 })]);
     await eventually(async () => expect((await inbox(t, gone)).totalCount).toBe(1));
     await publishEvents(t, [{ topic: 'user.deactivated', payload: { userId: gone.userId }, audience: [gone.userId] }]);

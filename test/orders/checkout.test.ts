@@ -5,8 +5,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
-import { registerUser } from '../helpers/accounts.ts';
-import { M, ORDER_QUERY, addToCart, buyerWithAddress, eventually, expectOk, pay, shop, stockOf, type Buyer, type Shop } from '../helpers/orders.ts';
+import { registerBuyer, registerUser, type Buyer } from '../helpers/accounts.ts';
+import { M, ORDER_QUERY, addToCart, eventually, expectOk, pay, shop, stockOf, type Shop } from '../helpers/orders.ts';
 
 const CART = `{ viewer { id cart { id lines { id quantity } } } }`;
 const cartOf = async (b: Buyer) => (await b.client.data<any>(CART)).viewer.cart;
@@ -60,7 +60,7 @@ afterAll(async () => {
 describe('checkout', () => {
   it('turns the cart into one order per store, snapshotting prices, titles, options and the address, and empties the bought lines', async () => {
     const [a, b] = [await shop(t, { price: '10.00' }), await shop(t, { price: '3.50' })];
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     await addToCart(buyer.client, a.variantId, 2);
     await addToCart(buyer.client, b.variantId, 1);
     const p = await checkout(buyer, { shipping: [{ storeId: b.storeId, method: 'EXPRESS' }] });
@@ -84,7 +84,7 @@ describe('checkout', () => {
 
   it('buys only the chosen lines, leaving the others in the cart', async () => {
     const [a, b] = [await shop(t), await shop(t)];
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     const cart = await addToCart(buyer.client, a.variantId, 1);
     const after = await addToCart(buyer.client, b.variantId, 1);
     const keep = after.lines.find((l) => !cart.lines.some((c) => c.id === l.id))!;
@@ -95,7 +95,7 @@ describe('checkout', () => {
 
   it('returns the same orders for the same idempotency key, also when the two calls race, and creates nothing more', async () => {
     const s = await shop(t);
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     await addToCart(buyer.client, s.variantId, 1);
     const key = crypto.randomUUID();
     const [x, y] = await Promise.all([checkout(buyer, { idempotencyKey: key }), checkout(buyer, { idempotencyKey: key })]);
@@ -112,7 +112,7 @@ describe('checkout', () => {
     const s = await shop(t);
     const guest = await t.client.data<any>(`mutation { createGuestCart { id } }`);
     await addToCart(t.client, s.variantId, 2, guest.createGuestCart.id);
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     const p = await checkout(buyer, { cartId: guest.createGuestCart.id });
     expect(p.userErrors).toEqual([]);
     expect(p.orders[0].lines[0].quantity).toBe(2);
@@ -125,11 +125,11 @@ describe('checkout', () => {
 
   it('refuses an empty cart, lines of another cart, and an address that is not mine, changing nothing', async () => {
     const s = await shop(t);
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     const empty = await checkout(buyer, {});
     expect(empty.userErrors[0].code).toMatch(/INVALID_INPUT|NOT_FOUND/);
 
-    const other = await buyerWithAddress(t);
+    const other = await registerBuyer(t.client);
     const theirs = await addToCart(other.client, s.variantId, 1);
     await addToCart(buyer.client, s.variantId, 1);
     const foreignLine = await checkout(buyer, { lineIds: [theirs.lines[0].id] });
@@ -147,7 +147,7 @@ describe('checkout', () => {
 
   it('applies a claimed seller coupon, and gives it and the stock back when the unpaid order is cancelled', async () => {
     const s = await shop(t, { price: '10.00' });
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     const code = await sellerCoupon(s, t);
     await claim(buyer, code);
     await addToCart(buyer.client, s.variantId, 1);
@@ -166,7 +166,7 @@ describe('checkout', () => {
 
   it('fails at the coupon step without touching stock, coupons or the cart', async () => {
     const s = await shop(t, { price: '10.00' });
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     const code = await sellerCoupon(s, t, { minOrderAmount: '500.00' });
     await claim(buyer, code);
     await addToCart(buyer.client, s.variantId, 1);
@@ -180,8 +180,8 @@ describe('checkout', () => {
 
   it('fails at the stock step and gives the coupon back, leaving the cart as it was', async () => {
     const s = await shop(t, { price: '10.00', stock: 2 });
-    const buyer = await buyerWithAddress(t);
-    const rival = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
+    const rival = await registerBuyer(t.client);
     const code = await sellerCoupon(s, t);
     await claim(buyer, code);
     await addToCart(buyer.client, s.variantId, 2);
@@ -205,7 +205,7 @@ describe('seller views, ratings and reviews', () => {
     const denied = await stranger.client.request(Q, { id: s.storeId });
     expect(denied.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     await addToCart(buyer.client, s.variantId, 1);
     const p = await checkout(buyer, {});
     const mine = await s.seller.client.data<any>(Q, { id: s.storeId });
@@ -215,7 +215,7 @@ describe('seller views, ratings and reviews', () => {
 
   it('turns feedback into the product’s rating and reviews and the store’s rating', async () => {
     const s = await shop(t);
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     await addToCart(buyer.client, s.variantId, 1);
     const id = (await checkout(buyer, {})).orders[0].id;
     await pay(buyer, [id]);
@@ -241,7 +241,7 @@ describe.skipIf(!onPostgres)('checkout under real concurrency (PostgreSQL only: 
   it('sells the last 3 units to exactly 3 of 20 racing buyers, never below zero', async () => {
     const s = await shop(t, { stock: 3 });
     const buyers: Buyer[] = [];
-    for (let i = 0; i < 20; i++) buyers.push(await buyerWithAddress(t)); // password hashing is slow: sign up one by one
+    for (let i = 0; i < 20; i++) buyers.push(await registerBuyer(t.client)); // password hashing is slow: sign up one by one
     await Promise.all(buyers.map((b) => addToCart(b.client, s.variantId, 1)));
     const answers = await Promise.all(buyers.map((b) => checkout(b, {})));
     const won = answers.filter((a) => a.userErrors.length === 0);
@@ -252,7 +252,7 @@ describe.skipIf(!onPostgres)('checkout under real concurrency (PostgreSQL only: 
 
   it('lets only one of two concurrent checkouts use a coupon claimed once', async () => {
     const s = await shop(t, { price: '10.00' });
-    const buyer = await buyerWithAddress(t);
+    const buyer = await registerBuyer(t.client);
     const code = await sellerCoupon(s, t);
     await claim(buyer, code);
     const guestCarts = await Promise.all([0, 1].map(() => t.client.data<any>(`mutation { createGuestCart { id } }`)));

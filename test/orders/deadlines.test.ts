@@ -5,7 +5,8 @@ import type { SubgraphDeps } from '../../subgraphs/kit/runtime.ts';
 import { TestPaymentProvider } from '../../subgraphs/orders/payments/provider.ts';
 import { LifecycleService } from '../../subgraphs/orders/service/lifecycle.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
-import { M, ORDER_QUERY, eventually, orderIn, pay, person, placedOrder, type Person } from '../helpers/orders.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { client, M, ORDER_QUERY, eventually, orderIn, pay, placedOrder } from '../helpers/orders.ts';
 
 const HOUR = 3600;
 
@@ -23,7 +24,7 @@ describe('deadlines, enforced by the sweeper', () => {
         ORDER_SWEEP_INTERVAL_MS: '50',
       },
     });
-    [buyer, seller] = await Promise.all([person(t), person(t)]);
+    [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
   }, 240_000);
   afterAll(async () => {
     await t?.stop();
@@ -97,7 +98,7 @@ describe.skipIf(!onPostgres)('people racing each other and the sweeper (PostgreS
   let seller: Person;
   beforeAll(async () => {
     t = await startTestStack({ env: { ORDER_DELIVERY_WINDOW_S: '3600', ORDER_SWEEP_INTERVAL_MS: '10' } });
-    [buyer, seller] = await Promise.all([person(t), person(t)]);
+    [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
   }, 240_000);
   afterAll(async () => {
     await t?.stop();

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { registerUser } from '../helpers/accounts.ts';
-import { client, M, ORDER_QUERY, eventually, orderIn, pay, person, placedOrder, type Person } from '../helpers/orders.ts';
+import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
+import { client, M, ORDER_QUERY, eventually, orderIn, pay, placedOrder } from '../helpers/orders.ts';
 
 let t: TestStack;
 beforeAll(async () => {
@@ -18,7 +18,7 @@ describe('the order life cycle', () => {
   let seller: Person;
   let stranger: Person;
   beforeAll(async () => {
-    [buyer, seller, stranger] = await Promise.all([person(t), person(t), person(t)]);
+    [buyer, seller, stranger] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
   });
 
   const status = async (id: string, who: Person = buyer) =>
@@ -203,7 +203,7 @@ describe('paying', () => {
   let buyer: Person;
   let seller: Person;
   beforeAll(async () => {
-    [buyer, seller] = await Promise.all([person(t), person(t)]);
+    [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
   });
 
   it('charges the sum of the totals of several orders once', async () => {
@@ -238,7 +238,7 @@ describe('paying', () => {
   });
 
   it('refuses orders of someone else (NOT_FOUND) and orders not awaiting payment (INVALID_STATE)', async () => {
-    const other = await person(t);
+    const other = await mintPerson(t, { via: client(t) });
     const foreign = await placedOrder(t, other, seller);
     expect((await pay(buyer, [foreign.id])).userErrors[0].code).toBe('NOT_FOUND');
     expect((await pay(buyer, [crypto.randomUUID()])).userErrors[0].code).toBe('NOT_FOUND');
@@ -253,7 +253,7 @@ describe('paying', () => {
 describe('lists and counts', () => {
 
   it('lists my orders newest first with cursors, a status filter and a total, and counts them per status', async () => {
-    const [buyer, seller] = await Promise.all([registerUser(t.client), person(t)]);
+    const [buyer, seller] = await Promise.all([registerUser(t.client), mintPerson(t, { via: client(t) })]);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       ids.push((await placedOrder(t, buyer, seller)).id);
@@ -281,7 +281,7 @@ describe('lists and counts', () => {
 
 describe('the cost of a page', () => {
   it('runs as many SQL statements for 20 orders as for 2, lines, history and feedback included', async () => {
-    const [buyer, seller] = await Promise.all([registerUser(t.client), person(t)]);
+    const [buyer, seller] = await Promise.all([registerUser(t.client), mintPerson(t, { via: client(t) })]);
     for (let i = 0; i < 20; i++) await placedOrder(t, buyer, seller);
     const Q = `query($first: Int) { viewer { orders(first: $first) { totalCount edges { node {
       id number status total { amount } lines { title quantity } statusHistory { status } feedback { productRating } dispute { reason } } } } } }`;
@@ -304,7 +304,7 @@ describe('the cost of a page', () => {
 describe('account deactivation', () => {
 
   it('strips the buyer’s name and address from their orders, keeping the orders for the seller', async () => {
-    const [buyer, seller] = await Promise.all([person(t), person(t)]);
+    const [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
     const o = await placedOrder(t, buyer, seller, { recipientName: 'Grace Hopper' });
     const db = t.stack.subgraphs.orders.db.drizzle;
     const { publish } = await import('../../subgraphs/kit/events.ts');
@@ -316,7 +316,7 @@ describe('account deactivation', () => {
   });
 
   it('tells users how many orders are still pending (internal pendingOrders)', async () => {
-    const [buyer, seller] = await Promise.all([person(t), person(t)]);
+    const [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
     await placedOrder(t, buyer, seller);
     const done = await placedOrder(t, buyer, seller);
     await buyer.client.data(M.cancel, { id: done.id });

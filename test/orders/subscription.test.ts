@@ -7,7 +7,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { M, eventually, pay, person, placedOrder, type Person } from '../helpers/orders.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { client, M, eventually, pay, placedOrder } from '../helpers/orders.ts';
 
 const SUB = `subscription($orderId: ID, $after: String) {
   orderStatusChanged(orderId: $orderId, after: $after) { cursor previousStatus status at order { id number status statusHistory { status } } }
@@ -59,7 +60,7 @@ describe('Subscription.orderStatusChanged on the orders subgraph', () => {
   const clients: Client[] = [];
   beforeAll(async () => {
     t = await startTestStack();
-    [buyer, seller, stranger] = await Promise.all([person(t), person(t), person(t)]);
+    [buyer, seller, stranger] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
   }, 240_000);
   afterAll(async () => {
     for (const c of clients) await c.dispose();
@@ -92,7 +93,7 @@ describe('Subscription.orderStatusChanged on the orders subgraph', () => {
   });
 
   it('narrows to one order with orderId', async () => {
-    const [buyer, seller] = await Promise.all([person(t), person(t)]);
+    const [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
     const a = await placedOrder(t, buyer, seller);
     const b = await placedOrder(t, buyer, seller);
     const s = listen(open(buyer.token), { orderId: b.id, after: '0' });
@@ -106,7 +107,7 @@ describe('Subscription.orderStatusChanged on the orders subgraph', () => {
   });
 
   it('replays everything after a cursor, then continues live, with no gap and no duplicate', async () => {
-    const [buyer, seller] = await Promise.all([person(t), person(t)]);
+    const [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
     const o = await placedOrder(t, buyer, seller);
     const first = listen(open(buyer.token), { after: '0' });
     await eventually(async () => expect(first.values.filter((v) => v.order.id === o.id)).toHaveLength(1));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser } from '../helpers/accounts.ts';
+import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import {
   CLAIM_COUPON,
@@ -7,10 +7,8 @@ import {
   MY_COUPONS,
   claim,
   inDays,
-  person,
   platformCoupon,
   uniqueCode,
-  type Person,
 } from '../helpers/promotions.ts';
 
 describe('platform coupons and the My Coupons wallet', () => {
@@ -18,7 +16,7 @@ describe('platform coupons and the My Coupons wallet', () => {
   let admin: Person;
   beforeAll(async () => {
     t = await startTestStack();
-    admin = await person(t, ['admin']);
+    admin = await mintPerson(t, { roles: ['admin'] });
   });
   afterAll(async () => {
     await t?.stop();
@@ -47,7 +45,7 @@ describe('platform coupons and the My Coupons wallet', () => {
   });
 
   it('refuses platform coupons to anyone but an admin, and to guests', async () => {
-    const someone = await person(t);
+    const someone = await mintPerson(t);
     const code = uniqueCode();
     const r = await someone.client.request(CREATE_COUPON, {
       input: { kind: 'PLATFORM', code, title: 'Mine', percentOff: 10, minOrderAmount: '0', expiresAt: inDays(t, 1) },
@@ -117,7 +115,7 @@ describe('platform coupons and the My Coupons wallet', () => {
   });
 
   it('answers claims with clear codes: neither or both of id and code, unknown coupon, guest', async () => {
-    const p = await person(t);
+    const p = await mintPerson(t);
     const coupon = await platformCoupon(t, admin);
     const none = (await p.client.data<{ claimCoupon: any }>(CLAIM_COUPON, {})).claimCoupon;
     expect(none.userErrors[0].code).toBe('INVALID_INPUT');
@@ -131,7 +129,7 @@ describe('platform coupons and the My Coupons wallet', () => {
 
   it('refuses a coupon that has not started yet, and keeps it out of the available list', async () => {
     const later = await platformCoupon(t, admin, { startsAt: inDays(t, 1), expiresAt: inDays(t, 2) });
-    const p = await person(t);
+    const p = await mintPerson(t);
     expect((await claim(p, later.id)).userErrors[0].code).toBe('COUPON_NOT_STARTED');
     const { availableCoupons } = await t.client.data<{ availableCoupons: any[] }>(`{ availableCoupons { id } }`);
     expect(availableCoupons.map((c) => c.id)).not.toContain(later.id);
@@ -140,7 +138,7 @@ describe('platform coupons and the My Coupons wallet', () => {
   it('gives out a limited coupon until it runs out', async () => {
     const coupon = await platformCoupon(t, admin, { quantity: 2 });
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push(await claim(await person(t), coupon.id));
+    for (let i = 0; i < 3; i++) answers.push(await claim(await mintPerson(t), coupon.id));
     expect(answers.map((a) => a.userErrors[0]?.code ?? 'OK')).toEqual(['OK', 'OK', 'COUPON_EXHAUSTED']);
     const { availableCoupons } = await t.client.data<{ availableCoupons: any[] }>(`{ availableCoupons { id } }`);
     expect(availableCoupons.map((c) => c.id)).not.toContain(coupon.id);
@@ -148,7 +146,7 @@ describe('platform coupons and the My Coupons wallet', () => {
 
   it.skipIf(!onPostgres)('(PostgreSQL) never gives out more claims than the quantity: 30 concurrent claimers of 5 coupons', async () => {
     const coupon = await platformCoupon(t, admin, { quantity: 5 });
-    const people = await Promise.all(Array.from({ length: 30 }, () => person(t)));
+    const people = await Promise.all(Array.from({ length: 30 }, () => mintPerson(t)));
     const answers = await Promise.all(people.map((p) => claim(p, coupon.id)));
     const won = answers.filter((a) => a.userCoupon);
     expect(won).toHaveLength(5);
@@ -161,7 +159,7 @@ describe('platform coupons and the My Coupons wallet', () => {
 
   it.skipIf(!onPostgres)('(PostgreSQL) counts one claim per person even when the same person claims concurrently', async () => {
     const coupon = await platformCoupon(t, admin, { quantity: 5 });
-    const p = await person(t);
+    const p = await mintPerson(t);
     const answers = await Promise.all(Array.from({ length: 5 }, () => claim(p, coupon.id)));
     expect(answers.filter((a) => a.userCoupon)).toHaveLength(1);
     expect(answers.filter((a) => a.userErrors[0]?.code === 'ALREADY_CLAIMED')).toHaveLength(4);
@@ -178,6 +176,6 @@ describe('platform coupons and the My Coupons wallet', () => {
     expect(expired.viewer.coupons.map((c: any) => c.coupon.id)).toEqual([soon.id]);
     const available = await shopper.client.data<{ viewer: any }>(MY_COUPONS, { status: 'AVAILABLE' });
     expect(available.viewer.coupons).toEqual([]);
-    expect((await claim(await person(t), soon.id)).userErrors[0].code).toBe('COUPON_EXPIRED');
+    expect((await claim(await mintPerson(t), soon.id)).userErrors[0].code).toBe('COUPON_EXPIRED');
   });
 });

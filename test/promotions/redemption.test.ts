@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type Account } from '../helpers/accounts.ts';
+import { mintPerson, registerUser, type Account, type Person } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { CLAIM_COUPON, MY_COUPONS, person, platformCoupon, promotionsInternal, type Person } from '../helpers/promotions.ts';
+import { CLAIM_COUPON, MY_COUPONS, platformCoupon, promotionsInternal } from '../helpers/promotions.ts';
 
 const uuid = () => crypto.randomUUID();
 
@@ -11,7 +11,7 @@ describe('redeeming coupons at checkout (internal operations for the orders subg
   let admin: Person;
   beforeAll(async () => {
     t = await startTestStack();
-    admin = await person(t, ['admin']);
+    admin = await mintPerson(t, { roles: ['admin'] });
   });
   afterAll(async () => {
     await t?.stop();
@@ -121,7 +121,7 @@ describe('redeeming coupons at checkout (internal operations for the orders subg
     expect(two.error.message).toContain('one platform coupon');
 
     // not in the wallet
-    const stranger = await person(t);
+    const stranger = await mintPerson(t);
     expect((await redeem(stranger.userId, [ok.coupon.code], [order])).error.code).toBe('NOT_FOUND');
 
     // expired

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser } from '../helpers/accounts.ts';
+import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { CREATE_COUPON, claim, eventually, inDays, person, promotionsInternal, uniqueCode, type Person } from '../helpers/promotions.ts';
+import { CREATE_COUPON, claim, eventually, inDays, promotionsInternal, uniqueCode } from '../helpers/promotions.ts';
 
 const OPEN_STORE = `mutation Open($input: OpenStoreInput!) { openStore(input: $input) { store { id } userErrors { code message } } }`;
 
@@ -12,7 +12,7 @@ describe('seller coupons', () => {
   let storeId: string;
   beforeAll(async () => {
     t = await startTestStack();
-    seller = await person(t);
+    seller = await mintPerson(t);
     const r = await seller.client.data<{ openStore: any }>(OPEN_STORE, { input: { name: `Shop ${crypto.randomUUID().slice(0, 8)}` } });
     expect(r.openStore.userErrors).toEqual([]);
     storeId = r.openStore.store.id;
@@ -38,7 +38,7 @@ describe('seller coupons', () => {
   });
 
   it("refuses a coupon for someone else's store (FORBIDDEN), an unknown store and a missing store", async () => {
-    const stranger = await person(t);
+    const stranger = await mintPerson(t);
     const r = await sellerCoupon(stranger);
     expect(r.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const unknown = await sellerCoupon(seller, { storeId: crypto.randomUUID() });
@@ -50,13 +50,13 @@ describe('seller coupons', () => {
   it("applies only to its store's order, with the platform coupon capped at what is left", async () => {
     const r = await sellerCoupon(seller, { percentOff: 90, minOrderAmount: '0' });
     const sc = r.data!.createCoupon.coupon;
-    const admin = await person(t, ['admin']);
+    const admin = await mintPerson(t, { roles: ['admin'] });
     const pc = (
       await admin.client.data<{ createCoupon: any }>(CREATE_COUPON, {
         input: { kind: 'PLATFORM', code: uniqueCode('P'), title: 'Big', amountOff: '50.00', minOrderAmount: '0', expiresAt: inDays(t, 3) },
       })
     ).createCoupon.coupon;
-    const buyer = await person(t);
+    const buyer = await mintPerson(t);
     expect((await claim(buyer, sc.id)).userErrors).toEqual([]);
     expect((await claim(buyer, pc.id)).userErrors).toEqual([]);
 

@@ -3,7 +3,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../subgraphs/kit/db.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { CLAIM_COUPON, catalogProduct, eventually, person, platformCoupon, publishEvents, type Person } from '../helpers/promotions.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { CLAIM_COUPON, catalogProduct, eventually, platformCoupon, publishEvents } from '../helpers/promotions.ts';
 
 const WATCH = `mutation W($id: ID!) { watchPrice(productId: $id) { product { id watched } userErrors { field code message } } }`;
 const UNWATCH = `mutation U($id: ID!) { unwatchPrice(productId: $id) { product { id watched } userErrors { field code message } } }`;
@@ -13,7 +14,7 @@ describe('price watches (the AliExpress Alert)', () => {
   let seller: Person;
   beforeAll(async () => {
     t = await startTestStack();
-    seller = await person(t);
+    seller = await mintPerson(t);
   });
   /** A new catalog product at 100.00. */
   const newProduct = async () => (await catalogProduct(t, seller, '100.00')).productId;
@@ -52,7 +53,7 @@ describe('price watches (the AliExpress Alert)', () => {
   }
 
   it('answers watched: true to the watcher, and unwatching is idempotent', async () => {
-    const p = await person(t);
+    const p = await mintPerson(t);
     const productId = await newProduct();
     expect((await watch(p, productId)).product).toEqual({ id: productId, watched: true });
     expect((await watch(p, productId)).product).toEqual({ id: productId, watched: true }); // idempotent too
@@ -65,7 +66,7 @@ describe('price watches (the AliExpress Alert)', () => {
   it('refuses guests and ids that cannot exist', async () => {
     const guest = await t.client.request(WATCH, { id: crypto.randomUUID() });
     expect(guest.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    const p = await person(t);
+    const p = await mintPerson(t);
     const bad = await p.client.data<{ watchPrice: any }>(WATCH, { id: 'not-a-product' });
     expect(bad.watchPrice).toEqual({ product: null, userErrors: [{ field: ['productId'], code: 'NOT_FOUND', message: expect.any(String) }] });
     const unknown = await p.client.data<{ watchPrice: any }>(WATCH, { id: crypto.randomUUID() });
@@ -75,9 +76,9 @@ describe('price watches (the AliExpress Alert)', () => {
   it('tells each watcher once when the price drops below what they last saw, and not when it rises', async () => {
     const productId = await newProduct(); // at 100.00
     const start = t.stack.bus.position;
-    const ann = await person(t);
-    const bob = await person(t);
-    const quitter = await person(t);
+    const ann = await mintPerson(t);
+    const bob = await mintPerson(t);
+    const quitter = await mintPerson(t);
     await watch(ann, productId);
     await watch(bob, productId);
     await watch(quitter, productId);
@@ -107,14 +108,14 @@ describe('price watches (the AliExpress Alert)', () => {
 
   it('starts a watch at the price the catalog shows, and remembers per watcher what they were told', async () => {
     const { productId } = await catalogProduct(t, seller, '50.00');
-    const p = await person(t);
+    const p = await mintPerson(t);
     await watch(p, productId);
     const first = await priceChanged(productId, 4_500, 5_000);
     expect((await dropsAfter(first - 1, productId)).map((e) => e.payload)).toEqual([
       { userId: p.userId, productId, title: 'Blue kettle', previousPrice: 5_000, newPrice: 4_500 },
     ]);
     // each watcher from what they last saw: p was told 45.00, q started at the catalog's 50.00
-    const q = await person(t);
+    const q = await mintPerson(t);
     await watch(q, productId);
     const second = await priceChanged(productId, 4_400, 4_500);
     expect((await dropsAfter(second - 1, productId)).map((e) => [e.payload.userId, e.payload.previousPrice]).sort()).toEqual(
@@ -126,8 +127,8 @@ describe('price watches (the AliExpress Alert)', () => {
   });
 
   it('forgets a deactivated person: watches and unused coupons', async () => {
-    const admin = await person(t, ['admin']);
-    const p = await person(t);
+    const admin = await mintPerson(t, { roles: ['admin'] });
+    const p = await mintPerson(t);
     const productId = await newProduct();
     await watch(p, productId);
     const coupon = await platformCoupon(t, admin);

@@ -4,8 +4,8 @@ import WebSocket from 'ws';
 import { TokenSigner } from '../../subgraphs/kit/auth.ts';
 import { startSubgraph } from '../../subgraphs/kit/runtime.ts';
 import { createLogger } from '../../subgraphs/kit/log.ts';
-import { registerUser, type Account } from '../helpers/accounts.ts';
-import { createProduct, openStore as openCatalogStore, person } from '../helpers/catalog.ts';
+import { mintPerson, registerUser, type Account } from '../helpers/accounts.ts';
+import { api, createProduct, openStore as openCatalogStore } from '../helpers/catalog.ts';
 import { M, pay, placedOrder } from '../helpers/orders.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { connect, eventually, subscribe, type Collected } from '../helpers/subscriptions.ts';
@@ -95,8 +95,8 @@ describe('subscriptions through the gateway websocket', () => {
   });
 
   it('delivers order status changes to buyer and seller with the store and products from catalog', async () => {
-    const sellerP = await person(t);
-    const buyerP = await person(t);
+    const sellerP = await mintPerson(t, { via: api(t) });
+    const buyerP = await mintPerson(t, { via: api(t) });
     const store = await openCatalogStore(sellerP.client, 'Lamp Land');
     const product = await createProduct(sellerP.client, store.id, { title: 'Desk lamp' });
     // after "0": these people are new, so the replay holds exactly their events, however late the upstream starts
