@@ -11,6 +11,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import v8 from 'node:v8';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -44,6 +45,9 @@ if (kind === 'ours') {
   // startGateway reads schema/supergraph.graphql; its subgraph URLs come from `urls`
   url = gw.url;
   process.on('message', (m: any) => {
+    if (m?.type === 'heap-snapshot') {
+      tell({ type: 'heap-snapshot', file: v8.writeHeapSnapshot(m.file) });
+    }
     if (m?.type === 'subscription-stats') {
       tell({ type: 'subscription-stats', upstream: gw.subscriptions.activeUpstream(), streams: gw.subscriptions.activeStreams(), sockets: gw.subscriptions.connections() });
     }

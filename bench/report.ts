@@ -65,9 +65,9 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   if (r.subscriptions?.length) {
     L.push('## Subscription fan-out (this gateway)', '');
     L.push('N graphql-ws sockets (separate process), each `connection_init` with a seller token and one `messageAdded` subscription; the buyer sends 3 messages (1 s apart) to the seller\'s store, each delivered to every socket. Delivery latency: from just before the `sendMessage` request (so an upper bound on commit-to-receipt) to receipt at the client. Memory: gateway RSS delta ÷ new subscribers. A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s).', '');
-    L.push('| subscribers | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | gateway RSS MB | bytes / idle subscription |');
-    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription} |`);
+    L.push('| subscribers | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | gateway RSS MB | bytes / idle subscription | of which V8 heap |');
+    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription} | ${s.heapBytesPerIdleSubscription ?? '–'} |`);
     L.push('');
   }
   if (r.sql) {

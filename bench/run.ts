@@ -15,7 +15,9 @@
  * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
  * --duration=<s> (per measurement), --warmup=<s>, --connections=<n>,
  * --subscribers=1000+5000, --cpu-prof (write .cpuprofile files of the gateway
- * processes under bench/results/cpu-<date>/; summarise with bench/profile.ts).
+ * processes under bench/results/cpu-<date>/; summarise with bench/profile.ts),
+ * --heap-snapshot (a .heapsnapshot of this gateway holding the most subscribers,
+ * bench/results/heap-<date>.heapsnapshot; summarise with bench/heap.ts).
  * Writes bench/results/<date>.json, bench/results/<date>-latency.svg and
  * bench/RESULTS.md. It reports; it never fails on a number.
  */
@@ -40,6 +42,7 @@ const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.spli
 const full = args.includes('--full');
 const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql').split(','));
 const cpuProf = args.includes('--cpu-prof');
+const heapSnapshot = args.includes('--heap-snapshot');
 const profile = {
   name: full ? 'full' : 'quick',
   duration: Number(arg('duration') ?? (full ? 20 : 4)),
@@ -236,6 +239,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child) {
     for (const n of profile.subscribers) {
       await sleep(1500);
       const rssBefore = await gw.settledRss();
+      const heapBefore = await gw.settledHeap();
       const t0 = Date.now();
       subs.send({ type: 'open', url: wsUrl, tokens: sellerTokens, count: n - open });
       const opened = await subs.next('opened', 600_000);
@@ -243,6 +247,11 @@ async function subscriptions(url: string, data: BenchData, gw: Child) {
       const openS = (Date.now() - t0) / 1000;
       await sleep(3000); // let upstream subscriptions settle
       const rssAfter = await gw.settledRss();
+      const heapAfter = await gw.settledHeap();
+      if (heapSnapshot && n === Math.max(...profile.subscribers)) {
+        gw.send({ type: 'heap-snapshot', file: path.join(BENCH_DIR, 'results', `heap-${stamp}.heapsnapshot`) });
+        log(`heap snapshot: ${(await gw.next('heap-snapshot', 300_000)).file}`);
+      }
       log(`subscriptions ${n}: opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
       // a few messages to the demo store; every subscribed seller socket receives each one
       const messages = 3;
@@ -288,6 +297,8 @@ async function subscriptions(url: string, data: BenchData, gw: Child) {
         gatewayRssBeforeMb: +(rssBefore / 2 ** 20).toFixed(1),
         gatewayRssAfterMb: +(rssAfter / 2 ** 20).toFixed(1),
         bytesPerIdleSubscription: Math.round((rssAfter - rssBefore) / Math.max(1, n - (results.subscriptions.at(-1)?.subscribers ?? 0))),
+        // the JavaScript part of it (V8 heap after a full GC); the rest is native: sockets, buffers, allocator
+        heapBytesPerIdleSubscription: Math.round((heapAfter - heapBefore) / Math.max(1, n - (results.subscriptions.at(-1)?.subscribers ?? 0))),
         messages,
         expectedDeliveries: messages * opened.acked,
         delivered: received,

@@ -63,6 +63,8 @@ export interface SubscriptionServer {
 interface Connection {
   socket: WebSocket;
   viewer: Viewer | null;
+  /** The socket's peer, forwarded to subgraphs as x-client-ip. */
+  clientIp?: string;
   streams: Set<GatewayStream>;
   expiry?: NodeJS.Timeout;
 }
@@ -76,6 +78,9 @@ interface StreamContext {
   query: string;
 }
 
+/** Parsed and validated subscription documents kept (least recently used dropped first). */
+const DOCUMENT_CACHE_SIZE = 500;
+
 const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
@@ -84,6 +89,9 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const services = Object.fromEntries(Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]));
   const pool = new UpstreamPool(o.urls, o.secret);
   const deps: StreamDeps = { planner, services, pool, options, log: o.log };
+  // Valid documents by query text: most clients send the same few subscriptions, so each
+  // is parsed and validated once, and every subscription holds the same AST.
+  const documents = new Map<string, DocumentNode>();
   const rules = [...specifiedRules, ...(o.production ? [NoSchemaIntrospectionCustomRule] : []), ...(o.limits ? [operationLimitsRule(o.limits)] : [])];
   const connections = new Set<Connection>();
   let streams = 0;
@@ -122,7 +130,11 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           return false;
         }
         if (socket.readyState !== socket.OPEN) return false;
-        const connection: Connection = { socket, viewer, streams: new Set() };
+        const connection: Connection = { socket, viewer, clientIp: ctx.extra.request.socket.remoteAddress, streams: new Set() };
+        // keep neither the credentials nor the upgrade request for the socket's lifetime:
+        // the viewer has what is needed (memory per idle connection, bench/RESULTS.md)
+        if (ctx.connectionParams) delete (ctx.connectionParams as Record<string, unknown>).authorization;
+        (ctx.extra as { request?: unknown }).request = undefined;
         if (viewer) {
           const ms = Math.min(Math.max(viewer.exp * 1000 - Date.now(), 0), 2 ** 31 - 1);
           connection.expiry = setTimeout(() => closeConnection(connection, CloseCodes.TokenExpired, 'Token expired'), ms);
@@ -137,18 +149,24 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
           return refuse(`At most ${options.maxPerConnection} subscriptions per connection.`, 'RATE_LIMITED');
         }
-        let document: DocumentNode;
-        try {
-          document = o.limits ? parseOperation(payload.query, o.limits) : parse(payload.query);
-        } catch (err) {
-          const e = err as { message?: string; extensions?: Record<string, unknown> };
-          if (e.extensions?.code && e.extensions.code !== 'GRAPHQL_PARSE_FAILED') return [new GraphQLError(String(e.message), { extensions: e.extensions })];
-          return refuse(typeof e.message === 'string' ? e.message : 'Syntax error', 'GRAPHQL_PARSE_FAILED');
+        let document = documents.get(payload.query);
+        if (document) {
+          documents.delete(payload.query); // most recently used last
+        } else {
+          try {
+            document = o.limits ? parseOperation(payload.query, o.limits) : parse(payload.query);
+          } catch (err) {
+            const e = err as { message?: string; extensions?: Record<string, unknown> };
+            if (e.extensions?.code && e.extensions.code !== 'GRAPHQL_PARSE_FAILED') return [new GraphQLError(String(e.message), { extensions: e.extensions })];
+            return refuse(typeof e.message === 'string' ? e.message : 'Syntax error', 'GRAPHQL_PARSE_FAILED');
+          }
+          const invalid = validate(planner.schema, document, rules);
+          if (invalid.length) {
+            return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+          }
+          if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
         }
-        const invalid = validate(planner.schema, document, rules);
-        if (invalid.length) {
-          return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
-        }
+        documents.set(payload.query, document);
         const operationName = payload.operationName ?? undefined;
         const operation = getOperationAST(document, operationName);
         if (!operation) return refuse('Unable to identify the operation.', 'BAD_REQUEST');
@@ -167,7 +185,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         }
         const contextValue: StreamContext = {
           plan,
-          gateway: { viewer: connection.viewer, requestId: crypto.randomUUID(), clientIp: ctx.extra.request.socket.remoteAddress },
+          gateway: { viewer: connection.viewer, requestId: crypto.randomUUID(), clientIp: connection.clientIp },
           connection,
           variables: coerced.coerced,
           query: payload.query,

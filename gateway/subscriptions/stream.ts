@@ -23,6 +23,7 @@ import type { FormattedExecutionResult, SubscribePayload } from 'graphql-ws';
 import type { Logger } from '../../subgraphs/kit/log.ts';
 import { maskError } from '../../subgraphs/kit/server.ts';
 import type { GatewayContext } from '../context.ts';
+import type { Viewer } from '../../subgraphs/kit/auth.ts';
 import { executeEvent } from './execute.ts';
 import type { SubscriptionOptions } from './options.ts';
 import { AFTER_VARIABLE, CURSOR_ALIAS, type SubscriptionPlan, type SubscriptionPlanner } from './planner.ts';
@@ -39,6 +40,14 @@ export interface StreamDeps {
 type Item = { kind: 'event'; data: Record<string, unknown>; errors?: readonly GraphQLFormattedError[] } | { kind: 'final'; result?: ExecutionResult };
 
 const STABLE_AFTER_MS = 1_000;
+
+/** `Bearer <token>`, one string per viewer (verified viewers are shared per token), not one per subscription. */
+const bearers = new WeakMap<Viewer, string>();
+function bearer(viewer: Viewer): string {
+  let b = bearers.get(viewer);
+  if (b === undefined) bearers.set(viewer, (b = `Bearer ${viewer.token}`));
+  return b;
+}
 
 export class GatewayStream implements AsyncIterableIterator<ExecutionResult> {
   private readonly items: Item[] = [];
@@ -73,7 +82,7 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult> {
       operationName: plan.primary.operationName,
       variables: upstreamVariables,
       extensions: {
-        authorization: context.viewer ? `Bearer ${context.viewer.token}` : undefined,
+        authorization: context.viewer ? bearer(context.viewer) : undefined,
         requestId: context.requestId,
       },
     };
