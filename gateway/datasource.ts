@@ -24,6 +24,8 @@ import type { GatewayMetrics } from './metrics.ts';
 export interface SubgraphFetchOptions {
   /** Per-fetch timeout in ms (0: none). */
   timeoutMs: number;
+  /** Share one in-flight fetch among identical queries (default false; SUBGRAPH_DEDUPLICATION). */
+  deduplicate?: boolean;
   metrics?: GatewayMetrics;
   /** Shared keep-alive agents (one pool per gateway). */
   agents?: { http: http.Agent; https: https.Agent };
@@ -43,9 +45,24 @@ class FetchFailure extends Error {
   }
 }
 
+/** What a fetch brought back, kept so that every sharer of a de-duplicated fetch gets its own Response. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Buffer | null;
+}
+
+/**
+ * Queries only: the body RemoteGraphQLDataSource sends starts with the
+ * operation text, `{"query":"query …` or `{"query":"{…` (a mutation never).
+ */
+function isQueryBody(body: string | undefined): body is string {
+  return typeof body === 'string' && (body.startsWith('{"query":"query') || body.startsWith('{"query":"{'));
+}
+
 /** A fetch over node:http with a keep-alive agent and a timeout covering the whole exchange. */
-function pooledFetcher(agents: { http: http.Agent; https: https.Agent }, timeoutMs: number): Fetcher {
-  return ((url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+function pooledFetch(agents: { http: http.Agent; https: https.Agent }, timeoutMs: number) {
+  return (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const u = new URL(url);
       const mod = u.protocol === 'https:' ? https : http;
@@ -59,7 +76,7 @@ function pooledFetcher(agents: { http: http.Agent; https: https.Agent }, timeout
           clearTimeout(timer);
           const h = new Headers();
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-          resolve(new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), { status: res.statusCode ?? 502, headers: h }));
+          resolve({ status: res.statusCode ?? 502, headers: h, body: res.statusCode === 204 ? null : Buffer.concat(chunks) });
         });
         res.on('error', (e) => {
           clearTimeout(timer);
@@ -76,7 +93,7 @@ function pooledFetcher(agents: { http: http.Agent; https: https.Agent }, timeout
         reject(e instanceof FetchFailure ? e : new FetchFailure((e as NodeJS.ErrnoException).code ?? e.message, 'unavailable'));
       });
       req.end(body);
-    })) as unknown as Fetcher;
+    });
 }
 
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -91,19 +108,34 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({ url });
     const agents = opts.agents ?? keepAliveAgents();
     this.metrics = opts.metrics;
-    const inner = pooledFetcher(agents, opts.timeoutMs);
-    this.fetcher = (async (u: string, init: never) => {
+    const inner = pooledFetch(agents, opts.timeoutMs);
+    const fetchOnce = async (u: string, init: never): Promise<Answer> => {
       const start = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - start) / 1e9;
       try {
-        const res = await inner(u, init);
-        this.metrics?.recordSubgraphFetch(name, seconds(), res.ok ? undefined : res.status >= 500 ? 'unavailable' : 'http');
-        return res;
+        const answer = await inner(u, init);
+        const ok = answer.status >= 200 && answer.status < 300;
+        this.metrics?.recordSubgraphFetch(name, seconds(), ok ? undefined : answer.status >= 500 ? 'unavailable' : 'http');
+        return answer;
       } catch (err) {
         this.metrics?.recordSubgraphFetch(name, seconds(), err instanceof FetchFailure ? err.kind : 'unavailable');
         throw err;
       }
-    }) as Fetcher;
+    };
+    // identical queries in flight: key -> the one fetch they share
+    const inFlight = new Map<string, Promise<Answer>>();
+    this.fetcher = (async (u: string, init: { headers?: Record<string, string>; body?: string }) => {
+      let answer: Promise<Answer>;
+      if (opts.deduplicate && isQueryBody(init.body)) {
+        const key = `${u}\n${init.headers?.authorization ?? ''}\n${init.body}`;
+        answer = inFlight.get(key) ?? fetchOnce(u, init as never).finally(() => inFlight.delete(key));
+        inFlight.set(key, answer);
+      } else {
+        answer = fetchOnce(u, init as never);
+      }
+      const a = await answer;
+      return new Response(a.body as unknown as BodyInit | null, { status: a.status, headers: a.headers });
+    }) as unknown as Fetcher;
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {

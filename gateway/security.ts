@@ -15,6 +15,7 @@
  * | MAX_ROOT_FIELDS     | 20      | top-level fields per operation                            |
  * | MAX_COST            | 50000   | estimated cost: each field 1, times page sizes (`first`)  |
  * | SUBGRAPH_TIMEOUT_MS | 5000    | per subgraph fetch                                        |
+ * | SUBGRAPH_DEDUPLICATION | true | share one in-flight subgraph query among identical ones   |
  * | CORS_ORIGINS        | (none)  | comma-separated allowed browser origins                   |
  * | TRUSTED_DOCUMENTS   | (none)  | JSON file {sha256: document}: only those operations run   |
  */
@@ -63,6 +64,12 @@ export interface SecuritySettings extends Limits {
   production: boolean;
   maxBodyBytes: number;
   subgraphTimeoutMs: number;
+  /**
+   * Identical subgraph queries in flight at once (same subgraph, same
+   * operation and variables, same Authorization) share one fetch. Mutations
+   * are never shared.
+   */
+  subgraphDeduplication: boolean;
   /** Introspection queries answered (default: outside production). */
   introspection: boolean;
   /** Hide "Did you mean …" suggestions and schema details in errors (default: in production). */
@@ -111,6 +118,7 @@ export function loadSecuritySettings(env: Record<string, string | undefined> = p
     maxRootFields: intVar(env, 'MAX_ROOT_FIELDS', DEFAULT_LIMITS.maxRootFields),
     maxCost: intVar(env, 'MAX_COST', DEFAULT_LIMITS.maxCost),
     subgraphTimeoutMs: timeout === 0 ? 0 : Math.max(timeout, 1),
+    subgraphDeduplication: boolVar(env, 'SUBGRAPH_DEDUPLICATION', true),
     introspection: boolVar(env, 'INTROSPECTION', !production),
     hideSchemaDetails: production,
     corsOrigins: origins,

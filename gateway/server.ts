@@ -102,7 +102,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
     buildService: ({ name }) =>
-      new SubgraphDataSource(name, opts.urls[name as SubgraphName], opts.secret, { timeoutMs: security.subgraphTimeoutMs, metrics, agents }),
+      new SubgraphDataSource(name, opts.urls[name as SubgraphName], opts.secret, { timeoutMs: security.subgraphTimeoutMs, deduplicate: security.subgraphDeduplication, metrics, agents }),
     logger: {
       debug() {},
       info() {},

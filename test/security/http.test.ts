@@ -9,7 +9,8 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../gateway/trusted-documents.ts';
-import { startExtraGateway, startFakeSubgraph, type ExtraGateway, type TestServer } from '../helpers/gateway.ts';
+import { mintPerson } from '../helpers/accounts.ts';
+import { startDelayProxy, startExtraGateway, startFakeSubgraph, type ExtraGateway, type TestServer } from '../helpers/gateway.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 /** What must never reach a client. */
@@ -252,5 +253,59 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^gateway_open_websockets 0$/m);
     expect(text).toMatch(/^gateway_active_subscriptions 0$/m);
     expect(text).toMatch(/^gateway_event_bus_lag \d+$/m);
+  });
+});
+
+describe('identical queries in flight (SUBGRAPH_DEDUPLICATION)', () => {
+  let fake: TestServer;
+  let slow: TestServer;
+  let on: ExtraGateway;
+  let off: ExtraGateway;
+  const COUPONS = '{ availableCoupons { id } }';
+  beforeAll(async () => {
+    fake = await startFakeSubgraph(() => ({ data: { availableCoupons: [{ __typename: 'Coupon', id: 'c1' }] } }));
+    slow = await startDelayProxy(fake.url, 300); // the promotions subgraph answers in 300 ms
+    on = await startExtraGateway(t, { urls: { promotions: slow.url } });
+    off = await startExtraGateway(t, { urls: { promotions: slow.url }, env: { SUBGRAPH_DEDUPLICATION: 'false' } });
+  });
+  afterAll(async () => {
+    await on?.stop();
+    await off?.stop();
+    await slow?.close();
+    await fake?.close();
+  });
+  /** Subgraph requests made while `run` ran. */
+  const fetchesDuring = async (run: () => Promise<unknown>) => {
+    const before = slow.requests;
+    await run();
+    return slow.requests - before;
+  };
+
+  it('share one subgraph fetch when the same person asks the same thing at once, and each gets the answer', async () => {
+    const p = await mintPerson(t, { via: on.client });
+    let answers: { data?: unknown; errors?: unknown }[] = [];
+    const n = await fetchesDuring(async () => {
+      answers = await Promise.all(Array.from({ length: 5 }, () => p.client.request(COUPONS)));
+    });
+    expect(n).toBe(1);
+    for (const a of answers) expect(a).toMatchObject({ data: { availableCoupons: [{ id: 'c1' }] } });
+    expect(answers.every((a) => a.errors === undefined)).toBe(true);
+  });
+
+  it('never share between different people, nor mutations, nor when turned off', async () => {
+    const people = await Promise.all(Array.from({ length: 5 }, () => mintPerson(t, { via: on.client })));
+    expect(await fetchesDuring(() => Promise.all(people.map((p) => p.client.request(COUPONS))))).toBe(5);
+    const p = people[0];
+    expect(await fetchesDuring(() => Promise.all(Array.from({ length: 5 }, () => p.client.request('mutation { watchPrice(productId: "x") { userErrors { code } } }'))))).toBe(5);
+    const q = await mintPerson(t, { via: off.client });
+    expect(await fetchesDuring(() => Promise.all(Array.from({ length: 5 }, () => q.client.request(COUPONS))))).toBe(5);
+  });
+
+  it('fetch again once the shared answer is in (nothing is cached)', async () => {
+    const p = await mintPerson(t, { via: on.client });
+    expect(await fetchesDuring(async () => {
+      await p.client.request(COUPONS);
+      await p.client.request(COUPONS);
+    })).toBe(2);
   });
 });
