@@ -18,7 +18,7 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DocumentNode, ExecutionArgs } from 'graphql';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, getVariableValues } from './graphql.ts';
+import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, getVariableValues } from './graphql.ts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { AuthVerifier, Revocation, Viewer } from '../../subgraphs/kit/auth.ts';
@@ -80,6 +80,8 @@ interface StreamContext {
 
 /** Parsed and validated subscription documents kept (least recently used dropped first). */
 const DOCUMENT_CACHE_SIZE = 500;
+/** Longer documents are parsed every time (the cache stays small). */
+const MAX_CACHED_QUERY_LENGTH = 4096;
 
 const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
@@ -166,7 +168,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           }
           if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
         }
-        documents.set(payload.query, document);
+        const cacheable = payload.query.length <= MAX_CACHED_QUERY_LENGTH && document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription');
+        if (cacheable) documents.set(payload.query, document);
         const operationName = payload.operationName ?? undefined;
         const operation = getOperationAST(document, operationName);
         if (!operation) return refuse('Unable to identify the operation.', 'BAD_REQUEST');

@@ -200,7 +200,8 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult> {
     const f = maskError(formatted);
     if (f.extensions?.code === 'INTERNAL_SERVER_ERROR' && formatted.extensions?.code !== 'INTERNAL_SERVER_ERROR') {
       const err = (original as { originalError?: unknown })?.originalError ?? original;
-      this.deps.log.error('subscription error', { err: String(err), path: formatted.path, requestId: this.context.requestId });
+      const text = err instanceof Error ? String(err) : formatted.message; // upstream errors arrive as plain objects
+      this.deps.log.error('subscription error', { err: text, path: formatted.path, requestId: this.context.requestId });
     }
     return new GraphQLError(f.message, { path: f.path, extensions: f.extensions });
   }

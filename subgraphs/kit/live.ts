@@ -45,6 +45,7 @@ async function retrying<T>(fn: () => Promise<T> | T, forMs: number, keepGoing: (
     } catch (err) {
       if (err instanceof GraphQLError || !keepGoing() || Date.now() + delay > deadline) throw err;
       await new Promise((r) => setTimeout(r, delay));
+      if (!keepGoing()) throw err;
     }
   }
 }
@@ -53,7 +54,8 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
   const maxQueue = o.maxQueue ?? 1000;
   const retryForMs = o.retryForMs ?? 15_000;
   let returned = false;
-  const keepGoing = () => !returned;
+  // stop retrying once the consumer left or the stream ended (revoked session)
+  const keepGoing = () => !returned && !(done && !error);
   const queue: BusEvent[] = [];
   let waiting: ((r: IteratorResult<T>) => void) | null = null;
   let failWaiting: ((e: unknown) => void) | null = null;
@@ -96,7 +98,12 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
       const resolve = waiting;
       const reject = failWaiting!;
       waiting = failWaiting = null;
-      retrying(() => o.map(e), retryForMs, keepGoing).then((value) => resolve({ value, done: false }), reject);
+      // a stream ended meanwhile (revoked, unsubscribed) delivers nothing more
+      const ended = () => (done && !error) || returned;
+      retrying(() => o.map(e), retryForMs, keepGoing).then(
+        (value) => resolve(ended() ? { value: undefined, done: true } : { value, done: false }),
+        (err) => (ended() ? resolve({ value: undefined, done: true }) : reject(err)),
+      );
     } else if (done) {
       const resolve = waiting;
       const reject = failWaiting!;

@@ -141,7 +141,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
             const ip = req.headers[CLIENT_IP_HEADER];
             return await contextFor(req.headers.authorization, requestId!, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined);
           } catch (err) {
-            if (err instanceof GraphQLError) throw err;
+            // Apollo masks it without telling any plugin: log it here
+            if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err: String(err), requestId });
             throw err;
           }
         }, { [REQUEST_ID_HEADER]: requestId! });
@@ -212,6 +213,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
           (ctx.extra.viewers ??= new Map()).set(id, base);
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
+          opts.log.error('subscription setup failed', { err: String(err), requestId: payload.extensions?.requestId });
           return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         }
       },
