@@ -33,7 +33,8 @@ describe('graceful shutdown', () => {
 
   it('of the gateway finishes every request in flight, then refuses new connections', async () => {
     const slow = await startDelayProxy(t.stack.urls.users, 2000);
-    const g = await startExtraGateway(t, { urls: { users: slow.url }, env: { SUBGRAPH_TIMEOUT_MS: '30000' }, drainTimeoutMs: 30_000 });
+    // identical requests: without de-duplication each is its own subgraph fetch in flight
+    const g = await startExtraGateway(t, { urls: { users: slow.url }, env: { SUBGRAPH_TIMEOUT_MS: '30000', SUBGRAPH_DEDUPLICATION: 'false' }, drainTimeoutMs: 30_000 });
     try {
       const inFlight = Array.from({ length: 10 }, () => g.client.request('{ categories { id } viewer { id } }'));
       await until(() => slow.requests >= 10);
@@ -73,6 +74,7 @@ describe('graceful shutdown', () => {
         SUBGRAPH_SECRET: t.stack.secret,
         AUTH_PUBLIC_KEY: t.keys.publicPem,
         SUBGRAPH_TIMEOUT_MS: '30000',
+        SUBGRAPH_DEDUPLICATION: 'false', // five identical requests, five fetches in flight
         ...urls,
       },
     });
