@@ -16,7 +16,7 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import type { ExecutionResult } from 'graphql';
 import { GraphQLError } from './graphql.ts';
 import type { GatewayContext } from '../context.ts';
-import type { SubscriptionPlanner, SubscriptionPlan } from './planner.ts';
+import { CURSOR_ALIAS, type SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
 
 const EVENT_SERVICE = '__subscription_event__';
 
@@ -29,6 +29,15 @@ export async function executeEvent(
   variables: Record<string, unknown>,
   query: string,
 ): Promise<ExecutionResult> {
+  if (plan.direct) {
+    // already the client's shape: only the gateway's cursor alias goes
+    const root = eventData[plan.rootKey];
+    if (root && typeof root === 'object' && !Array.isArray(root)) {
+      const { [CURSOR_ALIAS]: _cursor, ...rest } = root as Record<string, unknown>;
+      return { data: { ...eventData, [plan.rootKey]: rest } };
+    }
+    return { data: eventData };
+  }
   const seed: FetchNode = { ...plan.primary, serviceName: EVENT_SERVICE };
   const queryPlan: QueryPlan = {
     kind: 'QueryPlan',

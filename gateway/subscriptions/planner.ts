@@ -37,6 +37,13 @@ export interface SubscriptionPlan {
   /** The `after` value the client gave (literal or variable), if any. */
   clientAfter: string | undefined;
   rest: PlanNode | undefined;
+  /**
+   * The primary fetch selects exactly what the client asked for (no `rest`, no
+   * field the planner added, no fragment it inlined): an event is already in
+   * the client's shape once the cursor alias is dropped (execute.ts skips the
+   * query-plan executor then).
+   */
+  direct: boolean;
   operationContext: OperationContext;
 }
 
@@ -95,6 +102,7 @@ export class SubscriptionPlanner {
       rootKey: rewritten.rootKey,
       afterValue: rewritten.after,
       rest: node.rest,
+      direct: !node.rest && sameRootField(document, operationName, primary.operation),
       operationContext: buildOperationContext({ schema: this.schema, operationDocument: document, operationName }),
     };
   }
@@ -140,6 +148,19 @@ export function rewritePrimary(query: string): { query: string; rootKey: string;
   const pruned: OperationDefinitionNode = { ...newOp, variableDefinitions: newOp.variableDefinitions!.filter((d) => used.has(d.variable.name.value)) };
   const printed = print({ ...doc, definitions: doc.definitions.map((d) => (d === op ? pruned : d)) });
   return { query: printed, rootKey: root.alias?.value ?? root.name.value, after };
+}
+
+/** Whether the client's operation and the primary fetch select the very same single root field. */
+function sameRootField(document: DocumentNode, operationName: string | undefined, primaryQuery: string): boolean {
+  const rootOf = (doc: DocumentNode, name?: string) => {
+    const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const op = name ? ops.find((o) => o.name?.value === name) : ops.length === 1 ? ops[0] : undefined;
+    if (!op || op.selectionSet.selections.length !== 1 || op.selectionSet.selections[0].kind !== Kind.FIELD) return undefined;
+    return op.selectionSet.selections[0];
+  };
+  const client = rootOf(document, operationName);
+  const primary = rootOf(parse(primaryQuery));
+  return Boolean(client && primary && print(client) === print(primary));
 }
 
 function valueOf(v: ValueNode, variables: Record<string, unknown>): string | undefined {
