@@ -128,8 +128,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       let answer: Promise<Answer>;
       if (opts.deduplicate && isQueryBody(init.body)) {
         const key = `${u}\n${init.headers?.authorization ?? ''}\n${init.body}`;
-        answer = inFlight.get(key) ?? fetchOnce(u, init as never).finally(() => inFlight.delete(key));
-        inFlight.set(key, answer);
+        let shared = inFlight.get(key);
+        if (!shared) inFlight.set(key, (shared = fetchOnce(u, init as never).finally(() => inFlight.delete(key))));
+        answer = shared;
       } else {
         answer = fetchOnce(u, init as never);
       }

@@ -54,8 +54,9 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
   const maxQueue = o.maxQueue ?? 1000;
   const retryForMs = o.retryForMs ?? 15_000;
   let returned = false;
-  // stop retrying once the consumer left or the stream ended (revoked session)
-  const keepGoing = () => !returned && !(done && !error);
+  // the consumer left, or the stream ended without an error (revoked session): deliver and retry nothing more
+  const ended = () => returned || (done && !error);
+  const keepGoing = () => !ended();
   const queue: BusEvent[] = [];
   let waiting: ((r: IteratorResult<T>) => void) | null = null;
   let failWaiting: ((e: unknown) => void) | null = null;
@@ -98,8 +99,6 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
       const resolve = waiting;
       const reject = failWaiting!;
       waiting = failWaiting = null;
-      // a stream ended meanwhile (revoked, unsubscribed) delivers nothing more
-      const ended = () => (done && !error) || returned;
       retrying(() => o.map(e), retryForMs, keepGoing).then(
         (value) => resolve(ended() ? { value: undefined, done: true } : { value, done: false }),
         (err) => (ended() ? resolve({ value: undefined, done: true }) : reject(err)),

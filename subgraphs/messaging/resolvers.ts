@@ -1,5 +1,4 @@
 /** Thin resolvers of the messaging subgraph: arguments in, service or loader call, result out. */
-import { GraphQLError } from 'graphql';
 import { payload } from '../kit/errors.ts';
 import { DateTime } from '../kit/scalars.ts';
 import type { ConversationRow, MessageRow } from './db/queries.ts';
@@ -36,12 +35,8 @@ export const resolvers = {
   Subscription: {
     messageAdded: {
       subscribe: (_: unknown, args: { conversationId?: string | null; after?: string | null }, ctx: Ctx) =>
-        ctx.service.messageAdded(ctx.viewer, args, async (id, seq) => {
-          ctx.loaders = ctx.eventLoaders(seq); // current data, read once for every subscriber of this event
-          const m = await ctx.loaders.message.load(id);
-          if (!m) throw new GraphQLError('This message no longer exists.', { extensions: { code: 'NOT_FOUND' } });
-          return m;
-        }),
+        // each event: current data, read once for every subscriber of that event
+        ctx.service.messageAdded(ctx.viewer, args, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
       resolve: (m: MessageRow) => m,
     },
   },

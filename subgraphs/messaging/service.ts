@@ -258,10 +258,11 @@ export class MessagingService {
 
   // ───────────── subscription ─────────────
 
+  /** `loadersFor(seq)`: the loaders to read event `seq` with (and resolve its fields). */
   async messageAdded(
     viewer: Viewer | null,
     args: { conversationId?: string | null; after?: string | null },
-    load: (messageId: string, seq: number) => Promise<MessageRow>,
+    loadersFor: (seq: number) => Loaders,
   ): Promise<AsyncIterableIterator<MessageRow>> {
     const v = requireViewer(viewer);
     const after = parseSeqCursor(args.after);
@@ -274,7 +275,11 @@ export class MessagingService {
       topics: [MESSAGE_CREATED],
       after: after ?? undefined,
       filter: only ? (e) => e.payload.conversationId === only : undefined,
-      map: (e) => load(String(e.payload.messageId), e.seq),
+      map: async (e) => {
+        const m = await loadersFor(e.seq).message.load(String(e.payload.messageId));
+        if (!m) throw new GraphQLError('This message no longer exists.', { extensions: { code: 'NOT_FOUND' } });
+        return m;
+      },
     });
   }
 }
