@@ -41,6 +41,24 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
       }
     }
     L.push('');
+    const withCpu = keys.filter((k) => gws.some(([, g]) => g.runs[k]?.cpuMsPerRequest));
+    if (withCpu.length) {
+      L.push('### Where the CPU goes', '');
+      L.push('CPU time per request (user + system, ms) of each process over the measured cell, from /proc: the gateway, the subgraphs process, PostgreSQL (all its processes; empty on PGlite, which runs inside the subgraphs process) and the load generator. The machine has ' + r.machine.cpus + ' cores; when they are saturated, RPS ≈ cores ÷ the total. *Bound* is what a gateway costing nothing would reach against the stock gateway in that cell: stock total ÷ (stock total − stock gateway).', '');
+      L.push('| mode / page | gateway | gateway ms | subgraphs ms | postgres ms | load ms | total ms | bound × stock |');
+      L.push('|---|---|---:|---:|---:|---:|---:|---:|');
+      for (const k of withCpu) {
+        const st = apollo[k]?.cpuMsPerRequest;
+        const tot = (c: any) => (c ? (c.gateway ?? 0) + (c.subgraphs ?? 0) + (c.postgres ?? 0) + (c.load ?? 0) : undefined);
+        for (const [, g] of gws) {
+          const c = g.runs[k]?.cpuMsPerRequest;
+          if (!c) continue;
+          const bound = st && tot(st)! > st.gateway ? `${(tot(st)! / (tot(st)! - st.gateway)).toFixed(2)}×` : '–';
+          L.push(`| ${k} | ${g.label} | ${f(c.gateway, 2)} | ${f(c.subgraphs, 2)} | ${f(c.postgres, 2)} | ${f(c.load, 2)} | ${f(tot(c), 2)} | ${g === r.gateways.apollo ? bound : ''} |`);
+        }
+      }
+      L.push('');
+    }
     L.push('| gateway | RSS idle MB | RSS after load MB (max) | × stock | page check |');
     L.push('|---|---:|---:|---:|---|');
     const maxRss = (g: any) => Math.max(0, ...Object.values(g.runs ?? {}).map((x: any) => x.rssMb ?? 0));
@@ -68,6 +86,17 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     L.push('| subscribers | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | gateway RSS MB | bytes / idle subscription | of which V8 heap |');
     L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription} | ${s.heapBytesPerIdleSubscription ?? '–'} |`);
+    L.push('');
+  }
+  if (r.subscriptionFloor?.length) {
+    L.push('### The machine\'s floor for the same fan-out', '');
+    L.push('The same subscriber process and the same 3 messages, but from a bare `ws` server (`bench/floor-proc.ts`: no GraphQL, no subgraph, no database; one JSON encoding and one socket write per subscriber). No gateway can deliver faster than this on this machine; the gap to the table above is what this system adds.', '');
+    L.push('| subscribers | delivered / expected | p50 ms | p99 ms | max ms | this gateway p99 ms |');
+    L.push('|---:|---:|---:|---:|---:|---:|');
+    for (const s of r.subscriptionFloor) {
+      const ours = r.subscriptions?.find((x: any) => x.subscribers === s.subscribers);
+      L.push(`| ${s.subscribers} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(ours?.deliveryP99Ms)} |`);
+    }
     L.push('');
   }
   if (r.sql) {

@@ -15,7 +15,9 @@
  * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
  * --duration=<s> (per measurement), --warmup=<s>, --connections=<n>,
  * --subscribers=1000+5000, --cpu-prof (write .cpuprofile files of the gateway
- * processes under bench/results/cpu-<date>/; summarise with bench/profile.ts),
+ * processes under bench/results/cpu-<date>/, and of the gateway, subgraphs and
+ * subscriber processes over the delivery window of the largest subscriber
+ * count under cpu-<date>/delivery/; summarise with bench/profile.ts),
  * --heap-snapshot (a .heapsnapshot of this gateway holding the most subscribers,
  * bench/results/heap-<date>.heapsnapshot; summarise with bench/heap.ts).
  * Writes bench/results/<date>.json, bench/results/<date>-latency.svg and
@@ -30,7 +32,7 @@ import { generateKeys } from '../subgraphs/kit/auth.ts';
 import { createDatabase, dropDatabase } from '../subgraphs/kit/db.ts';
 import { GraphQLClient } from '../test/helpers/client.ts';
 import { SUPERGRAPH_FILE } from '../gateway/server.ts';
-import { BENCH_DIR, startChild, type Child } from './lib/proc.ts';
+import { BENCH_DIR, cpuMsOf, cpuMsOfAll, startChild, type Child } from './lib/proc.ts';
 import { mintTokens, seedBuyer, type BenchData } from './lib/seed.ts';
 import { lineChart } from './lib/svg.ts';
 import { pages } from './operations.ts';
@@ -89,6 +91,7 @@ const results: any = {
   gateways: {} as Record<string, any>,
   curve: {} as Record<string, any[]>,
   subscriptions: [] as any[],
+  subscriptionFloor: [] as any[],
   sql: undefined as any,
   notes: [] as string[],
 };
@@ -109,6 +112,23 @@ async function withChild<T>(script: string, env: Record<string, string>, fn: (c:
     await c.stop();
     children.splice(children.indexOf(c), 1);
   }
+}
+
+/**
+ * CPU time per request by process over one measured cell: the gateway, the
+ * subgraphs, the load generator and (on PostgreSQL) every postgres process.
+ * Where the machine's cores go, so what a gateway could save at most.
+ */
+function cpuMeter(procs: Record<string, Child>): (requests: number) => Record<string, number> {
+  const read = (): Record<string, number> => ({
+    ...Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, cpuMsOf(c.pid)])),
+    ...(adminUrl ? { postgres: cpuMsOfAll('postgres') } : {}),
+  });
+  const before = read();
+  return (requests) => {
+    const after = read();
+    return Object.fromEntries(Object.keys(after).map((k) => [k, +((after[k] - (before[k] ?? 0)) / Math.max(1, requests)).toFixed(3)]));
+  };
 }
 
 function bodyOf(p: { query: string; variables?: Record<string, unknown> }): string {
@@ -175,7 +195,9 @@ async function main() {
                 for (const w of workloads) {
                   const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
                   await load(loader, { ...run, duration: profile.warmup });
+                  const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
                   const r = await load(loader, { ...run, duration: profile.duration });
+                  r.cpuMsPerRequest = cpu(r.requests);
                   r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
                   entry.runs[`${mode}/${w.name}`] = r;
                   log(`${kind} ${mode}/${w.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB`);
@@ -193,7 +215,7 @@ async function main() {
               }
               results.curve[kind] = pts;
             }
-            if (kind === 'ours' && only.has('subscriptions')) await subscriptions(url, data, gw);
+            if (kind === 'ours' && only.has('subscriptions')) await subscriptions(url, data, gw, { subgraphs, profDir });
             await sleep(2000); // let abandoned requests of the last cell finish before stopping
           }, cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
         }
@@ -209,7 +231,7 @@ async function main() {
   }
 }
 
-async function subscriptions(url: string, data: BenchData, gw: Child) {
+async function subscriptions(url: string, data: BenchData, gw: Child, procs: { subgraphs: Child; profDir: string }) {
   const wsUrl = url.replace(/^http/, 'ws');
   const sellerTokens = await mintTokens(keys, data.sellerToken, 200);
   const buyer = new GraphQLClient(url, data.buyerToken);
@@ -255,39 +277,20 @@ async function subscriptions(url: string, data: BenchData, gw: Child) {
       log(`subscriptions ${n}: opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
       // a few messages to the demo store; every subscribed seller socket receives each one
       const messages = 3;
-      subs.send({ type: 'collect' });
-      await subs.next('collected');
       let mutationMs = 0;
-      for (let i = 0; i < messages; i++) {
+      // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
+      const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
+      for (const [, c] of windowed) await c.startProfile();
+      const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
         const s = Date.now();
         const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
-          input: { storeId: data.storeId, body: `bench:${s}` },
+          input: { storeId: data.storeId, body },
         });
         mutationMs += Date.now() - s;
         if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length) results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
-        await sleep(1000);
-      }
-      // wait for every delivery, or until nothing arrived for 10 s (at most 60 s)
-      const deadline = Date.now() + 60_000;
-      let lat: number[] = [];
-      let received = 0;
-      let quietSince = Date.now();
-      while (Date.now() < deadline && Date.now() - quietSince < 10_000) {
-        await sleep(1000);
-        subs.send({ type: 'collect' });
-        const c = await subs.next('collected');
-        lat = lat.concat(c.latencies);
-        received += c.received;
-        if (c.received) quietSince = Date.now();
-        if (received >= messages * opened.acked) break;
-      }
-      lat.sort((a, b) => a - b);
-      // an undelivered message counts as infinitely late
-      const expected = messages * opened.acked;
-      const q = (p: number) => {
-        const i = Math.min(expected - 1, Math.floor((p / 100) * expected));
-        return i < lat.length ? lat[i] : null;
-      };
+      });
+      for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}.cpuprofile`));
+      if (windowed.length) log(`delivery-window profiles: ${path.join(procs.profDir, 'delivery')}`);
       const row = {
         subscribers: n,
         acked: opened.acked,
@@ -309,6 +312,73 @@ async function subscriptions(url: string, data: BenchData, gw: Child) {
       };
       results.subscriptions.push(row);
       log(`subscriptions ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms, ${row.bytesPerIdleSubscription} B/sub`);
+    }
+    subs.send({ type: 'close' });
+    await subs.next('closed');
+    await floor(subs);
+  });
+}
+
+/**
+ * Send `messages` bodies "bench:<now>" one second apart with `send`, then
+ * collect receipts until every one of `messages` × `subscribers` arrived or
+ * nothing came for 10 s (at most 60 s). An undelivered message counts as
+ * infinitely late in the percentiles.
+ */
+async function deliveries(subs: Child, messages: number, subscribers: number, send: (body: string) => Promise<void>) {
+  subs.send({ type: 'collect' });
+  await subs.next('collected');
+  for (let i = 0; i < messages; i++) {
+    await send(`bench:${Date.now()}`);
+    await sleep(1000);
+  }
+  const deadline = Date.now() + 60_000;
+  let lat: number[] = [];
+  let received = 0;
+  let quietSince = Date.now();
+  while (Date.now() < deadline && Date.now() - quietSince < 10_000) {
+    await sleep(1000);
+    subs.send({ type: 'collect' });
+    const c = await subs.next('collected');
+    lat = lat.concat(c.latencies);
+    received += c.received;
+    if (c.received) quietSince = Date.now();
+    if (received >= messages * subscribers) break;
+  }
+  lat.sort((a, b) => a - b);
+  const expected = messages * subscribers;
+  const q = (p: number) => {
+    const i = Math.min(expected - 1, Math.floor((p / 100) * expected));
+    return i < lat.length ? lat[i] : null;
+  };
+  return { lat, received, q };
+}
+
+/**
+ * The machine's floor for the same fan-out: the same subscriber process on a
+ * bare ws server (bench/floor-proc.ts: no GraphQL, no subgraph, no database),
+ * one JSON encoding and one write per subscriber.
+ */
+async function floor(subs: Child) {
+  await withChild('floor-proc.ts', {}, async (fl) => {
+    const { url } = await fl.next('ready');
+    let open = 0;
+    for (const n of profile.subscribers) {
+      subs.send({ type: 'open', url, tokens: ['floor'], count: n - open });
+      const opened = await subs.next('opened', 600_000);
+      open = n;
+      await sleep(1000);
+      const messages = 3;
+      const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['floor', fl], ['floor-subscribers', subs]] as const) : [];
+      for (const [, c] of windowed) await c.startProfile();
+      const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
+        fl.send({ type: 'broadcast', body });
+        await fl.next('broadcasted');
+      });
+      for (const [name, c] of windowed) await c.stopProfile(path.join(BENCH_DIR, 'results', `cpu-${stamp}`, 'delivery', `${name}-${n}.cpuprofile`));
+      const row = { subscribers: n, acked: opened.acked, expectedDeliveries: messages * opened.acked, delivered: received, deliveryP50Ms: q(50), deliveryP99Ms: q(99), deliveryMaxMs: lat.at(-1) ?? null };
+      results.subscriptionFloor.push(row);
+      log(`floor ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms`);
     }
     subs.send({ type: 'close' });
     await subs.next('closed');

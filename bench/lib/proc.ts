@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { Session } from 'node:inspector';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,6 +22,10 @@ export interface Child {
   settledRss(): Promise<number>;
   /** The child's V8 heap in use after a full garbage collection, in bytes. */
   settledHeap(): Promise<number>;
+  /** Start a CPU profile of the child now (a window: `stopProfile` writes it). */
+  startProfile(): Promise<void>;
+  /** Stop the window's CPU profile and write it to `file` (.cpuprofile). */
+  stopProfile(file: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +82,14 @@ export function startChild(script: string, env: Record<string, string | undefine
       proc.send({ type: 'gc' });
       return (await this.next('gc-done', 30_000)).heapUsed;
     },
+    async startProfile() {
+      proc.send({ type: 'profile-start' });
+      await this.next('profile-started', 30_000);
+    },
+    async stopProfile(file) {
+      proc.send({ type: 'profile-stop', file });
+      await this.next('profile-stopped', 120_000);
+    },
     async stop() {
       if (proc.exitCode !== null || proc.signalCode) return;
       const done = new Promise((r) => proc.once('exit', r));
@@ -96,6 +109,39 @@ export function rssOf(pid: number): number {
   } catch {
     return 0;
   }
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); 0 elsewhere. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time used so far by every process whose name is `name` (e.g. all of PostgreSQL's), in ms. */
+export function cpuMsOfAll(name: string): number {
+  let total = 0;
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${e}/comm`, 'utf8').trim() === name) total += cpuMsOf(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /** In a child: send a message to the orchestrator. */
@@ -127,4 +173,25 @@ export function onStop(stop: () => Promise<void>): void {
     }
   });
   process.on('disconnect', () => void go());
+  // a CPU profile of a window (e.g. the delivery of one message to every subscriber), not of the whole run
+  let session: Session | undefined;
+  process.on('message', (m: any) => {
+    if (m?.type === 'profile-start') {
+      session = new Session();
+      session.connect();
+      session.post('Profiler.enable', () => session!.post('Profiler.setSamplingInterval', { interval: 200 }, () => session!.post('Profiler.start', () => tell({ type: 'profile-started' }))));
+    }
+    if (m?.type === 'profile-stop' && session) {
+      const s = session;
+      session = undefined;
+      s.post('Profiler.stop', (err, r) => {
+        if (!err) {
+          fs.mkdirSync(path.dirname(m.file), { recursive: true });
+          fs.writeFileSync(m.file, JSON.stringify(r.profile));
+        }
+        s.disconnect();
+        tell({ type: 'profile-stopped', error: err ? String(err) : undefined });
+      });
+    }
+  });
 }
