@@ -22,9 +22,18 @@ function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
 
 export interface ReviewsKey {
   productId: string;
-  limit: number;
-  before: { createdAt: string; id: string } | null;
+  /** A page of reviews (at most `limit`, strictly after the `before` keyset), or null for the rating and count alone. */
+  page: { limit: number; before: { createdAt: string; id: string } | null } | null;
 }
+
+/** A product's rating and review count (over all its reviews), with the page of reviews its key asked for. */
+export interface ProductReviews {
+  rating: number | null;
+  count: number;
+  reviews: q.ReviewRow[];
+}
+
+const reviewsCacheKey = (k: ReviewsKey) => JSON.stringify([k.productId, k.page?.limit ?? null, k.page?.before ?? null]);
 
 export function createLoaders({ db, internal }: LoaderDeps) {
   const d = db.drizzle;
@@ -49,31 +58,47 @@ export function createLoaders({ db, internal }: LoaderDeps) {
       const rows = await q.paymentsByIds(d, [...ids]);
       return ids.map((id) => rows.find((r) => r.id === id) ?? null);
     }),
-    productRating: new DataLoader<string, { rating: number | null; count: number }>(async (ids) => {
-      const rows = await q.productRatings(d, [...ids]);
-      return ids.map((id) => {
-        const r = rows.find((x) => x.productId === id);
-        return r ? { rating: r.rating, count: r.count } : { rating: null, count: 0 };
-      });
+    /** Per status order counts of buyers (User.orderCounts and the buyer's list totals share them). */
+    buyerStatusCounts: new DataLoader<string, Partial<Record<q.OrderStatus, number>>>(async (ids) => {
+      const g = groupBy(await q.countsByStatus(d, [...ids]), (r) => r.buyerId);
+      return ids.map((id) => Object.fromEntries((g.get(id) ?? []).map((r) => [r.status, r.count])));
     }),
     storeRating: new DataLoader<string, number | null>(async (ids) => {
       const rows = await q.storeRatings(d, [...ids]);
       return ids.map((id) => rows.find((x) => x.storeId === id)?.rating ?? null);
     }),
-    /** Reviews of many products with the same page arguments: one windowed query per distinct (limit, cursor). */
-    productReviews: new DataLoader<ReviewsKey, q.ReviewRow[], string>(
+    /**
+     * Ratings, review counts and pages of reviews of products. One statement per distinct
+     * page (limit, cursor) serves those pages and the ratings of their products; the
+     * products asked for their rating alone (a search page) share one more statement.
+     */
+    productReviews: new DataLoader<ReviewsKey, ProductReviews, string>(
       async (keys) => {
-        const groups = groupBy([...keys], (k) => JSON.stringify([k.limit, k.before]));
-        const results = new Map<ReviewsKey, q.ReviewRow[]>();
-        for (const group of groups.values()) {
-          const { limit, before } = group[0];
-          const rows = await q.reviewsOfProducts(d, [...new Set(group.map((k) => k.productId))], limit, before);
-          const byProduct = groupBy(rows, (r) => r.productId);
-          for (const k of group) results.set(k, byProduct.get(k.productId) ?? []);
+        const stats = new Map<string, { rating: number; count: number }>();
+        const pages = new Map<string, q.ReviewRow[]>();
+        const covered = new Set<string>();
+        const pageGroups = groupBy(
+          keys.filter((k) => k.page !== null),
+          (k) => JSON.stringify([k.page!.limit, k.page!.before]),
+        );
+        for (const group of pageGroups.values()) {
+          const { limit, before } = group[0].page!;
+          const productIds = [...new Set(group.map((k) => k.productId))];
+          const r = await q.reviewPages(d, productIds, limit, before);
+          for (const s of r.stats) stats.set(s.productId, s);
+          const byProduct = groupBy(r.reviews, (x) => x.productId);
+          for (const k of group) pages.set(reviewsCacheKey(k), byProduct.get(k.productId) ?? []);
+          for (const id of productIds) covered.add(id);
         }
-        return keys.map((k) => results.get(k) ?? []);
+        const ratingOnly = [...new Set(keys.map((k) => k.productId).filter((id) => !covered.has(id)))];
+        for (const s of await q.productRatings(d, ratingOnly)) stats.set(s.productId, s);
+        return keys.map((k) => ({
+          rating: stats.get(k.productId)?.rating ?? null,
+          count: stats.get(k.productId)?.count ?? 0,
+          reviews: pages.get(reviewsCacheKey(k)) ?? [],
+        }));
       },
-      { cacheKeyFn: (k) => JSON.stringify([k.productId, k.limit, k.before]) },
+      { cacheKeyFn: reviewsCacheKey },
     ),
     /** Owners of stores: from our own orders first, then one catalog storesByIds call for the rest. */
     storeOwner: new DataLoader<string, string | null>(async (ids) => {

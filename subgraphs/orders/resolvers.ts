@@ -68,8 +68,8 @@ export const resolvers = {
   },
 
   User: {
-    orders: (u: { id: string }, a: PageArgs, ctx: Ctx) => ctx.service.userOrders(ctx.viewer, u.id, a),
-    orderCounts: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.userOrderCounts(ctx.viewer, u.id),
+    orders: (u: { id: string }, a: PageArgs, ctx: Ctx) => ctx.service.userOrders(ctx.viewer, u.id, a, ctx.loaders),
+    orderCounts: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.userOrderCounts(ctx.viewer, u.id, ctx.loaders),
   },
 
   Store: {
@@ -78,18 +78,16 @@ export const resolvers = {
   },
 
   Product: {
-    rating: async (p: { id: string }, _: unknown, ctx: Ctx) => (await ctx.loaders.productRating.load(p.id)).rating,
-    reviewCount: async (p: { id: string }, _: unknown, ctx: Ctx) => (await ctx.loaders.productRating.load(p.id)).count,
+    // rating, reviewCount and a page of reviews asked together are read by one statement (loaders.ts)
+    rating: async (p: { id: string }, _: unknown, ctx: Ctx) => (await ctx.loaders.productReviews.load({ productId: p.id, page: null })).rating,
+    reviewCount: async (p: { id: string }, _: unknown, ctx: Ctx) => (await ctx.loaders.productReviews.load({ productId: p.id, page: null })).count,
     reviews: async (p: { id: string }, a: { first?: number | null; after?: string | null }, ctx: Ctx) => {
       const limit = pageSize(a.first);
       const before = parseKeyset(a.after);
-      const [rows, stats] = await Promise.all([
-        limit === 0 ? Promise.resolve([] as ReviewRow[]) : ctx.loaders.productReviews.load({ productId: p.id, limit: limit + 1, before }),
-        ctx.loaders.productRating.load(p.id),
-      ]);
-      const nodes = rows.slice(0, limit);
+      const r = await ctx.loaders.productReviews.load({ productId: p.id, page: limit === 0 ? null : { limit: limit + 1, before } });
+      const nodes = r.reviews.slice(0, limit);
       const edges = nodes.map((node) => ({ cursor: keysetCursor(node), node }));
-      return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: stats.count };
+      return { edges, pageInfo: { hasNextPage: r.reviews.length > limit, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: r.count };
     },
   },
 

@@ -22,7 +22,8 @@ import { PaymentService } from './service/payments.ts';
 export interface Connection<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  /** Resolved lazily: counted only when a client asks for it. */
+  totalCount: () => Promise<number>;
 }
 
 type Keyset = { createdAt: string; id: string };
@@ -87,23 +88,35 @@ export class OrdersService {
     return row && canSee(viewer, row) ? row : null;
   }
 
-  async userOrders(viewer: Viewer | null, userId: string, args: { status?: OrderStatus | null; first?: number | null; after?: string | null }): Promise<Connection<OrderRow>> {
+  async userOrders(
+    viewer: Viewer | null,
+    userId: string,
+    args: { status?: OrderStatus | null; first?: number | null; after?: string | null },
+    loaders: Loaders,
+  ): Promise<Connection<OrderRow>> {
     const v = requireViewer(viewer);
     if (v.id !== userId) throw forbidden('You can only see your own orders.');
-    return this.page({ buyerId: userId, status: args.status ?? null }, args);
+    const status = args.status ?? null;
+    // the list is the buyer's orders, optionally of one status (the cursor does not narrow the
+    // total): its total is a sum of the per status counts that orderCounts reads too
+    const totalCount = async () => {
+      const counts = await loaders.buyerStatusCounts.load(userId);
+      return status ? (counts[status] ?? 0) : sum(counts);
+    };
+    return this.page({ buyerId: userId, status }, args, totalCount);
   }
 
-  async userOrderCounts(viewer: Viewer | null, userId: string) {
+  async userOrderCounts(viewer: Viewer | null, userId: string, loaders: Loaders) {
     const v = requireViewer(viewer);
     if (v.id !== userId) throw forbidden('You can only see your own orders.');
-    const c = await q.countsByStatus(this.deps.db.drizzle, userId);
+    const c = await loaders.buyerStatusCounts.load(userId);
     return {
       paymentRequired: c.PAYMENT_REQUIRED ?? 0,
       shipmentRequired: c.SHIPMENT_REQUIRED ?? 0,
       unconfirmedDelivery: c.UNCONFIRMED_DELIVERY ?? 0,
       feedbackRequired: c.FEEDBACK_REQUIRED ?? 0,
       disputed: c.DISPUTED ?? 0,
-      all: Object.values(c).reduce((s, n) => s + n, 0),
+      all: sum(c),
     };
   }
 
@@ -116,17 +129,19 @@ export class OrdersService {
     const v = requireViewer(viewer);
     const owner = isId(storeId) ? await loaders.storeOwner.load(storeId) : null;
     if (owner !== v.id) throw forbidden("Only the store's owner can see its orders.");
-    return this.page({ storeId, status: args.status ?? null }, args);
+    const filter = { storeId, status: args.status ?? null };
+    return this.page(filter, args, () => q.orderCount(this.deps.db.drizzle, filter));
   }
 
-  private async page(filter: { buyerId?: string; storeId?: string; status: OrderStatus | null }, args: { first?: number | null; after?: string | null }): Promise<Connection<OrderRow>> {
+  /** A page of the orders `filter` selects; `totalCount` counts them all (when asked for). */
+  private async page(
+    filter: q.OrderListFilter,
+    args: { first?: number | null; after?: string | null },
+    totalCount: () => Promise<number>,
+  ): Promise<Connection<OrderRow>> {
     const limit = pageSize(args.first);
     const before = parseKeyset(args.after);
-    const db = this.deps.db.drizzle;
-    const [rows, totalCount] = await Promise.all([
-      limit === 0 ? Promise.resolve([]) : q.orderPage(db, { ...filter, before, limit: limit + 1 }),
-      q.orderCount(db, { ...filter, limit }),
-    ]);
+    const rows = limit === 0 ? [] : await q.orderPage(this.deps.db.drizzle, { ...filter, before, limit: limit + 1 });
     const nodes = rows.slice(0, limit);
     const edges = nodes.map((node) => ({ cursor: keysetCursor(node), node }));
     return { edges, pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null }, totalCount };
@@ -171,6 +186,8 @@ export class OrdersService {
     });
   }
 }
+
+const sum = (counts: Partial<Record<OrderStatus, number>>) => Object.values(counts).reduce((s, n) => s + n, 0);
 
 function canSee(viewer: Viewer, row: OrderRow): boolean {
   return row.buyerId === viewer.id || row.sellerId === viewer.id;

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
 import { client, M, ORDER_QUERY, eventually, orderIn, pay, placedOrder } from '../helpers/orders.ts';
+import { GraphQLClient } from '../helpers/client.ts';
+import * as q from '../../subgraphs/orders/db/queries.ts';
 
 let t: TestStack;
 beforeAll(async () => {
@@ -276,6 +278,22 @@ describe('lists and counts', () => {
     expect(cancelled).toMatchObject({ totalCount: 1, edges: [{ node: { id: ids[1], status: 'CANCELLED' } }] });
     const bad = await buyer.client.request(Q, { after: 'garbage!' });
     expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    // totals of a status without orders, of an empty page, and past the last page
+    expect((await buyer.client.data<any>(Q, { status: 'DISPUTED' })).viewer.orders).toMatchObject({ totalCount: 0, edges: [] });
+    expect((await buyer.client.data<any>(Q, { first: 0 })).viewer.orders).toMatchObject({ totalCount: 5, edges: [] });
+    const last = (await buyer.client.data<any>(Q, { first: 5 })).viewer.orders;
+    expect((await buyer.client.data<any>(Q, { after: last.pageInfo.endCursor })).viewer.orders).toMatchObject({ totalCount: 5, edges: [] });
+    // a store's list counts its own orders (asked of the orders subgraph: the store is not in the catalog)
+    const storeId = crypto.randomUUID();
+    for (let i = 0; i < 3; i++) await placedOrder(t, buyer, seller, { storeId });
+    const direct = new GraphQLClient(t.stack.urls.orders, seller.token, { 'x-subgraph-secret': t.stack.secret });
+    const storeOrders = (status: string | null) =>
+      direct.data<any>(`query($reps: [_Any!]!, $status: OrderStatus) { _entities(representations: $reps) { ... on Store { orders(first: 1, status: $status) { totalCount edges { node { id } } } } } }`, {
+        reps: [{ __typename: 'Store', id: storeId }],
+        status,
+      });
+    expect((await storeOrders(null))._entities[0].orders).toMatchObject({ totalCount: 3, edges: [{}] });
+    expect((await storeOrders('CANCELLED'))._entities[0].orders).toMatchObject({ totalCount: 0, edges: [] });
   });
 });
 
@@ -298,6 +316,70 @@ describe('the cost of a page', () => {
     const least = async (first: number) => Math.min(await cost(first), await cost(first), await cost(first));
     const [small, large] = [await least(2), await least(20)];
     expect(Math.abs(large - small)).toBeLessThan(4);
+  });
+});
+
+describe('the cost of a dashboard and of a product page', () => {
+  /** The fewest orders-database statements `run` took over three runs (background work only adds some). */
+  const statements = async (run: () => Promise<unknown>) => {
+    const db = t.stack.subgraphs.orders.db;
+    await run(); // warm up
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const before = db.statements.count;
+      await run();
+      counts.push(db.statements.count - before);
+    }
+    return Math.min(...counts);
+  };
+
+  it('reads a list’s totalCount and the per status counts with one statement', async () => {
+    const [buyer, seller] = await Promise.all([registerUser(t.client), mintPerson(t, { via: client(t) })]);
+    for (let i = 0; i < 3; i++) await placedOrder(t, buyer, seller);
+    const counts = await statements(() => buyer.client.data(`{ viewer { orderCounts { paymentRequired all } } }`));
+    const dashboard = await statements(() =>
+      buyer.client.data(`{ viewer { orders(first: 2) { totalCount edges { node { id } } } orderCounts { paymentRequired all } } }`),
+    );
+    expect(dashboard - counts).toBeLessThanOrEqual(1); // the page itself: its totalCount comes from the counts
+  });
+
+  it('serves rating, reviewCount and a page of reviews from one statement, across pages and for products without reviews', async () => {
+    const [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
+    const [reviewed, unreviewed] = [crypto.randomUUID(), crypto.randomUUID()];
+    const db = t.stack.subgraphs.orders.db.drizzle;
+    const ratings = [5, 2, 4];
+    for (const [i, productRating] of ratings.entries()) {
+      const o = await placedOrder(t, buyer, seller, { productId: reviewed });
+      await q.insertFeedback(db, { orderId: o.id, buyerId: buyer.userId, storeId: o.storeId, productRating, shippingRating: 5, communicationRating: 5, comment: `r${i}`, at: t.clock.now() });
+      t.clock.advance(1);
+    }
+    await placedOrder(t, buyer, seller, { productId: unreviewed }); // an order without feedback
+    // Product belongs to the catalog: ask the orders subgraph for its fields directly
+    const direct = new GraphQLClient(t.stack.urls.orders, undefined, { 'x-subgraph-secret': t.stack.secret });
+    const page = (after: string | null, first = 2) =>
+      direct.data<any>(
+        `query($reps: [_Any!]!, $after: String, $first: Int) { _entities(representations: $reps) { ... on Product {
+          rating reviewCount reviews(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { rating comment } } } } } }`,
+        { reps: [reviewed, unreviewed].map((id) => ({ __typename: 'Product', id })), after, first },
+      ).then((d) => d._entities);
+    const stats = { rating: 11 / 3, reviewCount: 3 };
+    const none = { rating: null, reviewCount: 0, reviews: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } };
+
+    const [p1, n1] = await page(null);
+    expect(p1.rating).toBeCloseTo(stats.rating);
+    expect(p1).toMatchObject({ reviewCount: 3, reviews: { totalCount: 3, pageInfo: { hasNextPage: true }, edges: [{ node: { rating: 4, comment: 'r2' } }, { node: { rating: 2, comment: 'r1' } }] } });
+    expect(n1).toEqual(none);
+    const [p2, n2] = await page(p1.reviews.pageInfo.endCursor);
+    expect(p2.rating).toBeCloseTo(stats.rating);
+    expect(p2).toMatchObject({ reviewCount: 3, reviews: { totalCount: 3, pageInfo: { hasNextPage: false }, edges: [{ node: { rating: 5, comment: 'r0' } }] } });
+    expect(n2).toEqual(none);
+    const [p3] = await page(p2.reviews.pageInfo.endCursor);
+    expect(p3).toMatchObject({ reviewCount: 3, reviews: { totalCount: 3, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } });
+    const [p0] = await page(null, 0);
+    expect(p0).toMatchObject({ reviewCount: 3, reviews: { totalCount: 3, edges: [] } });
+
+    expect(await statements(() => page(null))).toBeLessThanOrEqual(1);
+    expect(await statements(() => page(p1.reviews.pageInfo.endCursor))).toBeLessThanOrEqual(1);
   });
 });
 

@@ -215,16 +215,20 @@ export async function feedbackByOrderIds(db: Executor, ids: string[]): Promise<F
   return rows.map(mapFeedback);
 }
 
-export interface OrderPageFilter {
+/** Which orders a list holds (a count counts exactly these). */
+export interface OrderListFilter {
   buyerId?: string;
   storeId?: string;
   status?: OrderStatus | null;
+}
+
+export interface OrderPageFilter extends OrderListFilter {
   /** Keyset: orders strictly older than this (createdAt, id). */
   before?: { createdAt: string; id: string } | null;
   limit: number;
 }
 
-function orderFilter(f: OrderPageFilter): SQL {
+function orderFilter(f: OrderListFilter): SQL {
   const conds: SQL[] = [];
   if (f.buyerId) conds.push(sql`buyer_id = ${f.buyerId}::uuid`);
   if (f.storeId) conds.push(sql`store_id = ${f.storeId}::uuid`);
@@ -244,18 +248,19 @@ export async function orderPage(db: Executor, f: OrderPageFilter): Promise<Order
   return rows.map(mapOrder);
 }
 
-export async function orderCount(db: Executor, f: OrderPageFilter): Promise<number> {
+export async function orderCount(db: Executor, f: OrderListFilter): Promise<number> {
   const [row] = await queryRows<{ n: string }>(db, sql`select count(*) as n from orders.orders where ${orderFilter(f)}`);
   return Number(row?.n ?? 0);
 }
 
-/** Per status counts of a buyer's orders, in one statement. */
-export async function countsByStatus(db: Executor, buyerId: string): Promise<Record<string, number>> {
-  const rows = await queryRows<{ status: string; n: string }>(
+/** Per status counts of several buyers' orders, in one statement (statuses without orders are absent). */
+export async function countsByStatus(db: Executor, buyerIds: string[]): Promise<{ buyerId: string; status: OrderStatus; count: number }[]> {
+  if (!buyerIds.length) return [];
+  const rows = await queryRows<{ buyer_id: string; status: string; n: string }>(
     db,
-    sql`select status, count(*) as n from orders.orders where buyer_id = ${buyerId}::uuid group by status`,
+    sql`select buyer_id, status, count(*) as n from orders.orders where buyer_id in (${uuidList(buyerIds)}) group by buyer_id, status`,
   );
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  return rows.map((r) => ({ buyerId: String(r.buyer_id), status: r.status as OrderStatus, count: Number(r.n) }));
 }
 
 export async function pendingOrderCount(db: Executor, buyerId: string): Promise<number> {
@@ -305,26 +310,45 @@ export interface ReviewRow extends FeedbackRow {
   productId: string;
 }
 
-/** Newest reviews of several products, at most `limit` each, strictly after the keyset cursor. */
-export async function reviewsOfProducts(
+/**
+ * Newest reviews of several products, at most `limit` each, strictly after the
+ * keyset cursor, together with each product's rating and review count over all
+ * its reviews (the cursor does not narrow those): one statement. Products
+ * without any review are in neither list.
+ */
+export async function reviewPages(
   db: Executor,
   productIds: string[],
   limit: number,
   before: { createdAt: string; id: string } | null,
-): Promise<ReviewRow[]> {
-  if (!productIds.length) return [];
-  const after = before ? sql` and (f.created_at, f.id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)` : sql``;
+): Promise<{ stats: { productId: string; rating: number; count: number }[]; reviews: ReviewRow[] }> {
+  if (!productIds.length) return { stats: [], reviews: [] };
+  const after = before ? sql` where (r.created_at, r.id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)` : sql``;
+  // one row per (product, review on the page); a product whose page is empty keeps one row with null review columns
   const rows = await queryRows(
     db,
-    sql`select * from (
-          select x.*, row_number() over (partition by x.product_id order by x.created_at desc, x.id desc) as rn from (
-            select distinct l.product_id, f.*
-            from orders.order_lines l join orders.feedback f on f.order_id = l.order_id
-            where l.product_id in (${uuidList(productIds)})${after}
-          ) x
-        ) y where rn <= ${limit} order by product_id, created_at desc, id desc`,
+    sql`with reviewed as (
+          select distinct l.product_id, f.*
+          from orders.order_lines l join orders.feedback f on f.order_id = l.order_id
+          where l.product_id in (${uuidList(productIds)})
+        ), stats as (
+          select product_id, avg(product_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id
+        ), page as (
+          select * from (
+            select r.*, row_number() over (partition by r.product_id order by r.created_at desc, r.id desc) as rn
+            from reviewed r${after}
+          ) y where rn <= ${limit}
+        )
+        select * from stats left join page using (product_id) order by product_id, created_at desc, id desc`,
   );
-  return rows.map((r) => ({ ...mapFeedback(r), productId: String(r.product_id) }));
+  const stats = new Map<string, { productId: string; rating: number; count: number }>();
+  const reviews: ReviewRow[] = [];
+  for (const r of rows) {
+    const productId = String(r.product_id);
+    if (!stats.has(productId)) stats.set(productId, { productId, rating: Number(r.rating), count: Number(r.review_count) });
+    if (r.id !== null && r.id !== undefined) reviews.push({ ...mapFeedback(r), productId });
+  }
+  return { stats: [...stats.values()], reviews };
 }
 
 // ───────────────────────────── checkout idempotency ─────────────────────────────
