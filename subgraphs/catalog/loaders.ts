@@ -41,25 +41,46 @@ export interface StoreProductsKey {
 
 export function createLoaders(db: Database) {
   const d = db.drizzle;
+  const store = idLoader((ids) => q.storesByIds(d, ids));
+  const product = idLoader((ids) => q.productsByIds(d, ids));
+  const variant = idLoader((ids) => q.variantsByIds(d, ids));
+  const followerCount = new DataLoader<string, number>(async (storeIds) => {
+    const counts = await q.followerCounts(d, storeIds);
+    return storeIds.map((id) => counts.get(id) ?? 0);
+  });
   return {
     category: idLoader((ids) => q.categoriesByIds(d, ids)),
-    store: idLoader((ids) => q.storesByIds(d, ids)),
-    product: idLoader((ids) => q.productsByIds(d, ids)),
-    variant: idLoader((ids) => q.variantsByIds(d, ids)),
+    store,
+    product,
+    variant,
+    /** Query.product: one statement also loads the store and its follower count (a product page shows both) and primes their loaders. */
+    productPage: idLoader(async (ids) => {
+      const rows = await q.productPagesByIds(d, ids);
+      for (const r of rows) {
+        product.prime(r.product.id, r.product);
+        store.prime(r.store.id, r.store);
+        followerCount.prime(r.store.id, r.followerCount);
+      }
+      return rows.map((r) => r.product);
+    }),
     variantsByProduct: new DataLoader<string, q.VariantRow[]>(async (productIds) =>
       grouped(await q.variantsByProductIds(d, productIds), (v) => v.productId, productIds),
     ),
-    followerCount: new DataLoader<string, number>(async (storeIds) => {
-      const counts = await q.followerCounts(d, storeIds);
-      return storeIds.map((id) => counts.get(id) ?? 0);
-    }),
+    followerCount,
     productCountByStore: new DataLoader<string, number>(async (storeIds) => {
       const counts = await q.productCountsByStore(d, storeIds);
       return storeIds.map((id) => counts.get(id) ?? 0);
     }),
-    cartLines: new DataLoader<string, q.LineWithVariant[]>(async (cartIds) =>
-      grouped(await q.linesByCartIds(d, cartIds), (l) => l.cartId, cartIds),
-    ),
+    /** The lines' statement joins each line's variant, product and store (a cart page shows them): it primes their loaders. */
+    cartLines: new DataLoader<string, q.LineWithVariant[]>(async (cartIds) => {
+      const lines = await q.linesByCartIds(d, cartIds);
+      for (const l of lines) {
+        variant.prime(l.variant.id, l.variant);
+        product.prime(l.product.id, l.product);
+        store.prime(l.store.id, l.store);
+      }
+      return grouped(lines, (l) => l.cartId, cartIds);
+    }),
     /** Pages of several stores' products: one statement per distinct (limit, after). */
     storeProducts: new DataLoader<StoreProductsKey, q.ProductRow[], string>(
       async (keys) => {

@@ -1,4 +1,5 @@
 /** Thin resolvers of the catalog subgraph: arguments in, service or loader call, result out. */
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { payload } from '../kit/errors.ts';
 import { DateTime, money } from '../kit/scalars.ts';
 import type * as q from './db/queries.ts';
@@ -8,6 +9,15 @@ import type { CreateProductInput, OpenStoreInput, UpdateVariantInput } from './s
 
 type Ctx = CatalogContext;
 type Args = Record<string, any>;
+
+/** Whether the client selected `name` directly under this field (fragments included). */
+function selects(info: GraphQLResolveInfo, name: string): boolean {
+  const has = (set: SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((s) =>
+      s.kind === Kind.FIELD ? s.name.value === name : has(s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : info.fragments[s.name.value]?.selectionSet),
+    );
+  return info.fieldNodes.some((f) => has(f.selectionSet));
+}
 
 /** A cart that just changed: forget lines loaded earlier in this request (several mutations in one operation). */
 const cart = (c: q.CartRow, ctx: Ctx) => {
@@ -19,10 +29,11 @@ export const resolvers = {
   DateTime,
 
   Query: {
-    product: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.loaders.product.load(id),
+    product: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.loaders.productPage.load(id),
     store: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.loaders.store.load(id),
     categories: (_: unknown, __: unknown, ctx: Ctx) => ctx.service.categories(),
-    searchProducts: (_: unknown, args: SearchArgs, ctx: Ctx) => ctx.service.searchProducts(args),
+    searchProducts: (_: unknown, args: SearchArgs, ctx: Ctx, info: GraphQLResolveInfo) =>
+      ctx.service.searchProducts(ctx.loaders, args, selects(info, 'totalCount')),
     cart: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.service.carts.cartForRead(ctx.viewer, id),
   },
 
@@ -94,15 +105,15 @@ export const resolvers = {
   Cart: {
     lines: (c: q.CartRow, _: unknown, ctx: Ctx) => ctx.loaders.cartLines.load(c.id),
     subtotal: async (c: q.CartRow, _: unknown, ctx: Ctx) =>
-      money((await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.price * l.quantity, 0)),
+      money((await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.variant.price * l.quantity, 0)),
     totalQuantity: async (c: q.CartRow, _: unknown, ctx: Ctx) =>
       (await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.quantity, 0),
   },
 
   CartLine: {
-    product: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.product.load(l.productId),
+    product: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.product.load(l.variant.productId),
     variant: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.variant.load(l.variantId),
-    unitPrice: (l: q.LineWithVariant) => money(l.price),
-    subtotal: (l: q.LineWithVariant) => money(l.price * l.quantity),
+    unitPrice: (l: q.LineWithVariant) => money(l.variant.price),
+    subtotal: (l: q.LineWithVariant) => money(l.variant.price * l.quantity),
   },
 };

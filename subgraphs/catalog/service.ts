@@ -37,8 +37,8 @@ export class CatalogService {
     return out;
   }
 
-  searchProducts(args: search.SearchArgs) {
-    return search.searchProducts(this.deps.db, args);
+  searchProducts(loaders: Loaders, args: search.SearchArgs, withTotal: boolean) {
+    return search.searchProducts(this.deps.db, loaders, args, withTotal);
   }
 
   wishList(userId: string, first?: number | null, after?: string | null) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { mintPerson } from '../helpers/accounts.ts';
+import { mintPerson, registerUser } from '../helpers/accounts.ts';
 import { api, CATEGORY, catalogStatements, createProduct, openStore } from '../helpers/catalog.ts';
 
 const SEARCH = `query($query: String, $categoryId: ID, $storeId: ID, $minPrice: String, $maxPrice: String, $sort: ProductSort, $first: Int, $after: String) {
@@ -213,19 +213,23 @@ describe('searching products', () => {
 
 describe('a page of products costs a constant number of SQL statements', () => {
   let t: TestStack;
+  let stores: { id: string; name: string }[];
+  const products: Awaited<ReturnType<typeof createProduct>>[] = [];
   beforeAll(async () => {
     t = await startTestStack();
     const seller = await mintPerson(t, { via: api(t) });
-    const stores = [await openStore(seller.client), await openStore(seller.client), await openStore(seller.client)];
+    stores = [await openStore(seller.client), await openStore(seller.client), await openStore(seller.client)];
     for (let batch = 0; batch < 10; batch++) {
-      await Promise.all(
-        Array.from({ length: 10 }, (_, j) => batch * 10 + j).map((i) =>
-          createProduct(seller.client, stores[i % 3].id, {
-            title: `Product ${i}`,
-            categoryId: i % 2 ? CATEGORY.kitchen : CATEGORY.audio,
-            variants: [{ price: '3.00' }, { price: '4.00', options: [{ name: 'Color', value: 'Other' }] }],
-          }),
-        ),
+      products.push(
+        ...(await Promise.all(
+          Array.from({ length: 10 }, (_, j) => batch * 10 + j).map((i) =>
+            createProduct(seller.client, stores[i % 3].id, {
+              title: `Product ${i}`,
+              categoryId: i % 2 ? CATEGORY.kitchen : CATEGORY.audio,
+              variants: [{ price: '3.00' }, { price: '4.00', options: [{ name: 'Color', value: 'Other' }] }],
+            }),
+          ),
+        )),
       );
     }
   }, 180_000);
@@ -255,5 +259,94 @@ describe('a page of products costs a constant number of SQL statements', () => {
     expect(await cost(20)).toBe(one);
     expect(await cost(100)).toBe(one);
     expect(one).toBeLessThanOrEqual(8);
+  });
+
+  /** The catalog statements of one query (the least of three runs), and its data. */
+  async function measure<T = any>(client: ReturnType<typeof api>, query: string, variables?: Record<string, unknown>): Promise<{ n: number; data: T }> {
+    let n = Infinity;
+    let data!: T;
+    for (let i = 0; i < 3; i++) {
+      const before = catalogStatements(t);
+      data = await client.data<T>(query, variables);
+      n = Math.min(n, catalogStatements(t) - before);
+    }
+    return { n, data };
+  }
+
+  it('counts every match on every page in the page statement itself, stores included; an empty page counts apart', async () => {
+    const Q = `query($first: Int, $after: String) { searchProducts(first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { id store { id name } } } } }`;
+    const first = await measure(api(t), Q, { first: 40 });
+    expect(first.n).toBe(1);
+    expect(first.data.searchProducts.totalCount).toBe(100);
+    const names = new Map(stores.map((s) => [s.id, s.name]));
+    for (const e of first.data.searchProducts.edges) expect(e.node.store.name).toBe(names.get(e.node.store.id));
+    // from a cursor: still every match, not what is left
+    const second = await measure(api(t), Q, { first: 40, after: first.data.searchProducts.pageInfo.endCursor });
+    expect(second.n).toBe(1);
+    expect(second.data.searchProducts.totalCount).toBe(100);
+    const last = await api(t).data<any>(Q, { first: 100, after: second.data.searchProducts.pageInfo.endCursor });
+    expect(last.searchProducts.edges).toHaveLength(20);
+    const past = await measure(api(t), Q, { first: 5, after: last.searchProducts.pageInfo.endCursor });
+    expect(past.data.searchProducts).toEqual({ totalCount: 100, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
+    expect(past.n).toBe(2);
+    // asked for through fragments, or not asked for
+    const fragments = await api(t).data<any>(
+      `query { searchProducts(first: 2) { ...Counted ... on ProductConnection { edges { node { id } } } } } fragment Counted on ProductConnection { totalCount }`,
+    );
+    expect(fragments.searchProducts.totalCount).toBe(100);
+    expect((await measure(api(t), `{ searchProducts(first: 3) { edges { node { id } } } }`)).n).toBe(1);
+  });
+
+  it('shows a product page with its store and follower count in two statements', async () => {
+    const fan = await mintPerson(t, { via: api(t) });
+    await fan.client.data(`mutation($id: ID!) { followStore(storeId: $id) { userErrors { code } } }`, { id: stores[1].id });
+    const product = products.find((p) => p.title === 'Product 4')!; // in stores[1]
+    const { n, data } = await measure(
+      api(t),
+      `query($id: ID!) { product(id: $id) { title store { id name followerCount } variants { sku stock } } }`,
+      { id: product.id },
+    );
+    expect(data.product).toEqual({
+      title: 'Product 4',
+      store: { id: stores[1].id, name: stores[1].name, followerCount: 1 },
+      variants: product.variants.map((v) => ({ sku: v.sku, stock: v.stock })),
+    });
+    expect(n).toBe(2); // the product with its store and follower count, then the variants
+    const unknown = await api(t).data<any>(`query { a: product(id: "00000000-0000-4000-8000-000000000000") { id } b: product(id: "x") { id } }`);
+    expect(unknown).toEqual({ a: null, b: null });
+  });
+
+  it("shows a cart with each line's product, store and variant in two statements", async () => {
+    const buyer = await registerUser(api(t));
+    const picked = [products[0], products[1], products[2], products[3]];
+    for (const [i, p] of picked.entries()) {
+      await buyer.client.data(`mutation($v: ID!, $q: Int!) { addToCart(variantId: $v, quantity: $q) { userErrors { code } } }`, {
+        v: p.variants[i % 2].id,
+        q: i + 1,
+      });
+    }
+    const Q = `{ viewer { cart { totalQuantity subtotal { amount } lines { quantity unitPrice { amount } subtotal { amount }
+      product { id title store { id name } } variant { id sku stock options { name value } product { id } } } } } }`;
+    const { n, data } = await measure(buyer.client, Q);
+    const names = new Map(stores.map((s) => [s.id, s.name]));
+    expect(data.viewer.cart.totalQuantity).toBe(10);
+    expect(data.viewer.cart.subtotal.amount).toBe('36.00'); // 1×3 + 2×4 + 3×3 + 4×4
+    expect(data.viewer.cart.lines).toEqual(
+      picked.map((p, i) => ({
+        quantity: i + 1,
+        unitPrice: { amount: i % 2 ? '4.00' : '3.00' },
+        subtotal: { amount: `${(i + 1) * (i % 2 ? 4 : 3)}.00` },
+        product: { id: p.id, title: p.title, store: { id: stores[i % 3].id, name: names.get(stores[i % 3].id) } },
+        variant: {
+          id: p.variants[i % 2].id,
+          sku: p.variants[i % 2].sku,
+          stock: p.variants[i % 2].stock,
+          options: i % 2 ? [{ name: 'Color', value: 'Other' }] : [{ name: 'Color', value: 'Color 0' }],
+          product: { id: p.id },
+        },
+      })),
+    );
+    expect(n).toBe(2); // the cart, then its lines with their variants, products and stores
   });
 });

@@ -128,6 +128,22 @@ export function productsByIds(db: Executor, ids: readonly string[]): Promise<Pro
   return db.select(productColumns).from(products).where(inArray(products.id, [...ids]));
 }
 
+/**
+ * Products with their store and the store's follower count, in one statement
+ * (a product page shows all three): selected as the product, store and
+ * follower-count loaders select them, so the product-page loader primes those.
+ */
+export function productPagesByIds(
+  db: Executor,
+  ids: readonly string[],
+): Promise<{ product: ProductRow; store: StoreRow; followerCount: number }[]> {
+  return db
+    .select({ product: productColumns, store: stores, followerCount: db.$count(storeFollows, eq(storeFollows.storeId, stores.id)) })
+    .from(products)
+    .innerJoin(stores, eq(stores.id, products.storeId))
+    .where(inArray(products.id, [...ids]));
+}
+
 export function variantsByIds(db: Executor, ids: readonly string[]): Promise<VariantRow[]> {
   return db.select().from(variants).where(inArray(variants.id, [...ids]));
 }
@@ -239,13 +255,33 @@ function filterSql(f: SearchFilter): { withCats: SQL; where: SQL } {
   return { withCats, where: sql.join(conds, sql` and `) };
 }
 
+export interface SearchPage {
+  hits: SearchHit[];
+  /** The hits' stores (the search page shows them), selected as the store loader selects them. */
+  stores: StoreRow[];
+  /** Every match (not only this page's), when asked for and the page has a row; otherwise null. */
+  total: number | null;
+}
+
 /**
  * One page of a search, in a stable total order (the sort key, then id), from
- * after `keyset`: keyset pagination never skips or repeats a row.
+ * after `keyset`: keyset pagination never skips or repeats a row. With
+ * `withTotal`, also counts every match in the same statement: the count runs
+ * over the filter before the keyset and the limit, so it is exact on any page
+ * (and read from any row of it). Without it the count is left out: a window
+ * over every match would keep PostgreSQL from stopping at the page's last row.
  */
-export async function searchPage(db: Executor, f: SearchFilter, sort: SortKey, limit: number, after: Keyset | null): Promise<SearchHit[]> {
+export async function searchPage(
+  db: Executor,
+  f: SearchFilter,
+  sort: SortKey,
+  limit: number,
+  after: Keyset | null,
+  withTotal: boolean,
+): Promise<SearchPage> {
   const { withCats, where } = filterSql(f);
   const rank = f.text !== null ? sql`ts_rank(p.search, ${tsQuery(f.text)})` : sql`0::real`;
+  const total = withTotal ? sql`count(*) over ()` : sql`null`;
   let order: SQL;
   let keyset = sql`true`;
   switch (sort) {
@@ -266,16 +302,27 @@ export async function searchPage(db: Executor, f: SearchFilter, sort: SortKey, l
       if (after) keyset = sql`(s.min_price < ${Number(after.key)}::int or (s.min_price = ${Number(after.key)}::int and s.id > ${after.id}::uuid))`;
       break;
   }
-  const rows = await queryRows<RawProduct & { rank: string | number }>(
-    db,
-    sql`${withCats}select s.*, s.r::text as rank from (
-          select ${rawProductColumns}, p.created_at, ${rank} as r from catalog.products p where ${where}
-        ) s
-        where ${keyset}
-        order by ${order}
-        limit ${limit}`,
-  );
-  return rows.map((r) => ({ ...toProduct(r), rank: String(r.rank) }));
+  const rows = await db
+    .select({
+      product: productColumns,
+      store: stores,
+      rank: sql<string>`s.r::text`,
+      total: sql<number | null>`s.total`.mapWith((n) => (n === null ? null : Number(n))),
+    })
+    .from(
+      sql`(${withCats}select p.id, p.created_at, p.min_price, ${rank} as r, (${total})::int as total
+           from catalog.products p where ${where}) s`,
+    )
+    .innerJoin(products, sql`${products.id} = s.id`)
+    .innerJoin(stores, eq(stores.id, products.storeId))
+    .where(keyset)
+    .orderBy(order)
+    .limit(limit);
+  return {
+    hits: rows.map((r) => ({ ...r.product, rank: r.rank })),
+    stores: rows.map((r) => r.store),
+    total: rows.length ? rows[0].total : null,
+  };
 }
 
 export async function searchCount(db: Executor, f: SearchFilter): Promise<number> {
@@ -329,28 +376,28 @@ export function insertCart(db: Executor, v: { id: string; ownerId: string | null
   return db.insert(carts).values(v).onConflictDoNothing().returning();
 }
 
+/** A cart line with its variant, the variant's product and the product's store. */
 export interface LineWithVariant extends CartLineRow {
-  price: number;
-  productId: string;
-  stock: number;
+  variant: VariantRow;
+  product: ProductRow;
+  store: StoreRow;
 }
 
-export function linesByCartIds(db: Executor, cartIds: readonly string[]): Promise<LineWithVariant[]> {
-  return db
-    .select({
-      id: cartLines.id,
-      cartId: cartLines.cartId,
-      variantId: cartLines.variantId,
-      quantity: cartLines.quantity,
-      createdAt: cartLines.createdAt,
-      price: variants.price,
-      productId: variants.productId,
-      stock: variants.stock,
-    })
+/**
+ * Lines of carts, oldest first. Joins what a cart page shows of each line
+ * (variant, product, store), selected as their loaders select them, so the
+ * cart-lines loader primes those loaders instead of their running statements.
+ */
+export async function linesByCartIds(db: Executor, cartIds: readonly string[]): Promise<LineWithVariant[]> {
+  const rows = await db
+    .select({ line: cartLines, variant: variants, product: productColumns, store: stores })
     .from(cartLines)
     .innerJoin(variants, eq(variants.id, cartLines.variantId))
+    .innerJoin(products, eq(products.id, variants.productId))
+    .innerJoin(stores, eq(stores.id, products.storeId))
     .where(inArray(cartLines.cartId, [...cartIds]))
     .orderBy(asc(cartLines.createdAt), asc(cartLines.id));
+  return rows.map((r) => ({ ...r.line, variant: r.variant, product: r.product, store: r.store }));
 }
 
 /** Row-locks a cart: concurrent changes to one cart take turns (no lost quantity). */

@@ -86,7 +86,12 @@ export interface SearchArgs {
 
 const NOTHING = '00000000-0000-0000-0000-000000000000';
 
-export async function searchProducts(db: Database, args: SearchArgs): Promise<Connection<q.ProductRow>> {
+/**
+ * A page of search results. `withTotal`: the client asked for totalCount, so
+ * the page's statement counts the matches too (a page with no row cannot tell
+ * the count; then it takes a statement of its own).
+ */
+export async function searchProducts(db: Database, loaders: Loaders, args: SearchArgs, withTotal: boolean): Promise<Connection<q.ProductRow>> {
   const text = searchText(args.query);
   const limit = pageSize(args.first);
   const minPrice = priceFilter(args.minPrice, 'minPrice');
@@ -102,12 +107,14 @@ export async function searchProducts(db: Database, args: SearchArgs): Promise<Co
     maxPrice,
   };
   const after = keysetFrom(args.after, sort);
-  const rows = limit === 0 ? [] : await q.searchPage(db.drizzle, filter, sort, limit + 1, after);
+  const page = limit === 0 ? null : await q.searchPage(db.drizzle, filter, sort, limit + 1, after, withTotal);
+  // the page's statement joined each product's store (the results show it): no statement for Product.store
+  for (const s of page?.stores ?? []) loaders.store.prime(s.id, s);
   return connection(
-    rows,
+    page?.hits ?? [],
     limit,
     (r) => encodeCursor({ s: sort, k: sortKeyOf(r, sort), i: r.id } satisfies CursorValue),
-    () => q.searchCount(db.drizzle, filter),
+    async () => page?.total ?? q.searchCount(db.drizzle, filter),
   );
 }
 
