@@ -14,7 +14,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
@@ -68,11 +68,49 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function secretMatches(expected: string, given: string | string[] | undefined): boolean {
+export function secretMatches(expected: string | Buffer, given: string | string[] | undefined): boolean {
   if (typeof given !== 'string') return false;
-  const a = crypto.createHash('sha256').update(expected).digest();
-  const b = crypto.createHash('sha256').update(given).digest();
-  return crypto.timingSafeEqual(a, b);
+  const a = typeof expected === 'string' ? sha256(expected) : expected;
+  return crypto.timingSafeEqual(a, sha256(given));
+}
+
+/** The digest `secretMatches` compares; pass it instead of the secret to hash the secret once. */
+export function sha256(text: string): Buffer {
+  return crypto.createHash('sha256').update(text).digest();
+}
+
+/**
+ * Coalesce bursts of small writes to one socket: a subscription event
+ * reaching N subscribers over the gateway's one multiplexed connection is N
+ * frames, each otherwise its own write (a system call and a TCP segment).
+ * Call the returned function before each write: the socket is corked, and
+ * flushed after `maxWrites` writes (so a long burst still streams to the
+ * gateway while it is being produced) or once the promise jobs now queued
+ * have run (`process.nextTick`: a fan-out resolves its subscribers in one
+ * such cascade). Not later: graphql-ws awaits each write's callback before
+ * it sends the same subscription's next event, so waiting for the next
+ * event-loop turn would cap one subscription at one event per turn.
+ */
+export function coalesceWrites(socket: { cork(): void; uncork(): void; destroyed?: boolean }, maxWrites = 128): () => void {
+  let pending = 0;
+  let scheduled = false;
+  const flush = () => {
+    if (pending === 0) return;
+    pending = 0;
+    if (!socket.destroyed) socket.uncork();
+  };
+  const endOfTurn = () => {
+    scheduled = false;
+    flush();
+  };
+  return () => {
+    if (pending >= maxWrites) flush();
+    if (pending++ === 0) socket.cork();
+    if (!scheduled) {
+      scheduled = true;
+      process.nextTick(endOfTurn);
+    }
+  };
 }
 
 function isPublic(code: unknown): code is string {
@@ -104,6 +142,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     formatError: maskError,
     plugins: [
       ApolloServerPluginInlineTraceDisabled(),
+      // no cache hints here (every answer is per viewer and uncached); left on, it wraps every resolver
+      ApolloServerPluginCacheControlDisabled(),
       {
         requestDidStart: async () => ({
           didEncounterErrors: async ({ errors, contextValue }) => logHidden(contextValue.log ?? opts.log, errors),
@@ -115,6 +155,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   });
   await apollo.start();
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+  const secretDigest = sha256(opts.secret);
 
   const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> => {
     const viewer = await opts.verifier.verify(authorization);
@@ -129,7 +170,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         sendJson(res, closing ? 503 : 200, { status: closing ? 'stopping' : 'ok' });
         return;
       }
-      if (!secretMatches(opts.secret, req.headers[SECRET_HEADER])) {
+      if (!secretMatches(secretDigest, req.headers[SECRET_HEADER])) {
         sendJson(res, 401, { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }] });
         return;
       }
@@ -191,12 +232,20 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/graphql' || !secretMatches(opts.secret, req.headers[SECRET_HEADER])) {
+    if (url.pathname !== '/graphql' || !secretMatches(secretDigest, req.headers[SECRET_HEADER])) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const cork = coalesceWrites(socket as import('node:net').Socket);
+      const send = ws.send.bind(ws) as (...args: unknown[]) => void;
+      ws.send = ((...args: unknown[]) => {
+        cork();
+        send(...args);
+      }) as typeof ws.send;
+      wss.emit('connection', ws, req);
+    });
   });
   type Extra = { viewers?: Map<string, BaseRequestContext> };
   useServer<Record<string, unknown> | undefined, Extra>(
