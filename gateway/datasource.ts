@@ -11,7 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { createRequire } from 'node:module';
 
 // graphql-js as @apollo/gateway loads it (CommonJS): its executor must recognise our errors
@@ -36,6 +36,23 @@ export function keepAliveAgents(): { http: http.Agent; https: https.Agent } {
   return { http: new http.Agent(o), https: new https.Agent(o) };
 }
 
+interface CacheHint {
+  maxAge: number;
+  scope?: 'PUBLIC' | 'PRIVATE';
+}
+
+/** A subgraph answer's Cache-Control as a cache hint, read as RemoteGraphQLDataSource reads it (none: maxAge 0). */
+function cacheHint(header: string | undefined): CacheHint {
+  const hint: CacheHint = { maxAge: 0 };
+  for (const part of (header ?? '').split(',')) {
+    const [k, v] = part.trim().split('=');
+    if (k === 'max-age' && v && /^[0-9]+$/.test(v)) hint.maxAge = Number(v);
+    else if (k === 'private') hint.scope = 'PRIVATE';
+    else if (k === 'public') hint.scope = 'PUBLIC';
+  }
+  return hint;
+}
+
 class FetchFailure extends Error {
   constructor(
     message: string,
@@ -48,8 +65,24 @@ class FetchFailure extends Error {
 /** What a fetch brought back, kept so that every sharer of a de-duplicated fetch gets its own Response. */
 interface Answer {
   status: number;
-  headers: Headers;
+  /** Lower-case names. */
+  headers: Record<string, string>;
   body: Buffer | null;
+}
+
+/** What RemoteGraphQLDataSource reads of a response (`ok`, `status`, `headers.get`, `text`/`json` for errors). */
+function answerResponse(a: Answer, url: string) {
+  const text = () => (a.body ? a.body.toString('utf8') : '');
+  return {
+    textSync: text,
+    ok: a.status >= 200 && a.status < 300,
+    status: a.status,
+    statusText: '',
+    url,
+    headers: { get: (name: string) => a.headers[name.toLowerCase()] ?? null },
+    text: async () => text(),
+    json: async () => JSON.parse(text()) as unknown,
+  };
 }
 
 /**
@@ -74,8 +107,8 @@ function pooledFetch(agents: { http: http.Agent; https: https.Agent }, timeoutMs
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           clearTimeout(timer);
-          const h = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+          const h: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
           resolve({ status: res.statusCode ?? 502, headers: h, body: res.statusCode === 204 ? null : Buffer.concat(chunks) });
         });
         res.on('error', (e) => {
@@ -124,28 +157,65 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     };
     // identical queries in flight: key -> the one fetch they share
     const inFlight = new Map<string, Promise<Answer>>();
-    this.fetcher = (async (u: string, init: { headers?: Record<string, string>; body?: string }) => {
-      let answer: Promise<Answer>;
-      if (opts.deduplicate && isQueryBody(init.body)) {
-        const key = `${u}\n${init.headers?.authorization ?? ''}\n${init.body}`;
-        let shared = inFlight.get(key);
-        if (!shared) inFlight.set(key, (shared = fetchOnce(u, init as never).finally(() => inFlight.delete(key))));
-        answer = shared;
-      } else {
-        answer = fetchOnce(u, init as never);
-      }
-      const a = await answer;
-      return new Response(a.body as unknown as BodyInit | null, { status: a.status, headers: a.headers });
-    }) as unknown as Fetcher;
+    this.fetchAnswer = (u, init) => {
+      if (!opts.deduplicate || !isQueryBody(init.body)) return fetchOnce(u, init as never);
+      const key = `${u}\n${init.headers.authorization ?? ''}\n${init.body}`;
+      let shared = inFlight.get(key);
+      if (!shared) inFlight.set(key, (shared = fetchOnce(u, init as never).finally(() => inFlight.delete(key))));
+      return shared;
+    };
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = request.http!.headers;
-    headers.set(SECRET_HEADER, this.secret);
-    const ctx = context as Partial<GatewayContext>;
-    if (ctx.viewer) headers.set('authorization', `Bearer ${ctx.viewer.token}`);
-    if (ctx.requestId) headers.set(REQUEST_ID_HEADER, ctx.requestId);
-    if (ctx.clientIp) headers.set(CLIENT_IP_HEADER, ctx.clientIp);
+  private readonly fetchAnswer: (url: string, init: { method: string; headers: Record<string, string>; body: string }) => Promise<Answer>;
+
+  /**
+   * One subgraph request, as RemoteGraphQLDataSource's `process` makes it
+   * (the same JSON body, the same headers plus ours, errors through
+   * `errorFromResponse` and `didEncounterError`, the answer's cache-control
+   * applied to the operation's cache policy) but straight over the pooled
+   * connection: no fetch `Headers`, `Request`, `Response` or body stream per
+   * call. A de-duplicated answer is parsed by each sharer (each may change
+   * its copy).
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    if (!request.query) throw new Error('Missing query');
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    this.addHeaders(headers, options.context as Partial<GatewayContext>);
+    // the body RemoteGraphQLDataSource sends: the query first (isQueryBody relies on it)
+    const { http: _http, query, ...rest } = request;
+    let answer: Answer;
+    try {
+      answer = await this.fetchAnswer(this.url!, { method: 'POST', headers, body: JSON.stringify({ query, ...rest }) });
+    } catch (error) {
+      this.didEncounterError(error as Error);
+    }
+    const response = answerResponse(answer, this.url!);
+    if (!response.ok) throw await this.errorFromResponse(response as never);
+    const text = response.textSync();
+    const json = /^application\/(graphql-response\+)?json/.test(answer.headers['content-type'] ?? '');
+    let body: unknown;
+    try {
+      body = json ? JSON.parse(text) : text;
+    } catch (error) {
+      this.didEncounterError(error as Error);
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      this.didEncounterError(new Error(`Expected JSON response body, but received: ${text.slice(0, 100)}`));
+    }
+    if ('incomingRequestContext' in options) {
+      const policy = options.incomingRequestContext.overallCachePolicy as { restrict?(hint: CacheHint): void } | undefined;
+      if (policy?.restrict) policy.restrict(cacheHint(answer.headers['cache-control']));
+    }
+    return { ...(body as GatewayGraphQLResponse), http: response as never };
+  }
+
+  /** The subgraph secret, the viewer's token, the request id and the client's address. */
+  private addHeaders(headers: Record<string, string>, ctx: Partial<GatewayContext>): void {
+    headers[SECRET_HEADER] = this.secret;
+    if (ctx.viewer) headers.authorization = `Bearer ${ctx.viewer.token}`;
+    if (ctx.requestId) headers[REQUEST_ID_HEADER] = ctx.requestId;
+    if (ctx.clientIp) headers[CLIENT_IP_HEADER] = ctx.clientIp;
   }
 
   /** A non-2xx answer: the subgraph is unwell (5xx) or the gateway is misconfigured (4xx, e.g. a wrong secret). */
