@@ -83,19 +83,21 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   if (r.subscriptions?.length) {
     L.push('## Subscription fan-out (this gateway)', '');
     L.push('N graphql-ws sockets (separate process), each `connection_init` with a seller token and one `messageAdded` subscription; the buyer sends 3 messages (1 s apart) to the seller\'s store, each delivered to every socket. Delivery latency: from just before the `sendMessage` request (so an upper bound on commit-to-receipt) to receipt at the client. Memory: gateway RSS delta ÷ new subscribers. A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s).', '');
-    L.push('| subscribers | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | gateway RSS MB | bytes / idle subscription | of which V8 heap |');
-    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription} | ${s.heapBytesPerIdleSubscription ?? '–'} |`);
+    L.push('| subscribers | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | gateway RSS MB | bytes / idle subscription | of which V8 heap | CPU µs per delivery: gateway / subgraphs / subscribers |');
+    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const cpu = (c: any, keys: string[]) => (c ? keys.map((k) => f(c[k])).join(' / ') : '–');
+    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription} | ${s.heapBytesPerIdleSubscription ?? '–'} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} |`);
     L.push('');
   }
   if (r.subscriptionFloor?.length) {
     L.push('### The machine\'s floor for the same fan-out', '');
     L.push('The same subscriber process and the same 3 messages, but from a bare `ws` server (`bench/floor-proc.ts`: no GraphQL, no subgraph, no database; one JSON encoding and one socket write per subscriber). No gateway can deliver faster than this on this machine; the gap to the table above is what this system adds.', '');
-    L.push('| subscribers | delivered / expected | p50 ms | p99 ms | max ms | this gateway p99 ms |');
-    L.push('|---:|---:|---:|---:|---:|---:|');
+    L.push('| subscribers | delivered / expected | p50 ms | p99 ms | max ms | this gateway p99 ms | CPU µs per delivery: server / subscribers |');
+    L.push('|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of r.subscriptionFloor) {
       const ours = r.subscriptions?.find((x: any) => x.subscribers === s.subscribers);
-      L.push(`| ${s.subscribers} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(ours?.deliveryP99Ms)} |`);
+      const c = s.cpuUsPerDelivery;
+      L.push(`| ${s.subscribers} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${f(ours?.deliveryP99Ms)} | ${c ? `${f(c.floor)} / ${f(c.subscribers)}` : '–'} |`);
     }
     L.push('');
   }

@@ -131,6 +131,11 @@ function cpuMeter(procs: Record<string, Child>): (requests: number) => Record<st
   };
 }
 
+/** ms per delivery → µs per delivery, without PostgreSQL (idle in a fan-out, and shared with the sender's request). */
+function perDelivery(ms: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(ms).filter(([k]) => k !== 'postgres').map(([k, v]) => [k, Math.round(v * 1000)]));
+}
+
 function bodyOf(p: { query: string; variables?: Record<string, unknown> }): string {
   return JSON.stringify({ query: p.query, variables: p.variables ?? {} });
 }
@@ -281,6 +286,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
       // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
       const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
       for (const [, c] of windowed) await c.startProfile();
+      const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
       const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
         const s = Date.now();
         const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
@@ -309,6 +315,8 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
         deliveryP99Ms: q(99),
         deliveryMaxMs: lat.at(-1) ?? null,
         sendMutationMeanMs: +(mutationMs / messages).toFixed(1),
+        // CPU per delivered message by process, over the delivery window (µs)
+        cpuUsPerDelivery: perDelivery(cpu(received)),
       };
       results.subscriptions.push(row);
       log(`subscriptions ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms, ${row.bytesPerIdleSubscription} B/sub`);
@@ -371,12 +379,22 @@ async function floor(subs: Child) {
       const messages = 3;
       const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['floor', fl], ['floor-subscribers', subs]] as const) : [];
       for (const [, c] of windowed) await c.startProfile();
+      const cpu = cpuMeter({ floor: fl, subscribers: subs });
       const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
         fl.send({ type: 'broadcast', body });
         await fl.next('broadcasted');
       });
       for (const [name, c] of windowed) await c.stopProfile(path.join(BENCH_DIR, 'results', `cpu-${stamp}`, 'delivery', `${name}-${n}.cpuprofile`));
-      const row = { subscribers: n, acked: opened.acked, expectedDeliveries: messages * opened.acked, delivered: received, deliveryP50Ms: q(50), deliveryP99Ms: q(99), deliveryMaxMs: lat.at(-1) ?? null };
+      const row = {
+        subscribers: n,
+        acked: opened.acked,
+        expectedDeliveries: messages * opened.acked,
+        delivered: received,
+        deliveryP50Ms: q(50),
+        deliveryP99Ms: q(99),
+        deliveryMaxMs: lat.at(-1) ?? null,
+        cpuUsPerDelivery: perDelivery(cpu(received)),
+      };
       results.subscriptionFloor.push(row);
       log(`floor ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms`);
     }
