@@ -70,21 +70,6 @@ interface Answer {
   body: Buffer | null;
 }
 
-/** What RemoteGraphQLDataSource reads of a response (`ok`, `status`, `headers.get`, `text`/`json` for errors). */
-function answerResponse(a: Answer, url: string) {
-  const text = () => (a.body ? a.body.toString('utf8') : '');
-  return {
-    textSync: text,
-    ok: a.status >= 200 && a.status < 300,
-    status: a.status,
-    statusText: '',
-    url,
-    headers: { get: (name: string) => a.headers[name.toLowerCase()] ?? null },
-    text: async () => text(),
-    json: async () => JSON.parse(text()) as unknown,
-  };
-}
-
 /**
  * Queries only: the body RemoteGraphQLDataSource sends starts with the
  * operation text, `{"query":"query …` or `{"query":"{…` (a mutation never).
@@ -170,9 +155,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
 
   /**
    * One subgraph request, as RemoteGraphQLDataSource's `process` makes it
-   * (the same JSON body, the same headers plus ours, errors through
-   * `errorFromResponse` and `didEncounterError`, the answer's cache-control
-   * applied to the operation's cache policy) but straight over the pooled
+   * (the same JSON body, the same headers plus ours, failures as GraphQL
+   * errors naming the subgraph, the answer's cache-control applied to the
+   * operation's cache policy) but straight over the pooled
    * connection: no fetch `Headers`, `Request`, `Response` or body stream per
    * call. A de-duplicated answer is parsed by each sharer (each may change
    * its copy).
@@ -190,9 +175,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     } catch (error) {
       this.didEncounterError(error as Error);
     }
-    const response = answerResponse(answer, this.url!);
-    if (!response.ok) throw await this.errorFromResponse(response as never);
-    const text = response.textSync();
+    if (answer.status < 200 || answer.status >= 300) throw this.httpError(answer.status);
+    const text = answer.body ? answer.body.toString('utf8') : '';
     const json = /^application\/(graphql-response\+)?json/.test(answer.headers['content-type'] ?? '');
     let body: unknown;
     try {
@@ -207,7 +191,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
       const policy = options.incomingRequestContext.overallCachePolicy as { restrict?(hint: CacheHint): void } | undefined;
       if (policy?.restrict) policy.restrict(cacheHint(answer.headers['cache-control']));
     }
-    return { ...(body as GatewayGraphQLResponse), http: response as never };
+    return body as GatewayGraphQLResponse;
   }
 
   /** The subgraph secret, the viewer's token, the request id and the client's address. */
@@ -219,14 +203,14 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   /** A non-2xx answer: the subgraph is unwell (5xx) or the gateway is misconfigured (4xx, e.g. a wrong secret). */
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
-    if (response.status >= 500) {
+  private httpError(status: number): GraphQLError {
+    if (status >= 500) {
       return new GraphQLError(`The ${this.name} service is unavailable.`, {
-        extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.name, status: response.status },
+        extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: this.name, status },
       });
     }
-    return new GraphQLError(`The ${this.name} service refused the request (HTTP ${response.status}).`, {
-      extensions: { code: 'SUBGRAPH_HTTP_ERROR', serviceName: this.name, status: response.status },
+    return new GraphQLError(`The ${this.name} service refused the request (HTTP ${status}).`, {
+      extensions: { code: 'SUBGRAPH_HTTP_ERROR', serviceName: this.name, status },
     });
   }
 

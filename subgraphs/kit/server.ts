@@ -68,14 +68,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function secretMatches(expected: string | Buffer, given: string | string[] | undefined): boolean {
+/** Whether `given` is the secret whose SHA-256 is `expected` (`secretDigest`), compared in constant time. */
+export function secretMatches(expected: Buffer, given: string | string[] | undefined): boolean {
   if (typeof given !== 'string') return false;
-  const a = typeof expected === 'string' ? sha256(expected) : expected;
-  return crypto.timingSafeEqual(a, sha256(given));
+  return crypto.timingSafeEqual(expected, secretDigest(given));
 }
 
-/** The digest `secretMatches` compares; pass it instead of the secret to hash the secret once. */
-export function sha256(text: string): Buffer {
+/** What `secretMatches` compares: hash the server's secret once, not per request. */
+function secretDigest(text: string): Buffer {
   return crypto.createHash('sha256').update(text).digest();
 }
 
@@ -157,7 +157,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   });
   await apollo.start();
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
-  const secretDigest = sha256(opts.secret);
+  const expectedSecret = secretDigest(opts.secret);
 
   const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> => {
     const viewer = await opts.verifier.verify(authorization);
@@ -172,7 +172,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         sendJson(res, closing ? 503 : 200, { status: closing ? 'stopping' : 'ok' });
         return;
       }
-      if (!secretMatches(secretDigest, req.headers[SECRET_HEADER])) {
+      if (!secretMatches(expectedSecret, req.headers[SECRET_HEADER])) {
         sendJson(res, 401, { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }] });
         return;
       }
@@ -234,7 +234,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/graphql' || !secretMatches(secretDigest, req.headers[SECRET_HEADER])) {
+    if (url.pathname !== '/graphql' || !secretMatches(expectedSecret, req.headers[SECRET_HEADER])) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
