@@ -16,6 +16,12 @@ export interface SubscriptionOptions {
   upstreamRetryMs: number;
   /** SUBSCRIPTION_KEEPALIVE_MS: ping interval towards clients; a missing pong closes the socket (default 12000). */
   keepAliveMs: number;
+  /**
+   * SUBSCRIPTION_DEDUPLICATION: live subscriptions of one session with the same
+   * document and variables share one upstream subscription and one execution
+   * per event; never those resuming with `after` (default true).
+   */
+  deduplicate: boolean;
 }
 
 export const SUBSCRIPTION_DEFAULTS: SubscriptionOptions = {
@@ -25,9 +31,12 @@ export const SUBSCRIPTION_DEFAULTS: SubscriptionOptions = {
   queueLimit: 500,
   upstreamRetryMs: 30_000,
   keepAliveMs: 12_000,
+  deduplicate: true,
 };
 
-const ENV: Record<keyof SubscriptionOptions, string> = {
+type IntOption = Exclude<keyof SubscriptionOptions, 'deduplicate'>;
+
+const ENV: Record<IntOption, string> = {
   initTimeoutMs: 'SUBSCRIPTION_INIT_TIMEOUT_MS',
   maxFrameBytes: 'SUBSCRIPTION_MAX_FRAME_BYTES',
   maxPerConnection: 'SUBSCRIPTION_MAX_PER_CONNECTION',
@@ -42,12 +51,18 @@ export function subscriptionOptions(
   env: Record<string, string | undefined> = process.env,
 ): SubscriptionOptions {
   const out = { ...SUBSCRIPTION_DEFAULTS };
-  for (const key of Object.keys(ENV) as (keyof SubscriptionOptions)[]) {
+  for (const key of Object.keys(ENV) as IntOption[]) {
     const raw = env[ENV[key]];
     if (raw === undefined || raw === '') continue;
     const n = Number(raw);
     if (!Number.isInteger(n) || n <= 0) throw new Error(`${ENV[key]} must be a positive integer (got ${JSON.stringify(raw)})`);
     out[key] = n;
+  }
+  const dedup = env.SUBSCRIPTION_DEDUPLICATION?.toLowerCase();
+  if (dedup !== undefined && dedup !== '') {
+    if (['1', 'true', 'yes', 'on'].includes(dedup)) out.deduplicate = true;
+    else if (['0', 'false', 'no', 'off'].includes(dedup)) out.deduplicate = false;
+    else throw new Error(`SUBSCRIPTION_DEDUPLICATION must be true or false (got ${JSON.stringify(env.SUBSCRIPTION_DEDUPLICATION)})`);
   }
   return { ...out, ...overrides };
 }

@@ -90,7 +90,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const planner = new SubscriptionPlanner(o.supergraphSdl);
   const services = Object.fromEntries(Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]));
   const pool = new UpstreamPool(o.urls, o.secret);
-  const deps: StreamDeps = { planner, services, pool, options, log: o.log };
+  const deps: StreamDeps = { planner, services, pool, options, log: o.log, shared: options.deduplicate ? new Map() : undefined };
   // Valid documents by query text: most clients send the same few subscriptions, so each
   // is parsed and validated once, and every subscription holds the same AST.
   const documents = new Map<string, DocumentNode>();

@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { TokenSigner } from '../../subgraphs/kit/auth.ts';
 import { startSubgraph } from '../../subgraphs/kit/runtime.ts';
 import { createLogger } from '../../subgraphs/kit/log.ts';
-import { mintPerson, registerUser, type Account } from '../helpers/accounts.ts';
+import { login, mintPerson, registerUser, type Account } from '../helpers/accounts.ts';
 import { api, createProduct, openStore as openCatalogStore } from '../helpers/catalog.ts';
 import { M, pay, placedOrder } from '../helpers/orders.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
@@ -283,6 +283,40 @@ describe('subscriptions through the gateway websocket', () => {
     expect(sub.error).toBeTruthy();
     await ws.dispose();
     await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'the upstream to end');
+  });
+
+  it('gives the sockets of one session with the same subscription one upstream subscription; another session gets its own; all get every message', async () => {
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'no upstream subscription');
+    const phone = connect(t, seller.token);
+    const laptop = connect(t, seller.token);
+    const other = await login(t.client, seller.email, seller.password); // a second session of the same seller
+    const tablet = connect(t, other.token);
+    const onPhone = subscribe(phone, MESSAGES);
+    const onLaptop = subscribe(laptop, MESSAGES);
+    const onTablet = subscribe(tablet, MESSAGES);
+    await primed(onTablet, 'shared');
+    await eventually(() => [onPhone, onLaptop].every((s) => s.events.some((e) => String(e.messageAdded.body).startsWith('shared ping'))), 5_000, 'the pings on every socket');
+    expect(t.stack.gateway.subscriptions.activeStreams()).toBe(3);
+    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
+    for (const s of [onPhone, onLaptop, onTablet]) s.results.length = 0;
+    await send(buyer, storeId, 'shared: one');
+    await send(buyer, storeId, 'shared: two');
+    for (const s of [onPhone, onLaptop, onTablet]) {
+      await eventually(() => bodies(s, 'shared:').length === 2, 5_000, 'both messages');
+      expect(bodies(s, 'shared:')).toEqual(['shared: one', 'shared: two']);
+      expect(s.results.every((r) => r.errors === undefined && r.data?.messageAdded.conversation.store.name === 'Corner Shop')).toBe(true);
+    }
+    // the phone leaves: the laptop still gets what follows on the shared upstream subscription
+    onPhone.unsubscribe();
+    await send(buyer, storeId, 'shared: three');
+    await eventually(() => bodies(onLaptop, 'shared:').length === 3, 5_000, 'the third message');
+    expect(bodies(onPhone, 'shared:')).toHaveLength(2);
+    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
+    onLaptop.unsubscribe();
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 1, 5_000, 'the shared upstream subscription to end');
+    onTablet.unsubscribe();
+    await Promise.all([phone.dispose(), laptop.dispose(), tablet.dispose()]);
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'no upstream subscription');
   });
 
   it('leaves no upstream subscription after 1,000 subscribe/unsubscribe cycles', async () => {

@@ -10,6 +10,7 @@ import { SUPERGRAPH_FILE } from '../../gateway/server.ts';
 import { SUBSCRIPTION_DEFAULTS, subscriptionOptions, type SubscriptionOptions } from '../../gateway/subscriptions/options.ts';
 import { AFTER_VARIABLE, SubscriptionPlanner } from '../../gateway/subscriptions/planner.ts';
 import { GatewayStream } from '../../gateway/subscriptions/stream.ts';
+import type { SubscriptionSource } from '../../gateway/subscriptions/source.ts';
 import type { UpstreamPool, UpstreamSink } from '../../gateway/subscriptions/upstream.ts';
 import { createLogger } from '../../subgraphs/kit/log.ts';
 
@@ -63,6 +64,22 @@ function streamOf(variables: Record<string, unknown>, options: Partial<Subscript
   );
   return { pool, stream, overflowed: () => overflowed };
 }
+
+/** Streams on one fake pool, sharing sources as the gateway does (SUBSCRIPTION_DEDUPLICATION). */
+function sharingStreams(options: Partial<SubscriptionOptions> = {}) {
+  const pool = new FakePool();
+  const shared = new Map<string, SubscriptionSource>();
+  const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: { ...SUBSCRIPTION_DEFAULTS, ...options }, log: createLogger('silent'), shared };
+  const overflows: number[] = [];
+  let n = 0;
+  const open = (variables: Record<string, unknown> = {}, who = viewer) => {
+    const i = n++;
+    const plan = planner.plan(parse(QUERY), undefined, variables, QUERY);
+    return new GatewayStream(deps, plan, { viewer: who, requestId: `r${i}` }, variables, QUERY, () => overflows.push(i));
+  };
+  return { pool, shared, open, overflows };
+}
+const bodyOf = async (s: GatewayStream) => ((await s.next()).value as any).data.messageAdded.body;
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
@@ -134,10 +151,94 @@ describe('a gateway subscription stream', () => {
   });
 });
 
+describe('live subscriptions of one session with the same document and variables (SUBSCRIPTION_DEDUPLICATION)', () => {
+  it('share one upstream subscription, and each gets every event', async () => {
+    const { pool, open } = sharingStreams();
+    const a = open();
+    const b = open();
+    expect(pool.subscriptions).toHaveLength(1);
+    pool.emit(1);
+    pool.emit(2);
+    expect([await bodyOf(a), await bodyOf(a)]).toEqual(['m1', 'm2']);
+    expect([await bodyOf(b), await bodyOf(b)]).toEqual(['m1', 'm2']);
+    await a.return();
+    expect(pool.activeCount()).toBe(1); // b still listens
+    pool.emit(3);
+    expect(await bodyOf(b)).toBe('m3');
+    await b.return();
+    expect(pool.activeCount()).toBe(0);
+    // a newcomer after the last one left gets a new upstream subscription
+    const c = open();
+    expect(pool.subscriptions).toHaveLength(2);
+    expect(pool.activeCount()).toBe(1);
+    await c.return();
+  });
+
+  it('are not shared across sessions, variables, or with a subscription resuming `after` a cursor', async () => {
+    const { pool, open } = sharingStreams();
+    const streams = [open(), open({}, { ...viewer, sessionId: 's2', token: 'tok2' }), open({ after: 'c1' }), open({ after: 'c1' })];
+    expect(pool.subscriptions).toHaveLength(4);
+    for (const s of streams) await s.return();
+    expect(pool.activeCount()).toBe(0);
+  });
+
+  it('resume together after a dropped connection, and a newcomer meanwhile gets its own upstream (no replay of what came before it)', async () => {
+    const { pool, open } = sharingStreams();
+    const a = open();
+    const b = open();
+    pool.emit(1);
+    pool.lose();
+    const c = open(); // while the shared one is re-subscribing
+    expect(pool.subscriptions).toHaveLength(2);
+    expect(pool.current.variables[AFTER_VARIABLE]).toBeNull();
+    await tick(150);
+    const resumed = pool.subscriptions[2];
+    expect(resumed.variables[AFTER_VARIABLE]).toBe('c1');
+    resumed.sink.next({ data: { messageAdded: { body: 'm2', gwCursor_: 'c2' } } });
+    expect([await bodyOf(a), await bodyOf(a)]).toEqual(['m1', 'm2']);
+    expect([await bodyOf(b), await bodyOf(b)]).toEqual(['m1', 'm2']);
+    for (const s of [a, b, c]) await s.return();
+    expect(pool.activeCount()).toBe(0);
+  });
+
+  it('cut off only the subscriber that stops reading', async () => {
+    const { pool, open, overflows } = sharingStreams({ queueLimit: 3 });
+    const reader = open();
+    open(); // never reads
+    const got: string[] = [];
+    for (let i = 1; i <= 6; i++) {
+      pool.emit(i);
+      await tick(1);
+      got.push(await bodyOf(reader));
+    }
+    expect(overflows).toEqual([1]);
+    expect(got).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    expect(pool.activeCount()).toBe(1);
+    await reader.return();
+    expect(pool.activeCount()).toBe(0);
+  });
+
+  it('end together when the subgraph ends the subscription', async () => {
+    const { pool, open } = sharingStreams();
+    const a = open();
+    const b = open();
+    pool.current.sink.graphqlError([{ message: 'Sign in to subscribe.', extensions: { code: 'UNAUTHENTICATED' } }]);
+    for (const s of [a, b]) {
+      expect(((await s.next()).value as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      expect((await s.next()).done).toBe(true);
+    }
+    const c = open(); // an ended source takes no one
+    expect(pool.subscriptions).toHaveLength(2);
+    await c.return();
+  });
+});
+
 describe('subscription settings', () => {
   it('come from the environment with documented defaults, and refuse nonsense', () => {
     expect(subscriptionOptions({}, {})).toEqual(SUBSCRIPTION_DEFAULTS);
     expect(subscriptionOptions({}, { SUBSCRIPTION_UPSTREAM_RETRY_MS: '5000' }).upstreamRetryMs).toBe(5000);
     expect(() => subscriptionOptions({}, { SUBSCRIPTION_QUEUE_LIMIT: 'lots' })).toThrow(/SUBSCRIPTION_QUEUE_LIMIT/);
+    expect(subscriptionOptions({}, { SUBSCRIPTION_DEDUPLICATION: 'false' }).deduplicate).toBe(false);
+    expect(() => subscriptionOptions({}, { SUBSCRIPTION_DEDUPLICATION: 'maybe' })).toThrow(/SUBSCRIPTION_DEDUPLICATION/);
   });
 });
