@@ -262,68 +262,82 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
     const r = churn.rounds;
     churn.growthAfterWarmupKb = Math.round((r.at(-1).heapMb - r[0].heapMb) * 1024);
     churn.bytesPerCycleAfterWarmup = Math.round(((r.at(-1).heapMb - r[0].heapMb) * 2 ** 20) / (churn.cyclesPerRound * (r.length - 1)));
-    let open = 0;
-    for (const n of profile.subscribers) {
-      await sleep(1500);
-      const rssBefore = await gw.settledRss();
-      const heapBefore = await gw.settledHeap();
-      const t0 = Date.now();
-      subs.send({ type: 'open', url: wsUrl, tokens: sellerTokens, count: n - open });
-      const opened = await subs.next('opened', 600_000);
-      open = n;
-      const openS = (Date.now() - t0) / 1000;
-      await sleep(3000); // let upstream subscriptions settle
-      const rssAfter = await gw.settledRss();
-      const heapAfter = await gw.settledHeap();
-      if (heapSnapshot && n === Math.max(...profile.subscribers)) {
-        gw.send({ type: 'heap-snapshot', file: path.join(BENCH_DIR, 'results', `heap-${stamp}.heapsnapshot`) });
-        log(`heap snapshot: ${(await gw.next('heap-snapshot', 300_000)).file}`);
-      }
-      log(`subscriptions ${n}: opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
-      // a few messages to the demo store; every subscribed seller socket receives each one
-      const messages = 3;
-      let mutationMs = 0;
-      // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
-      const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
-      for (const [, c] of windowed) await c.startProfile();
-      const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
-      const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
-        const s = Date.now();
-        const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
-          input: { storeId: data.storeId, body },
-        });
-        mutationMs += Date.now() - s;
-        if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length) results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
-      });
-      for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}.cpuprofile`));
-      if (windowed.length) log(`delivery-window profiles: ${path.join(procs.profDir, 'delivery')}`);
-      const row = {
-        subscribers: n,
-        acked: opened.acked,
-        openErrors: opened.errors,
-        closedDuringOpen: opened.closed,
-        openSeconds: +openS.toFixed(1),
-        gatewayRssBeforeMb: +(rssBefore / 2 ** 20).toFixed(1),
-        gatewayRssAfterMb: +(rssAfter / 2 ** 20).toFixed(1),
-        bytesPerIdleSubscription: Math.round((rssAfter - rssBefore) / Math.max(1, n - (results.subscriptions.at(-1)?.subscribers ?? 0))),
-        // the JavaScript part of it (V8 heap after a full GC); the rest is native: sockets, buffers, allocator
-        heapBytesPerIdleSubscription: Math.round((heapAfter - heapBefore) / Math.max(1, n - (results.subscriptions.at(-1)?.subscribers ?? 0))),
-        messages,
-        expectedDeliveries: messages * opened.acked,
-        delivered: received,
-        deliveryP50Ms: q(50),
-        deliveryP99Ms: q(99),
-        deliveryMaxMs: lat.at(-1) ?? null,
-        sendMutationMeanMs: +(mutationMs / messages).toFixed(1),
-        // CPU per delivered message by process, over the delivery window (µs)
-        cpuUsPerDelivery: perDelivery(cpu(received)),
-      };
-      results.subscriptions.push(row);
-      log(`subscriptions ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms, ${row.bytesPerIdleSubscription} B/sub`);
+    // Two series: sockets spread over 200 sessions of the seller (a session's sockets with the same
+    // subscription share one upstream subscription: SUBSCRIPTION_DEDUPLICATION), then a session per
+    // socket (nothing shared: every socket costs the gateway and the subgraph their own work).
+    const perSocketTokens = await mintTokens(keys, data.sellerToken, Math.max(...profile.subscribers));
+    for (const tokens of [sellerTokens, perSocketTokens]) {
+      await series(tokens);
+      subs.send({ type: 'close' });
+      await subs.next('closed');
+      await sleep(2000);
     }
-    subs.send({ type: 'close' });
-    await subs.next('closed');
     await floor(subs);
+
+    async function series(tokens: string[]) {
+      const rows: any[] = [];
+      let open = 0;
+      for (const n of profile.subscribers) {
+        await sleep(1500);
+        const rssBefore = await gw.settledRss();
+        const heapBefore = await gw.settledHeap();
+        const t0 = Date.now();
+        subs.send({ type: 'open', url: wsUrl, tokens, count: n - open });
+        const opened = await subs.next('opened', 600_000);
+        open = n;
+        const openS = (Date.now() - t0) / 1000;
+        await sleep(3000); // let upstream subscriptions settle
+        const rssAfter = await gw.settledRss();
+        const heapAfter = await gw.settledHeap();
+        if (heapSnapshot && n === Math.max(...profile.subscribers)) {
+          gw.send({ type: 'heap-snapshot', file: path.join(BENCH_DIR, 'results', `heap-${stamp}.heapsnapshot`) });
+          log(`heap snapshot: ${(await gw.next('heap-snapshot', 300_000)).file}`);
+        }
+        log(`subscriptions ${n} (${Math.min(n, tokens.length)} sessions): opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
+        // a few messages to the demo store; every subscribed seller socket receives each one
+        const messages = 3;
+        let mutationMs = 0;
+        // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
+        const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
+        for (const [, c] of windowed) await c.startProfile();
+        const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
+        const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
+          const s = Date.now();
+          const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
+            input: { storeId: data.storeId, body },
+          });
+          mutationMs += Date.now() - s;
+          if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length) results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
+        });
+        for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}-${Math.min(n, tokens.length)}-sessions.cpuprofile`));
+        if (windowed.length) log(`delivery-window profiles: ${path.join(procs.profDir, 'delivery')}`);
+        const row = {
+          subscribers: n,
+          sessions: Math.min(n, tokens.length),
+          acked: opened.acked,
+          openErrors: opened.errors,
+          closedDuringOpen: opened.closed,
+          openSeconds: +openS.toFixed(1),
+          gatewayRssBeforeMb: +(rssBefore / 2 ** 20).toFixed(1),
+          gatewayRssAfterMb: +(rssAfter / 2 ** 20).toFixed(1),
+          bytesPerIdleSubscription: Math.round((rssAfter - rssBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
+          // the JavaScript part of it (V8 heap after a full GC); the rest is native: sockets, buffers, allocator
+          heapBytesPerIdleSubscription: Math.round((heapAfter - heapBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
+          messages,
+          expectedDeliveries: messages * opened.acked,
+          delivered: received,
+          deliveryP50Ms: q(50),
+          deliveryP99Ms: q(99),
+          deliveryMaxMs: lat.at(-1) ?? null,
+          sendMutationMeanMs: +(mutationMs / messages).toFixed(1),
+          // CPU per delivered message by process, over the delivery window (µs)
+          cpuUsPerDelivery: perDelivery(cpu(received)),
+        };
+        rows.push(row);
+        results.subscriptions.push(row);
+        log(`subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms, ${row.bytesPerIdleSubscription} B/sub`);
+      }
+    }
   });
 }
 
