@@ -71,6 +71,7 @@ interface Connection {
 
 type Extra = { connection?: Connection };
 interface StreamContext {
+  id: string;
   plan: SubscriptionPlan;
   gateway: GatewayContext;
   connection: Connection;
@@ -187,6 +188,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
         }
         const contextValue: StreamContext = {
+          id,
           plan,
           gateway: { viewer: connection.viewer, requestId: crypto.randomUUID(), clientIp: connection.clientIp },
           connection,
@@ -208,6 +210,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
             streams--;
             c.connection.streams.delete(stream);
           },
+          { id: c.id, socket: c.connection.socket },
         );
         streams++;
         c.connection.streams.add(stream);

@@ -8,18 +8,43 @@
  *   resumption after a dropped connection, and the completion of each event
  *   with the plan's rest; live subscriptions of one session with the same
  *   document and variables share one.
- * - At most `queueLimit` results wait for a slow client; past that the
+ * - With a `FrameSink` (the gateway's server), each result is written to
+ *   the client's socket as a graphql-ws `next` frame at once, its payload
+ *   encoded once however many sockets share it; graphql-ws only sees the
+ *   stream end (and sends `complete`). Without one (tests), results are
+ *   yielded by the iterator for graphql-ws to send.
+ * - At most `queueLimit` results wait for a slow client (written and not yet
+ *   flushed to the socket, or not yet taken from the iterator); past that the
  *   subscription ends and `onOverflow` is called (the socket is closed 4429).
  * - `return()` (client `complete`, disconnect, gateway close) leaves the
  *   source at once, even while a `next()` is pending; the last to leave ends
  *   the upstream subscription.
  */
 import type { ExecutionResult } from 'graphql';
+import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context.ts';
 import type { SubscriptionPlan } from './planner.ts';
 import { sourceFor, type SourceDeps, type SourceListener, type SubscriptionSource } from './source.ts';
 
 export type StreamDeps = SourceDeps;
+
+/** Where a stream writes its results itself: the subscription's id on the client's socket. */
+export interface FrameSink {
+  id: string;
+  socket: WebSocket;
+}
+
+/** A result's `payload` JSON, encoded once for every socket it goes to. */
+const payloads = new WeakMap<ExecutionResult, string>();
+function payloadJson(r: ExecutionResult): string {
+  let json = payloads.get(r);
+  if (json === undefined) {
+    // as graphql-ws encodes it: data, then errors (GraphQLError#toJSON) only when there are some
+    json = JSON.stringify(r.errors?.length ? { data: r.data, errors: r.errors } : { data: r.data });
+    payloads.set(r, json);
+  }
+  return json;
+}
 
 export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, SourceListener {
   private readonly results: ExecutionResult[] = [];
@@ -29,6 +54,11 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
   /** Closed by the consumer or overflow: stop everything, deliver nothing more. */
   private closed = false;
   private readonly source: SubscriptionSource;
+  /** Frames written to the socket and not yet flushed (with a sink). */
+  private unflushed = 0;
+  private readonly flushed = () => {
+    this.unflushed--;
+  };
 
   constructor(
     private readonly deps: StreamDeps,
@@ -38,6 +68,7 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
     query: string,
     private readonly onOverflow: () => void,
     private readonly onEnd: () => void = () => {},
+    private readonly sink?: FrameSink,
   ) {
     this.source = sourceFor(deps, plan, context, variables, query);
     this.source.add(this);
@@ -50,16 +81,26 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
 
   result(r: ExecutionResult): void {
     if (this.closed) return;
-    if (this.results.length >= this.deps.options.queueLimit) return this.overflow();
-    this.results.push(r);
-    this.deliver();
+    if (this.results.length + this.unflushed >= this.deps.options.queueLimit) return this.overflow();
+    if (this.sink) this.write(this.sink, r);
+    else {
+      this.results.push(r);
+      this.deliver();
+    }
   }
 
   end(r?: ExecutionResult): void {
     if (this.closed) return;
-    if (r) this.results.push(r);
+    if (r && this.sink) this.write(this.sink, r);
+    else if (r) this.results.push(r);
     this.ended = true;
     this.deliver();
+  }
+
+  private write(sink: FrameSink, r: ExecutionResult): void {
+    if (sink.socket.readyState !== sink.socket.OPEN) return;
+    this.unflushed++;
+    sink.socket.send(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":${payloadJson(r)}}`, this.flushed);
   }
 
   overflow(): void {
