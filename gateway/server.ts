@@ -14,7 +14,6 @@
  * - `GET /metrics`: Prometheus text (metrics.ts);
  * - `close()`: stops accepting, lets requests in flight finish, closes websockets with 1012.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -41,6 +40,7 @@ import {
   describe,
   loadSecuritySettings,
   maskGatewayError,
+  errorRequestIds,
   requestIdFrom,
   type SecuritySettings,
 } from './security.ts';
@@ -97,7 +97,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   metrics.bus = opts.bus;
   setCurrentMetrics(metrics);
   const agents = keepAliveAgents();
-  const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+  const errorIds = errorRequestIds();
 
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
@@ -121,8 +121,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       warn: (m) => opts.log.warn('apollo server', { detail: describe(m) }),
       error: (m) => opts.log.error('apollo server', { detail: describe(m) }),
     },
-    formatError: maskGatewayError(opts.log, () => requestScope.getStore()?.requestId),
+    formatError: maskGatewayError(opts.log, errorIds.requestIdOf),
     plugins: [
+      errorIds.plugin,
       metrics.plugin<GatewayContext>(),
       opts.production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
@@ -208,7 +209,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       else opts.log.info('request', line);
       if (closing && inFlight === 0) drained?.();
     });
-    void requestScope.run({ requestId }, () => handle(req, res, requestId));
+    void handle(req, res, requestId);
   });
   server.keepAliveTimeout = 65_000;
   const subscriptions = createSubscriptionServer({ supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'), urls: opts.urls, secret: opts.secret, verifier: opts.verifier, log: opts.log, production: opts.production, limits: security, env: opts.env });
