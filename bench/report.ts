@@ -103,7 +103,7 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   }
   if (r.sql) {
     L.push('## SQL statements per operation', '');
-    L.push(`Counted at the driver (each subgraph's \`db.statements.count\`), in-process, ${r.database}; the buyer has ${r.sql.orders} orders.`, '');
+    L.push(`Counted at the driver (each subgraph's \`db.statements.count\`), in-process, ${r.database}; the buyer has ${r.sql.orders} orders${r.sql.reviews ? `, and the product page's product ${r.sql.reviews} reviews (each an order checked out, paid, shipped, received and given feedback)` : ''}.`, '');
     L.push('| operation | page size | rows returned | users | catalog | orders | messaging | promotions | total |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const x of r.sql.rows) L.push(`| ${x.operation} | ${x.pageSize} | ${x.returned} | ${x.statements.users} | ${x.statements.catalog} | ${x.statements.orders} | ${x.statements.messaging} | ${x.statements.promotions} | **${x.total}**${x.samples ? ` (runs: ${x.samples.join(', ')})` : ''} |`);
     L.push('');

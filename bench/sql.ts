@@ -7,7 +7,7 @@ import { SUBGRAPH_NAMES } from '../subgraphs/kit/config.ts';
 import { startTestStack } from '../test/helpers/stack.ts';
 import { GraphQLClient } from '../test/helpers/client.ts';
 import { DASHBOARD_PAGED, PRODUCT, SEARCH } from './operations.ts';
-import { seedBuyer } from './lib/seed.ts';
+import { seedBuyer, seedReviews } from './lib/seed.ts';
 
 export interface SqlRow {
   operation: string;
@@ -15,15 +15,19 @@ export interface SqlRow {
   returned: number;
   statements: Record<string, number>;
   total: number;
-  /** Totals of the three measured runs (the row keeps the smallest). */
+  /** Totals of the five measured runs (the row keeps the smallest). */
   samples?: number[];
 }
 
-export async function sqlPerOperation(opts: { checkouts: number; log: (s: string) => void }): Promise<{ rows: SqlRow[]; orders: number }> {
+export async function sqlPerOperation(opts: { checkouts: number; log: (s: string) => void }): Promise<{ rows: SqlRow[]; orders: number; reviews: number }> {
   const t = await startTestStack({ seed: true, env: { SUBGRAPH_TIMEOUT_MS: '60000', MESSAGE_RATE_PER_MIN: '100000' } });
   try {
     opts.log(`sql: seeding a buyer with ${opts.checkouts} checkouts`);
     const data = await seedBuyer(t.url, { checkouts: opts.checkouts });
+    // more reviews than a page holds: 110 with --full (pages of 1, 20, 100), 25 in the quick profile
+    const reviews = opts.checkouts >= 50 ? 110 : 25;
+    opts.log(`sql: ${reviews} reviews of one product`);
+    const reviewed = await seedReviews(t.url, data.buyerToken, reviews);
     const c = new GraphQLClient(t.url, data.buyerToken);
     const count = () => Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, t.stack.subgraphs[n].db.statements.count]));
     const ops: { name: string; run: (n: number) => Promise<number> }[] = [
@@ -38,7 +42,7 @@ export async function sqlPerOperation(opts: { checkouts: number; log: (s: string
       {
         name: 'product page (reviews first:N)',
         run: async (n) => {
-          const r = await c.data<any>(PRODUCT.replace('reviews(first: 10)', `reviews(first: ${n})`), { id: data.productId });
+          const r = await c.data<any>(PRODUCT.replace('reviews(first: 10)', `reviews(first: ${n})`), { id: reviewed });
           return r.product.reviews.edges.length;
         },
       },
@@ -47,11 +51,13 @@ export async function sqlPerOperation(opts: { checkouts: number; log: (s: string
     for (const op of ops) {
       for (const n of [1, 20, 100]) {
         await op.run(n); // warm: caches, prepared plans
-        // background work (event consumers, relays, sweepers) also runs statements:
-        // measure three times and keep the quietest window
+        // background work (event consumers, relays, sweepers) also runs statements: wait
+        // until it is quiet, then measure five times and keep the quietest window
+        await quiet(count);
         let best: SqlRow | undefined;
         const samples: number[] = [];
-        for (let i = 0; i < 3; i++) {
+        for (let i = 0; i < 5; i++) {
+          if (i) await new Promise((r) => setTimeout(r, 50));
           const before = count();
           const returned = await op.run(n);
           const after = count();
@@ -63,8 +69,24 @@ export async function sqlPerOperation(opts: { checkouts: number; log: (s: string
         rows.push({ ...best!, samples });
       }
     }
-    return { rows, orders: data.orders };
+    return { rows, orders: data.orders, reviews };
   } finally {
     await t.stop();
+  }
+}
+
+/** Waits until no subgraph runs a statement for 300 ms (at most 5 s: a poller may never stop). */
+async function quiet(count: () => Record<string, number>): Promise<void> {
+  const total = () => Object.values(count()).reduce((a, b) => a + b, 0);
+  const until = Date.now() + 5_000;
+  let last = total();
+  let since = Date.now();
+  while (Date.now() < until && Date.now() - since < 300) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = total();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
   }
 }

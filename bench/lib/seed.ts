@@ -9,6 +9,7 @@ import { TokenSigner, type AuthKeys } from '../../subgraphs/kit/auth.ts';
 import { DEMO } from '../../subgraphs/kit/demo.ts';
 import { GraphQLClient } from '../../test/helpers/client.ts';
 import { login, registerUser } from '../../test/helpers/accounts.ts';
+import { createProduct } from '../../test/helpers/catalog.ts';
 
 export interface BenchData {
   buyerId: string;
@@ -68,6 +69,33 @@ export async function seedBuyer(url: string, opts: { checkouts: number }): Promi
     productId: products[0].id,
     orders,
   };
+}
+
+/**
+ * A product of the demo seller with `count` reviews, made as buyers make them:
+ * each an order of that product, checked out, paid, shipped by the seller,
+ * received and given feedback by the bench buyer (`buyerToken`).
+ */
+export async function seedReviews(url: string, buyerToken: string, count: number): Promise<string> {
+  const anon = new GraphQLClient(url);
+  const c = new GraphQLClient(url, buyerToken);
+  const seller = await login(anon, DEMO.sellerEmail, DEMO.password);
+  const stores = await seller.client.data<any>(`{ viewer { stores { id } } }`);
+  const product = await createProduct(seller.client, stores.viewer.stores[0].id, { title: 'Reviewed lamp', variants: [{ stock: count + 10, price: '12.50' }] });
+  const address = (await c.data<any>(`{ viewer { shippingAddresses { id } } }`)).viewer.shippingAddresses[0].id;
+  for (let i = 0; i < count; i++) {
+    const cart = await ok(c, `mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { cart { id } ${ERR} } }`, { v: product.variants[0].id }, 'addToCart');
+    const placed = await ok(c, `mutation($input: CheckoutInput!) { checkout(input: $input) { orders { id } ${ERR} } }`,
+      { input: { cartId: cart.cart.id, shippingAddressId: address, idempotencyKey: crypto.randomUUID() } }, 'checkout');
+    const orderId = placed.orders[0].id;
+    await ok(c, `mutation($ids: [ID!]!, $key: String!) { payOrders(orderIds: $ids, payment: { method: CARD, token: "tok_visa" }, idempotencyKey: $key) { payment { id } ${ERR} } }`,
+      { ids: [orderId], key: crypto.randomUUID() }, 'payOrders');
+    await ok(seller.client, `mutation($id: ID!, $tn: String!) { shipOrder(orderId: $id, trackingNumber: $tn) { order { id } ${ERR} } }`, { id: orderId, tn: `TRK${i}` }, 'shipOrder');
+    await ok(c, `mutation($id: ID!) { confirmReceipt(orderId: $id) { order { id } ${ERR} } }`, { id: orderId }, 'confirmReceipt');
+    await ok(c, `mutation($id: ID!, $input: FeedbackInput!) { leaveFeedback(orderId: $id, input: $input) { order { id } ${ERR} } }`,
+      { id: orderId, input: { productRating: 1 + (i % 5), shippingRating: 5, communicationRating: 4, comment: `Review ${i}` } }, 'leaveFeedback');
+  }
+  return product.id;
 }
 
 /** `count` distinct, valid access tokens of one user (a session id each). */
