@@ -10,7 +10,8 @@
  *   document and variables share one.
  * - With a `FrameSink` (the gateway's server), each result is written to
  *   the client's socket as a graphql-ws `next` frame at once, its payload
- *   encoded once however many sockets share it; graphql-ws only sees the
+ *   encoded once however many sockets share it, the WebSocket frame built in
+ *   one buffer and written in one go; graphql-ws only sees the
  *   stream end (and sends `complete`). Without one (tests), results are
  *   yielded by the iterator for graphql-ws to send.
  * - At most `queueLimit` results wait for a slow client (written and not yet
@@ -21,6 +22,7 @@
  *   the upstream subscription.
  */
 import type { ExecutionResult } from 'graphql';
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context.ts';
 import type { SubscriptionPlan } from './planner.ts';
@@ -34,16 +36,59 @@ export interface FrameSink {
   socket: WebSocket;
 }
 
-/** A result's `payload` JSON, encoded once for every socket it goes to. */
-const payloads = new WeakMap<ExecutionResult, string>();
-function payloadJson(r: ExecutionResult): string {
-  let json = payloads.get(r);
-  if (json === undefined) {
+/** A result's `payload` as UTF-8 bytes, encoded once for every socket it goes to. */
+const payloads = new WeakMap<ExecutionResult, Buffer>();
+function payloadBytes(r: ExecutionResult): Buffer {
+  let bytes = payloads.get(r);
+  if (bytes === undefined) {
     // as graphql-ws encodes it: data, then errors (GraphQLError#toJSON) only when there are some
-    json = JSON.stringify(r.errors?.length ? { data: r.data, errors: r.errors } : { data: r.data });
-    payloads.set(r, json);
+    bytes = Buffer.from(JSON.stringify(r.errors?.length ? { data: r.data, errors: r.errors } : { data: r.data }));
+    payloads.set(r, bytes);
   }
-  return json;
+  return bytes;
+}
+
+/** The bytes of a `next` frame before its payload, per subscription. */
+const prefixes = new WeakMap<FrameSink, Buffer>();
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * One WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked as a
+ * server sends) holding `{"id":…,"type":"next","payload":…}`, built in a
+ * single buffer: the payload is copied, not re-encoded per socket, and the
+ * socket gets one write instead of ws's header-and-string pair.
+ */
+function nextFrame(sink: FrameSink, payload: Buffer): Buffer {
+  let prefix = prefixes.get(sink);
+  if (prefix === undefined) prefixes.set(sink, (prefix = Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`)));
+  const length = prefix.length + payload.length + 1;
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(length, 6);
+  }
+  prefix.copy(frame, header);
+  payload.copy(frame, header + prefix.length);
+  frame[header + length - 1] = CLOSE_BRACE;
+  return frame;
+}
+
+/**
+ * The TCP socket under a ws WebSocket, when frames may be written to it
+ * directly: ws writes every frame of an uncompressed connection straight
+ * to it too (its queue only holds frames waiting for compression), so a
+ * whole frame written there keeps the stream intact.
+ */
+function rawSocket(ws: WebSocket): Duplex | undefined {
+  const w = ws as WebSocket & { _socket?: Duplex };
+  return w.extensions === '' && w._socket ? w._socket : undefined;
 }
 
 export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, SourceListener {
@@ -100,7 +145,9 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
   private write(sink: FrameSink, r: ExecutionResult): void {
     if (sink.socket.readyState !== sink.socket.OPEN) return;
     this.unflushed++;
-    sink.socket.send(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":${payloadJson(r)}}`, this.flushed);
+    const raw = rawSocket(sink.socket);
+    if (raw) raw.write(nextFrame(sink, payloadBytes(r)), this.flushed);
+    else sink.socket.send(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":${payloadBytes(r).toString()}}`, this.flushed);
   }
 
   overflow(): void {

@@ -5,7 +5,8 @@
  */
 import fs from 'node:fs';
 import { parse } from 'graphql';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
 import { SUPERGRAPH_FILE } from '../../gateway/server.ts';
 import { SUBSCRIPTION_DEFAULTS, subscriptionOptions, type SubscriptionOptions } from '../../gateway/subscriptions/options.ts';
 import { AFTER_VARIABLE, SubscriptionPlanner } from '../../gateway/subscriptions/planner.ts';
@@ -148,6 +149,27 @@ describe('a gateway subscription stream', () => {
     const r = await stream.next();
     expect((r.value as any).errors.map((e: any) => [e.message, e.extensions.code])).toEqual([['Sign in to subscribe.', 'UNAUTHENTICATED']]);
     expect((await stream.next()).done).toBe(true);
+  });
+
+  it('writes each result to the client’s socket as one graphql-ws `next` frame a WebSocket client reads, at every frame length', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const serverSide = new Promise<WebSocket>((r) => wss.once('connection', r));
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
+    const received: unknown[] = [];
+    client.on('message', (m, binary) => received.push(binary ? 'binary' : JSON.parse(String(m))));
+    const socket = await serverSide;
+    const pool = new FakePool();
+    const plan = planner.plan(parse(QUERY), undefined, {}, QUERY);
+    const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: SUBSCRIPTION_DEFAULTS, log: createLogger('silent') };
+    new GatewayStream(deps, plan, { viewer, requestId: 'r1' }, {}, QUERY, () => {}, () => {}, { id: 'sub-é1', socket });
+    // payload lengths around the 7-bit, 16-bit and 64-bit length encodings, with multi-byte characters
+    const bodies = ['hi', 'ü'.repeat(40), 'x'.repeat(200), '€'.repeat(21_830), 'y'.repeat(70_000)];
+    bodies.forEach((body, i) => pool.current.sink.next({ data: { messageAdded: { body, gwCursor_: `c${i}` } } }));
+    await vi.waitFor(() => expect(received).toHaveLength(bodies.length));
+    expect(received).toEqual(bodies.map((body) => ({ id: 'sub-é1', type: 'next', payload: { data: { messageAdded: { body } } } })));
+    client.close();
+    await new Promise((r) => wss.close(r));
   });
 });
 
