@@ -22,6 +22,7 @@ import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { AuthVerifier, Viewer } from './auth.ts';
 import { PUBLIC_ERROR_CODES } from './errors.ts';
+import { documentCache, sharedSubscribe } from './fanout.ts';
 import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
 import type { Logger } from './log.ts';
 import type { InternalRoutes } from './internal.ts';
@@ -250,9 +251,14 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     });
   });
   type Extra = { viewers?: Map<string, BaseRequestContext> };
+  const documents = documentCache();
   useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
+      // each distinct document parsed and validated once; an event's execution shared by the subscribers it would answer alike
+      parse: documents.parse,
+      validate: documents.validate,
+      subscribe: sharedSubscribe(),
       connectionInitWaitTimeout: 5_000,
       onSubscribe: async (ctx, id, payload) => {
         const auth =
