@@ -10,7 +10,8 @@
  *   only on commit.
  * - `EventBus` tails the log of one database: NOTIFY wakes it, a poll
  *   (`pollIntervalMs`, default 1000) covers missed notifications, e.g. after a
- *   reconnect. Live listeners (`onEvent`) see every event once, in order.
+ *   reconnect. The NOTIFY names the topics committed, and wakes only the
+ *   consumers of those (the poll wakes all). Live listeners (`onEvent`) see every event once, in order.
  * - Durable consumers (`consume`) keep their position in `events.consumers` in
  *   their own database and advance it in the same transaction as the handler's
  *   writes, so each event is handled exactly once per consumer name, even with
@@ -77,8 +78,24 @@ export async function publish(tx: Executor, events: NewEvent[]): Promise<number[
     sql`insert into events.log (topic, payload, audience) values ${values} returning seq`,
   );
   const seqs = rows.map((r) => Number(r.seq));
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${String(seqs[seqs.length - 1])})`);
+  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload(String(seqs[seqs.length - 1]), events.map((e) => e.topic))})`);
   return seqs;
+}
+
+/**
+ * The NOTIFY payload: `<label> <topic>,<topic>…`, the topics of the events
+ * just committed, so a bus wakes only the consumers of those topics. A
+ * payload without topics (or the poll) wakes every consumer.
+ */
+export function notifyPayload(label: string, topics: Iterable<string>): string {
+  return `${label} ${[...new Set(topics)].join(',')}`;
+}
+
+function notifiedTopics(payload: string | undefined): Set<string> | undefined {
+  const i = payload?.indexOf(' ') ?? -1;
+  if (i < 0) return undefined;
+  const topics = payload!.slice(i + 1).split(',').filter(Boolean);
+  return topics.length ? new Set(topics) : undefined;
 }
 
 function toTextArray(values: string[]): string {
@@ -126,7 +143,7 @@ export class EventBus {
   async start(): Promise<void> {
     const [row] = await queryRows<{ max: string | null }>(this.db.drizzle, sql`select max(seq) as max from events.log`);
     this.lastSeq = Number(row?.max ?? 0);
-    this.unlisten = await this.db.listen(EVENTS_CHANNEL, () => this.wake());
+    this.unlisten = await this.db.listen(EVENTS_CHANNEL, (payload) => this.wake(notifiedTopics(payload)));
     const every = this.opts.pollIntervalMs ?? 1000;
     this.timer = setInterval(() => this.wake(), every);
     this.timer.unref();
@@ -214,10 +231,11 @@ export class EventBus {
     return rows.map(toEvent);
   }
 
-  private wake(): void {
+  /** Read what is new for live listeners, and run the consumers of `topics` (all of them without). */
+  private wake(topics?: Set<string>): void {
     if (this.stopped) return;
     void this.pump();
-    for (const c of this.consumers) void this.runConsumer(c);
+    for (const c of this.consumers) if (!topics || c.topics.some((t) => topics.has(t))) void this.runConsumer(c);
   }
 
   private async pump(): Promise<void> {

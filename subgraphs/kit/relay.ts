@@ -13,7 +13,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from './db.ts';
 import { queryRows } from './db.ts';
-import { EVENTS_CHANNEL } from './events.ts';
+import { EVENTS_CHANNEL, notifyPayload } from './events.ts';
 import type { Logger } from './log.ts';
 
 const PUBLISH_LOCK = 7_310_001; // the same lock as publish(): seq order is commit order
@@ -79,7 +79,7 @@ export class OutboxRelay {
                 values (${r.topic}, ${payload}::jsonb, ${`{${audience.map((a) => `"${a}"`).join(',')}}`}::text[], ${new Date(r.created_at).toISOString()}, ${this.origin}, ${Number(r.seq)})
                 on conflict (origin, origin_seq) do nothing`);
             }
-            await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, 'relay')`);
+            await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload('relay', rows.map((r) => r.topic))})`);
           });
           await this.local.drizzle.execute(
             sql`update events.consumers set position = ${Number(rows[rows.length - 1].seq)}, updated_at = now() where name = ${this.consumer}`,

@@ -99,6 +99,39 @@ describe('the event bus', () => {
     off();
     expect(seen).toEqual([...seqs].sort((a, b) => a - b));
   });
+
+  it('wakes on a commit only the consumers of the topics committed', async () => {
+    const quiet = new EventBus(db, { pollIntervalMs: 60_000 });
+    await quiet.start();
+    // the statements consumer b sends, counted on its own handle of the database
+    let bStatements = 0;
+    const counted = new Proxy(db.drizzle, {
+      get(target, property, receiver) {
+        const v = Reflect.get(target, property, receiver);
+        if ((property === 'execute' || property === 'transaction') && typeof v === 'function') {
+          return (...args: unknown[]) => {
+            bStatements++;
+            return v.apply(target, args);
+          };
+        }
+        return v;
+      },
+    });
+    const handledA: number[] = [];
+    const handledB: number[] = [];
+    quiet.consume('test.wake-a', ['test.wake_a'], db, async (_tx, e) => void handledA.push(e.payload.i as number));
+    quiet.consume('test.wake-b', ['test.wake_b'], { ...db, drizzle: counted } as Database, async (_tx, e) => void handledB.push(e.payload.i as number));
+    await new Promise((r) => setTimeout(r, 300)); // both have run once on registration
+    const before = bStatements;
+    for (let i = 0; i < 3; i++) await db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.wake_a', payload: { i } }]));
+    await until(() => handledA.length === 3);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bStatements).toBe(before);
+    await db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.wake_a', payload: { i: 3 } }, { topic: 'test.wake_b', payload: { i: 9 } }]));
+    await until(() => handledA.length === 4 && handledB.length === 1);
+    expect(handledB).toEqual([9]);
+    await quiet.stop();
+  });
 });
 
 describe.skipIf(!onPostgres)('a subgraph with a database of its own (PostgreSQL)', () => {
