@@ -39,7 +39,7 @@ server.on('connection', (socket) => {
 let seq = 0;
 process.on('message', (m: any) => {
   if (m?.type === 'broadcast') {
-    const data = { messageAdded: { id: `floor-${++seq}`, body: m.body } };
+    const data = { messageAdded: { id: `floor-${++seq}`, body: m.body, createdAt: new Date().toISOString() } };
     for (const s of subscriptions) s.socket.send(JSON.stringify({ id: s.id, type: 'next', payload: { data } }));
     tell({ type: 'broadcasted', subscribers: subscriptions.length });
   }

@@ -310,7 +310,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
         const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
         for (const [, c] of windowed) await c.startProfile();
         const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
-        const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
+        const { stampLat, received, q, fromRequest } = await deliveries(subs, messages, opened.acked, async (body) => {
           const s = Date.now();
           const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
             input: { storeId: data.storeId, body },
@@ -337,14 +337,16 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           delivered: received,
           deliveryP50Ms: q(50),
           deliveryP99Ms: q(99),
-          deliveryMaxMs: lat.at(-1) ?? null,
+          deliveryMaxMs: stampLat.at(-1) ?? null,
+          fromRequestP50Ms: fromRequest(50),
+          fromRequestP99Ms: fromRequest(99),
           sendMutationMeanMs: +(mutationMs / messages).toFixed(1),
           // CPU per delivered message by process, over the delivery window (µs)
           cpuUsPerDelivery: perDelivery(cpu(received)),
         };
         rows.push(row);
         results.subscriptions.push(row);
-        log(`subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms, ${row.bytesPerIdleSubscription} B/sub`);
+        log(`subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms), ${row.bytesPerIdleSubscription} B/sub`);
       }
     }
   });
@@ -365,6 +367,7 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
   }
   const deadline = Date.now() + 60_000;
   let lat: number[] = [];
+  let fromStamp: number[] = [];
   let received = 0;
   let quietSince = Date.now();
   while (Date.now() < deadline && Date.now() - quietSince < 10_000) {
@@ -372,17 +375,19 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
     subs.send({ type: 'collect' });
     const c = await subs.next('collected');
     lat = lat.concat(c.latencies);
+    fromStamp = fromStamp.concat(c.stamped ?? []);
     received += c.received;
     if (c.received) quietSince = Date.now();
     if (received >= messages * subscribers) break;
   }
   lat.sort((a, b) => a - b);
+  fromStamp.sort((a, b) => a - b);
   const expected = messages * subscribers;
-  const q = (p: number) => {
+  const quantile = (xs: number[]) => (p: number) => {
     const i = Math.min(expected - 1, Math.floor((p / 100) * expected));
-    return i < lat.length ? lat[i] : null;
+    return i < xs.length ? xs[i] : null;
   };
-  return { lat, received, q };
+  return { lat, stampLat: fromStamp, received, q: quantile(fromStamp), fromRequest: quantile(lat) };
 }
 
 /**
@@ -403,7 +408,7 @@ async function floor(subs: Child) {
       const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['floor', fl], ['floor-subscribers', subs]] as const) : [];
       for (const [, c] of windowed) await c.startProfile();
       const cpu = cpuMeter({ floor: fl, subscribers: subs });
-      const { lat, received, q } = await deliveries(subs, messages, opened.acked, async (body) => {
+      const { stampLat, received, q, fromRequest } = await deliveries(subs, messages, opened.acked, async (body) => {
         fl.send({ type: 'broadcast', body });
         await fl.next('broadcasted');
       });
@@ -415,7 +420,9 @@ async function floor(subs: Child) {
         delivered: received,
         deliveryP50Ms: q(50),
         deliveryP99Ms: q(99),
-        deliveryMaxMs: lat.at(-1) ?? null,
+        deliveryMaxMs: stampLat.at(-1) ?? null,
+        fromRequestP50Ms: fromRequest(50),
+        fromRequestP99Ms: fromRequest(99),
         cpuUsPerDelivery: perDelivery(cpu(received)),
       };
       results.subscriptionFloor.push(row);

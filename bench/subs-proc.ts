@@ -2,19 +2,22 @@
  * Child process: many graphql-ws (graphql-transport-ws) client sockets on one
  * gateway, each with connection_init authorization and one `messageAdded`
  * subscription. Reports when all are subscribed, then the receipt time of every
- * message whose body is "bench:<sent-at ms>" (delivery latency = receipt - sent).
+ * message whose body is "bench:<sent-at ms>": its latency from the request
+ * (receipt - sent) and from its `createdAt` (receipt - createdAt).
  */
 import WebSocket from 'ws';
 import { onStop, tell } from './lib/proc.ts';
 
 const sockets: WebSocket[] = [];
 const latencies: number[] = [];
+/** From the message's `createdAt` (stamped before its transaction) to receipt. */
+const stamped: number[] = [];
 let received = 0;
 let acked = 0;
 let errors = 0;
 let closed = 0;
 
-const SUB = `subscription { messageAdded { id body } }`;
+const SUB = `subscription { messageAdded { id body createdAt } }`;
 
 function open(url: string, token: string, id: number): Promise<void> {
   return new Promise((resolve) => {
@@ -36,9 +39,15 @@ function open(url: string, token: string, id: number): Promise<void> {
         // the gateway answers nothing until an event; consider it subscribed once sent
         setTimeout(finish, 0);
       } else if (m.type === 'next') {
-        const body: string | undefined = m.payload?.data?.messageAdded?.body;
+        const added = m.payload?.data?.messageAdded;
+        const body: string | undefined = added?.body;
         const at = body?.startsWith('bench:') ? Number(body.slice(6)) : NaN;
-        if (Number.isFinite(at)) latencies.push(Date.now() - at);
+        if (Number.isFinite(at)) {
+          const now = Date.now();
+          latencies.push(now - at);
+          const created = Date.parse(added.createdAt);
+          if (Number.isFinite(created)) stamped.push(now - created);
+        }
         received++;
       } else if (m.type === 'error') {
         errors++;
@@ -103,7 +112,7 @@ process.on('message', async (m: any) => {
     await Promise.all(workers);
     tell({ type: 'opened', acked, errors, closed, sockets: sockets.length });
   } else if (m?.type === 'collect') {
-    tell({ type: 'collected', latencies: latencies.splice(0), received, errors, closed, acked });
+    tell({ type: 'collected', latencies: latencies.splice(0), stamped: stamped.splice(0), received, errors, closed, acked });
     received = 0;
   } else if (m?.type === 'close') {
     for (const s of sockets.splice(0)) s.terminate();
