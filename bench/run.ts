@@ -57,7 +57,8 @@ const profile = {
 };
 const ALL_GATEWAYS = ['ours', 'apollo', 'hive'] as const;
 type GatewayKind = (typeof ALL_GATEWAYS)[number];
-const GATEWAYS = ALL_GATEWAYS.filter((g) => (arg('gateways') ?? ALL_GATEWAYS.join(',')).split(',').includes(g));
+/** In the order given (`--gateways=apollo,ours` measures the stock gateway first). */
+const GATEWAYS = (arg('gateways') ?? ALL_GATEWAYS.join(',')).split(',').filter((g): g is GatewayKind => (ALL_GATEWAYS as readonly string[]).includes(g));
 const LABEL: Record<GatewayKind, string> = { ours: 'this gateway', apollo: 'stock @apollo/gateway', hive: 'Hive Gateway' };
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
