@@ -46,6 +46,12 @@ export class OrdersService {
   readonly checkouts: CheckoutService;
   readonly payments: PaymentService;
   readonly lifecycle: LifecycleService;
+  /**
+   * Each status event's value, one object for every subscriber it goes to
+   * (keyed by that event's DataLoaders), so their executions can be shared
+   * (subgraphs/kit/fanout.ts).
+   */
+  private readonly statusEvents = new WeakMap<Loaders, Promise<StatusEvent>>();
 
   constructor(
     readonly deps: SubgraphDeps,
@@ -171,20 +177,30 @@ export class OrdersService {
       topics: [STATUS_TOPIC],
       after,
       filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
-      map: async (e: BusEvent) => {
+      map: (e: BusEvent) => {
         const loaders = loadersFor(e.seq);
-        const id = String(e.payload.orderId);
-        const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
-        return {
-          cursor: String(e.seq),
-          order,
-          previousStatus: e.payload.previousStatus ?? null,
-          status: e.payload.status,
-          at: e.payload.at,
-        };
+        let value = this.statusEvents.get(loaders);
+        if (!value) {
+          value = (async (): Promise<StatusEvent> => {
+            const id = String(e.payload.orderId);
+            const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
+            return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at };
+          })();
+          this.statusEvents.set(loaders, value);
+          value.catch(() => this.statusEvents.delete(loaders)); // a failed read is retried afresh
+        }
+        return value;
       },
     });
   }
+}
+
+interface StatusEvent {
+  cursor: string;
+  order: OrderRow | { __typename: 'Order'; id: string };
+  previousStatus: unknown;
+  status: unknown;
+  at: unknown;
 }
 
 const sum = (counts: Partial<Record<OrderStatus, number>>) => Object.values(counts).reduce((s, n) => s + n, 0);
