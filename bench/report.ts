@@ -27,7 +27,7 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   const gws = Object.entries(r.gateways ?? {}) as [string, any][];
   if (gws.length) {
     L.push('## Gateway overhead: the marketplace pages', '');
-    L.push('Same subgraphs (one child process) and supergraph; each gateway in its own process, in turn. *identical*: every request carries the same token; *distinct*: a different token per request (defeats de-duplication). p97.5 is shown because autocannon\'s histogram has no p95. Ratios are to the stock @apollo/gateway.', '');
+    L.push('Same subgraphs (one child process) and supergraph; each gateway in its own process, all of them up from the start; each cell is measured on every gateway back to back (a warm-up, then the measurement), the first gateway rotating from cell to cell, so a drift of the machine falls on all alike. *identical*: every request carries the same token; *distinct*: a different token per request (defeats de-duplication). p97.5 is shown because autocannon\'s histogram has no p95. Ratios are to the stock @apollo/gateway.', '');
     const apollo = r.gateways.apollo?.runs ?? {};
     L.push('| mode / page | gateway | RPS | × stock RPS | p50 ms | p97.5 ms | p99 ms | p99 ÷ stock | errors | RSS after MB |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -44,9 +44,9 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     const withCpu = keys.filter((k) => gws.some(([, g]) => g.runs[k]?.cpuMsPerRequest));
     if (withCpu.length) {
       L.push('### Where the CPU goes', '');
-      L.push('CPU time per request (user + system, ms) of each process over the measured cell, from /proc: the gateway, the subgraphs process, PostgreSQL (all its processes; empty on PGlite, which runs inside the subgraphs process) and the load generator. The machine has ' + r.machine.cpus + ' cores; when they are saturated, RPS ≈ cores ÷ the total. *Bound* is what a gateway costing nothing would reach against the stock gateway in that cell: stock total ÷ (stock total − stock gateway).', '');
-      L.push('| mode / page | gateway | gateway ms | subgraphs ms | postgres ms | load ms | total ms | bound × stock |');
-      L.push('|---|---|---:|---:|---:|---:|---:|---:|');
+      L.push('CPU time per request (user + system, ms) of each process over the measured cell, from /proc: the gateway, the subgraphs process, PostgreSQL (all its processes; empty on PGlite, which runs inside the subgraphs process) and the load generator. The machine has ' + r.machine.cpus + ' cores; when they are saturated, RPS ≈ cores ÷ the total. *Bound* is what a gateway costing nothing would reach against the stock gateway in that cell: stock total ÷ (stock total − stock gateway). *Steal* is the share of the machine\'s CPU time the hypervisor gave elsewhere during the cell (/proc/stat): a cell with much of it ran on a slower machine.', '');
+      L.push('| mode / page | gateway | gateway ms | subgraphs ms | postgres ms | load ms | total ms | bound × stock | steal % |');
+      L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
       for (const k of withCpu) {
         const st = apollo[k]?.cpuMsPerRequest;
         const tot = (c: any) => (c ? (c.gateway ?? 0) + (c.subgraphs ?? 0) + (c.postgres ?? 0) + (c.load ?? 0) : undefined);
@@ -54,7 +54,7 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
           const c = g.runs[k]?.cpuMsPerRequest;
           if (!c) continue;
           const bound = st && tot(st)! > st.gateway ? `${(tot(st)! / (tot(st)! - st.gateway)).toFixed(2)}×` : '–';
-          L.push(`| ${k} | ${g.label} | ${f(c.gateway, 2)} | ${f(c.subgraphs, 2)} | ${f(c.postgres, 2)} | ${f(c.load, 2)} | ${f(tot(c), 2)} | ${g === r.gateways.apollo ? bound : ''} |`);
+          L.push(`| ${k} | ${g.label} | ${f(c.gateway, 2)} | ${f(c.subgraphs, 2)} | ${f(c.postgres, 2)} | ${f(c.load, 2)} | ${f(tot(c), 2)} | ${g === r.gateways.apollo ? bound : ''} | ${g.runs[k]?.stealPct ?? '–'} |`);
         }
       }
       L.push('');

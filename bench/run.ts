@@ -2,8 +2,9 @@
  * `npm run bench` (quick, a few minutes) / `npm run bench -- --full`.
  *
  * One run, one machine: the same subgraphs (one child process) and supergraph
- * behind three gateways in turn (each its own child process): this project's,
- * a stock @apollo/gateway and Hive Gateway. Load comes from autocannon in a
+ * behind three gateways (each its own child process, all up at once, each cell
+ * measured on every one back to back, the first rotating): this project's, a
+ * stock @apollo/gateway and Hive Gateway. Load comes from autocannon in a
  * separate child process, with a warm-up before every measurement. On a fresh
  * PostgreSQL database when DATABASE_URL is set (dropped afterwards), else PGlite.
  *
@@ -28,6 +29,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import postgres from 'postgres';
 import { generateKeys } from '../subgraphs/kit/auth.ts';
 import { createDatabase, dropDatabase } from '../subgraphs/kit/db.ts';
 import { GraphQLClient } from '../test/helpers/client.ts';
@@ -57,7 +59,7 @@ const profile = {
 };
 const ALL_GATEWAYS = ['ours', 'apollo', 'hive'] as const;
 type GatewayKind = (typeof ALL_GATEWAYS)[number];
-/** In the order given (`--gateways=apollo,ours` measures the stock gateway first). */
+/** Started in the order given; the first cell is measured in that order, each next one rotated by one. */
 const GATEWAYS = (arg('gateways') ?? ALL_GATEWAYS.join(',')).split(',').filter((g): g is GatewayKind => (ALL_GATEWAYS as readonly string[]).includes(g));
 const LABEL: Record<GatewayKind, string> = { ours: 'this gateway', apollo: 'stock @apollo/gateway', hive: 'Hive Gateway' };
 const log = (s: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -103,6 +105,7 @@ const adminUrl = process.env.DATABASE_URL;
 const dbName = adminUrl ? `mg_bench_${crypto.randomBytes(5).toString('hex')}` : undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-bench-'));
 const children: Child[] = [];
+let benchDbUrl = '';
 
 async function withChild<T>(script: string, env: Record<string, string>, fn: (c: Child) => Promise<T>, opts: { cpuProf?: string } = {}): Promise<T> {
   const c = startChild(script, env, opts);
@@ -132,6 +135,27 @@ function cpuMeter(procs: Record<string, Child>): (requests: number) => Record<st
   };
 }
 
+/**
+ * The share of the machine's CPU time the hypervisor gave to someone else
+ * (steal, /proc/stat) over a cell, in %: a cell with much of it ran on a
+ * slower machine than its neighbours.
+ */
+function stealMeter(): () => number {
+  const read = () => {
+    try {
+      const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+      return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
+    } catch {
+      return { steal: 0, total: 0 };
+    }
+  };
+  const before = read();
+  return () => {
+    const after = read();
+    return +((100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total)).toFixed(1);
+  };
+}
+
 /** ms per delivery → µs per delivery, without PostgreSQL (idle in a fan-out, and shared with the sender's request). */
 function perDelivery(ms: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(ms).filter(([k]) => k !== 'postgres').map(([k, v]) => [k, Math.round(v * 1000)]));
@@ -148,8 +172,26 @@ async function load(loader: Child, run: { url: string; bodies: string[]; tokens:
   return m.result;
 }
 
+/**
+ * Before any gateway is measured: fresh statistics for the seeded tables (on
+ * PostgreSQL) and every page through every gateway, both modes, untimed.
+ */
+async function warmStack(loader: Child, urls: string[], data: BenchData, tokens: string[]) {
+  if (benchDbUrl) {
+    const sql = postgres(benchDbUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql.unsafe('vacuum analyze');
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  }
+  const bodies = pages(data.productId).map(bodyOf);
+  const seconds = Math.max(3, profile.warmup * 2);
+  for (const url of urls) for (const toks of [[data.buyerToken], tokens]) await load(loader, { url, bodies, tokens: toks, connections: profile.connections, duration: seconds });
+  log(`stack warmed: ${bodies.length} pages through each of ${urls.length} gateways, both modes, ${seconds} s each${benchDbUrl ? ', after vacuum analyze' : ''}`);
+}
+
 async function main() {
-  let benchDbUrl = '';
   if (adminUrl && dbName) {
     benchDbUrl = await createDatabase(adminUrl, dbName);
     log(`fresh database ${dbName}`);
@@ -173,27 +215,38 @@ async function main() {
       let tokens!: string[];
       await withChild('load-proc.ts', {}, async (loader) => {
         await loader.next('ready');
-        for (const kind of GATEWAYS) {
-          if (!only.has('gateways') && !only.has('curve') && !(kind === 'ours' && only.has('subscriptions'))) continue;
-          await withChild('gateway-proc.ts', gwEnv(kind), async (gw) => {
+        const kinds = GATEWAYS.filter((kind) => only.has('gateways') || only.has('curve') || (kind === 'ours' && only.has('subscriptions')));
+        // Every gateway runs from the start, idle while another is measured, and each cell is
+        // measured on all of them back to back, the first one rotating from cell to cell: a drift
+        // of the machine (CPU steal, PostgreSQL's caches, the subgraphs' JIT) then falls on every
+        // gateway alike instead of on whichever is measured first.
+        const gws = new Map<GatewayKind, { gw: Child; url: string }>();
+        try {
+          for (const kind of kinds) {
+            const gw = startChild('gateway-proc.ts', gwEnv(kind), cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
+            children.push(gw);
             const { url } = await gw.next('ready', 120_000);
+            gws.set(kind, { gw, url });
             log(`${LABEL[kind]} up at ${url} (rss ${(gw.rssBytes() / 2 ** 20).toFixed(0)} MB)`);
-            if (!data) {
-              data = await seedBuyer(url, { checkouts: profile.checkouts });
-              tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
-              results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
-              log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
-              // Subgraphs remember the tokens they verified, and they serve every gateway in turn:
-              // let them see each distinct token once now, or the first gateway measured would
-              // pay for verifications the later ones find remembered.
-              const dashboard = pages(data.productId).find((p) => p.name === 'dashboard')!;
-              let next = 0;
-              await Promise.all(Array.from({ length: 16 }, async () => {
-                while (next < tokens.length) await new GraphQLClient(url, tokens[next++]).request(dashboard.query, dashboard.variables);
-              }));
-              log(`subgraphs have verified the ${tokens.length} distinct tokens`);
-            }
-            const ps = pages(data.productId);
+          }
+          const first = gws.get(kinds[0])!;
+          data = await seedBuyer(first.url, { checkouts: profile.checkouts });
+          tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
+          results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
+          log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
+          // Subgraphs remember the tokens they verified, and they serve every gateway: let them see
+          // each distinct token once now, or the first gateway measured would pay for verifications
+          // the later ones find remembered.
+          const ps = pages(data.productId);
+          const dashboard = ps.find((p) => p.name === 'dashboard')!;
+          let next = 0;
+          await Promise.all(Array.from({ length: 16 }, async () => {
+            while (next < tokens.length) await new GraphQLClient(first.url, tokens[next++]).request(dashboard.query, dashboard.variables);
+          }));
+          log(`subgraphs have verified the ${tokens.length} distinct tokens`);
+          if (only.has('gateways') || only.has('curve')) await warmStack(loader, [...gws.values()].map((g) => g.url), data, tokens);
+
+          for (const [kind, { gw, url }] of gws) {
             const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
             // sanity: every page answers without errors through this gateway
             const client = new GraphQLClient(url, data.buyerToken);
@@ -203,36 +256,66 @@ async function main() {
               entry.check[p.name] = r.errors?.length ? `errors: ${JSON.stringify(r.errors).slice(0, 300)}` : r.status === 200 && r.data ? 'ok' : `status ${r.status}`;
             }
             log(`${kind} check: ${JSON.stringify(entry.check)}`);
-            if (only.has('gateways')) {
-              const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
-              for (const mode of ['identical', 'distinct'] as const) {
-                const toks = mode === 'identical' ? [data.buyerToken] : tokens;
-                for (const w of workloads) {
+          }
+          const measured = [...gws.keys()].filter((k) => only.has('gateways') || only.has('curve') || k !== 'ours');
+          /** The gateways in the order to measure cell `i` in: rotated by one per cell. */
+          let cell = 0;
+          const rotation = () => {
+            const n = measured.length;
+            const k = cell++ % Math.max(1, n);
+            return [...measured.slice(k), ...measured.slice(0, k)];
+          };
+          if (only.has('gateways')) {
+            const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
+            for (const mode of ['identical', 'distinct'] as const) {
+              const toks = mode === 'identical' ? [data.buyerToken] : tokens;
+              for (const w of workloads) {
+                for (const kind of rotation()) {
+                  const { gw, url } = gws.get(kind)!;
                   const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
                   await load(loader, { ...run, duration: profile.warmup });
                   const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
+                  const steal = stealMeter();
                   const r = await load(loader, { ...run, duration: profile.duration });
                   r.cpuMsPerRequest = cpu(r.requests);
+                  r.stealPct = steal();
                   r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
-                  entry.runs[`${mode}/${w.name}`] = r;
-                  log(`${kind} ${mode}/${w.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB`);
+                  results.gateways[kind].runs[`${mode}/${w.name}`] = r;
+                  log(`${kind} ${mode}/${w.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB steal ${r.stealPct} %`);
+                  await sleep(1000); // abandoned requests of this cell finish before the next gateway's warm-up
                 }
               }
             }
-            if (only.has('curve')) {
-              const pts: any[] = [];
-              for (const c of profile.curve) {
+          }
+          if (only.has('curve')) {
+            for (const c of profile.curve) {
+              for (const kind of rotation()) {
+                const { url } = gws.get(kind)!;
                 const run = { url, bodies: ps.map(bodyOf), tokens, connections: c };
                 await load(loader, { ...run, duration: Math.max(1, Math.ceil(profile.warmup / 2)) });
                 const r = await load(loader, { ...run, duration: Math.max(2, Math.ceil(profile.duration * 0.6)) });
-                pts.push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
+                (results.curve[kind] ??= []).push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
                 log(`${kind} curve c=${c}: ${r.rps.toFixed(0)} rps p99 ${r.p99} ms`);
               }
-              results.curve[kind] = pts;
             }
-            if (kind === 'ours' && only.has('subscriptions')) await subscriptions(url, data, gw, { subgraphs, profDir });
-            await sleep(2000); // let abandoned requests of the last cell finish before stopping
-          }, cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
+          }
+          // the subscription part has the machine to itself: every other gateway stops first
+          for (const [kind, { gw }] of gws) {
+            if (kind === 'ours' && only.has('subscriptions')) continue;
+            await gw.stop();
+            children.splice(children.indexOf(gw), 1);
+            gws.delete(kind);
+          }
+          const ours = gws.get('ours');
+          if (ours && only.has('subscriptions')) {
+            await sleep(2000);
+            await subscriptions(ours.url, data, ours.gw, { subgraphs, profDir });
+          }
+        } finally {
+          for (const { gw } of gws.values()) {
+            await gw.stop();
+            children.splice(children.indexOf(gw), 1);
+          }
         }
       });
       results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
