@@ -41,6 +41,12 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
       }
     }
     L.push('');
+    const rounded = keys.filter((k) => gws.some(([, g]) => g.runs[k]?.rounds));
+    if (rounded.length) {
+      L.push('The mix cells were measured in rounds (each round on every gateway, rotating); the table shows the round with the median RPS, per gateway. Every round, RPS (p99 ms):', '');
+      for (const k of rounded) for (const [, g] of gws) if (g.runs[k]?.rounds) L.push(`- ${k}, ${g.label}: ${g.runs[k].rounds.map((x: any) => `${f(x.rps)} (${f(x.p99)})`).join(', ')}`);
+      L.push('');
+    }
     const withCpu = keys.filter((k) => gws.some(([, g]) => g.runs[k]?.cpuMsPerRequest));
     if (withCpu.length) {
       L.push('### Where the CPU goes', '');
@@ -82,11 +88,12 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   }
   if (r.subscriptions?.length) {
     L.push('## Subscription fan-out (this gateway)', '');
-    L.push('N graphql-ws sockets (separate process), each `connection_init` with a token of the demo seller and one `messageAdded` subscription, in two series: the sockets spread over 200 sessions (tokens) of the seller, whose sockets with the same subscription share one upstream subscription (`SUBSCRIPTION_DEDUPLICATION`), then a session per socket, where nothing can be shared. The buyer sends 3 messages (1 s apart) to the seller\'s store, each delivered to every socket. Delivery latency: from the message\'s `createdAt` (stamped by the messaging service just before the transaction that commits it, so an upper bound on commit-to-receipt) to receipt at the client; the *from the request* columns count from just before the buyer\'s `sendMessage` request instead (adding the mutation\'s trip through the gateway, the store lookup and the transaction). Memory: gateway RSS delta ÷ new subscribers. A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s).', '');
-    L.push('| subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription | of which V8 heap | CPU µs per delivery: gateway / subgraphs / subscribers |');
+    L.push('N graphql-ws sockets (separate process), each `connection_init` with a token of the demo seller and one `messageAdded` subscription, in two series: the sockets spread over 200 sessions (tokens) of the seller, whose sockets with the same subscription share one upstream subscription (`SUBSCRIPTION_DEDUPLICATION`), then a session per socket, where nothing can be shared. The buyer sends 3 messages (1 s apart) to the seller\'s store, each delivered to every socket. Delivery latency: from the message\'s `createdAt` (stamped by the messaging service just before the transaction that commits it, so an upper bound on commit-to-receipt) to receipt at the client; the *from the request* columns count from just before the buyer\'s `sendMessage` request instead (adding the mutation\'s trip through the gateway, the store lookup and the transaction). Memory, after a full GC in the gateway: for this step, the growth ÷ the subscribers it added; holding all, the growth since the series\' first socket ÷ all its subscribers (what the target counts: the first step of a series carries one-off allocations). A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s).', '');
+    L.push('| subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription: this step (V8 heap) | holding all: RSS (V8 heap) ÷ subscribers | CPU µs per delivery: gateway / subgraphs / subscribers |');
     L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const held = (s: any) => (s.heldBytesPerSubscription === undefined ? '–' : `${s.heldBytesPerSubscription > 0 ? s.heldBytesPerSubscription : '– (RSS fell)'} (${s.heldHeapBytesPerSubscription})`);
     const cpu = (c: any, keys: string[]) => (c ? keys.map((k) => f(c[k])).join(' / ') : '–');
-    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} | ${s.heapBytesPerIdleSubscription ?? '–'} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} |`);
+    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} (${s.heapBytesPerIdleSubscription ?? '–'}) | ${held(s)} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} |`);
     L.push('');
   }
   if (r.subscriptionFloor?.length) {
@@ -141,8 +148,10 @@ function targets(r: any): string[] {
   }
   for (const s of r.subscriptions ?? []) {
     // RSS can fall while sockets open (the allocator returns the previous series' memory): then the V8 heap's share stands in
-    const bytes = s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : (s.heapBytesPerIdleSubscription ?? Infinity);
-    const kb = `${(bytes / 1024).toFixed(1)} KB${s.bytesPerIdleSubscription > 0 ? '' : ' (V8 heap; RSS fell)'}`;
+    // memory per idle subscription: what holding all of them costs ÷ their number (older results: that step's growth)
+    const rss = s.heldBytesPerSubscription ?? s.bytesPerIdleSubscription;
+    const bytes = rss > 0 ? rss : (s.heldHeapBytesPerSubscription ?? s.heapBytesPerIdleSubscription ?? Infinity);
+    const kb = `${(bytes / 1024).toFixed(1)} KB${rss > 0 ? '' : ' (V8 heap; RSS fell)'}`;
     out.push(`| ${s.subscribers} subscribers${s.sessions ? ` (${s.sessions} sessions)` : ''} held, delivery p99 < 250 ms, < 20 KB each | ${s.acked} subscribed, ${s.delivered}/${s.expectedDeliveries} delivered, p99 ${f(s.deliveryP99Ms)} ms, ${kb} | ${s.acked === s.subscribers && s.delivered >= s.expectedDeliveries && s.deliveryP99Ms !== null && s.deliveryP99Ms < 250 && bytes < 20480 ? 'yes' : '**no**'} |`);
   }
   if (!(r.subscriptions ?? []).some((s: any) => s.subscribers >= 10000)) out.push('| 10,000 subscribers | measured by `--full` only | – |');

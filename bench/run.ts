@@ -14,7 +14,7 @@
  * operation at page sizes 1/20/100, in-process).
  *
  * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
- * --duration=<s> (per measurement), --warmup=<s>, --connections=<n>,
+ * --duration=<s> (per measurement), --warmup=<s>, --mix-rounds=<n>, --connections=<n>,
  * --subscribers=1000+5000, --cpu-prof (write .cpuprofile files of the gateway
  * processes under bench/results/cpu-<date>/, and of the gateway, subgraphs and
  * subscriber processes over the delivery window of the largest subscriber
@@ -56,6 +56,8 @@ const profile = {
   subscribers: arg('subscribers')?.split('+').map(Number) ?? (full ? [1000, 5000, 10000] : [1000, 5000]),
   distinctTokens: 2000,
   checkouts: full ? 12 : 6,
+  /** Rounds of the mix cells (the median round is reported). */
+  mixRounds: Number(arg('mix-rounds') ?? (full ? 3 : 1)),
 };
 const ALL_GATEWAYS = ['ours', 'apollo', 'hive'] as const;
 type GatewayKind = (typeof ALL_GATEWAYS)[number];
@@ -231,6 +233,9 @@ async function main() {
           }
           const first = gws.get(kinds[0])!;
           data = await seedBuyer(first.url, { checkouts: profile.checkouts });
+          // the sign-in tokens last 15 minutes, a full run longer: the same people, tokens of an hour
+          data.buyerToken = (await mintTokens(keys, data.buyerToken, 1))[0];
+          data.sellerToken = (await mintTokens(keys, data.sellerToken, 1))[0];
           tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
           results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
           log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
@@ -270,7 +275,11 @@ async function main() {
             for (const mode of ['identical', 'distinct'] as const) {
               const toks = mode === 'identical' ? [data.buyerToken] : tokens;
               for (const w of workloads) {
-                for (const kind of rotation()) {
+                // the mix is the headline: measured in `mixRounds` rounds (each on every gateway,
+                // rotating), the round with the median RPS reported and every round kept beside it
+                const rounds = w.name === 'mix' ? profile.mixRounds : 1;
+                const byKind = new Map<GatewayKind, any[]>();
+                for (let round = 0; round < rounds; round++) for (const kind of rotation()) {
                   const { gw, url } = gws.get(kind)!;
                   const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
                   await load(loader, { ...run, duration: profile.warmup });
@@ -280,9 +289,14 @@ async function main() {
                   r.cpuMsPerRequest = cpu(r.requests);
                   r.stealPct = steal();
                   r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
-                  results.gateways[kind].runs[`${mode}/${w.name}`] = r;
-                  log(`${kind} ${mode}/${w.name}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB steal ${r.stealPct} %`);
+                  byKind.set(kind, [...(byKind.get(kind) ?? []), r]);
+                  log(`${kind} ${mode}/${w.name}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB steal ${r.stealPct} %`);
                   await sleep(1000); // abandoned requests of this cell finish before the next gateway's warm-up
+                }
+                for (const [kind, rs] of byKind) {
+                  const median = [...rs].sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)];
+                  if (rs.length > 1) median.rounds = rs.map((x) => ({ rps: x.rps, p50: x.p50, p99: x.p99, errors: x.errors }));
+                  results.gateways[kind].runs[`${mode}/${w.name}`] = median;
                 }
               }
             }
@@ -370,10 +384,12 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
     async function series(tokens: string[]) {
       const rows: any[] = [];
       let open = 0;
+      let start: { rss: number; heap: number } | undefined; // the gateway before the series' first socket
       for (const n of profile.subscribers) {
         await sleep(1500);
         const rssBefore = await gw.settledRss();
         const heapBefore = await gw.settledHeap();
+        start ??= { rss: rssBefore, heap: heapBefore };
         const t0 = Date.now();
         subs.send({ type: 'open', url: wsUrl, tokens, count: n - open });
         const opened = await subs.next('opened', 600_000);
@@ -416,6 +432,9 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           bytesPerIdleSubscription: Math.round((rssAfter - rssBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
           // the JavaScript part of it (V8 heap after a full GC); the rest is native: sockets, buffers, allocator
           heapBytesPerIdleSubscription: Math.round((heapAfter - heapBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
+          // what holding all n costs, per subscription: the growth since the series' first socket ÷ n
+          heldBytesPerSubscription: Math.round((rssAfter - start.rss) / n),
+          heldHeapBytesPerSubscription: Math.round((heapAfter - start.heap) / n),
           messages,
           expectedDeliveries: messages * opened.acked,
           delivered: received,
