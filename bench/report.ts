@@ -50,9 +50,9 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     const withCpu = keys.filter((k) => gws.some(([, g]) => g.runs[k]?.cpuMsPerRequest));
     if (withCpu.length) {
       L.push('### Where the CPU goes', '');
-      L.push('CPU time per request (user + system, ms) of each process over the measured cell, from /proc: the gateway, the subgraphs process, PostgreSQL (all its processes; empty on PGlite, which runs inside the subgraphs process) and the load generator. The machine has ' + r.machine.cpus + ' cores; when they are saturated, RPS ≈ cores ÷ the total. *Bound* is what a gateway costing nothing would reach against the stock gateway in that cell: stock total ÷ (stock total − stock gateway). *Steal* is the share of the machine\'s CPU time the hypervisor gave elsewhere during the cell (/proc/stat): a cell with much of it ran on a slower machine.', '');
-      L.push('| mode / page | gateway | gateway ms | subgraphs ms | postgres ms | load ms | total ms | bound × stock | steal % |');
-      L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+      L.push('CPU time per request (user + system, ms) of each process over the measured cell, from /proc: the gateway, the subgraphs process, PostgreSQL (all its processes; empty on PGlite, which runs inside the subgraphs process) and the load generator. The machine has ' + r.machine.cpus + ' cores; when they are saturated, RPS ≈ cores ÷ the total. *Bound* is what a gateway costing nothing would reach against the stock gateway in that cell: stock total ÷ (stock total − stock gateway). *Machine busy* is the share of all cores\' time not idle during the cell (under 100 while requests queue means they wait for something other than a core); *steal* the share of the machine\'s CPU time the hypervisor gave elsewhere during the cell (/proc/stat): a cell with much of it ran on a slower machine.', '');
+      L.push('| mode / page | gateway | gateway ms | subgraphs ms | postgres ms | load ms | total ms | bound × stock | machine busy % | steal % |');
+      L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const k of withCpu) {
         const st = apollo[k]?.cpuMsPerRequest;
         const tot = (c: any) => (c ? (c.gateway ?? 0) + (c.subgraphs ?? 0) + (c.postgres ?? 0) + (c.load ?? 0) : undefined);
@@ -60,7 +60,7 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
           const c = g.runs[k]?.cpuMsPerRequest;
           if (!c) continue;
           const bound = st && tot(st)! > st.gateway ? `${(tot(st)! / (tot(st)! - st.gateway)).toFixed(2)}×` : '–';
-          L.push(`| ${k} | ${g.label} | ${f(c.gateway, 2)} | ${f(c.subgraphs, 2)} | ${f(c.postgres, 2)} | ${f(c.load, 2)} | ${f(tot(c), 2)} | ${g === r.gateways.apollo ? bound : ''} | ${g.runs[k]?.stealPct ?? '–'} |`);
+          L.push(`| ${k} | ${g.label} | ${f(c.gateway, 2)} | ${f(c.subgraphs, 2)} | ${f(c.postgres, 2)} | ${f(c.load, 2)} | ${f(tot(c), 2)} | ${g === r.gateways.apollo ? bound : ''} | ${g.runs[k]?.busyPct ?? '–'} | ${g.runs[k]?.stealPct ?? '–'} |`);
         }
       }
       L.push('');
@@ -148,10 +148,13 @@ function targets(r: any): string[] {
   }
   for (const s of r.subscriptions ?? []) {
     // RSS can fall while sockets open (the allocator returns the previous series' memory): then the V8 heap's share stands in
-    // memory per idle subscription: what holding all of them costs ÷ their number (older results: that step's growth)
+    // memory per idle subscription: what holding all of them costs ÷ their number (older results: that step's
+    // growth), RSS or its V8 heap part, whichever is larger (RSS can fall meanwhile: the allocator returning
+    // the previous series' memory)
     const rss = s.heldBytesPerSubscription ?? s.bytesPerIdleSubscription;
-    const bytes = rss > 0 ? rss : (s.heldHeapBytesPerSubscription ?? s.heapBytesPerIdleSubscription ?? Infinity);
-    const kb = `${(bytes / 1024).toFixed(1)} KB${rss > 0 ? '' : ' (V8 heap; RSS fell)'}`;
+    const heap = s.heldHeapBytesPerSubscription ?? s.heapBytesPerIdleSubscription ?? Infinity;
+    const bytes = Math.max(rss, heap);
+    const kb = `${(bytes / 1024).toFixed(1)} KB${heap > rss ? ' (V8 heap; RSS grew less)' : ''}`;
     out.push(`| ${s.subscribers} subscribers${s.sessions ? ` (${s.sessions} sessions)` : ''} held, delivery p99 < 250 ms, < 20 KB each | ${s.acked} subscribed, ${s.delivered}/${s.expectedDeliveries} delivered, p99 ${f(s.deliveryP99Ms)} ms, ${kb} | ${s.acked === s.subscribers && s.delivered >= s.expectedDeliveries && s.deliveryP99Ms !== null && s.deliveryP99Ms < 250 && bytes < 20480 ? 'yes' : '**no**'} |`);
   }
   if (!(r.subscriptions ?? []).some((s: any) => s.subscribers >= 10000)) out.push('| 10,000 subscribers | measured by `--full` only | – |');

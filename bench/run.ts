@@ -138,23 +138,26 @@ function cpuMeter(procs: Record<string, Child>): (requests: number) => Record<st
 }
 
 /**
- * The share of the machine's CPU time the hypervisor gave to someone else
- * (steal, /proc/stat) over a cell, in %: a cell with much of it ran on a
- * slower machine than its neighbours.
+ * Over a cell, from /proc/stat, in % of the machine's CPU time: `steal`, the
+ * share the hypervisor gave to someone else (a cell with much of it ran on a
+ * slower machine than its neighbours), and `busy`, the share not idle (under
+ * 100 while requests queue: something waits other than for a core).
  */
-function stealMeter(): () => number {
+function machineMeter(): () => { stealPct: number; busyPct: number } {
   const read = () => {
     try {
       const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-      return { steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
+      return { idle: (f[3] ?? 0) + (f[4] ?? 0), steal: f[7] ?? 0, total: f.reduce((a, b) => a + b, 0) };
     } catch {
-      return { steal: 0, total: 0 };
+      return { idle: 0, steal: 0, total: 0 };
     }
   };
   const before = read();
   return () => {
     const after = read();
-    return +((100 * (after.steal - before.steal)) / Math.max(1, after.total - before.total)).toFixed(1);
+    const total = Math.max(1, after.total - before.total);
+    const pct = (x: number) => +((100 * x) / total).toFixed(1);
+    return { stealPct: pct(after.steal - before.steal), busyPct: pct(total - (after.idle - before.idle) - (after.steal - before.steal)) };
   };
 }
 
@@ -284,13 +287,13 @@ async function main() {
                   const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
                   await load(loader, { ...run, duration: profile.warmup });
                   const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
-                  const steal = stealMeter();
+                  const machine = machineMeter();
                   const r = await load(loader, { ...run, duration: profile.duration });
                   r.cpuMsPerRequest = cpu(r.requests);
-                  r.stealPct = steal();
+                  Object.assign(r, machine());
                   r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
                   byKind.set(kind, [...(byKind.get(kind) ?? []), r]);
-                  log(`${kind} ${mode}/${w.name}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB steal ${r.stealPct} %`);
+                  log(`${kind} ${mode}/${w.name}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB busy ${r.busyPct} % steal ${r.stealPct} %`);
                   await sleep(1000); // abandoned requests of this cell finish before the next gateway's warm-up
                 }
                 for (const [kind, rs] of byKind) {
