@@ -27,7 +27,7 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   const gws = Object.entries(r.gateways ?? {}) as [string, any][];
   if (gws.length) {
     L.push('## Gateway overhead: the marketplace pages', '');
-    L.push('Same subgraphs (one child process) and supergraph; each gateway in its own process, all of them up from the start; each cell is measured on every gateway back to back (a warm-up, then the measurement), the first gateway rotating from cell to cell, so a drift of the machine falls on all alike. *identical*: every request carries the same token; *distinct*: a different token per request (defeats de-duplication). p97.5 is shown because autocannon\'s histogram has no p95. Ratios are to the stock @apollo/gateway.', '');
+    L.push((r.subgraphProcesses === 5 ? 'Same subgraphs (five child processes, one per subgraph: `--subgraph-processes`)' : 'Same subgraphs (one child process)') + ' and supergraph; each gateway in its own process, all of them up from the start; each cell is measured on every gateway back to back (a warm-up, then the measurement), the first gateway rotating from cell to cell, so a drift of the machine falls on all alike. *identical*: every request carries the same token; *distinct*: a different token per request (defeats de-duplication). p97.5 is shown because autocannon\'s histogram has no p95. Ratios are to the stock @apollo/gateway.', '');
     const apollo = r.gateways.apollo?.runs ?? {};
     L.push('| mode / page | gateway | RPS | × stock RPS | p50 ms | p97.5 ms | p99 ms | p99 ÷ stock | errors | RSS after MB |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');

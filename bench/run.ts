@@ -15,6 +15,7 @@
  *
  * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
  * --duration=<s> (per measurement), --warmup=<s>, --mix-rounds=<n>, --connections=<n>,
+ * --subgraph-processes (each subgraph its own process, on PostgreSQL; default: all five in one),
  * --subscribers=1000+5000, --cpu-prof (write .cpuprofile files of the gateway
  * processes under bench/results/cpu-<date>/, and of the gateway, subgraphs and
  * subscriber processes over the delivery window of the largest subscriber
@@ -34,7 +35,7 @@ import { generateKeys } from '../subgraphs/kit/auth.ts';
 import { createDatabase, dropDatabase } from '../subgraphs/kit/db.ts';
 import { GraphQLClient } from '../test/helpers/client.ts';
 import { SUPERGRAPH_FILE } from '../gateway/server.ts';
-import { BENCH_DIR, cpuMsOf, cpuMsOfAll, startChild, type Child } from './lib/proc.ts';
+import { BENCH_DIR, cpuMsOfAll, cpuMsOfTree, startChild, type Child } from './lib/proc.ts';
 import { mintTokens, seedBuyer, type BenchData } from './lib/seed.ts';
 import { lineChart } from './lib/svg.ts';
 import { pages } from './operations.ts';
@@ -47,6 +48,8 @@ const full = args.includes('--full');
 const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql').split(','));
 const cpuProf = args.includes('--cpu-prof');
 const heapSnapshot = args.includes('--heap-snapshot');
+/** Each subgraph in its own process (as docker-compose runs them; PostgreSQL only), instead of all five in one. */
+const subgraphProcesses = args.includes('--subgraph-processes') && !!process.env.DATABASE_URL;
 const profile = {
   name: full ? 'full' : 'quick',
   duration: Number(arg('duration') ?? (full ? 20 : 4)),
@@ -127,7 +130,7 @@ async function withChild<T>(script: string, env: Record<string, string>, fn: (c:
  */
 function cpuMeter(procs: Record<string, Child>): (requests: number) => Record<string, number> {
   const read = (): Record<string, number> => ({
-    ...Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, cpuMsOf(c.pid)])),
+    ...Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, cpuMsOfTree(c.pid)])),
     ...(adminUrl ? { postgres: cpuMsOfAll('postgres') } : {}),
   });
   const before = read();
@@ -201,7 +204,8 @@ async function main() {
     benchDbUrl = await createDatabase(adminUrl, dbName);
     log(`fresh database ${dbName}`);
   }
-  const base = { BENCH_KEYS: JSON.stringify(keys), BENCH_SECRET: secret, BENCH_DATABASE_URL: benchDbUrl };
+  const base = { BENCH_KEYS: JSON.stringify(keys), BENCH_SECRET: secret, BENCH_DATABASE_URL: benchDbUrl, BENCH_SUBGRAPH_PROCESSES: subgraphProcesses ? '1' : '' };
+  results.subgraphProcesses = subgraphProcesses ? 5 : 1;
 
   if (only.has('gateways') || only.has('curve') || only.has('subscriptions')) {
     const profDir = path.join(BENCH_DIR, 'results', `cpu-${stamp}`);

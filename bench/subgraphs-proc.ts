@@ -2,7 +2,11 @@
  * Child process: the five subgraphs (startSubgraph each, on free ports) with
  * one event bus, on BENCH_DATABASE_URL or an in-memory PGlite, demo seed
  * loaded. No gateway here. Tells the orchestrator the URLs.
+ * With BENCH_SUBGRAPH_PROCESSES (PostgreSQL only): a supervisor of five
+ * processes of this script, one subgraph each (BENCH_ONE), as docker-compose
+ * deploys them.
  */
+import net from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { systemClock } from '../subgraphs/kit/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from '../subgraphs/kit/config.ts';
@@ -11,7 +15,7 @@ import { EventBus } from '../subgraphs/kit/events.ts';
 import { createLogger } from '../subgraphs/kit/log.ts';
 import { runMigrations } from '../subgraphs/kit/migrate.ts';
 import { startSubgraph, type RunningSubgraph } from '../subgraphs/kit/runtime.ts';
-import { onStop, tell } from './lib/proc.ts';
+import { onStop, startChild, tell, type Child } from './lib/proc.ts';
 
 const env = {
   NODE_ENV: 'production',
@@ -28,25 +32,64 @@ const keys = JSON.parse(process.env.BENCH_KEYS!);
 const secret = process.env.BENCH_SECRET!;
 const log = createLogger('error');
 let pglite: PGlite | undefined;
-if (!config.databaseUrl) {
-  pglite = new PGlite();
-  await pglite.waitReady;
+const stops: (() => Promise<void>)[] = [];
+const one = process.env.BENCH_ONE as SubgraphName | undefined;
+if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
+  // Five processes, one subgraph each, as deployed with docker-compose: this one only supervises.
+  const ports = Object.fromEntries(await Promise.all(SUBGRAPH_NAMES.map(async (n) => [n, await freePort()] as const)));
+  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`])) as Record<SubgraphName, string>;
+  const children: Child[] = [];
+  for (const name of SUBGRAPH_NAMES) {
+    // one after another: each runs the shared migrations of the event log
+    const c = startChild('subgraphs-proc.ts', { BENCH_ONE: name, BENCH_PORTS: JSON.stringify(ports) });
+    children.push(c);
+    await c.next('ready', 120_000);
+  }
+  stops.push(async () => {
+    for (const c of children.reverse()) await c.stop().catch(() => {});
+  });
+  tell({ type: 'ready', urls, processes: children.map((c) => c.pid) });
+} else if (one) {
+  const ports = JSON.parse(process.env.BENCH_PORTS!) as Record<SubgraphName, number>;
+  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`])) as Record<SubgraphName, string>;
+  const s = await startSubgraph(one, { config, keys, secret, clock: systemClock, log, port: ports[one], urls });
+  stops.push(() => s.stop());
+  tell({ type: 'ready', urls });
+} else {
+  if (!config.databaseUrl) {
+    pglite = new PGlite();
+    await pglite.waitReady;
+  }
+  const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite });
+  await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
+  const bus = new EventBus(eventsDb, { log });
+  await bus.start();
+  const urls = { ...config.subgraphUrls };
+  const subgraphs: RunningSubgraph[] = [];
+  for (const name of SUBGRAPH_NAMES) {
+    const s = await startSubgraph(name, { config, keys, secret, clock: systemClock, log, port: 0, pglite, bus, urls });
+    subgraphs.push(s);
+    urls[name as SubgraphName] = s.url;
+  }
+  stops.push(async () => {
+    for (const s of subgraphs.reverse()) await s.stop().catch(() => {});
+    await bus.stop();
+    await eventsDb.close();
+    await pglite?.close();
+  });
+  tell({ type: 'ready', urls });
 }
-const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite });
-await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
-const bus = new EventBus(eventsDb, { log });
-await bus.start();
-const urls = { ...config.subgraphUrls };
-const subgraphs: RunningSubgraph[] = [];
-for (const name of SUBGRAPH_NAMES) {
-  const s = await startSubgraph(name, { config, keys, secret, clock: systemClock, log, port: 0, pglite, bus, urls });
-  subgraphs.push(s);
-  urls[name as SubgraphName] = s.url;
-}
-tell({ type: 'ready', urls });
 onStop(async () => {
-  for (const s of subgraphs.reverse()) await s.stop().catch(() => {});
-  await bus.stop();
-  await eventsDb.close();
-  await pglite?.close();
+  for (const stop of stops) await stop();
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

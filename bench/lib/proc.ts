@@ -124,6 +124,34 @@ export function cpuMsOf(pid: number): number {
   }
 }
 
+/** CPU time used so far by a process and every process under it (a supervisor and its children), in ms. */
+export function cpuMsOfTree(pid: number): number {
+  const parent = new Map<number, number>();
+  try {
+    for (const e of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+        parent.set(Number(e), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    return cpuMsOf(pid);
+  }
+  let total = 0;
+  for (const p of parent.keys()) {
+    for (let q: number | undefined = p; q !== undefined && q > 1; q = parent.get(q)) {
+      if (q === pid) {
+        total += cpuMsOf(p);
+        break;
+      }
+    }
+  }
+  return total;
+}
+
 /** CPU time used so far by every process whose name is `name` (e.g. all of PostgreSQL's), in ms. */
 export function cpuMsOfAll(name: string): number {
   let total = 0;
