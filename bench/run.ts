@@ -230,6 +230,12 @@ async function main() {
         // of the machine (CPU steal, PostgreSQL's caches, the subgraphs' JIT) then falls on every
         // gateway alike instead of on whichever is measured first.
         const gws = new Map<GatewayKind, { gw: Child; url: string }>();
+        const stopGateway = async (kind: GatewayKind) => {
+          const { gw } = gws.get(kind)!;
+          gws.delete(kind);
+          children.splice(children.indexOf(gw), 1);
+          await gw.stop();
+        };
         try {
           for (const kind of kinds) {
             const gw = startChild('gateway-proc.ts', gwEnv(kind), cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
@@ -269,8 +275,8 @@ async function main() {
             }
             log(`${kind} check: ${JSON.stringify(entry.check)}`);
           }
-          const measured = [...gws.keys()].filter((k) => only.has('gateways') || only.has('curve') || k !== 'ours');
-          /** The gateways in the order to measure cell `i` in: rotated by one per cell. */
+          const measured = [...gws.keys()];
+          /** The gateways in the order to measure the next cell in: rotated by one per cell. */
           let cell = 0;
           const rotation = () => {
             const n = measured.length;
@@ -321,22 +327,14 @@ async function main() {
             }
           }
           // the subscription part has the machine to itself: every other gateway stops first
-          for (const [kind, { gw }] of gws) {
-            if (kind === 'ours' && only.has('subscriptions')) continue;
-            await gw.stop();
-            children.splice(children.indexOf(gw), 1);
-            gws.delete(kind);
-          }
+          for (const kind of [...gws.keys()]) if (kind !== 'ours' || !only.has('subscriptions')) await stopGateway(kind);
           const ours = gws.get('ours');
           if (ours && only.has('subscriptions')) {
             await sleep(2000);
             await subscriptions(ours.url, data, ours.gw, { subgraphs, profDir });
           }
         } finally {
-          for (const { gw } of gws.values()) {
-            await gw.stop();
-            children.splice(children.indexOf(gw), 1);
-          }
+          for (const kind of [...gws.keys()]) await stopGateway(kind);
         }
       });
       results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);

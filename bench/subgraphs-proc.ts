@@ -36,8 +36,7 @@ const stops: (() => Promise<void>)[] = [];
 const one = process.env.BENCH_ONE as SubgraphName | undefined;
 if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
   // Five processes, one subgraph each, as deployed with docker-compose: this one only supervises.
-  const ports = Object.fromEntries(await Promise.all(SUBGRAPH_NAMES.map(async (n) => [n, await freePort()] as const)));
-  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`])) as Record<SubgraphName, string>;
+  const ports = Object.fromEntries(await Promise.all(SUBGRAPH_NAMES.map(async (n) => [n, await freePort()] as const))) as Record<SubgraphName, number>;
   const children: Child[] = [];
   for (const name of SUBGRAPH_NAMES) {
     // one after another: each runs the shared migrations of the event log
@@ -48,13 +47,12 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
   stops.push(async () => {
     for (const c of children.reverse()) await c.stop().catch(() => {});
   });
-  tell({ type: 'ready', urls, processes: children.map((c) => c.pid) });
+  tell({ type: 'ready', urls: urlsAt(ports) });
 } else if (one) {
   const ports = JSON.parse(process.env.BENCH_PORTS!) as Record<SubgraphName, number>;
-  const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`])) as Record<SubgraphName, string>;
-  const s = await startSubgraph(one, { config, keys, secret, clock: systemClock, log, port: ports[one], urls });
+  const s = await startSubgraph(one, { config, keys, secret, clock: systemClock, log, port: ports[one], urls: urlsAt(ports) });
   stops.push(() => s.stop());
-  tell({ type: 'ready', urls });
+  tell({ type: 'ready', urls: urlsAt(ports) });
 } else {
   if (!config.databaseUrl) {
     pglite = new PGlite();
@@ -82,6 +80,10 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
 onStop(async () => {
   for (const stop of stops) await stop();
 });
+
+function urlsAt(ports: Record<SubgraphName, number>): Record<SubgraphName, string> {
+  return Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}/graphql`])) as Record<SubgraphName, string>;
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
