@@ -194,3 +194,29 @@ export function perEvent<T>(create: () => T, keepMs = 5_000, maxEvents = 500): (
     return v.value;
   };
 }
+
+/**
+ * A value built once per event for every subscriber it goes to, where the
+ * event's DataLoaders alone would not give one object (a value assembled
+ * from the event and what the loaders read). Keyed by the event's object
+ * from `perEvent`, so it lives exactly as long as that; a failed build is
+ * forgotten, so a retry builds afresh. Subscribers that receive the same
+ * object can share one execution (fanout.ts).
+ *
+ *   const statusEvent = oncePerEvent<Loaders, StatusEvent>();
+ *   map: (e) => statusEvent(eventLoaders(e.seq), async () => ({ ... }))
+ */
+export function oncePerEvent<K extends object, T>(): (key: K, build: () => Promise<T>) => Promise<T> {
+  const values = new WeakMap<K, Promise<T>>();
+  return (key, build) => {
+    let value = values.get(key);
+    if (!value) {
+      const built = (value = build());
+      values.set(key, built);
+      built.catch(() => {
+        if (values.get(key) === built) values.delete(key);
+      });
+    }
+    return value;
+  };
+}

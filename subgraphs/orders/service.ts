@@ -7,7 +7,7 @@
 import type { Viewer } from '../kit/auth.ts';
 import { forbidden } from '../kit/errors.ts';
 import type { BusEvent } from '../kit/events.ts';
-import { liveEvents } from '../kit/live.ts';
+import { liveEvents, oncePerEvent } from '../kit/live.ts';
 import type { SubgraphDeps } from '../kit/runtime.ts';
 import { decodeCursor, encodeCursor, isId, pageSize } from '../kit/scalars.ts';
 import * as q from './db/queries.ts';
@@ -48,10 +48,10 @@ export class OrdersService {
   readonly lifecycle: LifecycleService;
   /**
    * Each status event's value, one object for every subscriber it goes to
-   * (keyed by that event's DataLoaders), so their executions can be shared
-   * (subgraphs/kit/fanout.ts).
+   * (the buyer's and the seller's sessions), so their executions can be
+   * shared (subgraphs/kit/fanout.ts).
    */
-  private readonly statusEvents = new WeakMap<Loaders, Promise<StatusEvent>>();
+  private readonly statusEvent = oncePerEvent<Loaders, StatusEvent>();
 
   constructor(
     readonly deps: SubgraphDeps,
@@ -179,17 +179,11 @@ export class OrdersService {
       filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
       map: (e: BusEvent) => {
         const loaders = loadersFor(e.seq);
-        let value = this.statusEvents.get(loaders);
-        if (!value) {
-          value = (async (): Promise<StatusEvent> => {
-            const id = String(e.payload.orderId);
-            const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
-            return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at };
-          })();
-          this.statusEvents.set(loaders, value);
-          value.catch(() => this.statusEvents.delete(loaders)); // a failed read is retried afresh
-        }
-        return value;
+        return this.statusEvent(loaders, async () => {
+          const id = String(e.payload.orderId);
+          const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
+          return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at };
+        });
       },
     });
   }
