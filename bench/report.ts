@@ -7,6 +7,13 @@ import path from 'node:path';
 
 const MARK = '<!-- analysis: written by hand, kept across runs -->';
 const f = (v: unknown, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
+/** min / median / max of per-message values (null: a message not delivered to 99 %, counted as the largest). */
+const spread = (xs: (number | null)[] | undefined) => {
+  if (!xs?.length) return '–';
+  const s = xs.map((x) => x ?? Infinity).sort((a, b) => a - b);
+  return `${f(s[0])} / ${f(s[Math.floor((s.length - 1) / 2)])} / ${f(s.at(-1))}`;
+};
+const busy = (s: { busyPct?: number; stealPct?: number }) => (s.busyPct === undefined ? '–' : `${f(s.busyPct)} / ${f(s.stealPct, 1)}`);
 const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '–');
 
 export function writeReport(r: any, files: { jsonFile: string; svgFile?: string; out: string }): void {
@@ -88,23 +95,23 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   }
   if (r.subscriptions?.length) {
     L.push('## Subscription fan-out (this gateway)', '');
-    L.push('N graphql-ws sockets (separate process), each `connection_init` with a token of the demo seller and one `messageAdded` subscription, in two series: the sockets spread over 200 sessions (tokens) of the seller, whose sockets with the same subscription share one upstream subscription (`SUBSCRIPTION_DEDUPLICATION`), then a session per socket, where nothing can be shared. The buyer sends 3 messages (1 s apart) to the seller\'s store, each delivered to every socket. Delivery latency: from the message\'s `createdAt` (stamped by the messaging service just before the transaction that commits it, so an upper bound on commit-to-receipt) to receipt at the client; the *from the request* columns count from just before the buyer\'s `sendMessage` request instead (adding the mutation\'s trip through the gateway, the store lookup and the transaction). Memory, after a full GC in the gateway: for this step, the growth ÷ the subscribers it added; holding all, the growth since the series\' first socket ÷ all its subscribers (what the target counts: the first step of a series carries one-off allocations). A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s).', '');
-    L.push('| subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription: this step (V8 heap) | holding all: RSS (V8 heap) ÷ subscribers | CPU µs per delivery: gateway / subgraphs / subscribers |');
-    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push('N graphql-ws sockets (separate process), each `connection_init` with a token of the demo seller and one `messageAdded` subscription, in two series: the sockets spread over 200 sessions (tokens) of the seller, whose sockets with the same subscription share one upstream subscription (`SUBSCRIPTION_DEDUPLICATION`), then a session per socket, where nothing can be shared. The buyer sends ' + (r.profile?.messages ?? 3) + ' messages (1 s apart) to the seller\'s store, each delivered to every socket. Delivery latency: from the message\'s `createdAt` (stamped by the messaging service just before the transaction that commits it, so an upper bound on commit-to-receipt) to receipt at the client; the *from the request* columns count from just before the buyer\'s `sendMessage` request instead (adding the mutation\'s trip through the gateway, the store lookup and the transaction). Memory, after a full GC in the gateway: for this step, the growth ÷ the subscribers it added; holding all, the growth since the series\' first socket ÷ all its subscribers (what the target counts: the first step of a series carries one-off allocations). A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s). *p99 of each message*: the spread between the messages (one slow message, e.g. a pause on the machine, moves the overall p99 of a few messages). *Machine busy / steal*: over the delivery window, in % of both cores (/proc/stat).', '');
+    L.push('| subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | p99 of each message: min / median / max ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription: this step (V8 heap) | holding all: RSS (V8 heap) ÷ subscribers | CPU µs per delivery: gateway / subgraphs / subscribers | machine busy / steal % |');
+    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const held = (s: any) => (s.heldBytesPerSubscription === undefined ? '–' : `${s.heldBytesPerSubscription > 0 ? s.heldBytesPerSubscription : '– (RSS fell)'} (${s.heldHeapBytesPerSubscription})`);
     const cpu = (c: any, keys: string[]) => (c ? keys.map((k) => f(c[k])).join(' / ') : '–');
-    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} (${s.heapBytesPerIdleSubscription ?? '–'}) | ${held(s)} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} |`);
+    for (const s of r.subscriptions) L.push(`| ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} (${s.heapBytesPerIdleSubscription ?? '–'}) | ${held(s)} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} | ${busy(s)} |`);
     L.push('');
   }
   if (r.subscriptionFloor?.length) {
     L.push('### The machine\'s floor for the same fan-out', '');
-    L.push('The same subscriber process and the same 3 messages, but from a bare `ws` server (`bench/floor-proc.ts`: no GraphQL, no subgraph, no database; one JSON encoding and one socket write per subscriber; `createdAt` is the moment it starts the broadcast). No gateway can deliver faster than this on this machine; the gap to the table above is what this system adds.', '');
-    L.push('| subscribers | delivered / expected | p50 ms | p99 ms | max ms | this gateway p99 ms (sessions) | CPU µs per delivery: server / subscribers |');
-    L.push('|---:|---:|---:|---:|---:|---:|---:|');
+    L.push('The same subscriber process and the same number of messages, but from a bare `ws` server (`bench/floor-proc.ts`: no GraphQL, no subgraph, no database; one JSON encoding and one socket write per subscriber; `createdAt` is the moment it starts the broadcast). No gateway can deliver faster than this on this machine; the gap to the table above is what this system adds.', '');
+    L.push('| subscribers | delivered / expected | p50 ms | p99 ms | max ms | p99 of each message: min / median / max ms | this gateway p99 ms (sessions) | CPU µs per delivery: server / subscribers | machine busy / steal % |');
+    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const s of r.subscriptionFloor) {
       const ours = (r.subscriptions ?? []).filter((x: any) => x.subscribers === s.subscribers).map((x: any) => `${f(x.deliveryP99Ms)} (${x.sessions ?? '–'})`);
       const c = s.cpuUsPerDelivery;
-      L.push(`| ${s.subscribers} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${ours.join(', ') || '–'} | ${c ? `${f(c.floor)} / ${f(c.subscribers)}` : '–'} |`);
+      L.push(`| ${s.subscribers} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${ours.join(', ') || '–'} | ${c ? `${f(c.floor)} / ${f(c.subscribers)}` : '–'} | ${busy(s)} |`);
     }
     L.push('');
   }

@@ -16,7 +16,7 @@
  * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
  * --duration=<s> (per measurement), --warmup=<s>, --mix-rounds=<n>, --connections=<n>,
  * --subgraph-processes (each subgraph its own process, on PostgreSQL; default: all five in one),
- * --subscribers=1000+5000, --cpu-prof (write .cpuprofile files of the gateway
+ * --subscribers=1000+5000, --messages=<n> (per subscriber count; 3, 10 with --full), --cpu-prof (write .cpuprofile files of the gateway
  * processes under bench/results/cpu-<date>/, and of the gateway, subgraphs and
  * subscriber processes over the delivery window of the largest subscriber
  * count under cpu-<date>/delivery/; summarise with bench/profile.ts),
@@ -57,6 +57,8 @@ const profile = {
   connections: Number(arg('connections') ?? 32),
   curve: full ? [1, 4, 16, 32, 64, 128] : [1, 16, 64],
   subscribers: arg('subscribers')?.split('+').map(Number) ?? (full ? [1000, 5000, 10000] : [1000, 5000]),
+  /** Messages sent (1 s apart) at each subscriber count, each delivered to every subscriber. */
+  messages: Number(arg('messages') ?? (full ? 10 : 3)),
   distinctTokens: 2000,
   checkouts: full ? 12 : 6,
   /** Rounds of the mix cells (the median round is reported). */
@@ -409,13 +411,14 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
         }
         log(`subscriptions ${n} (${Math.min(n, tokens.length)} sessions): opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
         // a few messages to the demo store; every subscribed seller socket receives each one
-        const messages = 3;
+        const messages = profile.messages;
         let mutationMs = 0;
         // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
         const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
         for (const [, c] of windowed) await c.startProfile();
         const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
-        const { stampLat, received, q, fromRequest } = await deliveries(subs, messages, opened.acked, async (body) => {
+        const machine = machineMeter();
+        const { stampLat, received, q, fromRequest, perMessageP99 } = await deliveries(subs, messages, opened.acked, async (body) => {
           const s = Date.now();
           const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
             input: { storeId: data.storeId, body },
@@ -449,8 +452,11 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           fromRequestP50Ms: fromRequest(50),
           fromRequestP99Ms: fromRequest(99),
           sendMutationMeanMs: +(mutationMs / messages).toFixed(1),
+          // p99 of each message's deliveries, in the order sent (the spread between messages)
+          perMessageP99Ms: perMessageP99,
           // CPU per delivered message by process, over the delivery window (µs)
           cpuUsPerDelivery: perDelivery(cpu(received)),
+          ...machine(),
         };
         rows.push(row);
         results.subscriptions.push(row);
@@ -477,6 +483,7 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
   let lat: number[] = [];
   let fromStamp: number[] = [];
   let received = 0;
+  const byMessage = new Map<string, number[]>();
   let quietSince = Date.now();
   while (Date.now() < deadline && Date.now() - quietSince < 10_000) {
     await sleep(1000);
@@ -484,6 +491,7 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
     const c = await subs.next('collected');
     lat = lat.concat(c.latencies);
     fromStamp = fromStamp.concat(c.stamped ?? []);
+    for (const [body, xs] of Object.entries((c.byMessage ?? {}) as Record<string, number[]>)) byMessage.set(body, (byMessage.get(body) ?? []).concat(xs));
     received += c.received;
     if (c.received) quietSince = Date.now();
     if (received >= messages * subscribers) break;
@@ -495,7 +503,16 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
     const i = Math.min(expected - 1, Math.floor((p / 100) * expected));
     return i < xs.length ? xs[i] : null;
   };
-  return { lat, stampLat: fromStamp, received, q: quantile(fromStamp), fromRequest: quantile(lat) };
+  // each message's own p99 (an undelivered share past 1 % reads null), in the order sent
+  const perMessageP99 = [...byMessage.entries()]
+    .sort(([a], [b]) => Number(a.slice(6)) - Number(b.slice(6)))
+    .map(([, xs]) => {
+      xs.sort((a, b) => a - b);
+      const i = Math.floor(0.99 * subscribers);
+      return i < xs.length ? xs[i] : null;
+    });
+  while (perMessageP99.length < messages) perMessageP99.push(null); // a message nobody received
+  return { lat, stampLat: fromStamp, received, q: quantile(fromStamp), fromRequest: quantile(lat), perMessageP99 };
 }
 
 /**
@@ -512,11 +529,12 @@ async function floor(subs: Child) {
       const opened = await subs.next('opened', 600_000);
       open = n;
       await sleep(1000);
-      const messages = 3;
+      const messages = profile.messages;
       const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['floor', fl], ['floor-subscribers', subs]] as const) : [];
       for (const [, c] of windowed) await c.startProfile();
       const cpu = cpuMeter({ floor: fl, subscribers: subs });
-      const { stampLat, received, q, fromRequest } = await deliveries(subs, messages, opened.acked, async (body) => {
+      const machine = machineMeter();
+      const { stampLat, received, q, fromRequest, perMessageP99 } = await deliveries(subs, messages, opened.acked, async (body) => {
         fl.send({ type: 'broadcast', body });
         await fl.next('broadcasted');
       });
@@ -531,7 +549,9 @@ async function floor(subs: Child) {
         deliveryMaxMs: stampLat.at(-1) ?? null,
         fromRequestP50Ms: fromRequest(50),
         fromRequestP99Ms: fromRequest(99),
+        perMessageP99Ms: perMessageP99,
         cpuUsPerDelivery: perDelivery(cpu(received)),
+        ...machine(),
       };
       results.subscriptionFloor.push(row);
       log(`floor ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms`);

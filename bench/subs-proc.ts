@@ -12,6 +12,10 @@ const sockets: WebSocket[] = [];
 const latencies: number[] = [];
 /** From the message's `createdAt` (stamped before its transaction) to receipt. */
 const stamped: number[] = [];
+/** The same, by message (its body), for the spread between messages. */
+const byMessage = new Map<string, number[]>();
+/** Sockets this process terminated itself: their close is not counted. */
+const terminated = new WeakSet<WebSocket>();
 let received = 0;
 let acked = 0;
 let errors = 0;
@@ -46,7 +50,12 @@ function open(url: string, token: string, id: number): Promise<void> {
           const now = Date.now();
           latencies.push(now - at);
           const created = Date.parse(added.createdAt);
-          if (Number.isFinite(created)) stamped.push(now - created);
+          if (Number.isFinite(created)) {
+            stamped.push(now - created);
+            let xs = byMessage.get(body!);
+            if (!xs) byMessage.set(body!, (xs = []));
+            xs.push(now - created);
+          }
         }
         received++;
       } else if (m.type === 'error') {
@@ -60,7 +69,7 @@ function open(url: string, token: string, id: number): Promise<void> {
       finish();
     });
     ws.on('close', () => {
-      closed++;
+      if (!terminated.has(ws)) closed++;
       finish();
     });
   });
@@ -112,10 +121,15 @@ process.on('message', async (m: any) => {
     await Promise.all(workers);
     tell({ type: 'opened', acked, errors, closed, sockets: sockets.length });
   } else if (m?.type === 'collect') {
-    tell({ type: 'collected', latencies: latencies.splice(0), stamped: stamped.splice(0), received, errors, closed, acked });
+    const messages = Object.fromEntries(byMessage);
+    byMessage.clear();
+    tell({ type: 'collected', latencies: latencies.splice(0), stamped: stamped.splice(0), byMessage: messages, received, errors, closed, acked });
     received = 0;
   } else if (m?.type === 'close') {
-    for (const s of sockets.splice(0)) s.terminate();
+    for (const s of sockets.splice(0)) {
+      terminated.add(s);
+      s.terminate();
+    }
     acked = 0;
     closed = 0;
     errors = 0;
