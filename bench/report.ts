@@ -162,7 +162,10 @@ function targets(r: any): string[] {
     const heap = s.heldHeapBytesPerSubscription ?? s.heapBytesPerIdleSubscription ?? Infinity;
     const bytes = Math.max(rss, heap);
     const kb = `${(bytes / 1024).toFixed(1)} KB${heap > rss ? ' (V8 heap; RSS grew less)' : ''}`;
-    out.push(`| ${s.subscribers} subscribers${s.sessions ? ` (${s.sessions} sessions)` : ''} held, delivery p99 < 250 ms, < 20 KB each | ${s.acked} subscribed, ${s.delivered}/${s.expectedDeliveries} delivered, p99 ${f(s.deliveryP99Ms)} ms, ${kb} | ${s.acked === s.subscribers && s.delivered >= s.expectedDeliveries && s.deliveryP99Ms !== null && s.deliveryP99Ms < 250 && bytes < 20480 ? 'yes' : '**no**'} |`);
+    // the issue's memory target is for 10,000 held; smaller steps carry one-off allocations, so their memory is shown, not judged
+    const judgeMemory = s.subscribers >= 10000;
+    const delivered = s.acked === s.subscribers && s.delivered >= s.expectedDeliveries && s.deliveryP99Ms !== null && s.deliveryP99Ms < 250;
+    out.push(`| ${s.subscribers} subscribers${s.sessions ? ` (${s.sessions} sessions)` : ''} held, delivery p99 < 250 ms${judgeMemory ? ', < 20 KB each' : ''} | ${s.acked} subscribed, ${s.delivered}/${s.expectedDeliveries} delivered, p99 ${f(s.deliveryP99Ms)} ms, ${kb} | ${delivered && (!judgeMemory || bytes < 20480) ? 'yes' : '**no**'} |`);
   }
   if (!(r.subscriptions ?? []).some((s: any) => s.subscribers >= 10000)) out.push('| 10,000 subscribers | measured by `--full` only | – |');
   return out;

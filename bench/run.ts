@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (quick, a few minutes) / `npm run bench -- --full`.
  *
- * One run, one machine: the same subgraphs (one child process) and supergraph
+ * One run, one machine: the same subgraphs (on PostgreSQL each its own process,
+ * as deployed; on PGlite all five in one) and supergraph
  * behind three gateways (each its own child process, all up at once, each cell
  * measured on every one back to back, the first rotating): this project's, a
  * stock @apollo/gateway and Hive Gateway. Load comes from autocannon in a
@@ -15,7 +16,8 @@
  *
  * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
  * --duration=<s> (per measurement), --warmup=<s>, --mix-rounds=<n>, --connections=<n>,
- * --subgraph-processes (each subgraph its own process, on PostgreSQL; default: all five in one),
+ * --subgraph-processes=1 (on PostgreSQL, all five subgraphs in one process as `npm start` runs them;
+ * default there: each its own process, as deployed; on PGlite always one),
  * --subscribers=1000+5000, --messages=<n> (per subscriber count; 3, 10 with --full), --cpu-prof (write .cpuprofile files of the gateway
  * processes under bench/results/cpu-<date>/, and of the gateway, subgraphs and
  * subscriber processes over the delivery window of the largest subscriber
@@ -48,8 +50,12 @@ const full = args.includes('--full');
 const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql').split(','));
 const cpuProf = args.includes('--cpu-prof');
 const heapSnapshot = args.includes('--heap-snapshot');
-/** Each subgraph in its own process (as docker-compose runs them; PostgreSQL only), instead of all five in one. */
-const subgraphProcesses = args.includes('--subgraph-processes') && !!process.env.DATABASE_URL;
+/**
+ * The subgraphs' layout: on PostgreSQL each in its own process, as deployed
+ * (docker-compose.yml, DESIGN.md), unless --subgraph-processes=1; on PGlite
+ * all five in one, as `npm start` runs them (PGlite is one process's database).
+ */
+const subgraphProcesses = Boolean(process.env.DATABASE_URL) && arg('subgraph-processes') !== '1';
 const profile = {
   name: full ? 'full' : 'quick',
   duration: Number(arg('duration') ?? (full ? 20 : 4)),

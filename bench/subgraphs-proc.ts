@@ -7,6 +7,7 @@
  * deploys them.
  */
 import net from 'node:net';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { systemClock } from '../subgraphs/kit/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from '../subgraphs/kit/config.ts';
@@ -38,9 +39,11 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
   // Five processes, one subgraph each, as deployed with docker-compose: this one only supervises.
   const ports = Object.fromEntries(await Promise.all(SUBGRAPH_NAMES.map(async (n) => [n, await freePort()] as const))) as Record<SubgraphName, number>;
   const children: Child[] = [];
+  // --cpu-prof: a whole-run profile of each subgraph process, in a folder of its own
+  const profDir = process.execArgv.find((a) => a.startsWith('--cpu-prof-dir='))?.slice('--cpu-prof-dir='.length);
   for (const name of SUBGRAPH_NAMES) {
     // one after another: each runs the shared migrations of the event log
-    const c = startChild('subgraphs-proc.ts', { BENCH_ONE: name, BENCH_PORTS: JSON.stringify(ports) });
+    const c = startChild('subgraphs-proc.ts', { BENCH_ONE: name, BENCH_PORTS: JSON.stringify(ports) }, profDir ? { cpuProf: path.join(profDir, name) } : {});
     children.push(c);
     await c.next('ready', 120_000);
   }
