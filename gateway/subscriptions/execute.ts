@@ -29,15 +29,7 @@ export async function executeEvent(
   variables: Record<string, unknown>,
   query: string,
 ): Promise<ExecutionResult> {
-  if (plan.direct) {
-    // already the client's shape: only the gateway's cursor alias goes
-    const root = eventData[plan.rootKey];
-    if (root && typeof root === 'object' && !Array.isArray(root)) {
-      const { [CURSOR_ALIAS]: _cursor, ...rest } = root as Record<string, unknown>;
-      return { data: { ...eventData, [plan.rootKey]: rest } };
-    }
-    return { data: eventData };
-  }
+  if (plan.direct) return directResult(plan, eventData);
   const seed: FetchNode = { ...plan.primary, serviceName: EVENT_SERVICE };
   const queryPlan: QueryPlan = {
     kind: 'QueryPlan',
@@ -65,6 +57,16 @@ export async function executeEvent(
     planner.apiSchema,
   );
   return { data: result.data ?? null, ...(result.errors?.length ? { errors: result.errors.map(toGraphQLError) } : {}) };
+}
+
+/** A direct plan's event (`plan.direct`): already the client's shape, only the gateway's cursor alias goes. */
+export function directResult(plan: SubscriptionPlan, eventData: Record<string, unknown>): ExecutionResult {
+  const root = eventData[plan.rootKey];
+  if (root && typeof root === 'object' && !Array.isArray(root)) {
+    const { [CURSOR_ALIAS]: _cursor, ...rest } = root as Record<string, unknown>;
+    return { data: { ...eventData, [plan.rootKey]: rest } };
+  }
+  return { data: eventData };
 }
 
 function toGraphQLError(e: unknown): GraphQLError {

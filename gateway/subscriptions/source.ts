@@ -26,10 +26,10 @@ import type { Logger } from '../../subgraphs/kit/log.ts';
 import { maskError } from '../../subgraphs/kit/server.ts';
 import type { GatewayContext } from '../context.ts';
 import type { Viewer } from '../../subgraphs/kit/auth.ts';
-import { executeEvent } from './execute.ts';
+import { directResult, executeEvent } from './execute.ts';
 import type { SubscriptionOptions } from './options.ts';
 import { AFTER_VARIABLE, CURSOR_ALIAS, type SubscriptionPlan, type SubscriptionPlanner } from './planner.ts';
-import type { UpstreamPool } from './upstream.ts';
+import { isSharedPayload, type UpstreamPool } from './upstream.ts';
 
 export interface SourceDeps {
   planner: SubscriptionPlanner;
@@ -54,6 +54,13 @@ export interface SourceListener {
 type Item = { kind: 'event'; data: Record<string, unknown>; errors?: readonly GraphQLFormattedError[] } | { kind: 'final'; result?: ExecutionResult };
 
 const STABLE_AFTER_MS = 1_000;
+
+/**
+ * An event's result for every source handed the same upstream payload (a
+ * batched frame, upstream.ts) whose plan needs nothing more than it: one
+ * object, so its JSON is encoded once for all their clients (stream.ts).
+ */
+const directResults = new WeakMap<Record<string, unknown>, ExecutionResult>();
 
 /** `Bearer <token>`, one string per viewer (verified viewers are shared per token), not one per subscription. */
 const bearers = new WeakMap<Viewer, string>();
@@ -174,7 +181,10 @@ export class SubscriptionSource {
     const root = data[this.plan.rootKey] as Record<string, unknown> | null | undefined;
     const cursor = root?.[CURSOR_ALIAS];
     if (typeof cursor === 'string') this.payload.variables[AFTER_VARIABLE] = cursor;
-    this.enqueue({ kind: 'event', data, errors: r.errors });
+    // a batched frame's payload is one object for every subscription it answers (upstream.ts):
+    // a query plan's execution builds on what it is given, so it gets a copy of its own
+    const own = this.plan.direct || !isSharedPayload(r) ? data : structuredClone(data);
+    this.enqueue({ kind: 'event', data: own, errors: r.errors });
   }
 
   private onConnectionLost(reason: string): void {
@@ -233,6 +243,13 @@ export class SubscriptionSource {
           for (const l of [...this.listeners]) l.end(item.result);
           this.listeners.clear();
           break;
+        }
+        if (this.plan.direct && !item.errors?.length) {
+          // nothing to complete: one result object per upstream payload, however many sources it reaches
+          let out = directResults.get(item.data);
+          if (!out) directResults.set(item.data, (out = directResult(this.plan, item.data)));
+          for (const l of [...this.listeners]) l.result(out);
+          continue;
         }
         let result: ExecutionResult;
         try {

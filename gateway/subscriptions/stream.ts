@@ -175,6 +175,7 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
     const first = !this.closed;
     this.closed = true;
     this.ended = true;
+    this.results.length = 0; // closed delivers nothing more, not even what waits
     if (first) {
       this.source.remove(this);
       this.onEnd();
@@ -182,7 +183,6 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
-      this.results.length = 0;
       w({ value: undefined, done: true });
     }
   }

@@ -3,7 +3,10 @@
  * graphql-ws client per subgraph (lazy: the socket opens with the first
  * subscription and closes shortly after the last), with the subgraph secret
  * in the upgrade request and each viewer's token in its own subscribe
- * message (`extensions.authorization`, read by kit/server.ts).
+ * message (`extensions.authorization`, read by kit/server.ts). It asks for
+ * batched `next` frames (subgraphs/kit/next-batch.ts): one frame, parsed
+ * once, for the subscriptions of many sessions that get the same answer to
+ * an event; each of them is handed the same payload object (read-only).
  *
  * The client does not retry by itself: when a socket drops, every
  * subscription on it errors, and stream.ts re-subscribes with the last
@@ -11,6 +14,7 @@
  */
 import { createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
+import { expandNextBatch, NEXT_BATCH_HEADER } from '../../subgraphs/kit/next-batch.ts';
 import { SECRET_HEADER } from '../../subgraphs/kit/server.ts';
 
 export interface UpstreamSink {
@@ -20,6 +24,36 @@ export interface UpstreamSink {
   /** The connection failed or dropped: may be retried. */
   connectionLost(reason: string): void;
   complete(): void;
+}
+
+/** Payloads handed to more than one subscription (a batched frame): read them, never change them. */
+const sharedPayloads = new WeakSet<object>();
+export const isSharedPayload = (payload: object): boolean => sharedPayloads.has(payload);
+
+/**
+ * Make `onmessage` (what graphql-ws's client listens with) see a batched
+ * `next` frame (subgraphs/kit/next-batch.ts) as the `next` messages it
+ * stands for, already parsed and sharing one payload object.
+ */
+function expandBatchesFor(Socket: typeof WebSocket): void {
+  const inherited = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage')!;
+  Object.defineProperty(Socket.prototype, 'onmessage', {
+    configurable: true,
+    get() {
+      return inherited.get!.call(this);
+    },
+    set(handler: ((event: { data: unknown }) => void) | null) {
+      const expanding =
+        handler &&
+        ((event: { data: unknown }) => {
+          const messages = expandNextBatch(event.data);
+          if (!messages) return handler(event);
+          if (messages.length > 1) sharedPayloads.add(messages[0].payload as object);
+          for (const data of messages) handler({ data });
+        });
+      inherited.set!.call(this, expanding);
+    },
+  });
 }
 
 export class UpstreamPool {
@@ -33,9 +67,10 @@ export class UpstreamPool {
   ) {
     this.WebSocketWithSecret = class extends WebSocket {
       constructor(address: string | URL, protocols?: string | string[]) {
-        super(address, protocols, { headers: { [SECRET_HEADER]: secret } });
+        super(address, protocols, { headers: { [SECRET_HEADER]: secret, [NEXT_BATCH_HEADER]: '1' } });
       }
     } as unknown as typeof WebSocket;
+    expandBatchesFor(this.WebSocketWithSecret);
   }
 
   /** Upstream subscriptions currently open (for tests and metrics). */

@@ -26,6 +26,7 @@ import { documentCache, sharedSubscribe } from './fanout.ts';
 import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
 import type { Logger } from './log.ts';
 import type { InternalRoutes } from './internal.ts';
+import { batchNextFrames, NEXT_BATCH_HEADER } from './next-batch.ts';
 
 export const SECRET_HEADER = 'x-subgraph-secret';
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -243,10 +244,12 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     wss.handleUpgrade(req, socket, head, (ws) => {
       const cork = coalesceWrites(socket as import('node:net').Socket);
       const send = ws.send.bind(ws) as (...args: unknown[]) => void;
-      ws.send = ((...args: unknown[]) => {
+      const corked = (...args: unknown[]) => {
         cork();
         send(...args);
-      }) as typeof ws.send;
+      };
+      // the gateway asks for one frame per answer shared by many subscriptions (next-batch.ts)
+      ws.send = (req.headers[NEXT_BATCH_HEADER] === '1' ? batchNextFrames(corked) : corked) as typeof ws.send;
       wss.emit('connection', ws, req);
     });
   });

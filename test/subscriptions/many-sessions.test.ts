@@ -1,0 +1,159 @@
+/**
+ * One user signed in on many devices, each its own session and its own
+ * subscription: every device gets every event once, and between the
+ * messaging subgraph and the gateway an answer shared by many of those
+ * subscriptions travels as one batched frame (subgraphs/kit/next-batch.ts).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { NEXT_BATCH_HEADER } from '../../subgraphs/kit/next-batch.ts';
+import { SECRET_HEADER } from '../../subgraphs/kit/server.ts';
+import { login, registerUser, type Account } from '../helpers/accounts.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { connect, eventually, subscribe, type Collected, type Connected } from '../helpers/subscriptions.ts';
+
+const DIRECT = `subscription { messageAdded { body senderRole read } }`;
+/** Needs the catalog subgraph too: the gateway completes each event with the store's name. */
+const WITH_STORE = `subscription { messageAdded { body conversation { store { name } } } }`;
+
+async function send(buyer: Account, storeId: string, body: string): Promise<void> {
+  const d = await buyer.client.data<{ sendMessage: { message: { id: string } | null; userErrors: unknown[] } }>(
+    `mutation($input: SendMessageInput!) { sendMessage(input: $input) { message { id } userErrors { code message } } }`,
+    { input: { storeId, body } },
+  );
+  if (!d.sendMessage.message) throw new Error(`sendMessage failed: ${JSON.stringify(d.sendMessage.userErrors)}`);
+}
+
+/** A raw graphql-transport-ws connection straight to a subgraph, as the gateway makes one, keeping every frame. */
+async function rawSubgraphSocket(t: TestStack, batched: boolean): Promise<{ ws: WebSocket; frames: string[] }> {
+  const headers: Record<string, string> = { [SECRET_HEADER]: t.stack.secret };
+  if (batched) headers[NEXT_BATCH_HEADER] = '1';
+  const ws = new WebSocket(t.stack.urls.messaging.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers });
+  const frames: string[] = [];
+  ws.on('message', (data) => frames.push(String(data)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.send(JSON.stringify({ type: 'connection_init', payload: {} }));
+  await eventually(() => frames.some((f) => JSON.parse(f).type === 'connection_ack'), 5_000, 'connection_ack');
+  return { ws, frames };
+}
+
+describe('a user signed in on many devices', () => {
+  let t: TestStack;
+  let seller: Account;
+  let buyer: Account;
+  let storeId: string;
+  const sockets: (Connected | WebSocket)[] = [];
+
+  beforeAll(async () => {
+    t = await startTestStack();
+    seller = await registerUser(t.client, { fullName: 'Sam Seller' });
+    buyer = await registerUser(t.client, { fullName: 'Bea Buyer' });
+    const d = await seller.client.data<{ openStore: { store: { id: string } } }>(
+      `mutation($input: OpenStoreInput!) { openStore(input: $input) { store { id } userErrors { code message } } }`,
+      { input: { name: 'Many Devices Shop' } },
+    );
+    storeId = d.openStore.store.id;
+  }, 180_000);
+  afterAll(async () => {
+    for (const s of sockets) {
+      if (s instanceof WebSocket) s.terminate();
+      else await s.dispose();
+    }
+    await t?.stop();
+  }, 60_000);
+
+  /** Sends `<tag> ping <i>` until every subscriber has one, so all are live end to end. */
+  async function primed(subs: Collected[], tag: string) {
+    for (let i = 0; i < 50; i++) {
+      await send(buyer, storeId, `${tag} ping ${i}`);
+      try {
+        await eventually(() => subs.every((s) => s.events.some((e) => String(e.messageAdded.body).startsWith(`${tag} ping`))), 300, 'a ping');
+      } catch {
+        continue;
+      }
+      await eventually(() => subs.every((s) => s.events.some((e) => e.messageAdded.body === `${tag} ping ${i}`)), 5_000, 'the last ping');
+      return;
+    }
+    throw new Error('the subscriptions never went live');
+  }
+
+  it('gets every message once, in order, on each device, whether its selection is answered by messaging alone or completed from catalog', async () => {
+    const devices = await Promise.all(Array.from({ length: 6 }, () => login(t.client, seller.email, seller.password)));
+    expect(new Set(devices.map((d) => d.token)).size).toBe(6);
+    const subs = devices.map((d, i) => {
+      const ws = connect(t, d.token);
+      sockets.push(ws);
+      return subscribe(ws, i % 2 ? WITH_STORE : DIRECT);
+    });
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() >= 6, 5_000, 'six upstream subscriptions (one per session)');
+    await primed(subs, 'devices');
+
+    for (const body of ['first', 'second', 'third']) await send(buyer, storeId, `devices ${body}`);
+    const mine = (s: Collected) => s.events.map((e) => e.messageAdded).filter((m) => /^devices (first|second|third)$/.test(m.body));
+    await eventually(() => subs.every((s) => mine(s).length >= 3), 5_000, 'three messages on every device');
+    await new Promise((r) => setTimeout(r, 200)); // nothing more may come
+    subs.forEach((s, i) => {
+      const got = mine(s);
+      expect(got.map((m) => m.body)).toEqual(['devices first', 'devices second', 'devices third']);
+      if (i % 2) expect(got.every((m) => m.conversation.store.name === 'Many Devices Shop')).toBe(true);
+      else expect(got.every((m) => m.senderRole === 'BUYER' && m.read === false)).toBe(true);
+    });
+    for (const s of subs) s.unsubscribe();
+  });
+
+  it('travels from the messaging subgraph to the gateway as one frame per answer shared by several subscriptions, and as plain graphql-ws to any other client', async () => {
+    const devices = await Promise.all(Array.from({ length: 3 }, () => login(t.client, seller.email, seller.password)));
+    // a and c ask the same question with different sessions (nothing in it depends on who asks, so
+    // the subgraph answers both with one execution); b asks another
+    const SAME = `subscription { messageAdded { body senderRole } }`;
+    const OTHER = `subscription { messageAdded { body conversation { id } } }`;
+    const subscribeAll = (ws: WebSocket) => {
+      ws.send(JSON.stringify({ id: 'a', type: 'subscribe', payload: { query: SAME, extensions: { authorization: `Bearer ${devices[0].token}` } } }));
+      ws.send(JSON.stringify({ id: 'b', type: 'subscribe', payload: { query: OTHER, extensions: { authorization: `Bearer ${devices[1].token}` } } }));
+      ws.send(JSON.stringify({ id: 'c', type: 'subscribe', payload: { query: SAME, extensions: { authorization: `Bearer ${devices[2].token}` } } }));
+    };
+    const gatewayLike = await rawSubgraphSocket(t, true);
+    const plain = await rawSubgraphSocket(t, false);
+    sockets.push(gatewayLike.ws, plain.ws);
+    subscribeAll(gatewayLike.ws);
+    subscribeAll(plain.ws);
+
+    // every subscription answers a ping on both sockets: all are live
+    const answered = (frames: string[], tag: string) => {
+      const ids = new Set<string>();
+      for (const f of frames.filter((x) => x.includes(tag)).map((x) => JSON.parse(x))) {
+        if (f.type === 'next') ids.add(f.id);
+        if (f.type === 'next_batch') for (const id of f.ids) ids.add(id);
+      }
+      return ids.size === 3;
+    };
+    for (let i = 0; ; i++) {
+      await send(buyer, storeId, `raw ping ${i}`);
+      try {
+        await eventually(() => answered(gatewayLike.frames, `raw ping ${i}"`) && answered(plain.frames, `raw ping ${i}"`), 500, 'pings');
+        break;
+      } catch {
+        if (i >= 30) throw new Error('the raw subscriptions never went live');
+      }
+    }
+
+    await send(buyer, storeId, 'raw hello');
+    await eventually(() => answered(gatewayLike.frames, '"raw hello"') && answered(plain.frames, '"raw hello"'), 5_000, 'the hello');
+    await new Promise((r) => setTimeout(r, 200));
+    const batchedHello = gatewayLike.frames.filter((f) => f.includes('"raw hello"')).map((f) => JSON.parse(f));
+    expect(batchedHello).toHaveLength(2);
+    const batch = batchedHello.find((f) => f.type === 'next_batch');
+    expect([...batch.ids].sort()).toEqual(['a', 'c']);
+    expect(batch.payload).toEqual({ data: { messageAdded: { body: 'raw hello', senderRole: 'BUYER' } } });
+    const single = batchedHello.find((f) => f.type === 'next');
+    expect(single.id).toBe('b');
+    expect(single.payload.data.messageAdded.body).toBe('raw hello');
+
+    const plainHello = plain.frames.filter((f) => f.includes('"raw hello"')).map((f) => JSON.parse(f));
+    expect(plainHello.map((f) => f.type)).toEqual(['next', 'next', 'next']);
+    expect(plainHello.map((f) => f.id).sort()).toEqual(['a', 'b', 'c']);
+  });
+});
