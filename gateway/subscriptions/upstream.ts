@@ -48,7 +48,8 @@ function expandBatchesFor(Socket: typeof WebSocket): void {
         ((event: { data: unknown }) => {
           const messages = expandNextBatch(event.data);
           if (!messages) return handler(event);
-          if (messages.length > 1) sharedPayloads.add(messages[0].payload as object);
+          const payload = messages[0]?.payload;
+          if (messages.length > 1 && typeof payload === 'object' && payload !== null) sharedPayloads.add(payload); // anything else graphql-ws refuses
           for (const data of messages) handler({ data });
         });
       inherited.set!.call(this, expanding);
