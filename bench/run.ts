@@ -487,7 +487,6 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
   }
   const deadline = Date.now() + 60_000;
   let lat: number[] = [];
-  let fromStamp: number[] = [];
   let received = 0;
   const byMessage = new Map<string, number[]>();
   let quietSince = Date.now();
@@ -496,14 +495,13 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
     subs.send({ type: 'collect' });
     const c = await subs.next('collected');
     lat = lat.concat(c.latencies);
-    fromStamp = fromStamp.concat(c.stamped ?? []);
     for (const [body, xs] of Object.entries((c.byMessage ?? {}) as Record<string, number[]>)) byMessage.set(body, (byMessage.get(body) ?? []).concat(xs));
     received += c.received;
     if (c.received) quietSince = Date.now();
     if (received >= messages * subscribers) break;
   }
   lat.sort((a, b) => a - b);
-  fromStamp.sort((a, b) => a - b);
+  const fromStamp = [...byMessage.values()].flat().sort((a, b) => a - b);
   const expected = messages * subscribers;
   const quantile = (xs: number[]) => (p: number) => {
     const i = Math.min(expected - 1, Math.floor((p / 100) * expected));

@@ -10,9 +10,7 @@ import { onStop, tell } from './lib/proc.ts';
 
 const sockets: WebSocket[] = [];
 const latencies: number[] = [];
-/** From the message's `createdAt` (stamped before its transaction) to receipt. */
-const stamped: number[] = [];
-/** The same, by message (its body), for the spread between messages. */
+/** From the message's `createdAt` (stamped before its transaction) to receipt, by message (its body). */
 const byMessage = new Map<string, number[]>();
 /** Sockets this process terminated itself: their close is not counted. */
 const terminated = new WeakSet<WebSocket>();
@@ -51,7 +49,6 @@ function open(url: string, token: string, id: number): Promise<void> {
           latencies.push(now - at);
           const created = Date.parse(added.createdAt);
           if (Number.isFinite(created)) {
-            stamped.push(now - created);
             let xs = byMessage.get(body!);
             if (!xs) byMessage.set(body!, (xs = []));
             xs.push(now - created);
@@ -123,7 +120,7 @@ process.on('message', async (m: any) => {
   } else if (m?.type === 'collect') {
     const messages = Object.fromEntries(byMessage);
     byMessage.clear();
-    tell({ type: 'collected', latencies: latencies.splice(0), stamped: stamped.splice(0), byMessage: messages, received, errors, closed, acked });
+    tell({ type: 'collected', latencies: latencies.splice(0), byMessage: messages, received, errors, closed, acked });
     received = 0;
   } else if (m?.type === 'close') {
     for (const s of sockets.splice(0)) {

@@ -51,19 +51,24 @@ function collector() {
 
 describe('the gateway reading batched frames from a subgraph', () => {
   let fake: Fake;
-  let pool: UpstreamPool;
   afterEach(async () => {
     await fake?.close();
   });
 
-  it('asks for them, and hands every subscription in a batch the same payload', async () => {
+  /** Two gateway subscriptions on the stand-in subgraph, once it has both subscribe messages. */
+  async function twoSubscriptions() {
     fake = await fakeSubgraph();
-    pool = new UpstreamPool({ messaging: fake.url }, 'secret');
+    const pool = new UpstreamPool({ messaging: fake.url }, 'secret');
     const a = collector();
     const b = collector();
     pool.subscribe('messaging', { query: 'subscription { messageAdded { body } }' }, a.sink);
     pool.subscribe('messaging', { query: 'subscription { messageAdded { body } }' }, b.sink);
     await eventually(() => fake.subscribed.length === 2, 5_000, 'two subscribe messages');
+    return { a, b };
+  }
+
+  it('asks for them, and hands every subscription in a batch the same payload', async () => {
+    const { a, b } = await twoSubscriptions();
     expect(fake.headers[0][NEXT_BATCH_HEADER]).toBe('1');
     const payload = { data: { messageAdded: { body: 'hello' } } };
     fake.subscribed[0].socket.send(JSON.stringify({ type: 'next_batch', ids: fake.subscribed.map((s) => s.id), payload }));
@@ -73,13 +78,7 @@ describe('the gateway reading batched frames from a subgraph', () => {
   });
 
   it('treats a malformed batch as a broken connection, without throwing in the gateway', async () => {
-    fake = await fakeSubgraph();
-    pool = new UpstreamPool({ messaging: fake.url }, 'secret');
-    const a = collector();
-    const b = collector();
-    pool.subscribe('messaging', { query: 'subscription { messageAdded { body } }' }, a.sink);
-    pool.subscribe('messaging', { query: 'subscription { messageAdded { body } }' }, b.sink);
-    await eventually(() => fake.subscribed.length === 2, 5_000, 'two subscribe messages');
+    const { a, b } = await twoSubscriptions();
     fake.subscribed[0].socket.send(JSON.stringify({ type: 'next_batch', ids: fake.subscribed.map((s) => s.id), payload: 5 }));
     await eventually(() => a.got.lost.length === 1 && b.got.lost.length === 1, 5_000, 'both told the connection is lost');
     expect(a.got.next).toEqual([]);
