@@ -41,16 +41,26 @@ type Send = (data: string, cb?: Callback) => void;
 
 interface Batch {
   ids: string[];
-  /** The original message, sent as it is when the batch holds only it. */
-  first: string;
   callbacks: Callback[];
+}
+
+/** A socket's `send`, batching `next` messages (see `batchNextFrames`). */
+export interface NextBatcher {
+  /** Any message as graphql-ws's server writes it; a `next` joins the turn's batch for its payload. */
+  send: Send;
+  /**
+   * The same `next` for several subscriptions at once, its payload already
+   * JSON text (subscription groups, groups.ts); `cb` is called once, when all
+   * of them are written.
+   */
+  next(ids: readonly string[], payload: string, cb?: Callback): void;
 }
 
 /**
  * Wrap a websocket's `send` so that `next` messages with the same payload
  * within a turn go out as one batch frame. `send` is the socket's own.
  */
-export function batchNextFrames(send: Send, maxIds = 256): Send {
+export function batchNextFrames(send: Send, maxIds = 256): NextBatcher {
   const batches = new Map<string, Batch>();
   let scheduled = false;
 
@@ -59,7 +69,7 @@ export function batchNextFrames(send: Send, maxIds = 256): Send {
     const done: Callback = (err) => {
       for (const cb of callbacks) cb(err);
     };
-    if (b.ids.length === 1) send(b.first, done);
+    if (b.ids.length === 1) send(`${ID_PREFIX}${JSON.stringify(b.ids[0])}${NEXT_INFIX}${payload}}`, done);
     else send(`${NEXT_BATCH_PREFIX}${JSON.stringify(b.ids)},"payload":${payload}}`, done);
   };
   const flush = () => {
@@ -72,26 +82,45 @@ export function batchNextFrames(send: Send, maxIds = 256): Send {
     scheduled = false;
     flush();
   };
-
-  return (data, cb = () => {}) => {
-    const next = typeof data === 'string' ? splitNext(data) : undefined;
-    if (!next) {
-      flush(); // whatever was batched before this message goes first
-      send(data, cb);
-      return;
-    }
-    let b = batches.get(next.payload);
-    if (!b) batches.set(next.payload, (b = { ids: [], first: data, callbacks: [] }));
-    b.ids.push(next.id);
+  const add = (id: string, payload: string, cb: Callback) => {
+    let b = batches.get(payload);
+    if (!b) batches.set(payload, (b = { ids: [], callbacks: [] }));
+    b.ids.push(id);
     b.callbacks.push(cb);
     if (b.ids.length >= maxIds) {
-      batches.delete(next.payload);
-      write(next.payload, b);
+      batches.delete(payload);
+      write(payload, b);
     }
     if (!scheduled) {
       scheduled = true;
       process.nextTick(endOfTurn);
     }
+  };
+
+  return {
+    send(data, cb = () => {}) {
+      const next = typeof data === 'string' ? splitNext(data) : undefined;
+      if (!next) {
+        flush(); // whatever was batched before this message goes first
+        send(data, cb);
+        return;
+      }
+      add(next.id, next.payload, cb);
+    },
+    next(ids, payload, cb = () => {}) {
+      if (ids.length === 0) {
+        cb();
+        return;
+      }
+      // one callback for the lot, after the last of the frames it took is written
+      let left = ids.length;
+      let failed: Error | undefined;
+      const one: Callback = (err) => {
+        failed ??= err;
+        if (--left === 0) cb(failed);
+      };
+      for (const id of ids) add(id, payload, one);
+    },
   };
 }
 

@@ -26,6 +26,7 @@ import { documentCache, sharedSubscribe } from './fanout.ts';
 import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
 import type { Logger } from './log.ts';
 import type { InternalRoutes } from './internal.ts';
+import { SubscriptionGroups } from './groups.ts';
 import { batchNextFrames, NEXT_BATCH_HEADER } from './next-batch.ts';
 
 export const SECRET_HEADER = 'x-subgraph-secret';
@@ -67,6 +68,8 @@ export interface RunningServer {
   url: string;
   /** Open websocket connections. */
   sockets(): number;
+  /** Subscriptions graphql-ws runs (a group of subscriptions, groups.ts, counts once). */
+  executions(): number;
   close(): Promise<void>;
 }
 
@@ -161,10 +164,10 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   const expectedSecret = secretDigest(opts.secret);
 
-  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> => {
-    const viewer = await opts.verifier.verify(authorization);
-    return module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}) });
-  };
+  const contextOf = (viewer: Viewer | null, requestId: string, clientIp?: string): BaseRequestContext =>
+    module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}) });
+  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> =>
+    contextOf(await opts.verifier.verify(authorization), requestId, clientIp);
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -244,17 +247,42 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     wss.handleUpgrade(req, socket, head, (ws) => {
       const cork = coalesceWrites(socket as import('node:net').Socket);
       const send = ws.send.bind(ws) as (...args: unknown[]) => void;
-      const corked = (...args: unknown[]) => {
+      const corked = (data: string, cb?: (err?: Error) => void) => {
         cork();
-        send(...args);
+        send(data, cb);
       };
-      // the gateway asks for one frame per answer shared by many subscriptions (next-batch.ts)
-      ws.send = (req.headers[NEXT_BATCH_HEADER] === '1' ? batchNextFrames(corked) : corked) as typeof ws.send;
+      if (req.headers[NEXT_BATCH_HEADER] !== '1') {
+        ws.send = corked as typeof ws.send;
+        wss.emit('connection', ws, req);
+        return;
+      }
+      // the gateway: one frame per answer shared by many subscriptions (next-batch.ts), and the
+      // subscriptions of one user's sessions that answer alike run as one (groups.ts)
+      let toGraphqlWs: ((data: string) => void)[] = [];
+      const groups = new SubscriptionGroups({
+        out: batchNextFrames(corked),
+        deliver: (text) => {
+          for (const listener of toGraphqlWs) listener.call(ws, text);
+        },
+        verify: (authorization) => opts.verifier.verify(authorization),
+        onRevoke: (listener) => opts.verifier.onRevoke(listener),
+        close: (code, reason) => ws.close(code, reason),
+      });
+      ws.send = ((data: string, cb?: (err?: Error) => void) => groups.outgoing(data, cb)) as typeof ws.send;
+      socketGroups.set(ws, groups);
       wss.emit('connection', ws, req);
+      // graphql-ws listened in 'connection': its listener now hears the socket through the groups
+      toGraphqlWs = ws.listeners('message') as ((data: string) => void)[];
+      ws.removeAllListeners('message');
+      ws.on('message', (data) => groups.incoming(String(data)));
+      ws.once('close', () => groups.dispose());
     });
   });
+  const socketGroups = new WeakMap<object, SubscriptionGroups>();
   type Extra = { viewers?: Map<string, BaseRequestContext> };
   const documents = documentCache();
+  /** graphql-ws's connection contexts, for `executions()`. */
+  const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
@@ -263,12 +291,22 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       validate: documents.validate,
       subscribe: sharedSubscribe(),
       connectionInitWaitTimeout: 5_000,
+      onConnect: (ctx) => {
+        connections.add(ctx);
+        return true;
+      },
+      onClose: (ctx) => {
+        connections.delete(ctx);
+      },
       onSubscribe: async (ctx, id, payload) => {
         const auth =
           (payload.extensions?.authorization as string | undefined) ??
           (ctx.connectionParams?.authorization as string | undefined);
         try {
-          const base = await contextFor(auth, (payload.extensions?.requestId as string) || crypto.randomUUID());
+          const requestId = (payload.extensions?.requestId as string) || crypto.randomUUID();
+          // a group's subscription runs as its members' user, already verified (groups.ts)
+          const grouped = socketGroups.get(ctx.extra.socket)?.viewerOf(id);
+          const base = grouped ? contextOf(grouped, requestId) : await contextFor(auth, requestId);
           if (!base.viewer) return [new GraphQLError('Sign in to subscribe.', { extensions: { code: 'UNAUTHENTICATED' } })];
           (ctx.extra.viewers ??= new Map()).set(id, base);
         } catch (err) {
@@ -294,6 +332,11 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     port,
     url: `http://127.0.0.1:${port}/graphql`,
     sockets: () => wss.clients.size,
+    executions: () => {
+      let n = 0;
+      for (const c of connections) n += Object.keys(c.subscriptions).length;
+      return n;
+    },
     async close() {
       // stop accepting, let requests in flight finish (at most 10 s), then drop what is left
       closing = true;

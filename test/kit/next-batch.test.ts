@@ -10,11 +10,11 @@ const turn = () => new Promise((r) => setImmediate(r));
 
 function socket(maxIds?: number) {
   const written: string[] = [];
-  const send = batchNextFrames((data, cb) => {
+  const batcher = batchNextFrames((data, cb) => {
     written.push(data);
     queueMicrotask(() => cb?.());
   }, maxIds);
-  return { written, send };
+  return { written, send: batcher.send, next: batcher.next };
 }
 
 describe('batched next frames', () => {
@@ -51,6 +51,22 @@ describe('batched next frames', () => {
     await turn();
     expect(written).toHaveLength(3);
     expect(JSON.parse(written[2])).toEqual({ id: '5', type: 'next', payload: { data: { n: 7 } } });
+  });
+
+  it('take one answer for several subscriptions at once (a subscription group), merged with the turn’s other next messages of that payload, with one callback after the last frame', async () => {
+    const { written, send, next: nextFor } = socket(3);
+    const calls: string[] = [];
+    send(next('1', { data: { n: 1 } }), () => calls.push('1'));
+    nextFor(['a', 'b', 'c', 'd'], '{"data":{"n":1}}', () => calls.push('group'));
+    nextFor(['x'], '{"data":{"n":2}}', () => calls.push('x'));
+    nextFor([], '{"data":{"n":3}}', () => calls.push('nobody'));
+    expect(written.map((w) => JSON.parse(w).ids)).toEqual([['1', 'a', 'b']]); // full at 3: sent at once
+    await turn();
+    expect(written.slice(1).map((w) => JSON.parse(w))).toEqual([
+      { type: 'next_batch', ids: ['c', 'd'], payload: { data: { n: 1 } } },
+      { id: 'x', type: 'next', payload: { data: { n: 2 } } },
+    ]);
+    expect(calls.sort()).toEqual(['1', 'group', 'nobody', 'x']);
   });
 
   it('read back as the next messages they stand for, sharing one payload object; anything else is left alone', () => {

@@ -156,4 +156,70 @@ describe('a user signed in on many devices', () => {
     expect(plainHello.map((f) => f.type)).toEqual(['next', 'next', 'next']);
     expect(plainHello.map((f) => f.id).sort()).toEqual(['a', 'b', 'c']);
   });
+  it('runs one question asked from several sessions of one user as one subscription in the subgraph; signing out one session ends only its own', async () => {
+    const messaging = t.stack.subgraphs.messaging.server;
+    const devices = await Promise.all(Array.from({ length: 3 }, () => login(t.client, seller.email, seller.password)));
+    const stranger = await registerUser(t.client);
+    const SAME = `subscription { messageAdded { body } }`;
+    const raw = await rawSubgraphSocket(t, true);
+    sockets.push(raw.ws);
+    const closed = new Promise<number>((resolve) => raw.ws.once('close', (code) => resolve(code)));
+    const before = messaging.executions();
+    const ask = (id: string, token: string) =>
+      raw.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: SAME, extensions: { authorization: `Bearer ${token}` } } }));
+    ask('a', devices[0].token);
+    ask('b', devices[1].token);
+    ask('c', devices[2].token);
+    ask('s', stranger.token); // another user: a subscription of its own
+    ask('x', 'not-a-token'); // refused alone, as graphql-ws refuses any subscription
+    await eventually(() => raw.frames.some((f) => f.includes('"id":"x","type":"error"')), 5_000, 'the refusal');
+    expect(JSON.parse(raw.frames.find((f) => f.includes('"id":"x"'))!).payload[0].extensions.code).toBe('UNAUTHENTICATED');
+    await eventually(() => messaging.executions() === before + 2, 5_000, 'two subscriptions running in the subgraph');
+
+    /** The ids each frame carrying `text` was for. */
+    const receivers = (text: string) =>
+      raw.frames
+        .filter((f) => f.includes(`"${text}"`))
+        .map((f) => JSON.parse(f))
+        .flatMap((f) => (f.type === 'next_batch' ? f.ids : [f.id]))
+        .sort();
+    for (let i = 0; ; i++) {
+      await send(buyer, storeId, `group ping ${i}`);
+      try {
+        await eventually(() => receivers(`group ping ${i}`).length === 3, 500, 'the ping');
+        break;
+      } catch {
+        if (i >= 30) throw new Error('the grouped subscriptions never went live');
+      }
+    }
+    await send(buyer, storeId, 'group one');
+    await eventually(() => receivers('group one').length === 3, 5_000, 'the first message');
+    expect(raw.frames.filter((f) => f.includes('"group one"'))).toHaveLength(1); // one frame for the three
+    expect(receivers('group one')).toEqual(['a', 'b', 'c']);
+
+    // the second device signs out: its subscription completes, the others go on
+    await devices[1].client.data('mutation { logout }');
+    await eventually(() => raw.frames.includes('{"id":"b","type":"complete"}'), 5_000, 'b to complete');
+    await send(buyer, storeId, 'group two');
+    await eventually(() => receivers('group two').length === 2, 5_000, 'the second message');
+    expect(receivers('group two')).toEqual(['a', 'c']);
+    expect(messaging.executions()).toBe(before + 2);
+
+    // the members leave one by one; the shared subscription ends with the last
+    raw.ws.send(JSON.stringify({ id: 'a', type: 'complete' }));
+    await send(buyer, storeId, 'group three');
+    await eventually(() => receivers('group three').length === 1, 5_000, 'the third message');
+    expect(receivers('group three')).toEqual(['c']);
+    expect(messaging.executions()).toBe(before + 2);
+    raw.ws.send(JSON.stringify({ id: 'c', type: 'complete' }));
+    await eventually(() => messaging.executions() === before + 1, 5_000, 'the shared subscription to end');
+    await send(buyer, storeId, 'group four');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receivers('group four')).toEqual([]);
+
+    // the groups' own ids are not a client's to use
+    ask('~1', devices[0].token);
+    expect(await closed).toBe(4400);
+    await eventually(() => messaging.executions() === before, 5_000, 'nothing left running');
+  });
 });

@@ -1,0 +1,237 @@
+/**
+ * Subscription groups: on the gateway's connection to a subgraph, the
+ * subscriptions that would get the same answer to every event run as one.
+ *
+ * The gateway carries every session's subscriptions over one connection per
+ * subgraph. A seller signed in on many devices, each its own session, sends
+ * one subscription per device with the same document. Answered one by one,
+ * each would cost the subgraph its own live listener, execution, iteration
+ * and message per event. Here they form a group: one graphql-ws subscription
+ * (an internal id, `~1`, `~2`…) runs for all, and each of its answers goes out
+ * once with the ids of all its members (a batched frame, next-batch.ts).
+ *
+ * - Members of a group: the same user with the same roles (every per-viewer
+ *   field answers alike), the same document, operation name and variables.
+ *   Sessions may differ: the group's own viewer carries a session of its own,
+ *   which no revocation names, and each member's session is watched here, so
+ *   revoking one session completes that session's members and leaves the
+ *   rest running (revoking the user ends the whole group).
+ * - A member is verified as any subscription is (its token, then joined);
+ *   one whose token is refused goes to graphql-ws alone, which answers it
+ *   as it answers anyone (the `error` message).
+ * - A member that joins a running group gets the events from then on, as a
+ *   new subscription would (possibly one committed a moment before, which
+ *   the group was still delivering: as with the gateway's own sharing).
+ * - The group ends when its last member completes (graphql-ws is told to
+ *   complete the internal subscription), or when the internal subscription
+ *   ends or fails (every member is sent that `complete` or `error`).
+ * - Only on connections that asked for batched frames (the gateway, behind
+ *   the subgraph secret); any other client gets plain graphql-ws. Before the
+ *   connection is acknowledged everything goes to graphql-ws untouched, so
+ *   the protocol's own errors (4401, 4400) are its own. Ids starting with
+ *   `~` are the groups' own: a subscribe with one is refused (4400).
+ */
+import type { Revocation, Viewer } from './auth.ts';
+import type { NextBatcher } from './next-batch.ts';
+
+type Callback = (err?: Error) => void;
+
+export interface GroupsOptions {
+  /** The connection's batched `send` (next-batch.ts). */
+  out: NextBatcher;
+  /** Hands a message to graphql-ws, as if it came from the socket. */
+  deliver(text: string): void;
+  /** The viewer of a subscribe message's `authorization`; null or a throw sends it to graphql-ws alone. */
+  verify(authorization: string | undefined): Promise<Viewer | null>;
+  /** Revocations, as AuthVerifier tells them; returns the unsubscribe. */
+  onRevoke(listener: (r: Revocation) => void): () => void;
+  /** Closes the socket (a duplicate subscription id: 4409, as graphql-ws). */
+  close(code: number, reason: string): void;
+}
+
+interface Member {
+  id: string;
+  /** Set once verified and joined. */
+  group?: Group;
+  sessionId?: string;
+}
+
+interface Group {
+  /** The internal graphql-ws subscription's id. */
+  id: string;
+  key: string;
+  userId: string;
+  /** The context's viewer: the members' user, with a session of the group's own. */
+  viewer: Viewer;
+  members: Map<string, Member>;
+}
+
+/** Internal ids: never a client's, since a grouped connection's client ids never reach graphql-ws. */
+const GROUP_PREFIX = '~';
+const MESSAGE_ID_PREFIX = '{"id":"';
+/** What follows the id in graphql-ws's `next` message, up to the payload. */
+const NEXT_INFIX = ',"type":"next","payload":';
+
+export class SubscriptionGroups {
+  private acknowledged = false;
+  private nextGroup = 0;
+  private readonly members = new Map<string, Member>();
+  /** Client ids graphql-ws serves alone (their token was refused). */
+  private readonly alone = new Set<string>();
+  private readonly groups = new Map<string, Group>();
+  private readonly byKey = new Map<string, Group>();
+  private readonly offRevoke: () => void;
+  private disposed = false;
+
+  constructor(private readonly o: GroupsOptions) {
+    this.offRevoke = o.onRevoke((r) => this.revoked(r));
+  }
+
+  /** Live groups (one graphql-ws subscription each) and the subscriptions they serve. */
+  stats(): { groups: number; members: number } {
+    let members = 0;
+    for (const g of this.groups.values()) members += g.members.size;
+    return { groups: this.groups.size, members };
+  }
+
+  /** The viewer to run an internal subscription as; undefined for any other id. */
+  viewerOf(id: string): Viewer | undefined {
+    return this.groups.get(id)?.viewer;
+  }
+
+  /** A message from the socket. */
+  incoming(text: string): void {
+    if (!this.acknowledged) return this.o.deliver(text);
+    let m: { id?: unknown; type?: unknown; payload?: Record<string, unknown> };
+    try {
+      m = JSON.parse(text);
+    } catch {
+      return this.o.deliver(text);
+    }
+    if (m === null || typeof m !== 'object' || typeof m.id !== 'string' || !m.id) return this.o.deliver(text);
+    if (m.type === 'subscribe' && m.id.startsWith(GROUP_PREFIX)) return this.o.close(4400, `Subscription ids starting with ${GROUP_PREFIX} are reserved`);
+    if (m.type === 'subscribe' && isSubscribePayload(m.payload)) return void this.subscribe(m.id, m.payload, text);
+    if (m.type === 'complete') return this.complete(m.id, text);
+    this.o.deliver(text);
+  }
+
+  /** A message from graphql-ws to the socket. */
+  outgoing(data: string, cb: Callback = () => {}): void {
+    if (!data.startsWith(MESSAGE_ID_PREFIX)) {
+      if (data.startsWith('{"type":"connection_ack"')) this.acknowledged = true;
+      return this.o.out.send(data, cb);
+    }
+    const idEnd = data.indexOf('"', MESSAGE_ID_PREFIX.length);
+    const id = data.slice(MESSAGE_ID_PREFIX.length, idEnd);
+    const rest = data.slice(idEnd + 1);
+    const group = this.groups.get(id);
+    if (!group) {
+      if (id.startsWith(GROUP_PREFIX)) return cb(); // a group already ended: its members were told
+      if (this.alone.has(id) && !rest.startsWith(NEXT_INFIX)) this.alone.delete(id); // its error or complete
+      return this.o.out.send(data, cb);
+    }
+    if (rest.startsWith(NEXT_INFIX)) return this.o.out.next([...group.members.keys()], rest.slice(NEXT_INFIX.length, -1), cb);
+    // error or complete: the same for each member, and the group is over
+    this.end(group);
+    for (const memberId of group.members.keys()) this.o.out.send(`${MESSAGE_ID_PREFIX.slice(0, -1)}${JSON.stringify(memberId)}${rest}`);
+    cb();
+  }
+
+  /** The socket closed: graphql-ws ends its own subscriptions. */
+  dispose(): void {
+    this.disposed = true;
+    this.offRevoke();
+    this.members.clear();
+    this.groups.clear();
+    this.byKey.clear();
+    this.alone.clear();
+  }
+
+  private async subscribe(id: string, payload: SubscribePayload, text: string): Promise<void> {
+    if (this.members.has(id) || this.alone.has(id)) return this.o.close(4409, `Subscriber for ${id} already exists`);
+    const member: Member = { id };
+    this.members.set(id, member);
+    const authorization = payload.extensions?.authorization;
+    let viewer: Viewer | null = null;
+    try {
+      viewer = await this.o.verify(typeof authorization === 'string' ? authorization : undefined);
+    } catch {
+      viewer = null;
+    }
+    if (this.disposed || this.members.get(id) !== member) return; // completed (or the socket closed) meanwhile
+    if (!viewer) {
+      // graphql-ws answers it (onSubscribe refuses it with the reason)
+      this.members.delete(id);
+      this.alone.add(id);
+      return this.o.deliver(text);
+    }
+    const key = groupKey(viewer, payload);
+    let group = this.byKey.get(key);
+    const starting = !group;
+    if (!group) {
+      const groupId = `${GROUP_PREFIX}${++this.nextGroup}`;
+      group = { id: groupId, key, userId: viewer.id, viewer: Object.freeze({ ...viewer, sessionId: `group:${groupId}` }), members: new Map() };
+      this.groups.set(groupId, group);
+      this.byKey.set(key, group);
+    }
+    member.group = group;
+    member.sessionId = viewer.sessionId;
+    group.members.set(id, member);
+    if (starting) this.o.deliver(JSON.stringify({ id: group.id, type: 'subscribe', payload }));
+  }
+
+  private complete(id: string, text: string): void {
+    if (this.alone.delete(id)) return this.o.deliver(text);
+    const member = this.members.get(id);
+    if (!member) return; // unknown: graphql-ws ignores it too
+    this.leave(member);
+  }
+
+  private leave(member: Member): void {
+    this.members.delete(member.id);
+    const group = member.group;
+    if (!group) return;
+    group.members.delete(member.id);
+    if (group.members.size === 0 && this.groups.get(group.id) === group) {
+      this.end(group);
+      this.o.deliver(JSON.stringify({ id: group.id, type: 'complete' }));
+    }
+  }
+
+  private end(group: Group): void {
+    this.groups.delete(group.id);
+    if (this.byKey.get(group.key) === group) this.byKey.delete(group.key);
+    for (const id of group.members.keys()) this.members.delete(id);
+  }
+
+  /** A revoked session's members complete; the rest of their groups go on. */
+  private revoked(r: Revocation): void {
+    for (const group of [...this.groups.values()]) {
+      if (r.userId !== undefined && group.userId !== r.userId) continue;
+      for (const member of [...group.members.values()]) {
+        if (r.sessionIds ? !r.sessionIds.includes(member.sessionId!) : group.userId !== r.userId) continue;
+        this.o.out.send(`{"id":${JSON.stringify(member.id)},"type":"complete"}`);
+        this.leave(member);
+      }
+    }
+  }
+}
+
+interface SubscribePayload {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+  extensions?: Record<string, unknown> | null;
+}
+
+function isSubscribePayload(p: unknown): p is SubscribePayload {
+  if (p === null || typeof p !== 'object') return false;
+  const { query, operationName, variables, extensions } = p as Record<string, unknown>;
+  const objectOrNone = (v: unknown) => v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v));
+  return typeof query === 'string' && (operationName === undefined || operationName === null || typeof operationName === 'string') && objectOrNone(variables) && objectOrNone(extensions);
+}
+
+/** What makes two subscriptions answer alike: who (not which session), and what they ask. */
+function groupKey(viewer: Viewer, p: SubscribePayload): string {
+  return JSON.stringify([viewer.id, viewer.roles, p.operationName ?? null, p.variables ?? null, p.query]);
+}
