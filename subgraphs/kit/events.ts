@@ -11,7 +11,8 @@
  * - `EventBus` tails the log of one database: NOTIFY wakes it, a poll
  *   (`pollIntervalMs`, default 1000) covers missed notifications, e.g. after a
  *   reconnect. The NOTIFY names the topics committed, and wakes only the
- *   consumers of those (the poll wakes all). Live listeners (`onEvent`) see every event once, in order.
+ *   consumers of those (the poll wakes all). Live listeners (`onEvent`) see every event once, in order
+ *   (or, listening for one audience member, every event addressed to it).
  * - Durable consumers (`consume`) keep their position in `events.consumers` in
  *   their own database and advance it in the same transaction as the handler's
  *   writes, so each event is handled exactly once per consumer name, even with
@@ -121,7 +122,10 @@ export interface EventBusOptions {
 }
 
 export class EventBus {
+  /** Live listeners of every event. */
   private listeners = new Set<(e: BusEvent) => void>();
+  /** Live listeners of one audience member's events: an event wakes only its audience's. */
+  private byAudience = new Map<string, Set<(e: BusEvent) => void>>();
   private consumers: Consumer[] = [];
   private lastSeq = 0;
   private pumping = false;
@@ -164,10 +168,44 @@ export class EventBus {
     return this.lastSeq;
   }
 
-  /** Every event committed after start, once, in order. Returns an unsubscribe. */
-  onEvent(listener: (e: BusEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /**
+   * Every event committed after start, once, in order; with `audience`, only
+   * the events whose audience includes it (a subscription listens for its
+   * viewer's: an event costs its audience's listeners, not every listener in
+   * the process). Returns an unsubscribe.
+   */
+  onEvent(listener: (e: BusEvent) => void, audience?: string): () => void {
+    if (audience === undefined) {
+      this.listeners.add(listener);
+      return () => this.listeners.delete(listener);
+    }
+    let set = this.byAudience.get(audience);
+    if (!set) this.byAudience.set(audience, (set = new Set()));
+    set.add(listener);
+    const mine = set;
+    return () => {
+      mine.delete(listener);
+      if (mine.size === 0 && this.byAudience.get(audience) === mine) this.byAudience.delete(audience);
+    };
+  }
+
+  /** Hands `e` to the listeners of every event and to those of each of its audience. */
+  private dispatch(e: BusEvent): void {
+    const call = (l: (e: BusEvent) => void) => {
+      try {
+        l(e);
+      } catch (err) {
+        this.opts.log?.error('event listener failed', { topic: e.topic, seq: e.seq, err: String(err) });
+      }
+    };
+    for (const l of this.listeners) call(l);
+    if (this.byAudience.size === 0) return;
+    const audience = e.audience;
+    for (let i = 0; i < audience.length; i++) {
+      if (audience.indexOf(audience[i]) !== i) continue; // named twice: once
+      const set = this.byAudience.get(audience[i]);
+      if (set) for (const l of set) call(l);
+    }
   }
 
   /**
@@ -253,13 +291,7 @@ export class EventBus {
           got = events.length;
           for (const e of events) {
             this.lastSeq = e.seq;
-            for (const l of this.listeners) {
-              try {
-                l(e);
-              } catch (err) {
-                this.opts.log?.error('event listener failed', { topic: e.topic, seq: e.seq, err: String(err) });
-              }
-            }
+            this.dispatch(e);
           }
           this.releaseWaiters();
         } while (got === this.batch && !this.stopped);

@@ -21,7 +21,10 @@
  *   as it answers anyone (the `error` message).
  * - A member that joins a running group gets the events from then on, as a
  *   new subscription would (possibly one committed a moment before, which
- *   the group was still delivering: as with the gateway's own sharing).
+ *   the group was still delivering: as with the gateway's own sharing). A
+ *   subscription that asks for a replay (an `after` argument with a value)
+ *   is a group of its own and takes no newcomers: one joining later would
+ *   miss what was already replayed.
  * - The group ends when its last member completes (graphql-ws is told to
  *   complete the internal subscription), or when the internal subscription
  *   ends or fails (every member is sent that `complete` or `error`).
@@ -31,6 +34,7 @@
  *   the protocol's own errors (4401, 4400) are its own. Ids starting with
  *   `~` are the groups' own: a subscribe with one is refused (4400).
  */
+import { Kind, visit, type DocumentNode } from 'graphql';
 import type { Revocation, Viewer } from './auth.ts';
 import type { NextBatcher } from './next-batch.ts';
 
@@ -47,6 +51,8 @@ export interface GroupsOptions {
   onRevoke(listener: (r: Revocation) => void): () => void;
   /** Closes the socket (a duplicate subscription id: 4409, as graphql-ws). */
   close(code: number, reason: string): void;
+  /** The parsed document of a query text (graphql-ws's cached `parse`); a throw means it runs alone. */
+  parse(query: string): DocumentNode;
 }
 
 interface Member {
@@ -59,7 +65,8 @@ interface Member {
 interface Group {
   /** The internal graphql-ws subscription's id. */
   id: string;
-  key: string;
+  /** Undefined for a replay: it takes no newcomers. */
+  key?: string;
   userId: string;
   /** The context's viewer: the members' user, with a session of the group's own. */
   viewer: Viewer;
@@ -85,13 +92,6 @@ export class SubscriptionGroups {
 
   constructor(private readonly o: GroupsOptions) {
     this.offRevoke = o.onRevoke((r) => this.revoked(r));
-  }
-
-  /** Live groups (one graphql-ws subscription each) and the subscriptions they serve. */
-  stats(): { groups: number; members: number } {
-    let members = 0;
-    for (const g of this.groups.values()) members += g.members.size;
-    return { groups: this.groups.size, members };
   }
 
   /** The viewer to run an internal subscription as; undefined for any other id. */
@@ -147,6 +147,18 @@ export class SubscriptionGroups {
     this.alone.clear();
   }
 
+  /** Whether the subscription asks for a replay: an `after` argument given a value. */
+  private replays(payload: SubscribePayload): boolean {
+    let document: DocumentNode;
+    try {
+      document = this.o.parse(payload.query);
+    } catch {
+      return true; // graphql-ws answers it (a syntax error), alone
+    }
+    const after = afterArguments(document);
+    return after.literal || after.variables.some((name) => payload.variables?.[name] != null);
+  }
+
   private async subscribe(id: string, payload: SubscribePayload, text: string): Promise<void> {
     if (this.members.has(id) || this.alone.has(id)) return this.o.close(4409, `Subscriber for ${id} already exists`);
     const member: Member = { id };
@@ -165,14 +177,15 @@ export class SubscriptionGroups {
       this.alone.add(id);
       return this.o.deliver(text);
     }
-    const key = groupKey(viewer, payload);
-    let group = this.byKey.get(key);
+    // a replay (`after` given) is its own: a newcomer would miss what the group already replayed
+    const key = this.replays(payload) ? undefined : groupKey(viewer, payload);
+    let group = key === undefined ? undefined : this.byKey.get(key);
     const starting = !group;
     if (!group) {
       const groupId = `${GROUP_PREFIX}${++this.nextGroup}`;
       group = { id: groupId, key, userId: viewer.id, viewer: Object.freeze({ ...viewer, sessionId: `group:${groupId}` }), members: new Map() };
       this.groups.set(groupId, group);
-      this.byKey.set(key, group);
+      if (key !== undefined) this.byKey.set(key, group);
     }
     member.group = group;
     member.sessionId = viewer.sessionId;
@@ -200,7 +213,7 @@ export class SubscriptionGroups {
 
   private end(group: Group): void {
     this.groups.delete(group.id);
-    if (this.byKey.get(group.key) === group) this.byKey.delete(group.key);
+    if (group.key !== undefined && this.byKey.get(group.key) === group) this.byKey.delete(group.key);
     for (const id of group.members.keys()) this.members.delete(id);
   }
 
@@ -229,6 +242,24 @@ function isSubscribePayload(p: unknown): p is SubscribePayload {
   const { query, operationName, variables, extensions } = p as Record<string, unknown>;
   const objectOrNone = (v: unknown) => v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v));
   return typeof query === 'string' && (operationName === undefined || operationName === null || typeof operationName === 'string') && objectOrNone(variables) && objectOrNone(extensions);
+}
+
+/** Per document: whether an `after` argument has a literal value, and the variables given to `after` arguments. */
+const afterUses = new WeakMap<DocumentNode, { literal: boolean; variables: string[] }>();
+function afterArguments(document: DocumentNode): { literal: boolean; variables: string[] } {
+  let found = afterUses.get(document);
+  if (!found) {
+    const uses = { literal: false, variables: [] as string[] };
+    visit(document, {
+      Argument(node) {
+        if (node.name.value !== 'after') return;
+        if (node.value.kind === Kind.VARIABLE) uses.variables.push(node.value.name.value);
+        else if (node.value.kind !== Kind.NULL) uses.literal = true;
+      },
+    });
+    afterUses.set(document, (found = uses));
+  }
+  return found;
 }
 
 /** What makes two subscriptions answer alike: who (not which session), and what they ask. */

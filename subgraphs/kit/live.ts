@@ -83,7 +83,7 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
     } else queue.push(e);
     drain();
   };
-  const offEvent = o.bus.onEvent(pushFromBus);
+  const offEvent = o.bus.onEvent(pushFromBus, o.viewer.id);
   const offRevoke = o.verifier.onRevoke((r) => {
     if (r.userId === o.viewer.id && !r.sessionIds) finish();
     if (r.sessionIds?.includes(o.viewer.sessionId)) finish();

@@ -267,6 +267,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         verify: (authorization) => opts.verifier.verify(authorization),
         onRevoke: (listener) => opts.verifier.onRevoke(listener),
         close: (code, reason) => ws.close(code, reason),
+        parse: (query) => documents.parse(query),
       });
       ws.send = ((data: string, cb?: (err?: Error) => void) => groups.outgoing(data, cb)) as typeof ws.send;
       socketGroups.set(ws, groups);

@@ -68,6 +68,29 @@ describe('the event bus', () => {
     expect(seen[0].payload).toEqual({ n: 2 });
   });
 
+  it('hands an event to the listeners of every event and to the listeners of each of its audience, no one else', async () => {
+    const seen: Record<string, number[]> = { all: [], u1: [], u2: [], u3: [] };
+    const offs = [
+      bus.onEvent((e) => e.topic.startsWith('test.aud') && seen.all.push(e.payload.n as number)),
+      bus.onEvent((e) => seen.u1.push(e.payload.n as number), 'u1'),
+      bus.onEvent((e) => seen.u2.push(e.payload.n as number), 'u2'),
+      bus.onEvent((e) => seen.u3.push(e.payload.n as number), 'u3'),
+    ];
+    const second = bus.onEvent((e) => seen.u1.push(-(e.payload.n as number)), 'u1');
+    const publishOne = (n: number, audience: string[]) => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.aud', payload: { n }, audience }]));
+    await publishOne(1, ['u1']);
+    await publishOne(2, ['u2', 'u1', 'u2']); // u2 named twice: once
+    await publishOne(3, []);
+    second(); // u1's other listener leaves; its first stays
+    const [last] = await publishOne(4, ['u1', 'u3']);
+    await bus.waitFor(last);
+    for (const off of offs) off();
+    expect(seen.all).toEqual([1, 2, 3, 4]);
+    expect(seen.u1).toEqual([1, -1, 2, -2, 4]);
+    expect(seen.u2).toEqual([2]);
+    expect(seen.u3).toEqual([4]);
+  });
+
   it('hands each event to a named consumer exactly once, even with two instances consuming', async () => {
     const bus2 = new EventBus(db, { pollIntervalMs: 200 });
     await bus2.start();

@@ -156,7 +156,7 @@ describe('a user signed in on many devices', () => {
     expect(plainHello.map((f) => f.type)).toEqual(['next', 'next', 'next']);
     expect(plainHello.map((f) => f.id).sort()).toEqual(['a', 'b', 'c']);
   });
-  it('runs one question asked from several sessions of one user as one subscription in the subgraph; signing out one session ends only its own', async () => {
+  it('runs one question asked from several sessions of one user as one subscription in the subgraph (a replay alone); signing out one session ends only its own', async () => {
     const messaging = t.stack.subgraphs.messaging.server;
     const devices = await Promise.all(Array.from({ length: 3 }, () => login(t.client, seller.email, seller.password)));
     const stranger = await registerUser(t.client);
@@ -216,6 +216,17 @@ describe('a user signed in on many devices', () => {
     await send(buyer, storeId, 'group four');
     await new Promise((r) => setTimeout(r, 300));
     expect(receivers('group four')).toEqual([]);
+
+    // a replay (`after` given) runs alone: one joining a running replay would miss what it already replayed
+    const REPLAY = `subscription($after: String) { messageAdded(after: $after) { body } }`;
+    for (const [id, device] of [['r1', devices[0]], ['r2', devices[2]]] as const) {
+      raw.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: REPLAY, variables: { after: '0' }, extensions: { authorization: `Bearer ${device.token}` } } }));
+    }
+    await eventually(() => receivers('group four').length === 2, 5_000, 'the replays');
+    expect(receivers('group four')).toEqual(['r1', 'r2']);
+    expect(messaging.executions()).toBe(before + 3);
+    for (const id of ['r1', 'r2']) raw.ws.send(JSON.stringify({ id, type: 'complete' }));
+    await eventually(() => messaging.executions() === before + 1, 5_000, 'the replays to end');
 
     // the groups' own ids are not a client's to use
     ask('~1', devices[0].token);
