@@ -218,8 +218,20 @@ export class SubscriptionSource {
       for (const l of [...this.listeners]) l.overflow();
       return;
     }
+    // nothing queued and nothing to complete: hand it over now, without a turn of the work loop
+    if (!this.working && this.items.length === 0 && item.kind === 'event' && this.deliverDirect(item)) return;
     this.items.push(item);
     void this.work();
+  }
+
+  /** A `direct` plan's event without errors, to every listener; false for anything else. */
+  private deliverDirect(item: Extract<Item, { kind: 'event' }>): boolean {
+    if (!this.plan.direct || item.errors?.length) return false;
+    // one result object per upstream payload, however many sources it reaches
+    let out = directResults.get(item.data);
+    if (!out) directResults.set(item.data, (out = directResult(this.plan, item.data)));
+    for (const l of this.listeners) l.result(out); // a listener leaving meanwhile is skipped; a Set allows it
+    return true;
   }
 
   /** Upstream is over (completed or failed): deliver what is queued, then `result`, then end. */
@@ -244,13 +256,7 @@ export class SubscriptionSource {
           this.listeners.clear();
           break;
         }
-        if (this.plan.direct && !item.errors?.length) {
-          // nothing to complete: one result object per upstream payload, however many sources it reaches
-          let out = directResults.get(item.data);
-          if (!out) directResults.set(item.data, (out = directResult(this.plan, item.data)));
-          for (const l of [...this.listeners]) l.result(out);
-          continue;
-        }
+        if (this.deliverDirect(item)) continue;
         let result: ExecutionResult;
         try {
           result = await executeEvent(this.deps.planner, this.deps.services, this.plan, item.data, this.context, this.variables, this.query);
