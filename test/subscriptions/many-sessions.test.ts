@@ -156,7 +156,7 @@ describe('a user signed in on many devices', () => {
     expect(plainHello.map((f) => f.type)).toEqual(['next', 'next', 'next']);
     expect(plainHello.map((f) => f.id).sort()).toEqual(['a', 'b', 'c']);
   });
-  it('runs one question asked from several sessions of one user as one subscription in the subgraph (a replay alone); signing out one session ends only its own', async () => {
+  it('runs one question asked from several sessions of one user as one subscription in the subgraph (a replay alone); signing out one session ends only its own, deactivating the account ends them all', async () => {
     const messaging = t.stack.subgraphs.messaging.server;
     const devices = await Promise.all(Array.from({ length: 3 }, () => login(t.client, seller.email, seller.password)));
     const stranger = await registerUser(t.client);
@@ -228,9 +228,17 @@ describe('a user signed in on many devices', () => {
     for (const id of ['r1', 'r2']) raw.ws.send(JSON.stringify({ id, type: 'complete' }));
     await eventually(() => messaging.executions() === before + 1, 5_000, 'the replays to end');
 
+    // the stranger deactivates the account: the user's subscriptions end, whatever the session
+    const d = await stranger.client.data<{ deactivateAccount: { deactivated: boolean } }>(
+      `mutation($p: String!, $e: String!) { deactivateAccount(password: $p, confirmEmail: $e) { deactivated } }`,
+      { p: stranger.password, e: stranger.email },
+    );
+    expect(d.deactivateAccount.deactivated).toBe(true);
+    await eventually(() => raw.frames.includes('{"id":"s","type":"complete"}'), 5_000, 's to complete');
+    await eventually(() => messaging.executions() === before, 5_000, 'the stranger’s subscription to end');
+
     // the groups' own ids are not a client's to use
     ask('~1', devices[0].token);
     expect(await closed).toBe(4400);
-    await eventually(() => messaging.executions() === before, 5_000, 'nothing left running');
   });
 });
