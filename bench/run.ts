@@ -384,7 +384,8 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
     churn.bytesPerCycleAfterWarmup = Math.round(((r.at(-1).heapMb - r[0].heapMb) * 2 ** 20) / (churn.cyclesPerRound * (r.length - 1)));
     // Two series: sockets spread over 200 sessions of the seller (a session's sockets with the same
     // subscription share one upstream subscription: SUBSCRIPTION_DEDUPLICATION), then a session per
-    // socket (nothing shared: every socket costs the gateway and the subgraph their own work).
+    // socket (the gateway shares nothing: every socket its own upstream subscription; the subgraph
+    // runs them as one group, subgraphs/kit/groups.ts).
     const perSocketTokens = await mintTokens(keys, data.sellerToken, Math.max(...profile.subscribers));
     for (const tokens of [sellerTokens, perSocketTokens]) {
       await series(tokens);
