@@ -22,9 +22,11 @@
  * - A member that joins a running group gets the events from then on, as a
  *   new subscription would (possibly one committed a moment before, which
  *   the group was still delivering: as with the gateway's own sharing). A
- *   subscription that asks for a replay (an `after` argument with a value)
- *   is a group of its own and takes no newcomers: one joining later would
- *   miss what was already replayed.
+ *   group that asks for a replay (an `after` argument with a value) takes
+ *   newcomers with the same cursor only until its first answer: until then a
+ *   newcomer gets exactly what its own replay would send (sessions resuming
+ *   after a drop with the same cursor regroup when they arrive before it);
+ *   after it, a newcomer would miss what was already replayed.
  * - The group ends when its last member completes (graphql-ws is told to
  *   complete the internal subscription), or when the internal subscription
  *   ends or fails (every member is sent that `complete` or `error`).
@@ -65,8 +67,10 @@ interface Member {
 interface Group {
   /** The internal graphql-ws subscription's id. */
   id: string;
-  /** Undefined for a replay: it takes no newcomers. */
+  /** Where newcomers find it; undefined once it takes none (a replay that has answered). */
   key?: string;
+  /** Asked for a replay (`after` given): newcomers only until its first answer. */
+  replay: boolean;
   userId: string;
   /** The context's viewer: the members' user, with a session of the group's own. */
   viewer: Viewer;
@@ -130,7 +134,11 @@ export class SubscriptionGroups {
       if (this.alone.has(id) && !rest.startsWith(NEXT_INFIX)) this.alone.delete(id); // its error or complete
       return this.o.out.send(data, cb);
     }
-    if (rest.startsWith(NEXT_INFIX)) return this.o.out.next([...group.members.keys()], rest.slice(NEXT_INFIX.length, -1), cb);
+    if (rest.startsWith(NEXT_INFIX)) {
+      // a replay's newcomer from now on would miss what it has sent: it starts its own
+      if (group.replay) this.unlist(group);
+      return this.o.out.next([...group.members.keys()], rest.slice(NEXT_INFIX.length, -1), cb);
+    }
     // error or complete: the same for each member, and the group is over
     this.end(group);
     for (const memberId of group.members.keys()) this.o.out.send(`${MESSAGE_ID_PREFIX.slice(0, -1)}${JSON.stringify(memberId)}${rest}`);
@@ -177,15 +185,15 @@ export class SubscriptionGroups {
       this.alone.add(id);
       return this.o.deliver(text);
     }
-    // a replay (`after` given) is its own: a newcomer would miss what the group already replayed
-    const key = this.replays(payload) ? undefined : groupKey(viewer, payload);
-    let group = key === undefined ? undefined : this.byKey.get(key);
+    const key = groupKey(viewer, payload);
+    let group = this.byKey.get(key);
     const starting = !group;
     if (!group) {
       const groupId = `${GROUP_PREFIX}${++this.nextGroup}`;
-      group = { id: groupId, key, userId: viewer.id, viewer: Object.freeze({ ...viewer, sessionId: `group:${groupId}` }), members: new Map() };
+      const viewerOfGroup = Object.freeze({ ...viewer, sessionId: `group:${groupId}` });
+      group = { id: groupId, key, replay: this.replays(payload), userId: viewer.id, viewer: viewerOfGroup, members: new Map() };
       this.groups.set(groupId, group);
-      if (key !== undefined) this.byKey.set(key, group);
+      this.byKey.set(key, group);
     }
     member.group = group;
     member.sessionId = viewer.sessionId;
@@ -213,8 +221,14 @@ export class SubscriptionGroups {
 
   private end(group: Group): void {
     this.groups.delete(group.id);
-    if (group.key !== undefined && this.byKey.get(group.key) === group) this.byKey.delete(group.key);
+    this.unlist(group);
     for (const id of group.members.keys()) this.members.delete(id);
+  }
+
+  /** Newcomers no longer find the group. */
+  private unlist(group: Group): void {
+    if (group.key !== undefined && this.byKey.get(group.key) === group) this.byKey.delete(group.key);
+    group.key = undefined;
   }
 
   /** A revoked session's members complete; the rest of their groups go on. */

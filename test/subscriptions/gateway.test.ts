@@ -228,12 +228,17 @@ describe('subscriptions through the gateway websocket', () => {
     await again.dispose();
   });
 
-  it('survives a restart of the subgraph: the gateway re-subscribes after the last cursor, nothing lost or repeated', async () => {
+  it('survives a restart of the subgraph: the gateway re-subscribes after the last cursor, nothing lost or repeated, for each of two sessions whose subscriptions the subgraph ran as one', async () => {
     const ws = connect(t, seller.token);
     const sub = subscribe(ws, MESSAGES);
+    const laptop = await login(t.client, seller.email, seller.password); // another session of the seller
+    const ws2 = connect(t, laptop.token);
+    const sub2 = subscribe(ws2, MESSAGES);
     await primed(sub, 'restart');
+    await primed(sub2, 'restart-laptop');
     await send(buyer, storeId, 'restart: before');
-    await eventually(() => bodies(sub, 'restart:').length === 1, 5_000, 'the first message');
+    await eventually(() => bodies(sub, 'restart:').length === 1 && bodies(sub2, 'restart:').length === 1, 5_000, 'the first message');
+    expect(t.stack.subgraphs.messaging.server.executions()).toBe(1); // two upstream subscriptions (two sessions), one group
 
     const old = t.stack.subgraphs.messaging;
     await old.stop();
@@ -255,10 +260,13 @@ describe('subscriptions through the gateway websocket', () => {
     await eventually(() => bodies(sub, 'restart:').length === 3, 10_000, 'the replayed messages');
     await send(buyer, storeId, 'restart: after');
     await eventually(() => bodies(sub, 'restart:').length === 4, 5_000, 'the live message');
+    await eventually(() => bodies(sub2, 'restart:').length === 4, 5_000, 'the live message on the laptop');
     await sleep(200);
-    expect(sub.error).toBeUndefined();
-    expect(bodies(sub, 'restart:')).toEqual(['restart: before', 'restart: during 1', 'restart: during 2', 'restart: after']);
-    await ws.dispose();
+    for (const s of [sub, sub2]) {
+      expect(s.error).toBeUndefined();
+      expect(bodies(s, 'restart:')).toEqual(['restart: before', 'restart: during 1', 'restart: during 2', 'restart: after']);
+    }
+    await Promise.all([ws.dispose(), ws2.dispose()]);
   });
 
   it('closes the socket of a session that signs out, with 4403', async () => {
