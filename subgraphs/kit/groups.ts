@@ -53,7 +53,7 @@ export interface GroupsOptions {
   onRevoke(listener: (r: Revocation) => void): () => void;
   /** Closes the socket (a duplicate subscription id: 4409, as graphql-ws). */
   close(code: number, reason: string): void;
-  /** The parsed document of a query text (graphql-ws's cached `parse`); a throw means it runs alone. */
+  /** The parsed document of a query text (graphql-ws's cached `parse`); on a throw graphql-ws answers the syntax error. */
   parse(query: string): DocumentNode;
 }
 
@@ -161,7 +161,7 @@ export class SubscriptionGroups {
     try {
       document = this.o.parse(payload.query);
     } catch {
-      return true; // graphql-ws answers it (a syntax error), alone
+      return true; // graphql-ws answers the syntax error; treated as a replay, no one joins after it
     }
     const after = afterArguments(document);
     return after.literal || after.variables.some((name) => payload.variables?.[name] != null);
