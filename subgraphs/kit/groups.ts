@@ -38,7 +38,7 @@
  */
 import { Kind, visit, type DocumentNode } from 'graphql';
 import type { Revocation, Viewer } from './auth.ts';
-import type { NextBatcher } from './next-batch.ts';
+import { ID_PREFIX, NEXT_INFIX, type NextBatcher } from './next-batch.ts';
 
 type Callback = (err?: Error) => void;
 
@@ -79,9 +79,8 @@ interface Group {
 
 /** Internal ids: never a client's, since a grouped connection's client ids never reach graphql-ws. */
 const GROUP_PREFIX = '~';
-const MESSAGE_ID_PREFIX = '{"id":"';
-/** What follows the id in graphql-ws's `next` message, up to the payload. */
-const NEXT_INFIX = ',"type":"next","payload":';
+/** A message with a string id, up to the id's first character. */
+const MESSAGE_ID_PREFIX = `${ID_PREFIX}"`;
 
 export class SubscriptionGroups {
   private acknowledged = false;
@@ -141,7 +140,7 @@ export class SubscriptionGroups {
     }
     // error or complete: the same for each member, and the group is over
     this.end(group);
-    for (const memberId of group.members.keys()) this.o.out.send(`${MESSAGE_ID_PREFIX.slice(0, -1)}${JSON.stringify(memberId)}${rest}`);
+    for (const memberId of group.members.keys()) this.o.out.send(`${ID_PREFIX}${JSON.stringify(memberId)}${rest}`);
     cb();
   }
 
@@ -237,7 +236,7 @@ export class SubscriptionGroups {
       if (r.userId !== undefined && group.userId !== r.userId) continue;
       for (const member of [...group.members.values()]) {
         if (r.sessionIds ? !r.sessionIds.includes(member.sessionId!) : group.userId !== r.userId) continue;
-        this.o.out.send(`{"id":${JSON.stringify(member.id)},"type":"complete"}`);
+        this.o.out.send(`${ID_PREFIX}${JSON.stringify(member.id)},"type":"complete"}`);
         this.leave(member);
       }
     }

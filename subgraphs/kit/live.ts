@@ -66,7 +66,8 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
   let lastDelivered = o.after ?? 0;
   const startSeq = o.bus.position;
 
-  const wants = (e: BusEvent) => o.topics.includes(e.topic) && e.audience.includes(o.viewer.id) && (!o.filter || o.filter(e));
+  // the bus hands over only the viewer's events (onEvent with an audience)
+  const wants = (e: BusEvent) => o.topics.includes(e.topic) && (!o.filter || o.filter(e));
 
   const finish = () => {
     if (done) return;

@@ -33,8 +33,9 @@
 export const NEXT_BATCH_HEADER = 'x-graphql-ws-next-batch';
 
 const NEXT_BATCH_PREFIX = '{"type":"next_batch","ids":';
-const ID_PREFIX = '{"id":';
-const NEXT_INFIX = ',"type":"next","payload":';
+/** graphql-ws's server messages as it writes them: `{"id":…` first, and a `next`'s type up to its payload. */
+export const ID_PREFIX = '{"id":';
+export const NEXT_INFIX = ',"type":"next","payload":';
 
 type Callback = (err?: Error) => void;
 type Send = (data: string, cb?: Callback) => void;
