@@ -28,6 +28,7 @@ import { operationLimitsRule, parseOperation, type Limits } from '../security.ts
 import type { GatewayContext } from '../context.ts';
 import { CloseCodes, subscriptionOptions, type SubscriptionOptions } from './options.ts';
 import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
+import { KeepAlive } from './keepalive.ts';
 import { GatewayStream, type StreamDeps } from './stream.ts';
 import { UpstreamPool } from './upstream.ts';
 
@@ -226,8 +227,10 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       },
     },
     wss,
-    options.keepAliveMs,
+    0, // keep-alive: keepalive.ts, one timer for every socket
   );
+  const keepAlive = new KeepAlive(options.keepAliveMs);
+  wss.on('connection', (ws) => keepAlive.add(ws));
 
   return {
     options,
@@ -245,6 +248,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     connections: () => wss.clients.size,
     async close() {
       offRevoke();
+      keepAlive.close();
       const sockets = [...wss.clients];
       await Promise.all(
         sockets.map(
