@@ -29,12 +29,10 @@ export class KeepAlive {
   /**
    * @param intervalMs time between two pings of one socket, and how long it has to answer
    * @param slots ticks per interval (default 12: once a second at the default 12 s)
-   * @param random where in the interval a new socket's pings fall, in [0, 1) (default Math.random)
    */
   constructor(
     private readonly intervalMs: number,
     slots = 12,
-    private readonly random: () => number = Math.random,
   ) {
     const n = Math.max(1, Math.min(slots, intervalMs));
     this.slots = Array.from({ length: n }, () => new Set());
@@ -46,19 +44,12 @@ export class KeepAlive {
 
   /** Keep `socket` alive from now on (until it closes). */
   add(socket: WebSocket): void {
-    this.slots[Math.min(this.slots.length - 1, Math.floor(this.random() * this.slots.length))].add(socket);
+    this.slots[Math.min(this.slots.length - 1, Math.floor(Math.random() * this.slots.length))].add(socket);
     socket.on('pong', this.answered);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.intervalMs / this.slots.length)));
       this.timer.unref();
     }
-  }
-
-  /** Sockets being kept alive (closed ones not yet visited included). */
-  size(): number {
-    let n = 0;
-    for (const s of this.slots) n += s.size;
-    return n;
   }
 
   private tick(): void {
