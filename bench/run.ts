@@ -39,6 +39,7 @@ import { GraphQLClient } from '../test/helpers/client.ts';
 import { SUPERGRAPH_FILE } from '../gateway/server.ts';
 import { BENCH_DIR, cpuMsOfAll, cpuMsOfTree, startChild, type Child } from './lib/proc.ts';
 import { mintTokens, seedBuyer, type BenchData } from './lib/seed.ts';
+import { DbWatch } from './lib/dbwatch.ts';
 import { lineChart } from './lib/svg.ts';
 import { pages } from './operations.ts';
 import { sqlPerOperation } from './sql.ts';
@@ -360,125 +361,151 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
   const wsUrl = url.replace(/^http/, 'ws');
   const sellerTokens = await mintTokens(keys, data.sellerToken, 200);
   const buyer = new GraphQLClient(url, data.buyerToken);
-  await withChild('subs-proc.ts', {}, async (subs) => {
-    await subs.next('ready');
-    // churn: rounds of 1,000 subscribe/complete cycles on one socket; a leak shows as heap growing round after round
-    const stats = async () => {
-      gw.send({ type: 'subscription-stats' });
-      return gw.next('subscription-stats');
-    };
-    const churn: any = (results.subscriptionChurn = { cyclesPerRound: 1000, rounds: [] as any[] });
-    churn.heapBeforeMb = +((await gw.settledHeap()) / 2 ** 20).toFixed(2);
-    for (let round = 1; round <= 4; round++) {
-      subs.send({ type: 'churn', url: wsUrl, token: sellerTokens[0], cycles: churn.cyclesPerRound });
-      const c = await subs.next('churned', 300_000);
-      await sleep(1000);
-      const s = await stats();
-      const heap = await gw.settledHeap();
-      churn.rounds.push({ round, acked: c.acked, errors: c.errors, upstreamAfter: s.upstream, streamsAfter: s.streams, socketsAfter: s.sockets, heapMb: +(heap / 2 ** 20).toFixed(2) });
-      log(`churn round ${round}: ${churn.cyclesPerRound} cycles, upstream ${s.upstream}, streams ${s.streams}, heap ${(heap / 2 ** 20).toFixed(2)} MB`);
-    }
-    // growth from the end of the first round (warm: code compiled, pools opened) to the end of the last
-    const r = churn.rounds;
-    churn.growthAfterWarmupKb = Math.round((r.at(-1).heapMb - r[0].heapMb) * 1024);
-    churn.bytesPerCycleAfterWarmup = Math.round(((r.at(-1).heapMb - r[0].heapMb) * 2 ** 20) / (churn.cyclesPerRound * (r.length - 1)));
-    // Two series: sockets spread over 200 sessions of the seller (a session's sockets with the same
-    // subscription share one upstream subscription: SUBSCRIPTION_DEDUPLICATION), then a session per
-    // socket (the gateway shares nothing: every socket its own upstream subscription; the subgraph
-    // runs them as one group, subgraphs/kit/groups.ts).
-    const perSocketTokens = await mintTokens(keys, data.sellerToken, Math.max(...profile.subscribers));
-    for (const tokens of [sellerTokens, perSocketTokens]) {
-      await series(tokens);
-      subs.send({ type: 'close' });
-      await subs.next('closed');
-      await sleep(2000);
-    }
-    await floor(subs);
-
-    async function series(tokens: string[]) {
-      const rows: any[] = [];
-      let open = 0;
-      let start: { rss: number; heap: number } | undefined; // the gateway before the series' first socket
-      for (const n of profile.subscribers) {
-        await sleep(1500);
-        const rssBefore = await gw.settledRss();
-        const heapBefore = await gw.settledHeap();
-        start ??= { rss: rssBefore, heap: heapBefore };
-        const t0 = Date.now();
-        subs.send({ type: 'open', url: wsUrl, tokens, count: n - open });
-        const opened = await subs.next('opened', 600_000);
-        open = n;
-        const openS = (Date.now() - t0) / 1000;
-        await sleep(3000); // let upstream subscriptions settle
-        const rssAfter = await gw.settledRss();
-        const heapAfter = await gw.settledHeap();
-        if (heapSnapshot && n === Math.max(...profile.subscribers)) {
-          gw.send({ type: 'heap-snapshot', file: path.join(BENCH_DIR, 'results', `heap-${stamp}.heapsnapshot`) });
-          log(`heap snapshot: ${(await gw.next('heap-snapshot', 300_000)).file}`);
-        }
-        log(`subscriptions ${n} (${Math.min(n, tokens.length)} sessions): opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
-        // a few messages to the demo store; every subscribed seller socket receives each one
-        const messages = profile.messages;
-        let mutationMs = 0;
-        const send = async (body: string) => {
-          const s = Date.now();
-          const r = await buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
-            input: { storeId: data.storeId, body },
-          });
-          mutationMs += Date.now() - s;
-          if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length) results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
-        };
-        // warm-up: one message to every socket first, not measured (its p99 is kept apart: the
-        // first delivery through freshly opened sockets runs code not yet compiled, here and in
-        // the subscriber process alike)
-        const warmup = await deliveries(subs, 1, opened.acked, send);
-        mutationMs = 0;
-        // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
-        const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
-        for (const [, c] of windowed) await c.startProfile();
-        const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
-        const machine = machineMeter();
-        const { stampLat, received, q, fromRequest, perMessageP99 } = await deliveries(subs, messages, opened.acked, send);
-        for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}-${Math.min(n, tokens.length)}-sessions.cpuprofile`));
-        if (windowed.length) log(`delivery-window profiles: ${path.join(procs.profDir, 'delivery')}`);
-        const row = {
-          subscribers: n,
-          sessions: Math.min(n, tokens.length),
-          acked: opened.acked,
-          openErrors: opened.errors,
-          closedDuringOpen: opened.closed,
-          openSeconds: +openS.toFixed(1),
-          gatewayRssBeforeMb: +(rssBefore / 2 ** 20).toFixed(1),
-          gatewayRssAfterMb: +(rssAfter / 2 ** 20).toFixed(1),
-          bytesPerIdleSubscription: Math.round((rssAfter - rssBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
-          // the JavaScript part of it (V8 heap after a full GC); the rest is native: sockets, buffers, allocator
-          heapBytesPerIdleSubscription: Math.round((heapAfter - heapBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
-          // what holding all n costs, per subscription: the growth since the series' first socket ÷ n
-          heldBytesPerSubscription: Math.round((rssAfter - start.rss) / n),
-          heldHeapBytesPerSubscription: Math.round((heapAfter - start.heap) / n),
-          messages,
-          expectedDeliveries: messages * opened.acked,
-          delivered: received,
-          deliveryP50Ms: q(50),
-          deliveryP99Ms: q(99),
-          deliveryMaxMs: stampLat.at(-1) ?? null,
-          fromRequestP50Ms: fromRequest(50),
-          fromRequestP99Ms: fromRequest(99),
-          sendMutationMeanMs: +(mutationMs / messages).toFixed(1),
-          // p99 of each message's deliveries, in the order sent (the spread between messages)
-          perMessageP99Ms: perMessageP99,
-          // the unmeasured warm-up message's p99 (cold code paths)
-          warmupMessageP99Ms: warmup.perMessageP99[0],
-          // CPU per delivered message by process, over the delivery window (µs)
-          cpuUsPerDelivery: perDelivery(cpu(received)),
-          ...machine(),
-        };
-        rows.push(row);
-        results.subscriptions.push(row);
-        log(`subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms), ${row.bytesPerIdleSubscription} B/sub`);
+  // on PostgreSQL: its commit time and, for a slow sendMessage, what its backends were doing (lib/dbwatch.ts)
+  const dbWatch = benchDbUrl ? new DbWatch(benchDbUrl) : undefined;
+  try {
+    await withChild('subs-proc.ts', {}, async (subs) => {
+      await subs.next('ready');
+      // churn: rounds of 1,000 subscribe/complete cycles on one socket; a leak shows as heap growing round after round
+      const stats = async () => {
+        gw.send({ type: 'subscription-stats' });
+        return gw.next('subscription-stats');
+      };
+      const churn: any = (results.subscriptionChurn = { cyclesPerRound: 1000, rounds: [] as any[] });
+      churn.heapBeforeMb = +((await gw.settledHeap()) / 2 ** 20).toFixed(2);
+      for (let round = 1; round <= 4; round++) {
+        subs.send({ type: 'churn', url: wsUrl, token: sellerTokens[0], cycles: churn.cyclesPerRound });
+        const c = await subs.next('churned', 300_000);
+        await sleep(1000);
+        const s = await stats();
+        const heap = await gw.settledHeap();
+        churn.rounds.push({ round, acked: c.acked, errors: c.errors, upstreamAfter: s.upstream, streamsAfter: s.streams, socketsAfter: s.sockets, heapMb: +(heap / 2 ** 20).toFixed(2) });
+        log(`churn round ${round}: ${churn.cyclesPerRound} cycles, upstream ${s.upstream}, streams ${s.streams}, heap ${(heap / 2 ** 20).toFixed(2)} MB`);
       }
-    }
-  });
+      // growth from the end of the first round (warm: code compiled, pools opened) to the end of the last
+      const r = churn.rounds;
+      churn.growthAfterWarmupKb = Math.round((r.at(-1).heapMb - r[0].heapMb) * 1024);
+      churn.bytesPerCycleAfterWarmup = Math.round(((r.at(-1).heapMb - r[0].heapMb) * 2 ** 20) / (churn.cyclesPerRound * (r.length - 1)));
+      // Two series: sockets spread over 200 sessions of the seller (a session's sockets with the same
+      // subscription share one upstream subscription: SUBSCRIPTION_DEDUPLICATION), then a session per
+      // socket (the gateway shares nothing: every socket its own upstream subscription; the subgraph
+      // runs them as one group, subgraphs/kit/groups.ts).
+      const perSocketTokens = await mintTokens(keys, data.sellerToken, Math.max(...profile.subscribers));
+      for (const tokens of [sellerTokens, perSocketTokens]) {
+        await series(tokens);
+        subs.send({ type: 'close' });
+        await subs.next('closed');
+        await sleep(2000);
+      }
+      await floor(subs);
+
+      async function series(tokens: string[]) {
+        const rows: any[] = [];
+        let open = 0;
+        let start: { rss: number; heap: number } | undefined; // the gateway before the series' first socket
+        for (const n of profile.subscribers) {
+          await sleep(1500);
+          const rssBefore = await gw.settledRss();
+          const heapBefore = await gw.settledHeap();
+          start ??= { rss: rssBefore, heap: heapBefore };
+          const t0 = Date.now();
+          subs.send({ type: 'open', url: wsUrl, tokens, count: n - open });
+          const opened = await subs.next('opened', 600_000);
+          open = n;
+          const openS = (Date.now() - t0) / 1000;
+          await sleep(3000); // let upstream subscriptions settle
+          const rssAfter = await gw.settledRss();
+          const heapAfter = await gw.settledHeap();
+          if (heapSnapshot && n === Math.max(...profile.subscribers)) {
+            gw.send({ type: 'heap-snapshot', file: path.join(BENCH_DIR, 'results', `heap-${stamp}.heapsnapshot`) });
+            log(`heap snapshot: ${(await gw.next('heap-snapshot', 300_000)).file}`);
+          }
+          log(`subscriptions ${n} (${Math.min(n, tokens.length)} sessions): opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
+          // a few messages to the demo store; every subscribed seller socket receives each one
+          const messages = profile.messages;
+          let mutationMs: number[] = [];
+          /** The requests still unanswered after 300 ms, with what PostgreSQL's backends were doing then. */
+          const slowSends: { message: number; ms: number; backends: string[] }[] = [];
+          const send = async (body: string) => {
+            const request = () =>
+              buyer.request(`mutation($input: SendMessageInput!) { sendMessage(input: $input) { userErrors { code message } } }`, {
+                input: { storeId: data.storeId, body },
+              });
+            const { value: r, ms, backends } = dbWatch ? await dbWatch.watch(request) : await timed(request);
+            mutationMs.push(ms);
+            if (backends) slowSends.push({ message: mutationMs.length, ms, backends });
+            if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length) results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
+          };
+          // warm-up: one message to every socket first, not measured (its p99 is kept apart: the
+          // first delivery through freshly opened sockets runs code not yet compiled, here and in
+          // the subscriber process alike)
+          const warmup = await deliveries(subs, 1, opened.acked, send);
+          mutationMs = [];
+          slowSends.length = 0;
+          // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
+          const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
+          for (const [, c] of windowed) await c.startProfile();
+          const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
+          const machine = machineMeter();
+          const stopProbe = dbWatch?.probe();
+          const { stampLat, received, q, fromRequest, perMessageP99 } = await deliveries(subs, messages, opened.acked, send);
+          const commitProbe = await stopProbe?.();
+          for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}-${Math.min(n, tokens.length)}-sessions.cpuprofile`));
+          if (windowed.length) log(`delivery-window profiles: ${path.join(procs.profDir, 'delivery')}`);
+          const row = {
+            subscribers: n,
+            sessions: Math.min(n, tokens.length),
+            acked: opened.acked,
+            openErrors: opened.errors,
+            closedDuringOpen: opened.closed,
+            openSeconds: +openS.toFixed(1),
+            gatewayRssBeforeMb: +(rssBefore / 2 ** 20).toFixed(1),
+            gatewayRssAfterMb: +(rssAfter / 2 ** 20).toFixed(1),
+            bytesPerIdleSubscription: Math.round((rssAfter - rssBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
+            // the JavaScript part of it (V8 heap after a full GC); the rest is native: sockets, buffers, allocator
+            heapBytesPerIdleSubscription: Math.round((heapAfter - heapBefore) / Math.max(1, n - (rows.at(-1)?.subscribers ?? 0))),
+            // what holding all n costs, per subscription: the growth since the series' first socket ÷ n
+            heldBytesPerSubscription: Math.round((rssAfter - start.rss) / n),
+            heldHeapBytesPerSubscription: Math.round((heapAfter - start.heap) / n),
+            messages,
+            expectedDeliveries: messages * opened.acked,
+            delivered: received,
+            deliveryP50Ms: q(50),
+            deliveryP99Ms: q(99),
+            deliveryMaxMs: stampLat.at(-1) ?? null,
+            fromRequestP50Ms: fromRequest(50),
+            fromRequestP99Ms: fromRequest(99),
+            sendMutationMeanMs: +(mutationMs.reduce((a, b) => a + b, 0) / messages).toFixed(1),
+            // each sendMessage's time through the gateway, in the order sent
+            sendMutationMs: mutationMs,
+            slowSends,
+            // PostgreSQL's own commit time over the window (DbWatch.probe): a stall of the database shows here
+            commitProbe,
+            // p99 of each message's deliveries, in the order sent (the spread between messages)
+            perMessageP99Ms: perMessageP99,
+            // the unmeasured warm-up message's p99 (cold code paths)
+            warmupMessageP99Ms: warmup.perMessageP99[0],
+            // CPU per delivered message by process, over the delivery window (µs)
+            cpuUsPerDelivery: perDelivery(cpu(received)),
+            ...machine(),
+          };
+          rows.push(row);
+          results.subscriptions.push(row);
+          log(`subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms), ${row.bytesPerIdleSubscription} B/sub`);
+          for (const x of slowSends) log(`  sendMessage ${x.message} took ${x.ms} ms; at 300 ms PostgreSQL: ${x.backends.join(' | ')}`);
+        }
+      }
+    });
+  } finally {
+    await dbWatch?.end();
+  }
+}
+
+/** `fn`'s value and time. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; backends?: string[] }> {
+  const t = performance.now();
+  const value = await fn();
+  return { value, ms: Math.round(performance.now() - t) };
 }
 
 /**
