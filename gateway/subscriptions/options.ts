@@ -17,6 +17,12 @@ export interface SubscriptionOptions {
   /** SUBSCRIPTION_KEEPALIVE_MS: ping interval towards clients; a missing pong closes the socket (default 12000). */
   keepAliveMs: number;
   /**
+   * SUBSCRIPTION_WRITES_PER_TURN: frames written to client sockets in one turn of
+   * the event loop; the rest of a large fan-out goes out in later turns, so HTTP
+   * requests are served in between (writer.ts; default 500).
+   */
+  writesPerTurn: number;
+  /**
    * SUBSCRIPTION_DEDUPLICATION: live subscriptions of one session with the same
    * document and variables share one upstream subscription and one execution
    * per event; never those resuming with `after` (default true).
@@ -31,6 +37,7 @@ export const SUBSCRIPTION_DEFAULTS: SubscriptionOptions = {
   queueLimit: 500,
   upstreamRetryMs: 30_000,
   keepAliveMs: 12_000,
+  writesPerTurn: 500,
   deduplicate: true,
 };
 
@@ -43,6 +50,7 @@ const ENV: Record<IntOption, string> = {
   queueLimit: 'SUBSCRIPTION_QUEUE_LIMIT',
   upstreamRetryMs: 'SUBSCRIPTION_UPSTREAM_RETRY_MS',
   keepAliveMs: 'SUBSCRIPTION_KEEPALIVE_MS',
+  writesPerTurn: 'SUBSCRIPTION_WRITES_PER_TURN',
 };
 
 /** Options from `env` (default process.env), then `overrides`; a bad number is an error at startup. */

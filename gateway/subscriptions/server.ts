@@ -10,7 +10,8 @@
  * - Every subscribe is parsed, validated against the API schema and planned;
  *   only subscriptions are served here (queries and mutations: BAD_REQUEST).
  * - Limits: connection_init timeout, frame size, subscriptions per
- *   connection, a bounded queue per subscription (options.ts).
+ *   connection, a bounded queue per subscription, frames written per turn of
+ *   the event loop (options.ts, writer.ts).
  * - A revoked session's sockets are closed with 4403, a token's expiry closes
  *   its socket with 4401, and `close()` ends every socket with 1012.
  */
@@ -31,6 +32,7 @@ import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
 import { KeepAlive } from './keepalive.ts';
 import { GatewayStream, type StreamDeps } from './stream.ts';
 import { UpstreamPool } from './upstream.ts';
+import { FrameWriter } from './writer.ts';
 
 export interface SubscriptionServerOptions {
   supergraphSdl: string;
@@ -92,7 +94,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const planner = new SubscriptionPlanner(o.supergraphSdl);
   const services = Object.fromEntries(Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]));
   const pool = new UpstreamPool(o.urls, o.secret);
-  const deps: StreamDeps = { planner, services, pool, options, log: o.log, shared: options.deduplicate ? new Map() : undefined };
+  const deps: StreamDeps = { planner, services, pool, options, log: o.log, shared: options.deduplicate ? new Map() : undefined, writer: new FrameWriter(options.writesPerTurn) };
   // Valid documents by query text: most clients send the same few subscriptions, so each
   // is parsed and validated once, and every subscription holds the same AST.
   const documents = new Map<string, DocumentNode>();

@@ -9,7 +9,8 @@
  *   with the plan's rest; live subscriptions of one session with the same
  *   document and variables share one.
  * - With a `FrameSink` (the gateway's server), each result is written to
- *   the client's socket as a graphql-ws `next` frame at once, its payload
+ *   the client's socket as a graphql-ws `next` frame at once (or, past the
+ *   writer's budget for this turn, in a later turn: writer.ts), its payload
  *   encoded once however many sockets share it, the WebSocket frame built in
  *   one buffer and written in one go; graphql-ws only sees the
  *   stream end (and sends `complete`). Without one (tests), results are
@@ -27,8 +28,12 @@ import type { WebSocket } from 'ws';
 import type { GatewayContext } from '../context.ts';
 import type { SubscriptionPlan } from './planner.ts';
 import { sourceFor, type SourceDeps, type SourceListener, type SubscriptionSource } from './source.ts';
+import type { FrameWriter } from './writer.ts';
 
-export type StreamDeps = SourceDeps;
+export interface StreamDeps extends SourceDeps {
+  /** Paces writes to client sockets (writer.ts); without one, each frame is written at once. */
+  writer?: FrameWriter;
+}
 
 /** Where a stream writes its results itself: the subscription's id on the client's socket. */
 export interface FrameSink {
@@ -99,8 +104,10 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
   /** Closed by the consumer or overflow: stop everything, deliver nothing more. */
   private closed = false;
   private readonly source: SubscriptionSource;
-  /** Frames written to the socket and not yet flushed (with a sink). */
+  /** Frames handed to the writer or the socket and not yet flushed (with a sink). */
   private unflushed = 0;
+  /** Frames waiting in the writer (writer.ts) for a later turn. */
+  private queued = 0;
   private readonly flushed = () => {
     this.unflushed--;
   };
@@ -145,9 +152,30 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
   private write(sink: FrameSink, r: ExecutionResult): void {
     if (sink.socket.readyState !== sink.socket.OPEN) return;
     this.unflushed++;
+    const writer = this.deps.writer;
+    if (!writer || writer.now()) return this.send(sink, r);
+    this.queued++;
+    writer.later(() => {
+      this.queued--;
+      if (this.closed || sink.socket.readyState !== sink.socket.OPEN) this.unflushed--;
+      else this.send(sink, r);
+      if (this.queued === 0) this.deliver(); // an end waiting for these frames
+    });
+  }
+
+  private send(sink: FrameSink, r: ExecutionResult): void {
     const raw = rawSocket(sink.socket);
     if (raw) raw.write(nextFrame(sink, payloadBytes(r)), this.flushed);
     else sink.socket.send(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":${payloadBytes(r).toString()}}`, this.flushed);
+  }
+
+  /**
+   * Nothing more to hand over: closed, or ended with no frame still waiting
+   * in the writer (graphql-ws sends `complete` when the iterator is done,
+   * which must not overtake the last frames).
+   */
+  private finished(): boolean {
+    return this.closed || (this.ended && this.queued === 0);
   }
 
   overflow(): void {
@@ -163,7 +191,7 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
     if (this.results.length) {
       this.waiting = null;
       resolve({ value: this.results.shift()!, done: false });
-    } else if (this.closed || this.ended) {
+    } else if (this.finished()) {
       this.waiting = null;
       this.close();
       resolve({ value: undefined, done: true });
@@ -189,7 +217,7 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
 
   next(): Promise<IteratorResult<ExecutionResult>> {
     if (this.results.length) return Promise.resolve({ value: this.results.shift()!, done: false });
-    if (this.closed || this.ended) {
+    if (this.finished()) {
       this.close();
       return Promise.resolve({ value: undefined, done: true });
     }

@@ -41,7 +41,9 @@ describe('subscriptions through the gateway websocket', () => {
   let buyer: Account;
   let storeId: string;
   beforeAll(async () => {
-    t = await startTestStack({ env: { SUBSCRIPTION_INIT_TIMEOUT_MS: '500' } });
+    // one frame per turn of the event loop: every later frame of a burst waits in the gateway's
+    // writer (writer.ts), so each test below also checks order and completeness across turns
+    t = await startTestStack({ env: { SUBSCRIPTION_INIT_TIMEOUT_MS: '500', SUBSCRIPTION_WRITES_PER_TURN: '1' } });
     seller = await registerUser(t.client, { fullName: 'Sam Seller' });
     buyer = await registerUser(t.client, { fullName: 'Bea Buyer' });
     storeId = await openStore(seller, 'Corner Shop');

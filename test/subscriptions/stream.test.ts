@@ -11,6 +11,7 @@ import { SUPERGRAPH_FILE } from '../../gateway/server.ts';
 import { SUBSCRIPTION_DEFAULTS, subscriptionOptions, type SubscriptionOptions } from '../../gateway/subscriptions/options.ts';
 import { AFTER_VARIABLE, SubscriptionPlanner } from '../../gateway/subscriptions/planner.ts';
 import { GatewayStream } from '../../gateway/subscriptions/stream.ts';
+import { FrameWriter } from '../../gateway/subscriptions/writer.ts';
 import type { SubscriptionSource } from '../../gateway/subscriptions/source.ts';
 import type { UpstreamPool, UpstreamSink } from '../../gateway/subscriptions/upstream.ts';
 import { createLogger } from '../../subgraphs/kit/log.ts';
@@ -171,6 +172,36 @@ describe('a gateway subscription stream', () => {
     client.close();
     await new Promise((r) => wss.close(r));
   });
+
+  it('past SUBSCRIPTION_WRITES_PER_TURN writes the rest in later turns, in order, and ends only after the last frame, so `complete` never overtakes one', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const serverSide = new Promise<WebSocket>((r) => wss.once('connection', r));
+    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
+    const received: unknown[] = [];
+    client.on('message', (m) => received.push(JSON.parse(String(m))));
+    const socket = await serverSide;
+    const pool = new FakePool();
+    const writer = new FrameWriter(1);
+    const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: SUBSCRIPTION_DEFAULTS, log: createLogger('silent'), writer };
+    const plan = planner.plan(parse(QUERY), undefined, {}, QUERY);
+    const stream = new GatewayStream(deps, plan, { viewer, requestId: 'r1' }, {}, QUERY, () => {}, () => {}, { id: 's1', socket });
+    for (let i = 1; i <= 4; i++) pool.emit(i);
+    expect(writer.pending).toBe(3); // one frame this turn, three for the next ones
+    pool.current.sink.complete();
+    // graphql-ws sends `complete` on its own as soon as the iterator is done
+    const done = await stream.next();
+    expect(done.done).toBe(true);
+    expect(writer.pending).toBe(0);
+    socket.send(JSON.stringify({ id: 's1', type: 'complete' }));
+    await vi.waitFor(() => expect(received).toHaveLength(5));
+    expect(received).toEqual([
+      ...[1, 2, 3, 4].map((i) => ({ id: 's1', type: 'next', payload: { data: { messageAdded: { body: `m${i}` } } } })),
+      { id: 's1', type: 'complete' },
+    ]);
+    client.close();
+    await new Promise((r) => wss.close(r));
+  });
 });
 
 describe('live subscriptions of one session with the same document and variables (SUBSCRIPTION_DEDUPLICATION)', () => {
@@ -259,6 +290,8 @@ describe('subscription settings', () => {
   it('come from the environment with documented defaults, and refuse nonsense', () => {
     expect(subscriptionOptions({}, {})).toEqual(SUBSCRIPTION_DEFAULTS);
     expect(subscriptionOptions({}, { SUBSCRIPTION_UPSTREAM_RETRY_MS: '5000' }).upstreamRetryMs).toBe(5000);
+    expect(subscriptionOptions({}, { SUBSCRIPTION_WRITES_PER_TURN: '50' }).writesPerTurn).toBe(50);
+    expect(() => subscriptionOptions({}, { SUBSCRIPTION_WRITES_PER_TURN: '0' })).toThrow(/SUBSCRIPTION_WRITES_PER_TURN/);
     expect(() => subscriptionOptions({}, { SUBSCRIPTION_QUEUE_LIMIT: 'lots' })).toThrow(/SUBSCRIPTION_QUEUE_LIMIT/);
     expect(subscriptionOptions({}, { SUBSCRIPTION_DEDUPLICATION: 'false' }).deduplicate).toBe(false);
     expect(() => subscriptionOptions({}, { SUBSCRIPTION_DEDUPLICATION: 'maybe' })).toThrow(/SUBSCRIPTION_DEDUPLICATION/);
