@@ -31,7 +31,9 @@ let url: string;
 let stop: () => Promise<void>;
 
 if (kind === 'ours') {
-  const env = { NODE_ENV: 'production', LOG_LEVEL: 'error' };
+  // SUBSCRIPTION_* settings of the bench's environment reach this gateway (to compare a setting)
+  const subscriptionSettings = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SUBSCRIPTION_')));
+  const env = { NODE_ENV: 'production', LOG_LEVEL: 'error', ...subscriptionSettings };
   const gw = await startGateway({
     port: 0,
     host: '127.0.0.1',

@@ -39,7 +39,7 @@ import { GraphQLClient } from '../test/helpers/client.ts';
 import { SUPERGRAPH_FILE } from '../gateway/server.ts';
 import { BENCH_DIR, cpuMsOfAll, cpuMsOfTree, startChild, type Child } from './lib/proc.ts';
 import { mintTokens, seedBuyer, type BenchData } from './lib/seed.ts';
-import { DbWatch } from './lib/dbwatch.ts';
+import { DbWatch, probe } from './lib/dbwatch.ts';
 import { lineChart } from './lib/svg.ts';
 import { pages } from './operations.ts';
 import { sqlPerOperation } from './sql.ts';
@@ -448,8 +448,11 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
           const machine = machineMeter();
           const stopProbe = dbWatch?.probe();
+          // the gateway's HTTP side while it fans out: a query it answers alone, every 50 ms
+          const stopGatewayProbe = probe(() => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.text()), 50);
           const { stampLat, received, q, fromRequest, perMessageP99 } = await deliveries(subs, messages, opened.acked, send);
           const commitProbe = await stopProbe?.();
+          const gatewayProbe = await stopGatewayProbe();
           for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}-${Math.min(n, tokens.length)}-sessions.cpuprofile`));
           if (windowed.length) log(`delivery-window profiles: ${path.join(procs.profDir, 'delivery')}`);
           const row = {
@@ -481,6 +484,8 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
             slowSends,
             // PostgreSQL's own commit time over the window (DbWatch.probe): a stall of the database shows here
             commitProbe,
+            // a `{ __typename }` query to the gateway every 50 ms over the window: how long a fan-out holds up its HTTP requests
+            gatewayProbe,
             // p99 of each message's deliveries, in the order sent (the spread between messages)
             perMessageP99Ms: perMessageP99,
             // the unmeasured warm-up message's p99 (cold code paths)

@@ -22,6 +22,34 @@ export interface ProbeSummary {
   maxMs: number | null;
 }
 
+/**
+ * Time `request` every `everyMs` (one at a time) until the returned function
+ * is called; failed requests are not timed. Its summary: samples, median, slowest.
+ */
+export function probe(request: () => Promise<unknown>, everyMs: number): () => Promise<ProbeSummary> {
+  const times: number[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const t = performance.now();
+      try {
+        await request();
+        times.push(performance.now() - t);
+      } catch {
+        /* down for a moment (a restart): nothing to time */
+      }
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    times.sort((a, b) => a - b);
+    const ms = (x: number | undefined) => (x === undefined ? null : +x.toFixed(1));
+    return { samples: times.length, p50Ms: ms(times[times.length >> 1]), maxMs: ms(times.at(-1)) };
+  };
+}
+
 export class DbWatch {
   private readonly probeSql: postgres.Sql;
   private readonly lookSql: postgres.Sql;
@@ -31,29 +59,9 @@ export class DbWatch {
     this.lookSql = postgres(url, { max: 1, onnotice: () => {} });
   }
 
-  /** Start probing; the returned function stops and summarises. */
+  /** Start probing the commit time; the returned function stops and summarises. */
   probe(everyMs = 200): () => Promise<ProbeSummary> {
-    const times: number[] = [];
-    let stopped = false;
-    const loop = (async () => {
-      while (!stopped) {
-        const t = performance.now();
-        try {
-          await this.probeSql`select txid_current()`;
-          times.push(performance.now() - t);
-        } catch {
-          /* the database restarting: nothing to time */
-        }
-        await new Promise((r) => setTimeout(r, everyMs));
-      }
-    })();
-    return async () => {
-      stopped = true;
-      await loop;
-      times.sort((a, b) => a - b);
-      const ms = (x: number | undefined) => (x === undefined ? null : +x.toFixed(1));
-      return { samples: times.length, p50Ms: ms(times[times.length >> 1]), maxMs: ms(times.at(-1)) };
-    };
+    return probe(() => this.probeSql`select txid_current()`, everyMs);
   }
 
   /** `fn`'s value and time; with what the backends did if it ran past `afterMs`. */
