@@ -450,7 +450,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           const stopProbe = dbWatch?.probe();
           // the gateway's HTTP side while it fans out: a query it answers alone, every 50 ms
           const stopGatewayProbe = probe(() => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.text()), 50);
-          const { stampLat, received, q, fromRequest, perMessageP99 } = await deliveries(subs, messages, opened.acked, send);
+          const { received, summary } = await deliveries(subs, messages, opened.acked, send);
           const commitProbe = await stopProbe?.();
           const gatewayProbe = await stopGatewayProbe();
           for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}-${Math.min(n, tokens.length)}-sessions.cpuprofile`));
@@ -471,13 +471,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
             heldBytesPerSubscription: Math.round((rssAfter - start.rss) / n),
             heldHeapBytesPerSubscription: Math.round((heapAfter - start.heap) / n),
             messages,
-            expectedDeliveries: messages * opened.acked,
-            delivered: received,
-            deliveryP50Ms: q(50),
-            deliveryP99Ms: q(99),
-            deliveryMaxMs: stampLat.at(-1) ?? null,
-            fromRequestP50Ms: fromRequest(50),
-            fromRequestP99Ms: fromRequest(99),
+            ...summary,
             sendMutationMeanMs: +(mutationMs.reduce((a, b) => a + b, 0) / messages).toFixed(1),
             // each sendMessage's time through the gateway, in the order sent
             sendMutationMs: mutationMs,
@@ -486,8 +480,6 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
             commitProbe,
             // a `{ __typename }` query to the gateway every 50 ms over the window: how long a fan-out holds up its HTTP requests
             gatewayProbe,
-            // p99 of each message's deliveries, in the order sent (the spread between messages)
-            perMessageP99Ms: perMessageP99,
             // the unmeasured warm-up message's p99 (cold code paths)
             warmupMessageP99Ms: warmup.perMessageP99[0],
             // CPU per delivered message by process, over the delivery window (µs)
@@ -557,7 +549,21 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
       return i < xs.length ? xs[i] : null;
     });
   while (perMessageP99.length < messages) perMessageP99.push(null); // a message nobody received
-  return { lat, stampLat: fromStamp, received, q: quantile(fromStamp), fromRequest: quantile(lat), perMessageP99 };
+  const q = quantile(fromStamp);
+  const fromRequest = quantile(lat);
+  // the report's fields, the same for this gateway and the floor
+  const summary = {
+    expectedDeliveries: expected,
+    delivered: received,
+    deliveryP50Ms: q(50),
+    deliveryP99Ms: q(99),
+    deliveryMaxMs: fromStamp.at(-1) ?? null,
+    fromRequestP50Ms: fromRequest(50),
+    fromRequestP99Ms: fromRequest(99),
+    // p99 of each message's deliveries, in the order sent (the spread between messages)
+    perMessageP99Ms: perMessageP99,
+  };
+  return { received, perMessageP99, summary };
 }
 
 /**
@@ -584,19 +590,12 @@ async function floor(subs: Child) {
       for (const [, c] of windowed) await c.startProfile();
       const cpu = cpuMeter({ floor: fl, subscribers: subs });
       const machine = machineMeter();
-      const { stampLat, received, q, fromRequest, perMessageP99 } = await deliveries(subs, messages, opened.acked, broadcast);
+      const { received, summary } = await deliveries(subs, messages, opened.acked, broadcast);
       for (const [name, c] of windowed) await c.stopProfile(path.join(BENCH_DIR, 'results', `cpu-${stamp}`, 'delivery', `${name}-${n}.cpuprofile`));
       const row = {
         subscribers: n,
         acked: opened.acked,
-        expectedDeliveries: messages * opened.acked,
-        delivered: received,
-        deliveryP50Ms: q(50),
-        deliveryP99Ms: q(99),
-        deliveryMaxMs: stampLat.at(-1) ?? null,
-        fromRequestP50Ms: fromRequest(50),
-        fromRequestP99Ms: fromRequest(99),
-        perMessageP99Ms: perMessageP99,
+        ...summary,
         warmupMessageP99Ms: warmup.perMessageP99[0],
         cpuUsPerDelivery: perDelivery(cpu(received)),
         ...machine(),

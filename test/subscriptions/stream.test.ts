@@ -46,6 +46,22 @@ class FakePool {
   }
 }
 
+/** A server-side ws socket and what its client receives (text frames parsed as JSON, binary ones as 'binary'). */
+async function socketPair() {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => wss.once('listening', r));
+  const serverSide = new Promise<WebSocket>((r) => wss.once('connection', r));
+  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
+  const received: unknown[] = [];
+  client.on('message', (m, binary) => received.push(binary ? 'binary' : JSON.parse(String(m))));
+  const socket = await serverSide;
+  const close = async () => {
+    client.close();
+    await new Promise((r) => wss.close(r));
+  };
+  return { socket, received, close };
+}
+
 function streamOf(variables: Record<string, unknown>, options: Partial<SubscriptionOptions> = {}) {
   const pool = new FakePool();
   const plan = planner.plan(parse(QUERY), undefined, variables);
@@ -153,13 +169,7 @@ describe('a gateway subscription stream', () => {
   });
 
   it('writes each result to the client’s socket as one graphql-ws `next` frame a WebSocket client reads, at every frame length', async () => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((r) => wss.once('listening', r));
-    const serverSide = new Promise<WebSocket>((r) => wss.once('connection', r));
-    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
-    const received: unknown[] = [];
-    client.on('message', (m, binary) => received.push(binary ? 'binary' : JSON.parse(String(m))));
-    const socket = await serverSide;
+    const { socket, received, close } = await socketPair();
     const pool = new FakePool();
     const plan = planner.plan(parse(QUERY), undefined, {}, QUERY);
     const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: SUBSCRIPTION_DEFAULTS, log: createLogger('silent') };
@@ -169,18 +179,11 @@ describe('a gateway subscription stream', () => {
     bodies.forEach((body, i) => pool.current.sink.next({ data: { messageAdded: { body, gwCursor_: `c${i}` } } }));
     await vi.waitFor(() => expect(received).toHaveLength(bodies.length));
     expect(received).toEqual(bodies.map((body) => ({ id: 'sub-é1', type: 'next', payload: { data: { messageAdded: { body } } } })));
-    client.close();
-    await new Promise((r) => wss.close(r));
+    await close();
   });
 
   it('past SUBSCRIPTION_WRITES_PER_TURN writes the rest in later turns, in order, and ends only after the last frame, so `complete` never overtakes one', async () => {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((r) => wss.once('listening', r));
-    const serverSide = new Promise<WebSocket>((r) => wss.once('connection', r));
-    const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as { port: number }).port}`);
-    const received: unknown[] = [];
-    client.on('message', (m) => received.push(JSON.parse(String(m))));
-    const socket = await serverSide;
+    const { socket, received, close } = await socketPair();
     const pool = new FakePool();
     const writer = new FrameWriter(1);
     const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: SUBSCRIPTION_DEFAULTS, log: createLogger('silent'), writer };
@@ -199,8 +202,7 @@ describe('a gateway subscription stream', () => {
       ...[1, 2, 3, 4].map((i) => ({ id: 's1', type: 'next', payload: { data: { messageAdded: { body: `m${i}` } } } })),
       { id: 's1', type: 'complete' },
     ]);
-    client.close();
-    await new Promise((r) => wss.close(r));
+    await close();
   });
 });
 
