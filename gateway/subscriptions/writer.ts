@@ -5,7 +5,7 @@
  * An event for 10,000 sockets is a burst of 10,000 socket writes, about 20 µs
  * each on the bench machine (bench/RESULTS.md). Written in one go, the burst
  * holds up every HTTP request and every upstream frame that arrives meanwhile
- * for its whole length (a `{ __typename }` query waited up to 140–170 ms).
+ * for its whole length (a `{ __typename }` query waited up to 173 ms).
  * Past the budget, writes wait in order and go out `perTurn` at a time, one
  * batch per turn (`setImmediate`, after the turn's I/O callbacks), so other
  * work runs between the batches; the burst itself takes as long as before.

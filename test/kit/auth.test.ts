@@ -21,6 +21,8 @@ describe('AuthVerifier', () => {
   it('refuses a token it verified before, once the token has expired', async () => {
     const keys = generateKeys();
     const verifier = new AuthVerifier(keys, 900);
+    // `exp` counts whole seconds: sign just after a second begins, so the token lives about a second
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
     const { token, exp } = await new TokenSigner(keys, 1).sign(claims);
     expect(await verifier.verify(`Bearer ${token}`)).toMatchObject({ id: 'u1' });
     await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));

@@ -284,6 +284,8 @@ describe('subscriptions through the gateway websocket', () => {
   });
 
   it('closes the socket when the access token expires, with 4401', async () => {
+    // `exp` counts whole seconds: sign just after a second begins, so the token lives about two
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
     const { token } = await new TokenSigner(t.keys, 2).sign({ userId: seller.userId, sessionId: crypto.randomUUID(), roles: [] });
     const ws = connect(t, token);
     const sub = subscribe(ws, MESSAGES);
