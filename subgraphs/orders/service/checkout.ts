@@ -70,6 +70,8 @@ type Redeem =
   | InternalFailure;
 type Address = { recipientName: string; phone: string; country: string; province: string | null; city: string; street: string; postalCode: string };
 
+type Step = { kind: q.CheckoutJobKind; payload: Record<string, unknown> };
+
 /** The attempt lost its key (taken over after its lease ran out, or recovered): it must stop. */
 class ClaimLost extends Error {
   constructor() {
@@ -141,10 +143,34 @@ export class CheckoutService {
    * the step, ARMED, in one transaction. Throws ClaimLost when the attempt no
    * longer holds the key (then the step is not taken).
    */
-  private async arm(viewer: Viewer, key: string, attempt: string, kind: q.CheckoutJobKind, payload: Record<string, unknown>): Promise<void> {
+  private async arm(
+    viewer: Viewer,
+    key: string,
+    attempt: string,
+    taken: Step[],
+    kind: q.CheckoutJobKind,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
     await this.deps.db.drizzle.transaction(async (tx) => {
       if (!(await q.renewCheckoutLease(tx, viewer.id, key, attempt, this.leaseUntil()))) throw new ClaimLost();
       await q.insertCheckoutJob(tx, { buyerId: viewer.id, key, attempt, kind, payload, state: 'ARMED', now: this.deps.clock.now() });
+    });
+    taken.push({ kind, payload });
+  }
+
+  /**
+   * The attempt lost its key while it was still working: whoever took the key
+   * over already ran this attempt's jobs, perhaps before a step of ours landed
+   * (a coupon redeemed after its release). Undo every step again (the
+   * operations are idempotent, and this attempt's keys belong to no order).
+   */
+  private async undoAgain(viewer: Viewer, key: string, attempt: string, taken: Step[]): Promise<string[]> {
+    if (!taken.length) return [];
+    const now = this.deps.clock.now();
+    return this.deps.db.drizzle.transaction(async (tx) => {
+      const ids: string[] = [];
+      for (const s of taken) ids.push(await q.insertCheckoutJob(tx, { buyerId: viewer.id, key, attempt, kind: s.kind, payload: s.payload, state: 'DUE', now }));
+      return ids;
     });
   }
 
@@ -152,6 +178,7 @@ export class CheckoutService {
     const { db, internal, config, clock } = this.deps;
     const key = input.idempotencyKey;
     const sagaKey = `checkout:${viewer.id}:${key}:${attempt}`;
+    const taken: Step[] = [];
     try {
       // 2. what is being bought, and where to
       const quote = await internal.call<Quote>('catalog', 'checkoutQuote', {
@@ -221,7 +248,7 @@ export class CheckoutService {
       // 3a. coupons
       const codes = [...new Set((input.couponCodes ?? []).map((c) => c.trim()).filter(Boolean))];
       if (codes.length) {
-        await this.arm(viewer, key, attempt, 'release_coupons', { key: sagaKey });
+        await this.arm(viewer, key, attempt, taken, 'release_coupons', { key: sagaKey });
         const redeem = await internal.call<Redeem>('promotions', 'redeemCoupons', {
           key: sagaKey,
           buyerId: viewer.id,
@@ -252,7 +279,7 @@ export class CheckoutService {
 
       // 3c. stock, per store order (so each order can give its own back)
       for (const d of drafts) {
-        await this.arm(viewer, key, attempt, 'release_stock', { key: d.reservationKey });
+        await this.arm(viewer, key, attempt, taken, 'release_stock', { key: d.reservationKey });
         const r = await internal.call<{ ok: true } | InternalFailure>('catalog', 'reserveStock', {
           key: d.reservationKey,
           items: d.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
@@ -296,6 +323,14 @@ export class CheckoutService {
         this.deps.log.error('could not free a checkout key', { err: String(e) });
         return [] as string[];
       });
+      if (err instanceof ClaimLost) {
+        due.push(
+          ...(await this.undoAgain(viewer, key, attempt, taken).catch((e) => {
+            this.deps.log.error('could not write the give-backs of a checkout that lost its key', { err: String(e) });
+            return [] as string[];
+          })),
+        );
+      }
       await this.jobs.run(due);
       if (err instanceof UserErrorException) throw err;
       if (err instanceof ClaimLost) {
