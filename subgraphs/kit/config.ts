@@ -32,6 +32,15 @@ export interface OrderClock {
   sweepIntervalMs: number;
 }
 
+export interface CheckoutSettings {
+  /** CHECKOUT_LEASE_S: how long an attempt holds its idempotency key without renewing it. */
+  leaseS: number;
+  /** CHECKOUT_WAIT_MS: how long a call waits for a twin with the same key before answering INVALID_STATE. */
+  waitMs: number;
+  /** CHECKOUT_RETRY_MAX_MS: the longest pause between two tries of a checkout job (backoff cap). */
+  retryMaxMs: number;
+}
+
 export interface Config {
   nodeEnv: string;
   production: boolean;
@@ -63,6 +72,8 @@ export interface Config {
   orderClock: OrderClock;
   /** Minor units charged per store order for EXPRESS shipping. */
   expressShippingFee: number;
+  /** Checkout recovery (docs/orders.md, "Checkout"). */
+  checkout: CheckoutSettings;
   /** Messages one person may send per minute. */
   messageRatePerMin: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -161,6 +172,11 @@ export function loadConfig(env: Env = process.env): Config {
       sweepIntervalMs: int(env, 'ORDER_SWEEP_INTERVAL_MS', 1000, 10),
     },
     expressShippingFee: int(env, 'EXPRESS_SHIPPING_FEE_CENTS', 999, 0, 1_000_000),
+    checkout: {
+      leaseS: int(env, 'CHECKOUT_LEASE_S', 30, 1, 3600),
+      waitMs: int(env, 'CHECKOUT_WAIT_MS', 2000, 0, 60_000),
+      retryMaxMs: int(env, 'CHECKOUT_RETRY_MAX_MS', 30_000, 100, 3_600_000),
+    },
     messageRatePerMin: int(env, 'MESSAGE_RATE_PER_MIN', 30, 1, 100_000),
     logLevel: logLevel as Config['logLevel'],
   };

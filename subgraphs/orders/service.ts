@@ -71,9 +71,11 @@ export class OrdersService {
       if (isId(userId)) await q.anonymizeBuyer(tx, userId);
     });
     this.lifecycle.start();
+    this.checkouts.start();
   }
 
   async stop(): Promise<void> {
+    await this.checkouts.stop();
     await this.lifecycle.stop();
   }
 

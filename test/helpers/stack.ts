@@ -27,6 +27,8 @@ export interface TestStack {
   client: GraphQLClient;
   /** The test database's URL (PostgreSQL only). */
   databaseUrl?: string;
+  /** The in-memory database (PGlite only), e.g. to start another subgraph instance on it. */
+  pglite?: PGlite;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     wsUrl: url.replace(/^http/, 'ws'),
     client: new GraphQLClient(url),
     databaseUrl,
+    pglite,
     async stop() {
       await stack.stop();
       await pglite?.close();

@@ -358,13 +358,16 @@ export interface CheckoutClaim {
   state: 'PENDING' | 'DONE';
   orderIds: string[];
   createdAt: Date;
+  /** null: a claim from before leases, counted as expired. */
+  leaseUntil: Date | null;
 }
 
-/** Claims (buyer, key); true when this call is the first. */
-export async function claimCheckout(db: Executor, buyerId: string, key: string, attempt: string): Promise<boolean> {
+/** Claims (buyer, key) for `attempt` until `leaseUntil`; true when this call is the first. */
+export async function claimCheckout(db: Executor, buyerId: string, key: string, attempt: string, leaseUntil: Date): Promise<boolean> {
   const rows = await queryRows(
     db,
-    sql`insert into orders.checkouts (buyer_id, key, attempt, state) values (${buyerId}::uuid, ${key}, ${attempt}::uuid, 'PENDING')
+    sql`insert into orders.checkouts (buyer_id, key, attempt, state, lease_until)
+        values (${buyerId}::uuid, ${key}, ${attempt}::uuid, 'PENDING', ${ts(leaseUntil)})
         on conflict do nothing returning attempt`,
   );
   return rows.length === 1;
@@ -373,25 +376,187 @@ export async function claimCheckout(db: Executor, buyerId: string, key: string, 
 export async function getCheckout(db: Executor, buyerId: string, key: string): Promise<CheckoutClaim | null> {
   const [r] = await queryRows(
     db,
-    sql`select attempt, state, order_ids, created_at from orders.checkouts where buyer_id = ${buyerId}::uuid and key = ${key}`,
+    sql`select attempt, state, order_ids, created_at, lease_until from orders.checkouts where buyer_id = ${buyerId}::uuid and key = ${key}`,
   );
   if (!r) return null;
-  return { attempt: String(r.attempt), state: r.state as CheckoutClaim['state'], orderIds: toArray(r.order_ids), createdAt: toDate(r.created_at) };
+  return {
+    attempt: String(r.attempt),
+    state: r.state as CheckoutClaim['state'],
+    orderIds: toArray(r.order_ids),
+    createdAt: toDate(r.created_at),
+    leaseUntil: toDateOrNull(r.lease_until),
+  };
 }
 
-export async function releaseCheckoutClaim(db: Executor, buyerId: string, key: string, attempt: string): Promise<void> {
-  await db.execute(
-    sql`delete from orders.checkouts where buyer_id = ${buyerId}::uuid and key = ${key} and attempt = ${attempt}::uuid and state = 'PENDING'`,
-  );
+/**
+ * Takes over a PENDING claim whose lease has expired: only if it is still held
+ * by `oldAttempt` (a conditional UPDATE, so of several takers exactly one wins).
+ * In the same transaction the old attempt's ARMED compensations become DUE.
+ * Returns those job ids, or null when the claim was not taken over.
+ */
+export async function takeOverCheckout(
+  db: Executor,
+  c: { buyerId: string; key: string; oldAttempt: string; newAttempt: string; now: Date; leaseUntil: Date },
+): Promise<string[] | null> {
+  return db.transaction(async (tx) => {
+    const rows = await queryRows(
+      tx,
+      sql`update orders.checkouts set attempt = ${c.newAttempt}::uuid, lease_until = ${ts(c.leaseUntil)}
+          where buyer_id = ${c.buyerId}::uuid and key = ${c.key} and attempt = ${c.oldAttempt}::uuid and state = 'PENDING'
+            and (lease_until is null or lease_until < ${ts(c.now)})
+          returning key`,
+    );
+    if (rows.length !== 1) return null;
+    return dueJobsOf(tx, [c.oldAttempt], c.now);
+  });
 }
 
-export async function completeCheckout(db: Executor, buyerId: string, key: string, attempt: string, orderIds: string[]): Promise<boolean> {
+/**
+ * Renews the attempt's lease; false when the attempt no longer holds the key
+ * (taken over or recovered). Locks the claim row for the rest of `tx`.
+ */
+export async function renewCheckoutLease(tx: Executor, buyerId: string, key: string, attempt: string, leaseUntil: Date): Promise<boolean> {
   const rows = await queryRows(
-    db,
-    sql`update orders.checkouts set state = 'DONE', order_ids = ${uuidArray(orderIds)}
+    tx,
+    sql`update orders.checkouts set lease_until = ${ts(leaseUntil)}
         where buyer_id = ${buyerId}::uuid and key = ${key} and attempt = ${attempt}::uuid and state = 'PENDING' returning key`,
   );
   return rows.length === 1;
+}
+
+/**
+ * A failed attempt: its ARMED compensations become DUE and the key is freed
+ * (if the attempt still holds it), in one transaction. Returns the due job ids.
+ */
+export async function abandonCheckout(db: Executor, buyerId: string, key: string, attempt: string, now: Date): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    await tx.execute(
+      sql`delete from orders.checkouts where buyer_id = ${buyerId}::uuid and key = ${key} and attempt = ${attempt}::uuid and state = 'PENDING'`,
+    );
+    return dueJobsOf(tx, [attempt], now);
+  });
+}
+
+/**
+ * The recovery sweep: claims whose lease expired (their process died or
+ * stalled) are deleted, freeing the key, and their attempts' ARMED
+ * compensations become DUE; SKIP LOCKED, so several instances share the work.
+ * Returns the number of claims recovered.
+ */
+export async function recoverExpiredCheckouts(db: Executor, now: Date, limit: number): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await queryRows(
+      tx,
+      sql`with stale as (
+            select buyer_id, key, attempt from orders.checkouts
+            where state = 'PENDING' and (lease_until is null or lease_until < ${ts(now)})
+            limit ${limit} for update skip locked
+          )
+          delete from orders.checkouts c using stale
+          where c.buyer_id = stale.buyer_id and c.key = stale.key and c.attempt = stale.attempt
+          returning c.attempt`,
+    );
+    const attempts = rows.map((r) => String(r.attempt));
+    if (attempts.length) await dueJobsOf(tx, attempts, now);
+    return attempts.length;
+  });
+}
+
+async function dueJobsOf(tx: Executor, attempts: string[], now: Date): Promise<string[]> {
+  const rows = await queryRows(
+    tx,
+    sql`update orders.checkout_jobs set state = 'DUE', next_run_at = ${ts(now)}
+        where attempt in (${uuidList(attempts)}) and state = 'ARMED' returning id`,
+  );
+  return rows.map((r) => String(r.id));
+}
+
+/** The claim becomes DONE, only for the attempt that holds it; its ARMED compensations are dropped (the orders own the stock and coupons now). */
+export async function completeCheckout(db: Executor, buyerId: string, key: string, attempt: string, orderIds: string[]): Promise<boolean> {
+  const rows = await queryRows(
+    db,
+    sql`update orders.checkouts set state = 'DONE', order_ids = ${uuidArray(orderIds)}, lease_until = null
+        where buyer_id = ${buyerId}::uuid and key = ${key} and attempt = ${attempt}::uuid and state = 'PENDING' returning key`,
+  );
+  if (rows.length !== 1) return false;
+  await db.execute(sql`delete from orders.checkout_jobs where attempt = ${attempt}::uuid and state = 'ARMED'`);
+  return true;
+}
+
+// ───────────────────────────── checkout jobs (durable side effects) ─────────────────────────────
+
+export type CheckoutJobKind = 'release_stock' | 'release_coupons' | 'remove_cart_lines';
+
+export interface CheckoutJob {
+  id: string;
+  kind: CheckoutJobKind;
+  payload: Record<string, unknown>;
+  tries: number;
+}
+
+/** Writes a job; ARMED ones wait for their attempt's outcome, DUE ones run now. Returns its id. */
+export async function insertCheckoutJob(
+  tx: Executor,
+  j: { buyerId: string; key: string; attempt: string; kind: CheckoutJobKind; payload: Record<string, unknown>; state: 'ARMED' | 'DUE'; now: Date },
+): Promise<string> {
+  const [r] = await queryRows(
+    tx,
+    sql`insert into orders.checkout_jobs (buyer_id, checkout_key, attempt, kind, payload, state, next_run_at, created_at)
+        values (${j.buyerId}::uuid, ${j.key}, ${j.attempt}::uuid, ${j.kind}, ${JSON.stringify(j.payload)}::jsonb, ${j.state}, ${ts(j.now)}, ${ts(j.now)})
+        returning id`,
+  );
+  return String(r.id);
+}
+
+/** Leases DUE jobs whose time has come (all of them, or only `ids`); SKIP LOCKED. */
+export async function leaseCheckoutJobs(db: Executor, now: Date, leaseS: number, limit: number, ids?: string[]): Promise<CheckoutJob[]> {
+  if (ids && !ids.length) return [];
+  const only = ids ? sql` and id in (${uuidList(ids)})` : sql``;
+  const rows = await queryRows(
+    db,
+    sql`update orders.checkout_jobs j set lease_until = ${ts(now)} + make_interval(secs => ${leaseS}), tries = j.tries + 1
+        from (select id from orders.checkout_jobs
+              where state = 'DUE' and next_run_at <= ${ts(now)} and (lease_until is null or lease_until < ${ts(now)})${only}
+              order by next_run_at limit ${limit} for update skip locked) due
+        where j.id = due.id
+        returning j.id, j.kind, j.payload, j.tries`,
+  );
+  return rows.map((r) => ({
+    id: String(r.id),
+    kind: r.kind as CheckoutJobKind,
+    payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>,
+    tries: Number(r.tries),
+  }));
+}
+
+export async function checkoutJobDone(db: Executor, id: string): Promise<void> {
+  await db.execute(sql`delete from orders.checkout_jobs where id = ${id}::uuid`);
+}
+
+export async function checkoutJobFailed(db: Executor, id: string, nextRunAt: Date, error: string): Promise<void> {
+  await db.execute(
+    sql`update orders.checkout_jobs set lease_until = null, next_run_at = ${ts(nextRunAt)}, last_error = ${error.slice(0, 500)}
+        where id = ${id}::uuid`,
+  );
+}
+
+/** Which of these cart lines already became an order. */
+export async function orderedCartLines(db: Executor, lineIds: string[]): Promise<Set<string>> {
+  if (!lineIds.length) return new Set();
+  const rows = await queryRows(db, sql`select cart_line_id from orders.ordered_cart_lines where cart_line_id in (${uuidList(lineIds)})`);
+  return new Set(rows.map((r) => String(r.cart_line_id)));
+}
+
+/** Records the cart lines an order bought; false when one of them was ordered already (by a racing checkout). */
+export async function recordOrderedCartLines(tx: Executor, lines: { cartLineId: string; orderId: string }[], at: Date): Promise<boolean> {
+  if (!lines.length) return true;
+  const rows = await queryRows(
+    tx,
+    sql`insert into orders.ordered_cart_lines (cart_line_id, order_id, created_at)
+        values ${sql.join(lines.map((l) => sql`(${l.cartLineId}::uuid, ${l.orderId}::uuid, ${ts(at)})`), sql`, `)}
+        on conflict do nothing returning cart_line_id`,
+  );
+  return rows.length === lines.length;
 }
 
 export interface NewOrder {

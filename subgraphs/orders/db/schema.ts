@@ -149,9 +149,55 @@ export const checkouts = ordersSchema.table(
     state: text('state').notNull(), // PENDING | DONE
     orderIds: uuid('order_ids').array().notNull().default(sql`'{}'::uuid[]`),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /**
+     * The attempt holds the key until then (CHECKOUT_LEASE_S, renewed before each
+     * remote step). Past it, a call with the same key takes the claim over and the
+     * sweeper recovers it; null (claims from before leases): expired.
+     */
+    leaseUntil: ts('lease_until'),
   },
-  (t) => [primaryKey({ columns: [t.buyerId, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.buyerId, t.key] }),
+    index('checkouts_pending_lease_idx').on(t.leaseUntil).where(sql`state = 'PENDING'`),
+  ],
 );
+
+/**
+ * Durable checkout side effects on other subgraphs, one row each:
+ * release_stock { key }, release_coupons { key }, remove_cart_lines { cartId, lineIds }.
+ * ARMED: written before the remote step it would undo, held while its attempt
+ * lives; DUE: to be run by the worker (with backoff) until the other subgraph
+ * acknowledges, then deleted. An attempt that commits deletes its ARMED rows in
+ * the orders transaction; one that fails or dies has them made DUE.
+ */
+export const checkoutJobs = ordersSchema.table(
+  'checkout_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    buyerId: uuid('buyer_id').notNull(),
+    checkoutKey: text('checkout_key').notNull(),
+    attempt: uuid('attempt').notNull(),
+    kind: text('kind').notNull(),
+    payload: jsonb('payload').notNull(),
+    state: text('state').notNull(), // ARMED | DUE
+    tries: integer('tries').notNull().default(0),
+    nextRunAt: ts('next_run_at').notNull(),
+    leaseUntil: ts('lease_until'),
+    lastError: text('last_error'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('checkout_jobs_attempt_idx').on(t.attempt),
+    index('checkout_jobs_due_idx').on(t.nextRunAt).where(sql`state = 'DUE'`),
+  ],
+);
+
+/** Cart lines that became an order: never bought twice, even while their removal from the cart is pending. */
+export const orderedCartLines = ordersSchema.table('ordered_cart_lines', {
+  cartLineId: uuid('cart_line_id').primaryKey(),
+  orderId: uuid('order_id').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
 
 /** One row per payOrders idempotency key: one charge per (buyer, key). */
 export const payments = ordersSchema.table(

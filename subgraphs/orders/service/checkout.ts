@@ -1,29 +1,43 @@
 /**
  * Checkout: a saga over catalog (quote, stock) and promotions (coupons), then
  * one transaction that writes the orders, their history and their events.
+ * It survives crashes, retries and abuse (docs/orders.md, "Checkout"):
  *
- * 1. Claim (buyer, idempotencyKey) in orders.checkouts (insert … on conflict do
- *    nothing). A second call with the same key waits for the first and
- *    answers its orders.
- * 2. Quote the cart lines (catalog checkoutQuote) and the address (users
- *    shippingAddress); group the lines per store.
- * 3. Redeem coupons (promotions redeemCoupons), reserve stock per store order
- *    (catalog reserveStock). Keys carry the claim's attempt id, so a failed
+ * 1. Claim (buyer, idempotencyKey) in orders.checkouts for a fresh attempt id,
+ *    with a lease (CHECKOUT_LEASE_S). A second call with the same key waits up
+ *    to CHECKOUT_WAIT_MS for the first and answers its orders, or INVALID_STATE
+ *    "still in progress"; if the holder's lease has expired (its process died)
+ *    it takes the claim over (conditional UPDATE on the old attempt id) and the
+ *    old attempt's compensations become due.
+ * 2. Quote the cart lines (catalog checkoutQuote): never the viewer's own store
+ *    (OWN_STORE), never a line that already became an order. The address
+ *    (users shippingAddress); group the lines per store.
+ * 3. Redeem coupons (promotions redeemCoupons), compare the total with
+ *    `expectedTotal` (PRICE_CHANGED), reserve stock per store order (catalog
+ *    reserveStock). Before each of these remote steps, one transaction renews
+ *    the lease (stopping here if the attempt lost the key) and writes the job
+ *    that would undo the step, ARMED. Keys carry the attempt id, so a failed
  *    attempt's keys are never reused.
- * 4. One transaction: orders, lines, history, events; the claim becomes DONE.
- * 5. Remove the bought lines from the cart (best effort, after commit).
+ * 4. One transaction: the claim becomes DONE (only for the attempt holding it:
+ *    an attempt that was taken over can never complete), orders, lines,
+ *    ordered cart lines, history, events; the ARMED jobs are dropped and a
+ *    remove_cart_lines job is written.
+ * 5. After commit the removal runs at once; if catalog does not answer, the
+ *    job is retried until it does (checkout-jobs.ts).
  *
- * Any failure after a step compensates every step taken (releaseStock,
- * releaseCoupons) and frees the key: a failed checkout changes nothing.
- * No transaction is open during a remote call.
+ * Any failure makes the attempt's ARMED jobs DUE and frees the key in one
+ * transaction, then runs them: what catalog or promotions do not acknowledge
+ * now is retried by the worker. A failed checkout changes nothing, eventually
+ * even when a subgraph is down. No transaction is open during a remote call.
  */
 import crypto from 'node:crypto';
 import type { Viewer } from '../../kit/auth.ts';
 import { fail, UserErrorException } from '../../kit/errors.ts';
-import { isId } from '../../kit/scalars.ts';
+import { isId, money, parseMoney } from '../../kit/scalars.ts';
 import type { SubgraphDeps } from '../../kit/runtime.ts';
 import * as q from '../db/queries.ts';
 import type { OrderRow } from '../db/queries.ts';
+import { CheckoutJobs } from './checkout-jobs.ts';
 import { recordStatusChanges, requireViewer, type InternalFailure } from './common.ts';
 
 export interface CheckoutInput {
@@ -33,6 +47,8 @@ export interface CheckoutInput {
   shipping?: { storeId: string; method: 'STANDARD' | 'EXPRESS' }[] | null;
   couponCodes?: string[] | null;
   idempotencyKey: string;
+  /** The total the buyer saw (Money amount); a different total answers PRICE_CHANGED. */
+  expectedTotal?: string | null;
 }
 
 interface QuoteLine {
@@ -54,38 +70,115 @@ type Redeem =
   | InternalFailure;
 type Address = { recipientName: string; phone: string; country: string; province: string | null; city: string; street: string; postalCode: string };
 
-const WAIT_FOR_OTHER_MS = 20_000;
+type Step = { kind: q.CheckoutJobKind; payload: Record<string, unknown> };
+
+/** The attempt lost its key (taken over after its lease ran out, or recovered): it must stop. */
+class ClaimLost extends Error {
+  constructor() {
+    super('checkout claim lost');
+  }
+}
 
 export class CheckoutService {
-  constructor(private readonly deps: SubgraphDeps) {}
+  readonly jobs: CheckoutJobs;
+
+  constructor(private readonly deps: SubgraphDeps) {
+    this.jobs = new CheckoutJobs(deps);
+  }
+
+  start(): void {
+    this.jobs.start();
+  }
+
+  stop(): Promise<void> {
+    return this.jobs.stop();
+  }
 
   async checkout(viewerIn: Viewer | null, input: CheckoutInput): Promise<{ orders: OrderRow[] }> {
     const viewer = requireViewer(viewerIn);
     validate(input);
+    const { db, clock, config } = this.deps;
     const key = input.idempotencyKey;
-    const started = Date.now();
+    const giveUpAt = Date.now() + config.checkout.waitMs;
     for (;;) {
       const attempt = crypto.randomUUID();
-      if (await q.claimCheckout(this.deps.db.drizzle, viewer.id, key, attempt)) {
+      if (await q.claimCheckout(db.drizzle, viewer.id, key, attempt, this.leaseUntil())) {
         return this.run(viewer, input, attempt);
       }
       // Someone (maybe a racing twin of this very call) holds the key.
-      const claim = await q.getCheckout(this.deps.db.drizzle, viewer.id, key);
-      if (claim?.state === 'DONE') return { orders: sortLike(await q.ordersByIds(this.deps.db.drizzle, claim.orderIds), claim.orderIds) };
+      const claim = await q.getCheckout(db.drizzle, viewer.id, key);
+      if (claim?.state === 'DONE') return { orders: sortLike(await q.ordersByIds(db.drizzle, claim.orderIds), claim.orderIds) };
       if (!claim) continue; // the holder failed and freed the key: try ourselves
-      if (Date.now() - started > WAIT_FOR_OTHER_MS) {
+      const now = clock.now();
+      if (!claim.leaseUntil || claim.leaseUntil.getTime() < now.getTime()) {
+        // the holder stopped renewing its lease (its process died): take the key over
+        const due = await q.takeOverCheckout(db.drizzle, {
+          buyerId: viewer.id,
+          key,
+          oldAttempt: claim.attempt,
+          newAttempt: attempt,
+          now,
+          leaseUntil: this.leaseUntil(),
+        });
+        if (due) {
+          // give back what the dead attempt took first, so that its coupons can be used again
+          await this.jobs.run(due);
+          return this.run(viewer, input, attempt);
+        }
+        continue;
+      }
+      if (Date.now() >= giveUpAt) {
         fail('INVALID_STATE', 'A checkout with this idempotency key is still in progress; try again shortly.', ['input', 'idempotencyKey']);
       }
-      await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  private leaseUntil(): Date {
+    return new Date(this.deps.clock.now().getTime() + this.deps.config.checkout.leaseS * 1000);
+  }
+
+  /**
+   * Before a remote step: renew the attempt's lease and write the job that undoes
+   * the step, ARMED, in one transaction. Throws ClaimLost when the attempt no
+   * longer holds the key (then the step is not taken).
+   */
+  private async arm(
+    viewer: Viewer,
+    key: string,
+    attempt: string,
+    taken: Step[],
+    kind: q.CheckoutJobKind,
+    payload: Record<string, unknown>,
+  ): Promise<void> {
+    await this.deps.db.drizzle.transaction(async (tx) => {
+      if (!(await q.renewCheckoutLease(tx, viewer.id, key, attempt, this.leaseUntil()))) throw new ClaimLost();
+      await q.insertCheckoutJob(tx, { buyerId: viewer.id, key, attempt, kind, payload, state: 'ARMED', now: this.deps.clock.now() });
+    });
+    taken.push({ kind, payload });
+  }
+
+  /**
+   * The attempt lost its key while it was still working: whoever took the key
+   * over already ran this attempt's jobs, perhaps before a step of ours landed
+   * (a coupon redeemed after its release). Undo every step again (the
+   * operations are idempotent, and this attempt's keys belong to no order).
+   */
+  private async undoAgain(viewer: Viewer, key: string, attempt: string, taken: Step[]): Promise<string[]> {
+    if (!taken.length) return [];
+    const now = this.deps.clock.now();
+    return this.deps.db.drizzle.transaction(async (tx) => {
+      const ids: string[] = [];
+      for (const s of taken) ids.push(await q.insertCheckoutJob(tx, { buyerId: viewer.id, key, attempt, kind: s.kind, payload: s.payload, state: 'DUE', now }));
+      return ids;
+    });
   }
 
   private async run(viewer: Viewer, input: CheckoutInput, attempt: string): Promise<{ orders: OrderRow[] }> {
     const { db, internal, config, clock } = this.deps;
     const key = input.idempotencyKey;
     const sagaKey = `checkout:${viewer.id}:${key}:${attempt}`;
-    const reserved: string[] = [];
-    let couponsRedeemed = false;
+    const taken: Step[] = [];
     try {
       // 2. what is being bought, and where to
       const quote = await internal.call<Quote>('catalog', 'checkoutQuote', {
@@ -98,7 +191,14 @@ export class CheckoutService {
         const field = input.lineIds && code === 'NOT_FOUND' ? ['input', 'lineIds'] : input.cartId ? ['input', 'cartId'] : null;
         fail(code, quote.error.message || 'The cart cannot be checked out.', field);
       }
-      if (!quote.lines.length) fail('INVALID_INPUT', 'The cart is empty.', ['input', 'lineIds']);
+      if (quote.lines.some((l) => l.storeOwnerId === viewer.id)) {
+        fail('OWN_STORE', 'You cannot buy from your own store.', ['input', 'lineIds']);
+      }
+      // lines that already became an order (their removal from the cart may still be pending) are never bought again
+      const ordered = await q.orderedCartLines(db.drizzle, quote.lines.map((l) => l.lineId));
+      if (ordered.size && input.lineIds) fail('NOT_FOUND', 'A cart line was already ordered.', ['input', 'lineIds']);
+      const lines = quote.lines.filter((l) => !ordered.has(l.lineId));
+      if (!lines.length) fail('INVALID_INPUT', 'The cart is empty.', ['input', 'lineIds']);
       const { address } = await internal.call<{ address: Address | null }>('users', 'shippingAddress', {
         userId: viewer.id,
         addressId: input.shippingAddressId,
@@ -108,19 +208,19 @@ export class CheckoutService {
       // group per store; snapshot prices, titles and options
       const now = clock.now();
       const byStore = new Map<string, QuoteLine[]>();
-      for (const l of quote.lines) byStore.set(l.storeId, [...(byStore.get(l.storeId) ?? []), l]);
+      for (const l of lines) byStore.set(l.storeId, [...(byStore.get(l.storeId) ?? []), l]);
       const methods = new Map((input.shipping ?? []).map((s) => [s.storeId, s.method]));
-      const drafts: q.NewOrder[] = [...byStore.entries()].map(([storeId, lines]) => {
+      const drafts: (q.NewOrder & { cartLineIds: string[] })[] = [...byStore.entries()].map(([storeId, storeLines]) => {
         const id = crypto.randomUUID();
-        const subtotal = lines.reduce((s, l) => s + l.unitPrice * l.quantity, 0);
+        const subtotal = storeLines.reduce((s, l) => s + l.unitPrice * l.quantity, 0);
         const method = methods.get(storeId) ?? 'STANDARD';
         const shippingCost = method === 'EXPRESS' ? config.expressShippingFee : 0;
         return {
           id,
           buyerId: viewer.id,
           storeId,
-          sellerId: lines[0].storeOwnerId,
-          storeName: lines[0].storeName ?? '',
+          sellerId: storeLines[0].storeOwnerId,
+          storeName: storeLines[0].storeName ?? '',
           checkoutKey: key,
           reservationKey: `${sagaKey}:${storeId}`,
           address: { ...address, province: address.province ?? null },
@@ -132,7 +232,8 @@ export class CheckoutService {
           couponCodes: [],
           paymentDeadline: new Date(now.getTime() + config.orderClock.paymentWindowS * 1000),
           createdAt: now,
-          lines: lines.map((l) => ({
+          cartLineIds: storeLines.map((l) => l.lineId),
+          lines: storeLines.map((l) => ({
             productId: l.productId,
             variantId: l.variantId,
             title: l.title,
@@ -147,7 +248,7 @@ export class CheckoutService {
       // 3a. coupons
       const codes = [...new Set((input.couponCodes ?? []).map((c) => c.trim()).filter(Boolean))];
       if (codes.length) {
-        couponsRedeemed = true; // from here on, a failure releases them (idempotent)
+        await this.arm(viewer, key, attempt, taken, 'release_coupons', { key: sagaKey });
         const redeem = await internal.call<Redeem>('promotions', 'redeemCoupons', {
           key: sagaKey,
           buyerId: viewer.id,
@@ -168,9 +269,17 @@ export class CheckoutService {
         }
       }
 
-      // 3b. stock, per store order (so each order can give its own back)
+      // 3b. the total the buyer saw: every store order's total, after discounts and shipping
+      if (input.expectedTotal != null) {
+        const total = drafts.reduce((s, d) => s + d.total, 0);
+        if (total !== parseMoney(input.expectedTotal)) {
+          fail('PRICE_CHANGED', `The total changed: it is now ${money(total).amount}.`, ['input', 'expectedTotal']);
+        }
+      }
+
+      // 3c. stock, per store order (so each order can give its own back)
       for (const d of drafts) {
-        reserved.push(d.reservationKey);
+        await this.arm(viewer, key, attempt, taken, 'release_stock', { key: d.reservationKey });
         const r = await internal.call<{ ok: true } | InternalFailure>('catalog', 'reserveStock', {
           key: d.reservationKey,
           items: d.lines.map((l) => ({ variantId: l.variantId, quantity: l.quantity })),
@@ -181,63 +290,56 @@ export class CheckoutService {
         }
       }
 
-      // 4. one transaction for the orders, their history and events
+      // 4. one transaction for the claim, the orders, their history and events, and the cart's job
+      let removal = '';
       const orders = await db.drizzle.transaction(async (tx) => {
+        const ids = drafts.map((d) => d.id);
+        if (!(await q.completeCheckout(tx, viewer.id, key, attempt, ids))) throw new ClaimLost();
         const rows: OrderRow[] = [];
         for (const d of drafts) rows.push(await q.insertOrder(tx, d));
-        if (!(await q.completeCheckout(tx, viewer.id, key, attempt, rows.map((r) => r.id)))) {
-          throw new Error('checkout claim lost');
+        const bought = drafts.flatMap((d) => d.cartLineIds.map((cartLineId) => ({ cartLineId, orderId: d.id })));
+        if (!(await q.recordOrderedCartLines(tx, bought, now))) {
+          fail('NOT_FOUND', 'A cart line was already ordered by another checkout.', ['input', 'lineIds']);
         }
+        removal = await q.insertCheckoutJob(tx, {
+          buyerId: viewer.id,
+          key,
+          attempt,
+          kind: 'remove_cart_lines',
+          payload: { cartId: quote.cartId, lineIds: bought.map((b) => b.cartLineId) },
+          state: 'DUE',
+          now,
+        });
         await recordStatusChanges(tx, rows, 'Order placed', now);
         return rows;
       });
 
-      // 5. the bought lines leave the cart (the orders exist whatever happens here)
-      await this.removeLines(quote.cartId, quote.lines.map((l) => l.lineId));
+      // 5. the bought lines leave the cart now, or as soon as catalog answers
+      await this.jobs.run([removal]);
       return { orders };
     } catch (err) {
-      await this.compensate(reserved, couponsRedeemed ? sagaKey : null);
-      await q.releaseCheckoutClaim(db.drizzle, viewer.id, key, attempt).catch((e) =>
-        this.deps.log.error('could not free a checkout key', { err: String(e) }),
-      );
+      const due = await q.abandonCheckout(db.drizzle, viewer.id, key, attempt, clock.now()).catch((e) => {
+        // the lease runs out and the recovery sweep does the same
+        this.deps.log.error('could not free a checkout key', { err: String(e) });
+        return [] as string[];
+      });
+      if (err instanceof ClaimLost) {
+        due.push(
+          ...(await this.undoAgain(viewer, key, attempt, taken).catch((e) => {
+            this.deps.log.error('could not write the give-backs of a checkout that lost its key', { err: String(e) });
+            return [] as string[];
+          })),
+        );
+      }
+      await this.jobs.run(due);
       if (err instanceof UserErrorException) throw err;
+      if (err instanceof ClaimLost) {
+        fail('INVALID_STATE', 'A newer call with this idempotency key took over; try again shortly to get its result.', ['input', 'idempotencyKey']);
+      }
       this.deps.log.error('checkout failed', { err: String(err) });
       fail('CHECKOUT_FAILED', 'The checkout could not be completed; nothing was charged or reserved. Please try again.');
     }
   }
-
-  private async compensate(reservationKeys: string[], couponKey: string | null): Promise<void> {
-    const { internal, log } = this.deps;
-    for (const key of reservationKeys) {
-      await retry(() => internal.call('catalog', 'releaseStock', { key })).catch((e) =>
-        log.error('releaseStock failed during checkout compensation', { key, err: String(e) }),
-      );
-    }
-    if (couponKey) {
-      await retry(() => internal.call('promotions', 'releaseCoupons', { key: couponKey })).catch((e) =>
-        log.error('releaseCoupons failed during checkout compensation', { key: couponKey, err: String(e) }),
-      );
-    }
-  }
-
-  private async removeLines(cartId: string, lineIds: string[]): Promise<void> {
-    await retry(() => this.deps.internal.call('catalog', 'removeCartLines', { cartId, lineIds })).catch((e) =>
-      this.deps.log.warn('could not remove bought lines from the cart', { cartId, err: String(e) }),
-    );
-  }
-}
-
-async function retry<T>(fn: () => Promise<T>, times = 3): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < times; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-      await new Promise((r) => setTimeout(r, 50 * (i + 1)));
-    }
-  }
-  throw last;
 }
 
 function sortLike(rows: OrderRow[], ids: string[]): OrderRow[] {
@@ -258,6 +360,9 @@ function validate(input: CheckoutInput): void {
   if (!isId(input.shippingAddressId)) fail('NOT_FOUND', 'No such shipping address.', ['input', 'shippingAddressId']);
   for (const s of input.shipping ?? []) {
     if (!isId(s.storeId)) fail('INVALID_INPUT', 'Unknown store in shipping.', ['input', 'shipping']);
+  }
+  if (input.expectedTotal != null && parseMoney(input.expectedTotal) === null) {
+    fail('INVALID_INPUT', 'expectedTotal must be an amount such as "12.50".', ['input', 'expectedTotal']);
   }
   const codes = input.couponCodes ?? [];
   if (codes.length > 20 || codes.some((c) => c.length > 64)) fail('INVALID_INPUT', 'Too many or too long coupon codes.', ['input', 'couponCodes']);
