@@ -63,6 +63,8 @@ export interface Config {
   orderClock: OrderClock;
   /** Minor units charged per store order for EXPRESS shipping. */
   expressShippingFee: number;
+  /** Seconds a payOrders attempt holds its claim; past it a dead attempt is recovered. */
+  paymentClaimLeaseS: number;
   /** Messages one person may send per minute. */
   messageRatePerMin: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
       sweepIntervalMs: int(env, 'ORDER_SWEEP_INTERVAL_MS', 1000, 10),
     },
     expressShippingFee: int(env, 'EXPRESS_SHIPPING_FEE_CENTS', 999, 0, 1_000_000),
+    paymentClaimLeaseS: int(env, 'PAYMENT_CLAIM_LEASE_S', 30, 1, 3600),
     messageRatePerMin: int(env, 'MESSAGE_RATE_PER_MIN', 30, 1, 100_000),
     logLevel: logLevel as Config['logLevel'],
   };

@@ -55,7 +55,7 @@ export class OrdersService {
 
   constructor(
     readonly deps: SubgraphDeps,
-    provider: PaymentProvider = new TestPaymentProvider(),
+    provider: PaymentProvider = new TestPaymentProvider(deps.db.drizzle),
   ) {
     this.provider = provider;
     this.checkouts = new CheckoutService(deps);
@@ -71,10 +71,11 @@ export class OrdersService {
       if (isId(userId)) await q.anonymizeBuyer(tx, userId);
     });
     this.lifecycle.start();
+    this.payments.start();
   }
 
   async stop(): Promise<void> {
-    await this.lifecycle.stop();
+    await Promise.all([this.lifecycle.stop(), this.payments.stop()]);
   }
 
   // ───────────────────────────── reads ─────────────────────────────
