@@ -215,4 +215,28 @@ describe.skipIf(!onPostgres)('payOrders racing itself with different keys (Postg
       expect(await sql(t, `select order_id from orders.refunds where order_id = '${o.id}'`)).toEqual([]);
     }
   });
+
+  it('never charges an order twice when payments of overlapping sets of orders race, and answers each of them', async () => {
+    const [a, b, c] = await Promise.all([1000, 2000, 4000].map((total) => placedOrder(t, buyer, seller, { total })));
+    const sets = [[a.id, b.id], [b.id, c.id], [c.id, a.id]];
+    const before = await chargeCount(t);
+    const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => pay(buyer, sets[i % 3], 'tok_visa', crypto.randomUUID())));
+    const won = answers.filter((x) => x.userErrors.length === 0);
+    for (const x of answers.filter((y) => y.userErrors.length)) expect(x.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_STATE' })]);
+    // the winners paid disjoint sets of orders
+    const paid = won.flatMap((w) => w.orders.map((o: any) => o.id));
+    expect(new Set(paid).size).toBe(paid.length);
+    expect(won.length).toBeGreaterThanOrEqual(1);
+    for (const o of [a, b, c]) {
+      const history = (await buyer.client.data<{ order: any }>(ORDER_QUERY, { id: o.id })).order.statusHistory;
+      expect(history.filter((h: any) => h.status === 'SHIPMENT_REQUIRED').length).toBe(paid.includes(o.id) ? 1 : 0);
+    }
+    expect(await chargeCount(t)).toBe(before + won.length);
+    const [sum] = await sql<{ n: number }>(
+      t,
+      `select coalesce(sum(amount), 0)::int as n from orders.test_provider_charges where status = 'SUCCEEDED'
+         and idempotency_key in (${won.map((w) => `'${w.payment.id}'`).join(',')})`,
+    );
+    expect(Number(sum.n)).toBe([a, b, c].filter((o) => paid.includes(o.id)).reduce((s, o) => s + o.total, 0));
+  });
 });

@@ -628,12 +628,19 @@ export async function claimPayment(
  * Claims orders for a payment attempt: those of `buyerId` still awaiting
  * payment and claimed by no other attempt. Returns the ids it claimed; the
  * caller rolls back unless it got them all.
+ *
+ * The condition is `paying_payment_id is null` alone, on purpose: a subquery
+ * on the holder's payment would read with this statement's snapshot, which
+ * cannot see a claim committed while we waited for the row lock. Claims are
+ * cleared in the same transaction that settles or frees their payment.
  */
 export async function claimOrdersForPayment(tx: Executor, paymentId: string, buyerId: string, orderIds: string[]): Promise<string[]> {
   const rows = await queryRows(
     tx,
+    // rows locked in id order first, so that two attempts on overlapping orders cannot deadlock
     sql`update orders.orders set paying_payment_id = ${paymentId}::uuid
-        where id in (${uuidList(orderIds)}) and buyer_id = ${buyerId}::uuid and status = 'PAYMENT_REQUIRED' and paying_payment_id is null
+        where id in (select id from orders.orders where id in (${uuidList(orderIds)}) order by id for update)
+          and buyer_id = ${buyerId}::uuid and status = 'PAYMENT_REQUIRED' and paying_payment_id is null
         returning id`,
   );
   return rows.map((r) => String(r.id));
