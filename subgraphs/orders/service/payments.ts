@@ -35,7 +35,7 @@ import type { PaymentMethod, PaymentProvider } from '../payments/provider.ts';
 import { recordStatusChanges, requireViewer } from './common.ts';
 
 /** How long a call waits for a twin (same key) in progress before answering "still in progress". */
-export const TWIN_WAIT_MS = 2500;
+export const TWIN_WAIT_MS = 2000;
 
 export interface PayResult {
   payment: PaymentRow | null;
