@@ -74,6 +74,8 @@ export interface Config {
   expressShippingFee: number;
   /** Checkout recovery (docs/orders.md, "Checkout"). */
   checkout: CheckoutSettings;
+  /** Seconds a payOrders attempt holds its claim; past it a dead attempt is recovered. */
+  paymentClaimLeaseS: number;
   /** Messages one person may send per minute. */
   messageRatePerMin: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -177,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
       waitMs: int(env, 'CHECKOUT_WAIT_MS', 2000, 0, 60_000),
       retryMaxMs: int(env, 'CHECKOUT_RETRY_MAX_MS', 30_000, 100, 3_600_000),
     },
+    paymentClaimLeaseS: int(env, 'PAYMENT_CLAIM_LEASE_S', 30, 1, 3600),
     messageRatePerMin: int(env, 'MESSAGE_RATE_PER_MIN', 30, 1, 100_000),
     logLevel: logLevel as Config['logLevel'],
   };

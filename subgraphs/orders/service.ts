@@ -55,7 +55,7 @@ export class OrdersService {
 
   constructor(
     readonly deps: SubgraphDeps,
-    provider: PaymentProvider = new TestPaymentProvider(),
+    provider: PaymentProvider = new TestPaymentProvider(deps.db.drizzle),
   ) {
     this.provider = provider;
     this.checkouts = new CheckoutService(deps);
@@ -72,11 +72,12 @@ export class OrdersService {
     });
     this.lifecycle.start();
     this.checkouts.start();
+    this.payments.start();
   }
 
   async stop(): Promise<void> {
     await this.checkouts.stop();
-    await this.lifecycle.stop();
+    await Promise.all([this.lifecycle.stop(), this.payments.stop()]);
   }
 
   // ───────────────────────────── reads ─────────────────────────────

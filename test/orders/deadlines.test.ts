@@ -149,7 +149,7 @@ describe.skipIf(!onPostgres)('people racing each other and the sweeper (PostgreS
       () =>
         new LifecycleService(
           { db: t.stack.subgraphs.orders.db, clock: t.clock, config: t.config, log: createLogger('silent'), internal } as unknown as SubgraphDeps,
-          new TestPaymentProvider(),
+          new TestPaymentProvider(t.stack.subgraphs.orders.db.drizzle),
         ),
     );
     t.clock.advance(t.config.orderClock.paymentWindowS + 1);

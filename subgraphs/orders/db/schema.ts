@@ -59,6 +59,8 @@ export const orders = ordersSchema.table(
     feedbackDeadline: ts('feedback_deadline'),
     trackingNumber: text('tracking_number'),
     paymentId: uuid('payment_id'),
+    /** The payment attempt that has claimed this order (payOrders): at most one at a time. */
+    payingPaymentId: uuid('paying_payment_id'),
     disputeReason: text('dispute_reason'),
     disputeDescription: text('dispute_description'),
     disputeOpenedAt: ts('dispute_opened_at'),
@@ -199,22 +201,37 @@ export const orderedCartLines = ordersSchema.table('ordered_cart_lines', {
   createdAt: ts('created_at').notNull().defaultNow(),
 });
 
-/** One row per payOrders idempotency key: one charge per (buyer, key). */
+/**
+ * One row per payOrders idempotency key: one charge per (buyer, key). The row's
+ * id is the provider's idempotency key. A PENDING row is a claim with a lease:
+ * when `lease_until` passes, the attempt is presumed dead and is recovered.
+ */
 export const payments = ordersSchema.table(
   'payments',
   {
     id: uuid('id').primaryKey().defaultRandom(),
     buyerId: uuid('buyer_id').notNull(),
     key: text('key').notNull(),
-    state: text('state').notNull(), // PENDING | SUCCEEDED | DECLINED
+    state: text('state').notNull(), // PENDING | SUCCEEDED | DECLINED | VOIDED
     method: text('method').notNull(),
     amount: integer('amount').notNull().default(0),
     orderIds: uuid('order_ids').array().notNull().default(sql`'{}'::uuid[]`),
     providerRef: text('provider_ref'),
     declineMessage: text('decline_message'),
+    /** PENDING: the attempt's lease; past it, the sweeper (or a retry) recovers the payment. */
+    leaseUntil: ts('lease_until'),
+    /** Part of the charge its orders could not take (already paid by another payment): refunded. */
+    voidAmount: integer('void_amount').notNull().default(0),
+    voidDue: boolean('void_due').notNull().default(false),
+    voidRef: text('void_ref'),
+    voidLeaseUntil: ts('void_lease_until'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('payments_buyer_key_idx').on(t.buyerId, t.key)],
+  (t) => [
+    uniqueIndex('payments_buyer_key_idx').on(t.buyerId, t.key),
+    index('payments_pending_idx').on(t.leaseUntil).where(sql`state = 'PENDING'`),
+    index('payments_void_due_idx').on(t.id).where(sql`void_due`),
+  ],
 );
 
 /** Refunds owed and made, one per order. */
@@ -223,5 +240,30 @@ export const refunds = ordersSchema.table('refunds', {
   paymentId: uuid('payment_id').notNull(),
   amount: integer('amount').notNull(),
   providerRef: text('provider_ref'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/**
+ * The built-in test payment provider's own records (payments/provider.ts). It
+ * stands for an external provider: it keeps its charges by idempotency key in
+ * the database so that they survive a restart of the orders process, and a
+ * request repeated with a key answers the first result.
+ */
+export const testProviderCharges = ordersSchema.table('test_provider_charges', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  status: text('status').notNull(), // SUCCEEDED | DECLINED | CANCELLED
+  reference: text('reference'),
+  amount: integer('amount').notNull().default(0),
+  currency: text('currency').notNull().default(''),
+  method: text('method').notNull().default(''),
+  message: text('message'),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+export const testProviderRefunds = ordersSchema.table('test_provider_refunds', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  chargeReference: text('charge_reference').notNull(),
+  amount: integer('amount').notNull(),
+  reference: text('reference').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
