@@ -21,10 +21,7 @@
  * variable is set to `false` in this process).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import {
-  ApolloServerPluginSchemaReportingDisabled,
-  ApolloServerPluginUsageReportingDisabled,
-} from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
 import { ConfigError } from '../subgraphs/kit/config.ts';
 
 type Env = Record<string, string | undefined>;

@@ -16,7 +16,7 @@ const schemaDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schema');
 export const SUPERGRAPH_FILE = join(schemaDir, 'supergraph.graphql');
 export const API_SCHEMA_FILE = join(schemaDir, 'api.graphql');
 
-const HEADER = '# The gateway\'s API schema, generated from supergraph.graphql by `npm run schema:api`. Do not edit.\n\n';
+const HEADER = "# The gateway's API schema, generated from supergraph.graphql by `npm run schema:api`. Do not edit.\n\n";
 
 /** The API schema of a supergraph, printed in a stable (alphabetical) order. */
 export function apiSchemaSdl(supergraphSdl: string = readFileSync(SUPERGRAPH_FILE, 'utf8')): string {

@@ -37,9 +37,7 @@ export function privateKeyFromEnv(env: Env, fail: Fail): string | undefined {
   try {
     key = crypto.createPrivateKey(got.pem);
   } catch {
-    return fail(
-      `${got.from} is not a PEM private key (expected an Ed25519 key in PKCS#8 PEM, as made by: openssl genpkey -algorithm ed25519)`,
-    );
+    return fail(`${got.from} is not a PEM private key (expected an Ed25519 key in PKCS#8 PEM, as made by: openssl genpkey -algorithm ed25519)`);
   }
   if (key.asymmetricKeyType !== 'ed25519') {
     fail(`${got.from} must be an Ed25519 key, got ${key.asymmetricKeyType ?? 'another kind of key'}`);

@@ -85,8 +85,8 @@ describe('the signing key can come from a file (AUTH_PRIVATE_KEY_FILE)', { timeo
       const [h, c, s] = token.split('.');
       const publicKey = crypto.createPublicKey(pem);
       expect(crypto.verify(null, Buffer.from(`${h}.${c}`), publicKey, Buffer.from(s, 'base64url'))).toBe(true);
-      const me = await post("{ viewer { email } }", token);
-      expect(me).toEqual({ data: { viewer: { email: "buyer@demo.test" } } });
+      const me = await post('{ viewer { email } }', token);
+      expect(me).toEqual({ data: { viewer: { email: 'buyer@demo.test' } } });
     } finally {
       p.kill('SIGTERM');
       expect(await p.exited).toBe(0);

@@ -34,7 +34,14 @@ async function outboundOfGateway(env: Record<string, string>, settleMs: number):
     await p.exited;
   }
   const local = /^(connect|lookup) (\/|127\.0\.0\.1|localhost|0\.0\.0\.0|::1)/;
-  return [...new Set(fs.readFileSync(file, 'utf8').split('\n').filter((l) => l && !local.test(l)))];
+  return [
+    ...new Set(
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l && !local.test(l)),
+    ),
+  ];
 }
 
 describe("Apollo's telemetry and cloud metadata probes are off unless turned on", { timeout: 120_000 }, () => {
@@ -51,7 +58,11 @@ describe("Apollo's telemetry and cloud metadata probes are off unless turned on"
   });
 
   it('a value other than true or false stops the gateway with one line naming the variable', async () => {
-    const p = start(['gateway/index.ts'], { SUBGRAPH_SECRET: 'a-subgraph-secret-of-enough-length', APOLLO_TELEMETRY_DISABLED: 'maybe', PORT: String(await freePort()) });
+    const p = start(['gateway/index.ts'], {
+      SUBGRAPH_SECRET: 'a-subgraph-secret-of-enough-length',
+      APOLLO_TELEMETRY_DISABLED: 'maybe',
+      PORT: String(await freePort()),
+    });
     expect(await p.exited).toBe(1);
     expect(p.stderr().trim().split('\n')).toEqual(['gateway failed to start: APOLLO_TELEMETRY_DISABLED must be true or false, got "maybe"']);
   });
