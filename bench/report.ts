@@ -39,9 +39,9 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     L.push('| mode / page | gateway | RPS | × stock RPS | p50 ms | p97.5 ms | p99 ms | p99 ÷ stock | errors | RSS after MB |');
     L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     const keys = Object.keys(gws[0][1].runs ?? {});
-    if (!keys.length) L.pop(), L.pop(), L.pop();
+    if (!keys.length) L.splice(-3);
     for (const k of keys) {
-      for (const [name, g] of gws) {
+      for (const [, g] of gws) {
         const x = g.runs[k];
         if (!x) continue;
         L.push(`| ${k} | ${g.label} | ${f(x.rps)} | ${ratio(x.rps, apollo[k]?.rps)} | ${f(x.p50)} | ${f(x.p97_5)} | ${f(x.p99)} | ${ratio(x.p99, apollo[k]?.p99)} | ${x.errors}${x.gqlErrorsEstimate ? ` (+~${x.gqlErrorsEstimate} GraphQL)` : ''} | ${f(x.rssMb, 0)} |`);

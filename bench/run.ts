@@ -53,7 +53,7 @@ const cpuProf = args.includes('--cpu-prof');
 const heapSnapshot = args.includes('--heap-snapshot');
 /**
  * The subgraphs' layout: on PostgreSQL each in its own process, as deployed
- * (docker-compose.yml, DESIGN.md), unless --subgraph-processes=1; on PGlite
+ * (as docker-compose.yml deploys them), unless --subgraph-processes=1; on PGlite
  * all five in one, as `npm start` runs them (PGlite is one process's database).
  */
 const subgraphProcesses = Boolean(process.env.DATABASE_URL) && arg('subgraph-processes') !== '1';

@@ -6,11 +6,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { AuthVerifier, type AuthKeys } from '../subgraphs/kit/auth.ts';
 import type { Clock } from '../subgraphs/kit/clock.ts';
 import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../subgraphs/kit/config.ts';
-import { openDatabase, type Database } from '../subgraphs/kit/db.ts';
+import { loadPglite, openDatabase, type Database } from '../subgraphs/kit/db.ts';
 import { EventBus } from '../subgraphs/kit/events.ts';
 import type { Logger } from '../subgraphs/kit/log.ts';
 import { runMigrations } from '../subgraphs/kit/migrate.ts';
@@ -56,6 +56,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // one PGlite for the whole process, kept under DATA_DIR
     const dir = path.join(config.dataDir, 'pgdata');
     fs.mkdirSync(dir, { recursive: true });
+    const { PGlite } = await loadPglite();
     ownPglite = new PGlite(dir);
     await ownPglite.waitReady;
     pglite = ownPglite;

@@ -45,6 +45,7 @@ import {
   type SecuritySettings,
 } from './security.ts';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
+import { apolloTelemetrySwitch } from './telemetry.ts';
 import { TrustedDocuments } from './trusted-documents.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -99,6 +100,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const agents = keepAliveAgents();
   const errorIds = errorRequestIds();
 
+  const telemetryOff = apolloTelemetrySwitch<GatewayContext>(opts.env ?? process.env);
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
     buildService: ({ name }) =>
@@ -123,6 +125,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
     formatError: maskGatewayError(opts.log, errorIds.requestIdOf),
     plugins: [
+      ...telemetryOff,
       errorIds.plugin,
       metrics.plugin<GatewayContext>(),
       opts.production

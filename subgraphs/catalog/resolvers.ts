@@ -8,6 +8,7 @@ import type { SearchArgs } from './service/search.ts';
 import type { CreateProductInput, OpenStoreInput, UpdateVariantInput } from './service/products.ts';
 
 type Ctx = CatalogContext;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- arguments as the schema validated them
 type Args = Record<string, any>;
 
 /** Whether the client selected `name` directly under this field (fragments included). */

@@ -7,6 +7,7 @@
  * and exit 1 instead of a stack trace.
  */
 import path from 'node:path';
+import { privateKeyFromEnv, publicKeyFromEnv } from './key-config.ts';
 
 export const SUBGRAPH_NAMES = ['users', 'catalog', 'orders', 'messaging', 'promotions'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -82,6 +83,10 @@ export interface Config {
 }
 
 type Env = Record<string, string | undefined>;
+
+function configError(message: string): never {
+  throw new ConfigError(message);
+}
 
 function int(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const raw = env[name];
@@ -159,8 +164,8 @@ export function loadConfig(env: Env = process.env): Config {
     ports,
     subgraphUrls,
     subgraphSecret: secret,
-    authPrivateKey: env.AUTH_PRIVATE_KEY || undefined,
-    authPublicKey: env.AUTH_PUBLIC_KEY || undefined,
+    authPrivateKey: privateKeyFromEnv(env, configError),
+    authPublicKey: publicKeyFromEnv(env, configError),
     accessTokenTtlS: int(env, 'ACCESS_TOKEN_TTL_S', 900, 10, 86400),
     refreshTokenTtlS: int(env, 'REFRESH_TOKEN_TTL_S', 2592000, 60),
     adminEmail: env.ADMIN_EMAIL || undefined,

@@ -11,9 +11,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type { PgDatabase } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
@@ -56,6 +55,19 @@ export async function queryRows<T = Record<string, unknown>>(db: Executor, query
   return rowsOf<T>(await db.execute(query));
 }
 
+/**
+ * PGlite is loaded only where the embedded database is used, so a deployment on
+ * PostgreSQL runs without it (the production image leaves it out).
+ */
+export async function loadPglite(): Promise<typeof import('@electric-sql/pglite')> {
+  try {
+    return await import('@electric-sql/pglite');
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Error('the embedded database (PGlite) is not installed in this build: set DATABASE_URL');
+  }
+}
+
 const pgliteKeys = new WeakMap<PGlite, string>();
 function pgliteKey(pg: PGlite): string {
   let k = pgliteKeys.get(pg);
@@ -74,6 +86,7 @@ async function acquirePglite(dataDir?: string): Promise<{ pg: PGlite; release: (
   let shared = pglites.get(key);
   if (!shared) {
     if (dataDir) fs.mkdirSync(key, { recursive: true });
+    const { PGlite } = await loadPglite();
     const pg = dataDir ? new PGlite(key) : new PGlite();
     await pg.waitReady;
     shared = { pg, refs: 0 };
@@ -136,6 +149,7 @@ export async function openDatabase(opts: OpenOptions & { pglite?: PGlite }): Pro
   } else {
     ({ pg, release } = await acquirePglite(opts.dataDir));
   }
+  const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
   const db = drizzlePglite(pg, { logger }) as unknown as Drizzle;
   return {
     kind: 'pglite',

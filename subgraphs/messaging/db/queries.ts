@@ -1,7 +1,7 @@
 /** Every SQL statement of the messaging subgraph. */
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../kit/db.ts';
-import { conversations, deactivatedUsers, knownOrders, messages, reports, sendRates } from './schema.ts';
+import { conversations, deactivatedUsers, knownOrders, messages, reports } from './schema.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;

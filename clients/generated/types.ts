@@ -1,0 +1,1172 @@
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  DateTime: { input: string; output: string; }
+};
+
+export type Attachment = {
+  __typename: 'Attachment';
+  contentType: Scalars['String']['output'];
+  url: Scalars['String']['output'];
+};
+
+export type AttachmentInput = {
+  contentType: Scalars['String']['input'];
+  url: Scalars['String']['input'];
+};
+
+export type AuthPayload = {
+  __typename: 'AuthPayload';
+  accessToken: Maybe<Scalars['String']['output']>;
+  refreshToken: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
+  viewer: Maybe<User>;
+};
+
+export type Cart = {
+  __typename: 'Cart';
+  id: Scalars['ID']['output'];
+  lines: Array<CartLine>;
+  subtotal: Money;
+  totalQuantity: Scalars['Int']['output'];
+};
+
+export type CartLine = {
+  __typename: 'CartLine';
+  id: Scalars['ID']['output'];
+  product: Product;
+  quantity: Scalars['Int']['output'];
+  subtotal: Money;
+  unitPrice: Money;
+  variant: ProductVariant;
+};
+
+export type CartPayload = {
+  __typename: 'CartPayload';
+  cart: Maybe<Cart>;
+  userErrors: Array<UserError>;
+};
+
+export type Category = {
+  __typename: 'Category';
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  parent: Maybe<Category>;
+};
+
+export type CheckoutInput = {
+  /** A guest cart's id; omitted: the viewer's own cart. */
+  cartId?: InputMaybe<Scalars['ID']['input']>;
+  couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Same key again returns the orders of the first call, and creates nothing. */
+  idempotencyKey: Scalars['String']['input'];
+  /** Cart lines to buy; omitted: every line. */
+  lineIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Per store; a store not listed ships STANDARD. */
+  shipping?: InputMaybe<Array<StoreShippingInput>>;
+  shippingAddressId: Scalars['ID']['input'];
+};
+
+export type CheckoutPayload = {
+  __typename: 'CheckoutPayload';
+  /** One order per store. */
+  orders: Array<Order>;
+  userErrors: Array<UserError>;
+};
+
+export type ClaimCouponPayload = {
+  __typename: 'ClaimCouponPayload';
+  userCoupon: Maybe<UserCoupon>;
+  userErrors: Array<UserError>;
+};
+
+export type Conversation = {
+  __typename: 'Conversation';
+  archived: Scalars['Boolean']['output'];
+  category: ConversationCategory;
+  id: Scalars['ID']['output'];
+  lastMessage: Maybe<Message>;
+  /** Newest first. */
+  messages: MessageConnection;
+  order: Maybe<Order>;
+  /** The other side of a SELLER conversation. */
+  store: Maybe<Store>;
+  /** Unread by the viewer (buyer or seller side). */
+  unreadCount: Scalars['Int']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+export type ConversationMessagesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ConversationCategory =
+  | 'ORDER_UPDATES'
+  | 'PROMOTIONS'
+  | 'SELLER';
+
+export type ConversationConnection = {
+  __typename: 'ConversationConnection';
+  edges: Array<ConversationEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ConversationEdge = {
+  __typename: 'ConversationEdge';
+  cursor: Scalars['String']['output'];
+  node: Conversation;
+};
+
+export type ConversationPayload = {
+  __typename: 'ConversationPayload';
+  conversation: Maybe<Conversation>;
+  userErrors: Array<UserError>;
+};
+
+export type Coupon = {
+  __typename: 'Coupon';
+  /** Exactly one of amountOff and percentOff is set. */
+  amountOff: Maybe<Money>;
+  code: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: CouponKind;
+  minOrderAmount: Money;
+  percentOff: Maybe<Scalars['Int']['output']>;
+  /** Claims left; null when unlimited. */
+  remaining: Maybe<Scalars['Int']['output']>;
+  startsAt: Scalars['DateTime']['output'];
+  /** SELLER coupons only: the one store where it can be used. */
+  store: Maybe<Store>;
+  title: Scalars['String']['output'];
+};
+
+export type CouponKind =
+  | 'PLATFORM'
+  | 'SELLER';
+
+export type CouponPayload = {
+  __typename: 'CouponPayload';
+  coupon: Maybe<Coupon>;
+  userErrors: Array<UserError>;
+};
+
+export type CouponStatus =
+  | 'AVAILABLE'
+  | 'EXPIRED'
+  | 'USED';
+
+export type CreateCouponInput = {
+  amountOff?: InputMaybe<Scalars['String']['input']>;
+  code: Scalars['String']['input'];
+  expiresAt: Scalars['DateTime']['input'];
+  kind: CouponKind;
+  minOrderAmount: Scalars['String']['input'];
+  percentOff?: InputMaybe<Scalars['Int']['input']>;
+  /** Total claims allowed; null: unlimited. Each person can claim a coupon once. */
+  quantity?: InputMaybe<Scalars['Int']['input']>;
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Required for SELLER coupons; the viewer must own the store. */
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+  title: Scalars['String']['input'];
+};
+
+export type CreateProductInput = {
+  categoryId: Scalars['ID']['input'];
+  description: Scalars['String']['input'];
+  images?: InputMaybe<Array<Scalars['String']['input']>>;
+  storeId: Scalars['ID']['input'];
+  title: Scalars['String']['input'];
+  variants: Array<VariantInput>;
+};
+
+export type DeactivateAccountPayload = {
+  __typename: 'DeactivateAccountPayload';
+  deactivated: Scalars['Boolean']['output'];
+  userErrors: Array<UserError>;
+};
+
+export type Dispute = {
+  __typename: 'Dispute';
+  description: Scalars['String']['output'];
+  openedAt: Scalars['DateTime']['output'];
+  reason: DisputeReason;
+  refunded: Maybe<Scalars['Boolean']['output']>;
+  resolvedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+export type DisputeReason =
+  | 'DAMAGED'
+  | 'NOT_AS_DESCRIBED'
+  | 'NOT_RECEIVED'
+  | 'OTHER'
+  | 'WRONG_ITEM';
+
+export type Feedback = {
+  __typename: 'Feedback';
+  comment: Maybe<Scalars['String']['output']>;
+  communicationRating: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** 1–5 each. */
+  productRating: Scalars['Int']['output'];
+  shippingRating: Scalars['Int']['output'];
+};
+
+export type FeedbackInput = {
+  comment?: InputMaybe<Scalars['String']['input']>;
+  communicationRating: Scalars['Int']['input'];
+  productRating: Scalars['Int']['input'];
+  shippingRating: Scalars['Int']['input'];
+};
+
+export type Gender =
+  | 'FEMALE'
+  | 'MALE'
+  | 'OTHER';
+
+export type Message = {
+  __typename: 'Message';
+  attachments: Array<Attachment>;
+  body: Scalars['String']['output'];
+  conversation: Conversation;
+  createdAt: Scalars['DateTime']['output'];
+  /** Opaque, increasing within the recipient's inbox; pass it back as `after` to resume. */
+  cursor: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** Read by the viewer. */
+  read: Scalars['Boolean']['output'];
+  senderName: Scalars['String']['output'];
+  senderRole: SenderRole;
+};
+
+export type MessageConnection = {
+  __typename: 'MessageConnection';
+  edges: Array<MessageEdge>;
+  pageInfo: PageInfo;
+};
+
+export type MessageEdge = {
+  __typename: 'MessageEdge';
+  cursor: Scalars['String']['output'];
+  node: Message;
+};
+
+/** Money is exact: amounts are decimal strings with two fraction digits, never floats. */
+export type Money = {
+  __typename: 'Money';
+  amount: Scalars['String']['output'];
+  currencyCode: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename: 'Mutation';
+  addShippingAddress: ShippingAddressPayload;
+  /** cartId: a guest cart; omitted: the viewer's cart. */
+  addToCart: CartPayload;
+  addToWishList: WishListPayload;
+  archiveConversation: ConversationPayload;
+  cancelOrder: OrderPayload;
+  changeEmail: UserPayload;
+  /** Revokes every other session of the person. */
+  changePassword: AuthPayload;
+  checkout: CheckoutPayload;
+  claimCoupon: ClaimCouponPayload;
+  confirmReceipt: OrderPayload;
+  createCoupon: CouponPayload;
+  createGuestCart: Cart;
+  createProduct: ProductPayload;
+  deactivateAccount: DeactivateAccountPayload;
+  extendShippingTime: OrderPayload;
+  followStore: StoreListPayload;
+  leaveFeedback: OrderPayload;
+  login: AuthPayload;
+  /** Revokes the session of the access token used. */
+  logout: Scalars['Boolean']['output'];
+  markConversationRead: ConversationPayload;
+  /** Moves a guest cart's lines into the viewer's cart after sign-in. */
+  mergeGuestCart: CartPayload;
+  openDispute: OrderPayload;
+  openStore: StorePayload;
+  payOrders: PaymentPayload;
+  refreshSession: AuthPayload;
+  register: AuthPayload;
+  removeCartLine: CartPayload;
+  removeFromWishList: WishListPayload;
+  removeShippingAddress: UserPayload;
+  reportConversation: ConversationPayload;
+  /** Seller: settles an open dispute; refund true refunds the buyer. */
+  resolveDispute: OrderPayload;
+  sendMessage: SendMessagePayload;
+  setSecurityQuestion: UserPayload;
+  /** Seller: marks the order shipped. */
+  shipOrder: OrderPayload;
+  unarchiveConversation: ConversationPayload;
+  unfollowStore: StoreListPayload;
+  unwatchPrice: PriceWatchPayload;
+  /** Quantity 0 removes the line. */
+  updateCartLine: CartPayload;
+  updateProfile: UserPayload;
+  updateShippingAddress: ShippingAddressPayload;
+  updateVariant: ProductPayload;
+  watchPrice: PriceWatchPayload;
+};
+
+
+export type MutationAddShippingAddressArgs = {
+  input: ShippingAddressInput;
+};
+
+
+export type MutationAddToCartArgs = {
+  cartId?: InputMaybe<Scalars['ID']['input']>;
+  quantity: Scalars['Int']['input'];
+  variantId: Scalars['ID']['input'];
+};
+
+
+export type MutationAddToWishListArgs = {
+  productId: Scalars['ID']['input'];
+};
+
+
+export type MutationArchiveConversationArgs = {
+  conversationId: Scalars['ID']['input'];
+};
+
+
+export type MutationCancelOrderArgs = {
+  orderId: Scalars['ID']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationChangeEmailArgs = {
+  newEmail: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  securityAnswer?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationChangePasswordArgs = {
+  currentPassword: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
+
+export type MutationCheckoutArgs = {
+  input: CheckoutInput;
+};
+
+
+export type MutationClaimCouponArgs = {
+  code?: InputMaybe<Scalars['String']['input']>;
+  couponId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationConfirmReceiptArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationCreateCouponArgs = {
+  input: CreateCouponInput;
+};
+
+
+export type MutationCreateProductArgs = {
+  input: CreateProductInput;
+};
+
+
+export type MutationDeactivateAccountArgs = {
+  confirmEmail: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationExtendShippingTimeArgs = {
+  days: Scalars['Int']['input'];
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationFollowStoreArgs = {
+  storeId: Scalars['ID']['input'];
+};
+
+
+export type MutationLeaveFeedbackArgs = {
+  input: FeedbackInput;
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationLoginArgs = {
+  email: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+
+export type MutationMarkConversationReadArgs = {
+  conversationId: Scalars['ID']['input'];
+};
+
+
+export type MutationMergeGuestCartArgs = {
+  guestCartId: Scalars['ID']['input'];
+};
+
+
+export type MutationOpenDisputeArgs = {
+  description: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  reason: DisputeReason;
+};
+
+
+export type MutationOpenStoreArgs = {
+  input: OpenStoreInput;
+};
+
+
+export type MutationPayOrdersArgs = {
+  idempotencyKey: Scalars['String']['input'];
+  orderIds: Array<Scalars['ID']['input']>;
+  payment: PaymentInput;
+};
+
+
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
+export type MutationRegisterArgs = {
+  input: RegisterInput;
+};
+
+
+export type MutationRemoveCartLineArgs = {
+  cartId?: InputMaybe<Scalars['ID']['input']>;
+  lineId: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveFromWishListArgs = {
+  productId: Scalars['ID']['input'];
+};
+
+
+export type MutationRemoveShippingAddressArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationReportConversationArgs = {
+  conversationId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationResolveDisputeArgs = {
+  orderId: Scalars['ID']['input'];
+  refund: Scalars['Boolean']['input'];
+};
+
+
+export type MutationSendMessageArgs = {
+  input: SendMessageInput;
+};
+
+
+export type MutationSetSecurityQuestionArgs = {
+  answer: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+  question: Scalars['String']['input'];
+};
+
+
+export type MutationShipOrderArgs = {
+  orderId: Scalars['ID']['input'];
+  trackingNumber: Scalars['String']['input'];
+};
+
+
+export type MutationUnarchiveConversationArgs = {
+  conversationId: Scalars['ID']['input'];
+};
+
+
+export type MutationUnfollowStoreArgs = {
+  storeId: Scalars['ID']['input'];
+};
+
+
+export type MutationUnwatchPriceArgs = {
+  productId: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateCartLineArgs = {
+  cartId?: InputMaybe<Scalars['ID']['input']>;
+  lineId: Scalars['ID']['input'];
+  quantity: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
+
+export type MutationUpdateShippingAddressArgs = {
+  id: Scalars['ID']['input'];
+  input: ShippingAddressInput;
+};
+
+
+export type MutationUpdateVariantArgs = {
+  input: UpdateVariantInput;
+  variantId: Scalars['ID']['input'];
+};
+
+
+export type MutationWatchPriceArgs = {
+  productId: Scalars['ID']['input'];
+};
+
+export type OpenStoreInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  name: Scalars['String']['input'];
+};
+
+export type Order = {
+  __typename: 'Order';
+  /** The conversation with the seller about this order, if any. */
+  conversation: Maybe<Conversation>;
+  /** Codes of the coupons applied to this order. */
+  couponCodes: Array<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  deliveryDeadline: Maybe<Scalars['DateTime']['output']>;
+  discount: Money;
+  dispute: Maybe<Dispute>;
+  feedback: Maybe<Feedback>;
+  feedbackDeadline: Maybe<Scalars['DateTime']['output']>;
+  id: Scalars['ID']['output'];
+  lines: Array<OrderLine>;
+  /** Human-facing order number, unique. */
+  number: Scalars['String']['output'];
+  paymentDeadline: Maybe<Scalars['DateTime']['output']>;
+  shipByDeadline: Maybe<Scalars['DateTime']['output']>;
+  shippingAddress: OrderAddress;
+  shippingCost: Money;
+  shippingMethod: ShippingMethod;
+  status: OrderStatus;
+  /** Oldest first; the first entry is PAYMENT_REQUIRED at creation. */
+  statusHistory: Array<OrderStatusChange>;
+  store: Store;
+  subtotal: Money;
+  total: Money;
+  trackingNumber: Maybe<Scalars['String']['output']>;
+};
+
+export type OrderAddress = {
+  __typename: 'OrderAddress';
+  city: Scalars['String']['output'];
+  country: Scalars['String']['output'];
+  phone: Scalars['String']['output'];
+  postalCode: Scalars['String']['output'];
+  province: Maybe<Scalars['String']['output']>;
+  recipientName: Scalars['String']['output'];
+  street: Scalars['String']['output'];
+};
+
+export type OrderConnection = {
+  __typename: 'OrderConnection';
+  edges: Array<OrderEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+/** The Remainders panel of My AliExpress. */
+export type OrderCounts = {
+  __typename: 'OrderCounts';
+  all: Scalars['Int']['output'];
+  disputed: Scalars['Int']['output'];
+  feedbackRequired: Scalars['Int']['output'];
+  paymentRequired: Scalars['Int']['output'];
+  shipmentRequired: Scalars['Int']['output'];
+  unconfirmedDelivery: Scalars['Int']['output'];
+};
+
+export type OrderEdge = {
+  __typename: 'OrderEdge';
+  cursor: Scalars['String']['output'];
+  node: Order;
+};
+
+export type OrderLine = {
+  __typename: 'OrderLine';
+  id: Scalars['ID']['output'];
+  options: Array<VariantOption>;
+  product: Product;
+  quantity: Scalars['Int']['output'];
+  subtotal: Money;
+  /** Snapshot at checkout: later catalog edits do not change a placed order. */
+  title: Scalars['String']['output'];
+  unitPrice: Money;
+  variant: ProductVariant;
+};
+
+export type OrderPayload = {
+  __typename: 'OrderPayload';
+  order: Maybe<Order>;
+  userErrors: Array<UserError>;
+};
+
+export type OrderStatus =
+  | 'CANCELLED'
+  | 'COMPLETED'
+  | 'DISPUTED'
+  | 'FEEDBACK_REQUIRED'
+  | 'PAYMENT_REQUIRED'
+  | 'REFUNDED'
+  | 'SHIPMENT_REQUIRED'
+  | 'UNCONFIRMED_DELIVERY';
+
+export type OrderStatusChange = {
+  __typename: 'OrderStatusChange';
+  at: Scalars['DateTime']['output'];
+  reason: Maybe<Scalars['String']['output']>;
+  status: OrderStatus;
+};
+
+export type OrderStatusEvent = {
+  __typename: 'OrderStatusEvent';
+  at: Scalars['DateTime']['output'];
+  /** Opaque, increasing per subscriber; pass it back as `after` to resume. */
+  cursor: Scalars['String']['output'];
+  order: Order;
+  previousStatus: Maybe<OrderStatus>;
+  status: OrderStatus;
+};
+
+export type PageInfo = {
+  __typename: 'PageInfo';
+  endCursor: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type Payment = {
+  __typename: 'Payment';
+  amount: Money;
+  id: Scalars['ID']['output'];
+  method: PaymentMethod;
+  status: PaymentStatus;
+};
+
+export type PaymentInput = {
+  method: PaymentMethod;
+  /** Token from the payment provider; the built-in test provider accepts tok_visa and declines tok_chargeDeclined. */
+  token: Scalars['String']['input'];
+};
+
+export type PaymentMethod =
+  | 'CARD'
+  | 'LOCAL'
+  | 'PAYPAL';
+
+export type PaymentPayload = {
+  __typename: 'PaymentPayload';
+  orders: Array<Order>;
+  payment: Maybe<Payment>;
+  userErrors: Array<UserError>;
+};
+
+export type PaymentStatus =
+  | 'DECLINED'
+  | 'SUCCEEDED';
+
+export type PriceRange = {
+  __typename: 'PriceRange';
+  max: Money;
+  min: Money;
+};
+
+export type PriceWatch = {
+  __typename: 'PriceWatch';
+  createdAt: Scalars['DateTime']['output'];
+  product: Product;
+};
+
+export type PriceWatchPayload = {
+  __typename: 'PriceWatchPayload';
+  product: Maybe<Product>;
+  userErrors: Array<UserError>;
+};
+
+export type Product = {
+  __typename: 'Product';
+  category: Category;
+  createdAt: Scalars['DateTime']['output'];
+  description: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  images: Array<Scalars['String']['output']>;
+  priceRange: PriceRange;
+  /** Average productRating of the feedback on orders that contain this product; null before any. */
+  rating: Maybe<Scalars['Float']['output']>;
+  /** One review per order that contains this product and has feedback. */
+  reviewCount: Scalars['Int']['output'];
+  /** Newest first; a review is the order's feedback (productRating, comment). */
+  reviews: ReviewConnection;
+  store: Store;
+  title: Scalars['String']['output'];
+  variants: Array<ProductVariant>;
+  /** True when the viewer watches this product's price. */
+  watched: Scalars['Boolean']['output'];
+};
+
+
+export type ProductReviewsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type ProductConnection = {
+  __typename: 'ProductConnection';
+  edges: Array<ProductEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ProductEdge = {
+  __typename: 'ProductEdge';
+  cursor: Scalars['String']['output'];
+  node: Product;
+};
+
+export type ProductPayload = {
+  __typename: 'ProductPayload';
+  product: Maybe<Product>;
+  userErrors: Array<UserError>;
+};
+
+export type ProductSort =
+  | 'NEWEST'
+  | 'PRICE_ASC'
+  | 'PRICE_DESC'
+  | 'RELEVANCE';
+
+export type ProductVariant = {
+  __typename: 'ProductVariant';
+  id: Scalars['ID']['output'];
+  /** E.g. [{name: "Color", value: "Red"}, {name: "Size", value: "XL"}] */
+  options: Array<VariantOption>;
+  price: Money;
+  product: Product;
+  sku: Scalars['String']['output'];
+  /** Units that can still be bought (stock less units reserved by unpaid orders). */
+  stock: Scalars['Int']['output'];
+};
+
+export type Query = {
+  __typename: 'Query';
+  /** Coupons that can be claimed now; storeId narrows to that store's seller coupons. */
+  availableCoupons: Array<Coupon>;
+  /** A guest cart, by the id that createGuestCart returned. */
+  cart: Maybe<Cart>;
+  categories: Array<Category>;
+  conversation: Maybe<Conversation>;
+  order: Maybe<Order>;
+  product: Maybe<Product>;
+  /** English full-text search over title and description; every argument optional. */
+  searchProducts: ProductConnection;
+  store: Maybe<Store>;
+  /** The signed-in person; null without a valid access token. */
+  viewer: Maybe<User>;
+};
+
+
+export type QueryAvailableCouponsArgs = {
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryCartArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryConversationArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryOrderArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryProductArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySearchProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  categoryId?: InputMaybe<Scalars['ID']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  maxPrice?: InputMaybe<Scalars['String']['input']>;
+  minPrice?: InputMaybe<Scalars['String']['input']>;
+  query?: InputMaybe<Scalars['String']['input']>;
+  sort?: InputMaybe<ProductSort>;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryStoreArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RegisterInput = {
+  email: Scalars['String']['input'];
+  fullName: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+export type Review = {
+  __typename: 'Review';
+  authorName: Scalars['String']['output'];
+  comment: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  rating: Scalars['Int']['output'];
+};
+
+export type ReviewConnection = {
+  __typename: 'ReviewConnection';
+  edges: Array<ReviewEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ReviewEdge = {
+  __typename: 'ReviewEdge';
+  cursor: Scalars['String']['output'];
+  node: Review;
+};
+
+export type SecurityLevel =
+  | 'HIGH'
+  | 'LOW'
+  | 'MEDIUM';
+
+/** Either conversationId (reply), or storeId (a buyer starts or continues a conversation with that store, optionally about orderId). */
+export type SendMessageInput = {
+  attachments?: InputMaybe<Array<AttachmentInput>>;
+  body: Scalars['String']['input'];
+  conversationId?: InputMaybe<Scalars['ID']['input']>;
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+  storeId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type SendMessagePayload = {
+  __typename: 'SendMessagePayload';
+  message: Maybe<Message>;
+  userErrors: Array<UserError>;
+};
+
+export type SenderRole =
+  | 'BUYER'
+  | 'SELLER'
+  | 'SYSTEM';
+
+export type ShippingAddress = {
+  __typename: 'ShippingAddress';
+  city: Scalars['String']['output'];
+  country: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  isDefault: Scalars['Boolean']['output'];
+  phone: Scalars['String']['output'];
+  postalCode: Scalars['String']['output'];
+  province: Maybe<Scalars['String']['output']>;
+  recipientName: Scalars['String']['output'];
+  street: Scalars['String']['output'];
+};
+
+export type ShippingAddressInput = {
+  city: Scalars['String']['input'];
+  country: Scalars['String']['input'];
+  isDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  phone: Scalars['String']['input'];
+  postalCode: Scalars['String']['input'];
+  province?: InputMaybe<Scalars['String']['input']>;
+  recipientName: Scalars['String']['input'];
+  street: Scalars['String']['input'];
+};
+
+export type ShippingAddressPayload = {
+  __typename: 'ShippingAddressPayload';
+  address: Maybe<ShippingAddress>;
+  user: Maybe<User>;
+  userErrors: Array<UserError>;
+};
+
+export type ShippingMethod =
+  | 'EXPRESS'
+  | 'STANDARD';
+
+export type Store = {
+  __typename: 'Store';
+  /** Seller only: buyers' conversations with this store. */
+  conversations: ConversationConnection;
+  /** Seller coupons of this store that can be claimed now. */
+  coupons: Array<Coupon>;
+  description: Maybe<Scalars['String']['output']>;
+  followerCount: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  /** Seller only (the store's owner): the store's orders. */
+  orders: OrderConnection;
+  products: ProductConnection;
+  /** Average productRating of the feedback on this store's orders; null before any. */
+  rating: Maybe<Scalars['Float']['output']>;
+};
+
+
+export type StoreConversationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type StoreOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<OrderStatus>;
+};
+
+
+export type StoreProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type StoreListPayload = {
+  __typename: 'StoreListPayload';
+  store: Maybe<Store>;
+  userErrors: Array<UserError>;
+};
+
+export type StorePayload = {
+  __typename: 'StorePayload';
+  store: Maybe<Store>;
+  userErrors: Array<UserError>;
+};
+
+export type StoreShippingInput = {
+  method: ShippingMethod;
+  storeId: Scalars['ID']['input'];
+};
+
+export type Subscription = {
+  __typename: 'Subscription';
+  /** New messages for the viewer (seller, order-update and promotion messages alike); conversationId narrows to one. With after, replays since that cursor first, like orderStatusChanged. */
+  messageAdded: Message;
+  /** The viewer's orders (as buyer, and as seller of its stores); orderId narrows to one. With after, first replays every change since that cursor, then goes live, with no gap and no duplicate. */
+  orderStatusChanged: OrderStatusEvent;
+};
+
+
+export type SubscriptionMessageAddedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  conversationId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type SubscriptionOrderStatusChangedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  orderId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Every field optional: only the fields given change; an explicit null clears an optional field. */
+export type UpdateProfileInput = {
+  contactAddress?: InputMaybe<Scalars['String']['input']>;
+  fax?: InputMaybe<Scalars['String']['input']>;
+  fullName?: InputMaybe<Scalars['String']['input']>;
+  gender?: InputMaybe<Gender>;
+  organization?: InputMaybe<Scalars['String']['input']>;
+  phone?: InputMaybe<Scalars['String']['input']>;
+  photoUrl?: InputMaybe<Scalars['String']['input']>;
+  zip?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateVariantInput = {
+  price?: InputMaybe<Scalars['String']['input']>;
+  stock?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type User = {
+  __typename: 'User';
+  /** The signed-in person's cart (created on first use). */
+  cart: Cart;
+  contactAddress: Maybe<Scalars['String']['output']>;
+  /** Message Center, most recently active first. */
+  conversations: ConversationConnection;
+  /** My Coupons. */
+  coupons: Array<UserCoupon>;
+  createdAt: Scalars['DateTime']['output'];
+  email: Scalars['String']['output'];
+  fax: Maybe<Scalars['String']['output']>;
+  fullName: Scalars['String']['output'];
+  gender: Maybe<Gender>;
+  hasSecurityQuestion: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  /** The Remainders panel. */
+  orderCounts: OrderCounts;
+  /** My Orders, newest first; status filters. */
+  orders: OrderConnection;
+  organization: Maybe<Scalars['String']['output']>;
+  phone: Maybe<Scalars['String']['output']>;
+  photoUrl: Maybe<Scalars['String']['output']>;
+  /** AliExpress-Alert style price watches. */
+  priceWatches: Array<PriceWatch>;
+  securityLevel: SecurityLevel;
+  /** At most five. */
+  shippingAddresses: Array<ShippingAddress>;
+  /** Store List: followed stores. */
+  storeList: Array<Store>;
+  /** Stores this person sells through. */
+  stores: Array<Store>;
+  unreadMessageCount: Scalars['Int']['output'];
+  /** Wish List: saved products, newest first. */
+  wishList: ProductConnection;
+  zip: Maybe<Scalars['String']['output']>;
+};
+
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type UserConversationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  archived?: InputMaybe<Scalars['Boolean']['input']>;
+  category?: InputMaybe<ConversationCategory>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type UserCouponsArgs = {
+  status?: InputMaybe<CouponStatus>;
+};
+
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type UserOrdersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<OrderStatus>;
+};
+
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type UserWishListArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UserCoupon = {
+  __typename: 'UserCoupon';
+  claimedAt: Scalars['DateTime']['output'];
+  coupon: Coupon;
+  order: Maybe<Order>;
+  status: CouponStatus;
+  usedAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+/** A business-rule or validation failure that the client should show to the person. */
+export type UserError = {
+  __typename: 'UserError';
+  /** Stable machine-readable code, e.g. EMAIL_TAKEN, ADDRESS_LIMIT_REACHED, OUT_OF_STOCK. */
+  code: Scalars['String']['output'];
+  /** Path to the offending input field, e.g. ["input", "email"]; null when not about one field. */
+  field: Maybe<Array<Scalars['String']['output']>>;
+  message: Scalars['String']['output'];
+};
+
+export type UserPayload = {
+  __typename: 'UserPayload';
+  user: Maybe<User>;
+  userErrors: Array<UserError>;
+};
+
+export type VariantInput = {
+  options: Array<VariantOptionInput>;
+  /** Decimal string, e.g. "19.99". */
+  price: Scalars['String']['input'];
+  sku: Scalars['String']['input'];
+  stock: Scalars['Int']['input'];
+};
+
+export type VariantOption = {
+  __typename: 'VariantOption';
+  name: Scalars['String']['output'];
+  value: Scalars['String']['output'];
+};
+
+export type VariantOptionInput = {
+  name: Scalars['String']['input'];
+  value: Scalars['String']['input'];
+};
+
+export type WishListPayload = {
+  __typename: 'WishListPayload';
+  product: Maybe<Product>;
+  userErrors: Array<UserError>;
+};
+
+export type SearchProductsQueryVariables = Exact<{
+  query?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type SearchProductsQuery = { __typename: 'Query', searchProducts: { __typename: 'ProductConnection', totalCount: number, edges: Array<{ __typename: 'ProductEdge', cursor: string, node: { __typename: 'Product', id: string, title: string, store: { __typename: 'Store', id: string, name: string } } }>, pageInfo: { __typename: 'PageInfo', hasNextPage: boolean, endCursor: string | null } } };
+
+export type MyCartQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyCartQuery = { __typename: 'Query', viewer: { __typename: 'User', id: string, cart: { __typename: 'Cart', id: string, totalQuantity: number, subtotal: { __typename: 'Money', amount: string, currencyCode: string } }, orderCounts: { __typename: 'OrderCounts', all: number, paymentRequired: number, shipmentRequired: number } } | null };
+
+export type OrderStatusChangedSubscriptionVariables = Exact<{
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type OrderStatusChangedSubscription = { __typename: 'Subscription', orderStatusChanged: { __typename: 'OrderStatusEvent', cursor: string, at: string, previousStatus: OrderStatus | null, status: OrderStatus, order: { __typename: 'Order', id: string } } };
+
+export type MessageAddedSubscriptionVariables = Exact<{
+  conversationId?: InputMaybe<Scalars['ID']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type MessageAddedSubscription = { __typename: 'Subscription', messageAdded: { __typename: 'Message', cursor: string, id: string, body: string, createdAt: string, conversation: { __typename: 'Conversation', id: string } } };
