@@ -178,37 +178,41 @@ export async function makeDefaultAddress(db: Executor, userId: string, id: strin
 // ---- sign-in throttling
 
 /**
- * Counts one failure for `key` in a fixed window of `windowS` seconds starting
- * at its first failure; returns the count in the current window.
+ * Reserves one password check for `key`: counts it in the key's fixed window
+ * of `windowS` seconds (which starts at its first count) unless the window
+ * already holds `max`. One statement, so concurrent callers queue on the row
+ * and at most `max` of them win a window. True when counted; false (nothing
+ * counted) at the limit. A check that then fails leaves its count as the
+ * failure; one that succeeds takes it back (`clearAttempts`, `releaseAttempt`).
  */
-export async function countLoginFailure(db: Executor, key: string, now: Date, windowS: number): Promise<number> {
+export async function reserveAttempt(db: Executor, key: string, max: number, now: Date, windowS: number): Promise<boolean> {
   const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
-  const [r] = await db
+  const expired = sql`${loginFailures.windowStartedAt} <= ${windowStart}`;
+  const rows = await db
     .insert(loginFailures)
     .values({ key, failures: 1, windowStartedAt: now })
     .onConflictDoUpdate({
       target: loginFailures.key,
       set: {
-        failures: sql`case when ${loginFailures.windowStartedAt} <= ${windowStart} then 1 else ${loginFailures.failures} + 1 end`,
-        windowStartedAt: sql`case when ${loginFailures.windowStartedAt} <= ${windowStart} then ${now.toISOString()}::timestamptz else ${loginFailures.windowStartedAt} end`,
+        failures: sql`case when ${expired} then 1 else ${loginFailures.failures} + 1 end`,
+        windowStartedAt: sql`case when ${expired} then ${now.toISOString()}::timestamptz else ${loginFailures.windowStartedAt} end`,
       },
+      setWhere: sql`${expired} or ${loginFailures.failures} < ${max}`,
     })
     .returning({ failures: loginFailures.failures });
-  return r.failures;
+  return rows.length > 0;
 }
 
-/** Failures of each key within the window. */
-export async function loginFailuresOf(db: Executor, keys: string[], now: Date, windowS: number): Promise<Map<string, number>> {
-  if (!keys.length) return new Map();
-  const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
-  const rows = await db
-    .select()
-    .from(loginFailures)
-    .where(and(inArray(loginFailures.key, keys), sql`${loginFailures.windowStartedAt} > ${windowStart}`));
-  return new Map(rows.map((r) => [r.key, r.failures]));
+/** Takes back one reserved check of `key` (a check that succeeded). */
+export async function releaseAttempt(db: Executor, key: string): Promise<void> {
+  await db
+    .update(loginFailures)
+    .set({ failures: sql`greatest(${loginFailures.failures} - 1, 0)` })
+    .where(eq(loginFailures.key, key));
 }
 
-export async function clearLoginFailures(db: Executor, key: string): Promise<void> {
+/** Forgets every count of `key` (the account's own, after a right password). */
+export async function clearAttempts(db: Executor, key: string): Promise<void> {
   await db.delete(loginFailures).where(eq(loginFailures.key, key));
 }
 

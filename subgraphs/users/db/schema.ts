@@ -78,7 +78,10 @@ export const shippingAddresses = usersSchema.table(
   ],
 );
 
-/** Failed sign-in counters per key ("account:<email>" or "ip:<address>"), in fixed windows. */
+/**
+ * Sign-in throttle counters per key ("account:<email>" or "ip:<address>"), in fixed windows:
+ * every password check is counted before it runs; a failed one stays counted.
+ */
 export const loginFailures = usersSchema.table('login_failures', {
   key: text('key').primaryKey(),
   failures: integer('failures').notNull().default(0),
