@@ -40,6 +40,12 @@ export const LOGIN_MAX_FAILURES_PER_ADDRESS = 20;
 /** Longer than any password can be (validPassword): refused without being compared. */
 const MAX_PASSWORD_LENGTH = 200;
 const TOO_MANY_ATTEMPTS = 'Too many failed password attempts. Wait a few minutes and try again.';
+/**
+ * How long a check waits when only checks in flight (not failures) fill its
+ * counter, for them to settle (e.g. one person signing in on several devices
+ * at once); then TOO_MANY_ATTEMPTS. Well under the gateway's subgraph timeout.
+ */
+const RESERVE_WAIT_MS = 3000;
 
 /** The throttle counters one password check was counted on. */
 interface Attempt {
@@ -114,28 +120,48 @@ export class UsersService {
   }
 
   /**
-   * Counts a password check before it runs: on the account's counter and then
-   * the client address's, in one transaction (each an atomic conditional
-   * upsert, so concurrent checks queue and at most the limit get through). At
-   * either limit nothing is counted: TOO_MANY_ATTEMPTS, and no hash is computed.
+   * Reserves a password check before it runs, on the account's counter and then
+   * the client address's, in one transaction (each an atomic conditional upsert,
+   * so concurrent checks queue on the row and failures plus checks in flight
+   * never exceed the limit; at the address's limit the account's reservation is
+   * rolled back). At the limit of failures: TOO_MANY_ATTEMPTS, and no hash is
+   * computed. When checks in flight fill the rest, it waits for them to settle
+   * (at most RESERVE_WAIT_MS) and tries again.
    */
   private async reserveAttempt(email: string, clientIp?: string): Promise<Attempt> {
     const attempt: Attempt = { account: `account:${email.toLowerCase()}`, ...(clientIp ? { address: `ip:${clientIp}` } : {}) };
-    const now = this.now();
-    await this.db.transaction(async (tx) => {
-      if (!(await q.reserveAttempt(tx, attempt.account, LOGIN_MAX_FAILURES_PER_ACCOUNT, now, LOGIN_WINDOW_S))) fail('TOO_MANY_ATTEMPTS', TOO_MANY_ATTEMPTS);
-      // at the address's limit the account's count is rolled back with the transaction
-      if (attempt.address && !(await q.reserveAttempt(tx, attempt.address, LOGIN_MAX_FAILURES_PER_ADDRESS, now, LOGIN_WINDOW_S))) {
-        fail('TOO_MANY_ATTEMPTS', TOO_MANY_ATTEMPTS);
-      }
-    });
-    return attempt;
+    const giveUpAt = Date.now() + RESERVE_WAIT_MS;
+    for (;;) {
+      const now = this.now();
+      const outcome = await this.db
+        .transaction(async (tx) => {
+          const account = await q.reserveAttempt(tx, attempt.account, LOGIN_MAX_FAILURES_PER_ACCOUNT, now, LOGIN_WINDOW_S);
+          if (account !== 'reserved' || !attempt.address) return account;
+          const address = await q.reserveAttempt(tx, attempt.address, LOGIN_MAX_FAILURES_PER_ADDRESS, now, LOGIN_WINDOW_S);
+          if (address !== 'reserved') throw new NotReserved(address);
+          return address;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof NotReserved) return err.outcome;
+          throw err;
+        });
+      if (outcome === 'reserved') return attempt;
+      if (outcome === 'at-limit' || Date.now() >= giveUpAt) fail('TOO_MANY_ATTEMPTS', TOO_MANY_ATTEMPTS);
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
   }
 
-  /** A check that succeeded: the account's count starts over, the address gets its count back. A failed check keeps its count. */
-  private async attemptSucceeded(tx: Tx, attempt: Attempt): Promise<void> {
-    await q.clearAttempts(tx, attempt.account);
-    if (attempt.address) await q.releaseAttempt(tx, attempt.address);
+  /**
+   * Settles a reserved check: a failure stays counted; a success clears the
+   * account's failures (a person who mistypes now and then is never locked out)
+   * and takes nothing from the address's.
+   */
+  private async settleAttempt(attempt: Attempt, succeeded: boolean): Promise<void> {
+    const outcome = succeeded ? 'succeeded' : 'failed';
+    await this.db.transaction(async (tx) => {
+      await q.settleAttempt(tx, attempt.account, outcome, true);
+      if (attempt.address) await q.settleAttempt(tx, attempt.address, outcome);
+    });
   }
 
   /**
@@ -146,9 +172,14 @@ export class UsersService {
    */
   private async checkPassword(user: UserRow, password: string, field: string[], clientIp: string | undefined, alsoCheck?: () => Promise<void>): Promise<void> {
     const attempt = await this.reserveAttempt(user.email, clientIp);
-    if (!(await verifySecret(candidate(password), user.passwordHash))) fail('INVALID_CREDENTIALS', 'The password is not correct.', field);
-    await alsoCheck?.();
-    await this.db.transaction((tx) => this.attemptSucceeded(tx, attempt));
+    let succeeded = false;
+    try {
+      if (!(await verifySecret(candidate(password), user.passwordHash))) fail('INVALID_CREDENTIALS', 'The password is not correct.', field);
+      await alsoCheck?.();
+      succeeded = true;
+    } finally {
+      await this.settleAttempt(attempt, succeeded);
+    }
   }
 
   // ---- accounts and sessions
@@ -174,17 +205,20 @@ export class UsersService {
 
   async login(emailRaw: string, password: string, clientIp?: string): Promise<AuthResult> {
     const email = emailRaw.trim().toLowerCase().slice(0, 254);
-    // counted before the check: concurrent guesses cannot all get through
+    // reserved before the check: concurrent guesses cannot all get through
     const attempt = await this.reserveAttempt(email, clientIp);
-    const user = await q.activeUserByEmail(this.db, email);
-    // Always run one scrypt verification, so an unknown email takes as long as a wrong password.
-    const ok = await verifySecret(candidate(password), user?.passwordHash ?? (await dummyHash()));
-    // a failure keeps the count it reserved
+    let user: UserRow | undefined;
+    let ok = false;
+    try {
+      user = await q.activeUserByEmail(this.db, email);
+      // Always run one scrypt verification, so an unknown email takes as long as a wrong password.
+      ok = (await verifySecret(candidate(password), user?.passwordHash ?? (await dummyHash()))) && Boolean(user);
+    } finally {
+      await this.settleAttempt(attempt, ok);
+    }
     if (!user || !ok) fail('INVALID_CREDENTIALS', 'The email or password is not correct.');
-    const session = await this.db.transaction(async (tx) => {
-      await this.attemptSucceeded(tx, attempt);
-      return this.newSession(tx, user.id);
-    });
+    const signedIn = user;
+    const session = await this.db.transaction((tx) => this.newSession(tx, signedIn.id));
     return this.issue(user, session.sessionId, session.refreshToken);
   }
 
@@ -490,6 +524,13 @@ export class UsersService {
 /** What a typed password is compared as: one longer than any password can be compares as '' (never right, same work). */
 function candidate(password: string): string {
   return password.length > MAX_PASSWORD_LENGTH ? '' : password;
+}
+
+/** A reservation refused inside its transaction (rolls back what it already reserved). */
+class NotReserved extends Error {
+  constructor(readonly outcome: Exclude<q.Reservation, 'reserved'>) {
+    super(outcome);
+  }
 }
 
 function revokedEvent(userId: string, sessionIds: string[]): NewEvent {
