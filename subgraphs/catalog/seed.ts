@@ -6,6 +6,7 @@
 import { DEMO } from '../kit/demo.ts';
 import type { SubgraphDeps } from '../kit/runtime.ts';
 import * as q from './db/queries.ts';
+import { storeNameKey } from './service/store-names.ts';
 
 /** Category ids of the reference data (migration 0001_categories.sql). */
 export const CATEGORY = {
@@ -119,7 +120,7 @@ export async function seedDemoCatalog(deps: SubgraphDeps): Promise<void> {
   let index = 0;
   await db.transaction(async (tx) => {
     for (const st of stores) {
-      await q.insertStore(tx, { id: st.id, ownerId: DEMO.sellerId, name: st.name, description: st.description, createdAt: new Date(base - 86_400_000) });
+      await q.insertStore(tx, { id: st.id, ownerId: DEMO.sellerId, name: st.name, nameKey: storeNameKey(st.name), description: st.description, createdAt: new Date(base - 86_400_000) });
       for (const [pi, spec] of st.products.entries()) {
         index++;
         const variants = spec.colors.flatMap((color, ci) =>

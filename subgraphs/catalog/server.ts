@@ -15,6 +15,8 @@ export interface CatalogContext extends BaseRequestContext {
 
 export const createSubgraph: SubgraphFactory = async (deps) => {
   const service = new CatalogService(deps);
+  // before demo data and before serving: every store has its name key (look-alike names)
+  await service.products.backfillStoreNameKeys();
   return {
     typeDefs: loadTypeDefs('catalog'),
     resolvers,

@@ -28,6 +28,7 @@ import type { Logger } from './log.ts';
 import type { InternalRoutes } from './internal.ts';
 import { SubscriptionGroups } from './groups.ts';
 import { batchNextFrames, NEXT_BATCH_HEADER } from './next-batch.ts';
+import { checkTextInput } from './text-input.ts';
 
 export const SECRET_HEADER = 'x-subgraph-secret';
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -153,6 +154,11 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       ApolloServerPluginCacheControlDisabled(),
       {
         requestDidStart: async () => ({
+          // text input with a NUL byte: INVALID_INPUT before anything runs (text-input.ts)
+          didResolveOperation: async ({ document, request }) => {
+            const nul = checkTextInput(document, request.variables);
+            if (nul) throw nul;
+          },
           didEncounterErrors: async ({ errors, contextValue }) => logHidden(contextValue.log ?? opts.log, errors),
         }),
       },
@@ -282,6 +288,14 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   const socketGroups = new WeakMap<object, SubscriptionGroups>();
   type Extra = { viewers?: Map<string, BaseRequestContext> };
   const documents = documentCache();
+  /** The subscription's document, or undefined when it does not parse (graphql-ws answers that itself). */
+  const parsedOrUndefined = (query: string): DocumentNode | undefined => {
+    try {
+      return documents.parse(query);
+    } catch {
+      return undefined;
+    }
+  };
   /** graphql-ws's connection contexts, for `executions()`. */
   const connections = new Set<{ subscriptions: Record<string, unknown> }>();
   useServer<Record<string, unknown> | undefined, Extra>(
@@ -304,6 +318,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
           (payload.extensions?.authorization as string | undefined) ??
           (ctx.connectionParams?.authorization as string | undefined);
         try {
+          const nul = checkTextInput(parsedOrUndefined(payload.query), payload.variables, 'ws');
+          if (nul) return [nul];
           const requestId = (payload.extensions?.requestId as string) || crypto.randomUUID();
           // a group's subscription runs as its members' user, already verified (groups.ts)
           const grouped = socketGroups.get(ctx.extra.socket)?.viewerOf(id);

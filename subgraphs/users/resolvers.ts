@@ -38,18 +38,18 @@ export const resolvers = {
     removeShippingAddress: (_: unknown, a: { id: string }, ctx: Ctx) =>
       payload({ user: null }, async () => ({ user: await ctx.service.removeShippingAddress(ctx.viewer, a.id) })),
     changePassword: (_: unknown, a: { currentPassword: string; newPassword: string }, ctx: Ctx) =>
-      payload(noAuth, () => ctx.service.changePassword(ctx.viewer, a.currentPassword, a.newPassword)),
+      payload(noAuth, () => ctx.service.changePassword(ctx.viewer, a.currentPassword, a.newPassword, ctx.clientIp)),
     changeEmail: (_: unknown, a: { password: string; newEmail: string; securityAnswer?: string | null }, ctx: Ctx) =>
       payload({ user: null }, async () => ({
-        user: await ctx.service.changeEmail(ctx.viewer, a.password, a.newEmail, a.securityAnswer),
+        user: await ctx.service.changeEmail(ctx.viewer, a.password, a.newEmail, a.securityAnswer, ctx.clientIp),
       })),
     setSecurityQuestion: (_: unknown, a: { password: string; question: string; answer: string }, ctx: Ctx) =>
       payload({ user: null }, async () => ({
-        user: await ctx.service.setSecurityQuestion(ctx.viewer, a.password, a.question, a.answer),
+        user: await ctx.service.setSecurityQuestion(ctx.viewer, a.password, a.question, a.answer, ctx.clientIp),
       })),
     deactivateAccount: (_: unknown, a: { password: string; confirmEmail: string; reason?: string | null }, ctx: Ctx) =>
       payload({ deactivated: false }, async () => ({
-        deactivated: await ctx.service.deactivateAccount(ctx.viewer, a.password, a.confirmEmail, a.reason),
+        deactivated: await ctx.service.deactivateAccount(ctx.viewer, a.password, a.confirmEmail, a.reason, ctx.clientIp),
       })),
   },
   User: {

@@ -28,10 +28,30 @@ import {
 } from './validation.ts';
 
 export const MAX_ADDRESSES = 5;
-/** Sign-in throttling: failures allowed per window, per account and per client address. */
+/**
+ * Sign-in throttling: password checks that may fail per window, per account and
+ * per client address. Every password check (login, and changePassword,
+ * changeEmail, setSecurityQuestion, deactivateAccount after sign-in) is counted
+ * before it runs, on the same two counters.
+ */
 export const LOGIN_WINDOW_S = 15 * 60;
 export const LOGIN_MAX_FAILURES_PER_ACCOUNT = 5;
 export const LOGIN_MAX_FAILURES_PER_ADDRESS = 20;
+/** Longer than any password can be (validPassword): refused without being compared. */
+const MAX_PASSWORD_LENGTH = 200;
+const TOO_MANY_ATTEMPTS = 'Too many failed password attempts. Wait a few minutes and try again.';
+/**
+ * How long a check waits when only checks in flight (not failures) fill its
+ * counter, for them to settle (e.g. one person signing in on several devices
+ * at once); then TOO_MANY_ATTEMPTS. Well under the gateway's subgraph timeout.
+ */
+const RESERVE_WAIT_MS = 3000;
+
+/** The throttle counters one password check was counted on. */
+interface Attempt {
+  account: string;
+  address?: string;
+}
 export const DELETED_USER_NAME = 'Deleted user';
 
 export interface AuthResult {
@@ -99,8 +119,67 @@ export class UsersService {
     return u;
   }
 
-  private async checkPassword(user: UserRow, password: string, field: string[]): Promise<void> {
-    if (!(await verifySecret(password, user.passwordHash))) fail('INVALID_CREDENTIALS', 'The password is not correct.', field);
+  /**
+   * Reserves a password check before it runs, on the account's counter and then
+   * the client address's, in one transaction (each an atomic conditional upsert,
+   * so concurrent checks queue on the row and failures plus checks in flight
+   * never exceed the limit; at the address's limit the account's reservation is
+   * rolled back). At the limit of failures: TOO_MANY_ATTEMPTS, and no hash is
+   * computed. When checks in flight fill the rest, it waits for them to settle
+   * (at most RESERVE_WAIT_MS) and tries again.
+   */
+  private async reserveAttempt(email: string, clientIp?: string): Promise<Attempt> {
+    const attempt: Attempt = { account: `account:${email.toLowerCase()}`, ...(clientIp ? { address: `ip:${clientIp}` } : {}) };
+    const giveUpAt = Date.now() + RESERVE_WAIT_MS;
+    for (;;) {
+      const now = this.now();
+      const outcome = await this.db
+        .transaction(async (tx) => {
+          const account = await q.reserveAttempt(tx, attempt.account, LOGIN_MAX_FAILURES_PER_ACCOUNT, now, LOGIN_WINDOW_S);
+          if (account !== 'reserved' || !attempt.address) return account;
+          const address = await q.reserveAttempt(tx, attempt.address, LOGIN_MAX_FAILURES_PER_ADDRESS, now, LOGIN_WINDOW_S);
+          if (address !== 'reserved') throw new NotReserved(address);
+          return address;
+        })
+        .catch((err: unknown) => {
+          if (err instanceof NotReserved) return err.outcome;
+          throw err;
+        });
+      if (outcome === 'reserved') return attempt;
+      if (outcome === 'at-limit' || Date.now() >= giveUpAt) fail('TOO_MANY_ATTEMPTS', TOO_MANY_ATTEMPTS);
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+  }
+
+  /**
+   * Settles a reserved check: a failure stays counted; a success clears the
+   * account's failures (a person who mistypes now and then is never locked out)
+   * and takes nothing from the address's.
+   */
+  private async settleAttempt(attempt: Attempt, succeeded: boolean): Promise<void> {
+    const outcome = succeeded ? 'succeeded' : 'failed';
+    await this.db.transaction(async (tx) => {
+      await q.settleAttempt(tx, attempt.account, outcome, true);
+      if (attempt.address) await q.settleAttempt(tx, attempt.address, outcome);
+    });
+  }
+
+  /**
+   * The password check of an operation after sign-in, throttled as login is and
+   * on the same counters (a stolen access token must not become a way to guess
+   * the password). `alsoCheck` runs further secret checks (the security answer)
+   * as part of the same attempt.
+   */
+  private async checkPassword(user: UserRow, password: string, field: string[], clientIp: string | undefined, alsoCheck?: () => Promise<void>): Promise<void> {
+    const attempt = await this.reserveAttempt(user.email, clientIp);
+    let succeeded = false;
+    try {
+      if (!(await verifySecret(candidate(password), user.passwordHash))) fail('INVALID_CREDENTIALS', 'The password is not correct.', field);
+      await alsoCheck?.();
+      succeeded = true;
+    } finally {
+      await this.settleAttempt(attempt, succeeded);
+    }
   }
 
   // ---- accounts and sessions
@@ -126,26 +205,20 @@ export class UsersService {
 
   async login(emailRaw: string, password: string, clientIp?: string): Promise<AuthResult> {
     const email = emailRaw.trim().toLowerCase().slice(0, 254);
-    const keys = [`account:${email}`, ...(clientIp ? [`ip:${clientIp}`] : [])];
-    const now = this.now();
-    const failures = await q.loginFailuresOf(this.db, keys, now, LOGIN_WINDOW_S);
-    if (
-      (failures.get(keys[0]) ?? 0) >= LOGIN_MAX_FAILURES_PER_ACCOUNT ||
-      (clientIp && (failures.get(keys[1]) ?? 0) >= LOGIN_MAX_FAILURES_PER_ADDRESS)
-    ) {
-      fail('TOO_MANY_ATTEMPTS', 'Too many failed sign-in attempts. Wait a few minutes and try again.');
+    // reserved before the check: concurrent guesses cannot all get through
+    const attempt = await this.reserveAttempt(email, clientIp);
+    let user: UserRow | undefined;
+    let ok = false;
+    try {
+      user = await q.activeUserByEmail(this.db, email);
+      // Always run one scrypt verification, so an unknown email takes as long as a wrong password.
+      ok = (await verifySecret(candidate(password), user?.passwordHash ?? (await dummyHash()))) && Boolean(user);
+    } finally {
+      await this.settleAttempt(attempt, ok);
     }
-    const user = await q.activeUserByEmail(this.db, email);
-    // Always run one scrypt verification, so an unknown email takes as long as a wrong password.
-    const ok = await verifySecret(password.slice(0, 200), user?.passwordHash ?? (await dummyHash()));
-    if (!user || !ok) {
-      for (const key of keys) await q.countLoginFailure(this.db, key, now, LOGIN_WINDOW_S);
-      fail('INVALID_CREDENTIALS', 'The email or password is not correct.');
-    }
-    const session = await this.db.transaction(async (tx) => {
-      await q.clearLoginFailures(tx, keys[0]);
-      return this.newSession(tx, user.id);
-    });
+    if (!user || !ok) fail('INVALID_CREDENTIALS', 'The email or password is not correct.');
+    const signedIn = user;
+    const session = await this.db.transaction((tx) => this.newSession(tx, signedIn.id));
     return this.issue(user, session.sessionId, session.refreshToken);
   }
 
@@ -213,11 +286,11 @@ export class UsersService {
     });
   }
 
-  async changePassword(viewerIn: Viewer | null, currentPassword: string, newPassword: string): Promise<AuthResult> {
+  async changePassword(viewerIn: Viewer | null, currentPassword: string, newPassword: string, clientIp?: string): Promise<AuthResult> {
     const viewer = viewerOrFail(viewerIn);
     validPassword(newPassword, ['newPassword']);
     const user = await this.activeUser(viewer);
-    await this.checkPassword(user, currentPassword, ['currentPassword']);
+    await this.checkPassword(user, currentPassword, ['currentPassword'], clientIp);
     const passwordHash = await hashSecret(newPassword);
     const refreshToken = newRefreshToken();
     const { updated, seqs } = await this.db.transaction(async (tx) => {
@@ -235,17 +308,18 @@ export class UsersService {
     return this.issue(updated, viewer.sessionId, refreshToken);
   }
 
-  async changeEmail(viewerIn: Viewer | null, password: string, newEmailRaw: string, securityAnswer?: string | null): Promise<UserRow> {
+  async changeEmail(viewerIn: Viewer | null, password: string, newEmailRaw: string, securityAnswer?: string | null, clientIp?: string): Promise<UserRow> {
     const viewer = viewerOrFail(viewerIn);
     const email = validEmail(newEmailRaw, ['newEmail']);
     const user = await this.activeUser(viewer);
-    await this.checkPassword(user, password, ['password']);
-    if (user.securityAnswerHash) {
+    // a wrong security answer is a failed attempt too
+    await this.checkPassword(user, password, ['password'], clientIp, async () => {
+      if (!user.securityAnswerHash) return;
       const answer = normalizeAnswer(securityAnswer ?? '');
-      if (!answer || !(await verifySecret(answer, user.securityAnswerHash))) {
+      if (!answer || answer.length > MAX_PASSWORD_LENGTH || !(await verifySecret(answer, user.securityAnswerHash))) {
         fail('INVALID_CREDENTIALS', 'The security answer is not correct.', ['securityAnswer']);
       }
-    }
+    });
     try {
       return await this.db.transaction(async (tx) => {
         if (!(await q.lockActiveUser(tx, viewer.id))) throw unauthenticated('This account no longer exists.');
@@ -259,13 +333,13 @@ export class UsersService {
     }
   }
 
-  async setSecurityQuestion(viewerIn: Viewer | null, password: string, questionRaw: string, answerRaw: string): Promise<UserRow> {
+  async setSecurityQuestion(viewerIn: Viewer | null, password: string, questionRaw: string, answerRaw: string, clientIp?: string): Promise<UserRow> {
     const viewer = viewerOrFail(viewerIn);
     const question = required(questionRaw, 200, ['question'], 'The security question');
     const answer = normalizeAnswer(answerRaw);
     if (!answer || answerRaw.length > 200) fail('INVALID_INPUT', 'The answer must be 1 to 200 characters.', ['answer']);
     const user = await this.activeUser(viewer);
-    await this.checkPassword(user, password, ['password']);
+    await this.checkPassword(user, password, ['password'], clientIp);
     const securityAnswerHash = await hashSecret(answer);
     return this.db.transaction(async (tx) => {
       if (!(await q.lockActiveUser(tx, viewer.id))) throw unauthenticated('This account no longer exists.');
@@ -331,10 +405,10 @@ export class UsersService {
 
   // ---- deactivation
 
-  async deactivateAccount(viewerIn: Viewer | null, password: string, confirmEmail: string, reason?: string | null): Promise<boolean> {
+  async deactivateAccount(viewerIn: Viewer | null, password: string, confirmEmail: string, reason?: string | null, clientIp?: string): Promise<boolean> {
     const viewer = viewerOrFail(viewerIn);
     const user = await this.activeUser(viewer);
-    await this.checkPassword(user, password, ['password']);
+    await this.checkPassword(user, password, ['password'], clientIp);
     if (confirmEmail.trim().toLowerCase() !== user.email.toLowerCase()) {
       fail('INVALID_INPUT', "The email typed does not match the account's email.", ['confirmEmail']);
     }
@@ -444,6 +518,18 @@ export class UsersService {
     }
     const user = existing ?? (await q.activeUserByEmail(this.db, email));
     if (user) await q.addRole(this.db, user.id, 'admin');
+  }
+}
+
+/** What a typed password is compared as: one longer than any password can be compares as '' (never right, same work). */
+function candidate(password: string): string {
+  return password.length > MAX_PASSWORD_LENGTH ? '' : password;
+}
+
+/** A reservation refused inside its transaction (rolls back what it already reserved). */
+class NotReserved extends Error {
+  constructor(readonly outcome: Exclude<q.Reservation, 'reserved'>) {
+    super(outcome);
   }
 }
 

@@ -42,7 +42,8 @@ describe('stores', () => {
   });
 
   it('refuses names shorter than 2 or longer than 80 characters', async () => {
-    for (const name of ['A', ' ', 'x'.repeat(81), 'bad\u0000name']) {
+    // (a NUL character is refused before the catalog runs at all: test/security/input.test.ts)
+    for (const name of ['A', ' ', 'x'.repeat(81), 'bad\u0001name']) {
       const d = await alice.client.data<any>(OPEN_STORE, { input: { name } });
       expect(d.openStore.userErrors[0]).toMatchObject({ field: ['input', 'name'], code: 'INVALID_INPUT' });
     }

@@ -105,12 +105,33 @@ export function countStores(db: Executor): Promise<{ n: number }[]> {
   return db.select({ n: sql<number>`count(*)::int` }).from(stores);
 }
 
-/** Inserts a store; no row when the name is taken (case-insensitively). */
+/**
+ * Inserts a store; no row when its name is taken: another store has the same
+ * `nameKey` (the unique index decides, so of concurrent look-alikes one wins).
+ */
 export function insertStore(
   db: Executor,
-  v: { id?: string; ownerId: string; name: string; description: string | null; createdAt: Date },
+  v: { id?: string; ownerId: string; name: string; nameKey: string; description: string | null; createdAt: Date },
 ): Promise<StoreRow[]> {
   return db.insert(stores).values(v).onConflictDoNothing().returning();
+}
+
+/** Stores made before names had keys, oldest first. */
+export function storesWithoutNameKey(db: Executor, limit: number): Promise<{ id: string; name: string }[]> {
+  return db
+    .select({ id: stores.id, name: stores.name })
+    .from(stores)
+    .where(isNull(stores.nameKey))
+    .orderBy(asc(stores.createdAt), asc(stores.id))
+    .limit(limit);
+}
+
+/** Sets a store's missing name key (a unique violation when another store holds it). */
+export async function setStoreNameKey(db: Executor, id: string, nameKey: string): Promise<void> {
+  await db
+    .update(stores)
+    .set({ nameKey })
+    .where(and(eq(stores.id, id), isNull(stores.nameKey)));
 }
 
 export async function followerCounts(db: Executor, storeIds: readonly string[]): Promise<Map<string, number>> {
@@ -512,7 +533,7 @@ export function unfollow(tx: Executor, userId: string, storeId: string) {
 
 export function followedStores(db: Executor, userId: string): Promise<StoreRow[]> {
   return db
-    .select({ id: stores.id, ownerId: stores.ownerId, name: stores.name, description: stores.description, createdAt: stores.createdAt })
+    .select({ id: stores.id, ownerId: stores.ownerId, name: stores.name, nameKey: stores.nameKey, description: stores.description, createdAt: stores.createdAt })
     .from(storeFollows)
     .innerJoin(stores, eq(stores.id, storeFollows.storeId))
     .where(eq(storeFollows.userId, userId))

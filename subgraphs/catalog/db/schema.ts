@@ -41,11 +41,23 @@ export const stores = catalogSchema.table(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     ownerId: uuid('owner_id').notNull(),
+    /** As typed (trimmed, white space collapsed): what people see. */
     name: text('name').notNull(),
+    /**
+     * The name in the form names are compared in (service/store-names.ts: NFKC, invisible
+     * characters removed, look-alike letters folded, lower case): unique, so look-alikes
+     * cannot both exist, whatever the concurrency. Null only for a store made before
+     * this column, until the catalog's start-up fills it in.
+     */
+    nameKey: text('name_key'),
     description: text('description'),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('stores_name_lower_idx').on(sql`lower(${t.name})`), index('stores_owner_idx').on(t.ownerId)],
+  (t) => [
+    uniqueIndex('stores_name_lower_idx').on(sql`lower(${t.name})`),
+    uniqueIndex('stores_name_key_idx').on(t.nameKey),
+    index('stores_owner_idx').on(t.ownerId),
+  ],
 );
 
 export const products = catalogSchema.table(

@@ -2,6 +2,7 @@
 import { GraphQLError } from 'graphql';
 import { fail } from '../../kit/errors.ts';
 import { isId, parseMoney } from '../../kit/scalars.ts';
+import { storeNameKey } from './store-names.ts';
 
 export const LIMITS = {
   storeName: [2, 80],
@@ -38,6 +39,19 @@ export function text(value: unknown, field: string[], min: number, max: number, 
   }
   if (CONTROL.test(v) || (!multiline && /[\r\n\t]/.test(v))) fail('INVALID_INPUT', `${what} contains characters that are not allowed.`, field);
   return v;
+}
+
+/**
+ * A store name: 2–80 characters on one line (white space runs made one space),
+ * kept as typed for display, with the key it is unique by (store-names.ts),
+ * which must hold at least 2 visible characters.
+ */
+export function storeName(value: unknown, field: string[]): { name: string; nameKey: string } {
+  const [min, max] = LIMITS.storeName;
+  const name = text(value, field, min, max, 'Store name').replace(/\s+/g, ' ');
+  const nameKey = storeNameKey(name);
+  if (nameKey.replace(/\s/g, '').length < min) fail('INVALID_INPUT', `Store name must have at least ${min} visible characters.`, field);
+  return { name, nameKey };
 }
 
 export function optionalText(value: unknown, field: string[], max: number, what: string): string | null {

@@ -177,39 +177,51 @@ export async function makeDefaultAddress(db: Executor, userId: string, id: strin
 
 // ---- sign-in throttling
 
+export type Reservation = 'reserved' | 'in-flight' | 'at-limit';
+
 /**
- * Counts one failure for `key` in a fixed window of `windowS` seconds starting
- * at its first failure; returns the count in the current window.
+ * Reserves one password check for `key`, before it runs: in the key's fixed
+ * window of `windowS` seconds (which starts at its first reservation), only
+ * while failures plus checks in flight stay under `max`. One statement
+ * (a conditional upsert), so concurrent callers queue on the row and never
+ * together exceed `max`. Answers 'reserved' (counted in flight), 'at-limit'
+ * (`max` failures: refuse) or 'in-flight' (room only once checks in flight
+ * settle: try again shortly).
  */
-export async function countLoginFailure(db: Executor, key: string, now: Date, windowS: number): Promise<number> {
+export async function reserveAttempt(db: Executor, key: string, max: number, now: Date, windowS: number): Promise<Reservation> {
   const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
-  const [r] = await db
+  const expired = sql`${loginFailures.windowStartedAt} <= ${windowStart}`;
+  const rows = await db
     .insert(loginFailures)
-    .values({ key, failures: 1, windowStartedAt: now })
+    .values({ key, failures: 0, inFlight: 1, windowStartedAt: now })
     .onConflictDoUpdate({
       target: loginFailures.key,
       set: {
-        failures: sql`case when ${loginFailures.windowStartedAt} <= ${windowStart} then 1 else ${loginFailures.failures} + 1 end`,
-        windowStartedAt: sql`case when ${loginFailures.windowStartedAt} <= ${windowStart} then ${now.toISOString()}::timestamptz else ${loginFailures.windowStartedAt} end`,
+        failures: sql`case when ${expired} then 0 else ${loginFailures.failures} end`,
+        inFlight: sql`case when ${expired} then 1 else ${loginFailures.inFlight} + 1 end`,
+        windowStartedAt: sql`case when ${expired} then ${now.toISOString()}::timestamptz else ${loginFailures.windowStartedAt} end`,
       },
+      setWhere: sql`${expired} or ${loginFailures.failures} + ${loginFailures.inFlight} < ${max}`,
     })
     .returning({ failures: loginFailures.failures });
-  return r.failures;
+  if (rows.length) return 'reserved';
+  const [row] = await db.select({ failures: loginFailures.failures }).from(loginFailures).where(eq(loginFailures.key, key));
+  return row && row.failures >= max ? 'at-limit' : 'in-flight';
 }
 
-/** Failures of each key within the window. */
-export async function loginFailuresOf(db: Executor, keys: string[], now: Date, windowS: number): Promise<Map<string, number>> {
-  if (!keys.length) return new Map();
-  const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
-  const rows = await db
-    .select()
-    .from(loginFailures)
-    .where(and(inArray(loginFailures.key, keys), sql`${loginFailures.windowStartedAt} > ${windowStart}`));
-  return new Map(rows.map((r) => [r.key, r.failures]));
-}
-
-export async function clearLoginFailures(db: Executor, key: string): Promise<void> {
-  await db.delete(loginFailures).where(eq(loginFailures.key, key));
+/**
+ * Settles a reserved check of `key`: no longer in flight; a failure is counted
+ * as one; a success with `clear` forgets the key's failures (the account's
+ * own counter after a right password).
+ */
+export async function settleAttempt(db: Executor, key: string, outcome: 'failed' | 'succeeded', clear = false): Promise<void> {
+  await db
+    .update(loginFailures)
+    .set({
+      inFlight: sql`greatest(${loginFailures.inFlight} - 1, 0)`,
+      ...(outcome === 'failed' ? { failures: sql`${loginFailures.failures} + 1` } : clear ? { failures: 0 } : {}),
+    })
+    .where(eq(loginFailures.key, key));
 }
 
 export async function deleteAddressesOf(db: Executor, userId: string): Promise<void> {

@@ -78,10 +78,16 @@ export const shippingAddresses = usersSchema.table(
   ],
 );
 
-/** Failed sign-in counters per key ("account:<email>" or "ip:<address>"), in fixed windows. */
+/**
+ * Sign-in throttle counters per key ("account:<email>" or "ip:<address>"), in fixed windows:
+ * every password check is reserved (`inFlight`) before it runs, and settles as a failure
+ * (`failures`) or not; failures plus checks in flight never exceed the key's limit.
+ */
 export const loginFailures = usersSchema.table('login_failures', {
   key: text('key').primaryKey(),
   failures: integer('failures').notNull().default(0),
+  /** Checks reserved and still running (a check that never settles counts until the window ends). */
+  inFlight: integer('in_flight').notNull().default(0),
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
 });
 
