@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
+import { mintPerson, registerUser, type Account, type Person } from '../helpers/accounts.ts';
 import { CLAIM_COUPON, MY_COUPONS, platformCoupon, promotionsInternal } from '../helpers/promotions.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 
@@ -35,7 +35,7 @@ describe('a released redemption key (promotions tombstones)', () => {
   const redeem = (buyerId: string, code: string, key: string) =>
     promotionsInternal(t, 'redeemCoupons', { key, buyerId, codes: [code], orders: [{ orderId: uuid(), storeId: uuid(), subtotal: 1000 }] });
 
-  const wallet = async (buyer: { client: any }) => (await buyer.client.data<{ viewer: any }>(MY_COUPONS, {})).viewer.coupons;
+  const wallet = async (buyer: Account) => (await buyer.client.data<{ viewer: any }>(MY_COUPONS, {})).viewer.coupons;
 
   it('refuses a redemption that arrives after its key was released, and the coupon stays available', async () => {
     const { buyer, coupon } = await claimed();
