@@ -203,10 +203,26 @@ export async function startRedemption(db: Executor, key: string, buyerId: string
   return rows.length > 0;
 }
 
-export async function redemptionResult(db: Executor, key: string): Promise<unknown> {
-  const rows = await queryRows<{ result: unknown }>(db, sql`select result from promotions.redemptions where key = ${key}`);
+/** The stored answer of a key, and whether releaseCoupons released it (a released key never redeems). */
+export async function redemptionResult(db: Executor, key: string): Promise<{ result: unknown; released: boolean }> {
+  const rows = await queryRows<{ result: unknown; released_at: unknown }>(
+    db,
+    sql`select result, released_at from promotions.redemptions where key = ${key}`,
+  );
   const r = rows[0]?.result;
-  return typeof r === 'string' ? JSON.parse(r) : (r ?? null);
+  return { result: typeof r === 'string' ? JSON.parse(r) : (r ?? null), released: rows[0]?.released_at != null };
+}
+
+/**
+ * Marks a redemption key released, inserting a tombstone (no buyer, no result) when the key never
+ * redeemed. The upsert takes the key's row lock: it waits for a redeemCoupons of the same key that is
+ * still in its transaction, and makes one that comes later find the key released.
+ */
+export async function markKeyReleased(db: Executor, key: string, now: Date): Promise<void> {
+  await db.execute(
+    sql`insert into promotions.redemptions (key, buyer_id, released_at) values (${key}, null, ${now.toISOString()})
+        on conflict (key) do update set released_at = coalesce(promotions.redemptions.released_at, excluded.released_at)`,
+  );
 }
 
 export async function finishRedemption(db: Executor, key: string, result: unknown): Promise<void> {

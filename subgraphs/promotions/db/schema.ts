@@ -57,12 +57,17 @@ export const userCoupons = promotionsSchema.table(
   ],
 );
 
-/** redeemCoupons answers by idempotency key. */
+/**
+ * redeemCoupons answers by idempotency key. releaseCoupons(key) sets released_at (inserting the row,
+ * a tombstone with no buyer, when the key never redeemed): a released key never redeems again.
+ */
 export const redemptions = promotionsSchema.table('redemptions', {
   key: text('key').primaryKey(),
-  buyerId: uuid('buyer_id').notNull(),
+  /** null on a tombstone (released before any redemption arrived). */
+  buyerId: uuid('buyer_id'),
   result: jsonb('result'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  releasedAt: timestamp('released_at', { withTimezone: true }),
 });
 
 /** Products' current minimum price, as learnt from product.price_changed events. */

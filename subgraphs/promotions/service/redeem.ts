@@ -37,6 +37,11 @@ class RedeemFailure extends Error {
   }
 }
 
+const KEY_RELEASED: InternalError = {
+  code: 'KEY_RELEASED',
+  message: 'This checkout attempt was given up (its coupons were released); nothing was redeemed.',
+};
+
 const notApplicable = (code: string, reason: string): never => {
   throw new RedeemFailure({ code: 'COUPON_NOT_APPLICABLE', message: `Coupon ${code}: ${reason}`, field: 'codes' });
 };
@@ -69,8 +74,12 @@ export async function redeemCoupons(deps: SubgraphDeps, input: unknown): Promise
   const now = deps.clock.now();
   try {
     return await deps.db.drizzle.transaction(async (tx) => {
+      // the key's row: inserted here, or there already (an earlier redeem, or a release's tombstone);
+      // a releaseCoupons of this key still in its transaction makes this insert wait for it
       if (!(await q.startRedemption(tx, input.key, input.buyerId))) {
-        return ((await q.redemptionResult(tx, input.key)) as RedeemResult | null) ?? { ok: true, applications: [] };
+        const earlier = await q.redemptionResult(tx, input.key);
+        if (earlier.released) throw new RedeemFailure(KEY_RELEASED);
+        return (earlier.result as RedeemResult | null) ?? { ok: true, applications: [] };
       }
       const codes = [...new Map(input.codes.map((c) => [c.trim().toUpperCase(), c.trim()])).values()];
       const entries = codes.length ? await q.lockWalletByCodes(tx, input.buyerId, codes) : [];
@@ -135,11 +144,22 @@ export async function redeemCoupons(deps: SubgraphDeps, input: unknown): Promise
   }
 }
 
+/**
+ * Gives back the coupons used under `key` or by `orderIds`. A key is remembered as released (a
+ * tombstone row when it never redeemed), in the same transaction, so a redeemCoupons of that key
+ * arriving later (or racing this one) is refused with KEY_RELEASED: release wins whichever comes first.
+ */
 export async function releaseCoupons(deps: SubgraphDeps, input: unknown): Promise<{ ok: true } | { ok: false; error: InternalError }> {
   const i = (input ?? {}) as { key?: unknown; orderIds?: unknown };
   const key = typeof i.key === 'string' && i.key.length > 0 ? i.key : null;
   const orderIds = Array.isArray(i.orderIds) ? i.orderIds.filter(isId) : [];
   if (i.key !== undefined && i.key !== null && !key) return { ok: false, error: { code: 'INVALID_INPUT', message: 'key must be a string.' } };
-  await q.releaseUsed(deps.db.drizzle, key, orderIds);
+  const now = deps.clock.now();
+  await deps.db.drizzle.transaction(async (tx) => {
+    // first the key's row lock (waits for a redeem of this key in flight), then the give-back,
+    // whose statement sees what that redeem committed
+    if (key) await q.markKeyReleased(tx, key, now);
+    await q.releaseUsed(tx, key, orderIds);
+  });
   return { ok: true };
 }
