@@ -69,6 +69,12 @@ export type CheckoutInput = {
   /** A guest cart's id; omitted: the viewer's own cart. */
   cartId?: InputMaybe<Scalars['ID']['input']>;
   couponCodes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /**
+   * The total the buyer was shown, as a Money amount ("27.49"): the sum of every store
+   * order's total after discounts and shipping. If the checkout's total differs (a price
+   * changed since), nothing is created and the userError code is PRICE_CHANGED.
+   */
+  expectedTotal?: InputMaybe<Scalars['String']['input']>;
   /** Same key again returns the orders of the first call, and creates nothing. */
   idempotencyKey: Scalars['String']['input'];
   /** Cart lines to buy; omitted: every line. */
