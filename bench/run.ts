@@ -26,6 +26,7 @@
  * bench/results/heap-<date>.heapsnapshot; summarise with bench/heap.ts).
  * Writes bench/results/<date>.json, bench/results/<date>-latency.svg and
  * bench/RESULTS.md. It reports; it never fails on a number.
+ * --soak [--soak-minutes=10] runs the memory soak instead (bench/soak.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -46,6 +47,11 @@ import { sqlPerOperation } from './sql.ts';
 import { writeReport } from './report.ts';
 
 const args = process.argv.slice(2);
+if (args.includes('--soak')) {
+  // memory under steady load instead of the comparison (bench/soak.ts)
+  const { runSoak } = await import('./soak.ts');
+  process.exit(await runSoak(args));
+}
 const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const full = args.includes('--full');
 const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql').split(','));

@@ -8,6 +8,7 @@
  */
 import net from 'node:net';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { systemClock } from '../subgraphs/kit/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from '../subgraphs/kit/config.ts';
@@ -50,6 +51,23 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
   stops.push(async () => {
     for (const c of children.reverse()) await c.stop().catch(() => {});
   });
+  // the soak (bench/soak.ts): each subgraph process's memory, and a heap snapshot of one
+  const byName = new Map(SUBGRAPH_NAMES.map((n, i) => [n, children[i]]));
+  process.on('message', async (m: any) => {
+    if (m?.type === 'mem-subgraphs') {
+      const procs: Record<string, unknown> = {};
+      for (const [name, c] of byName) {
+        c.send({ type: 'mem', gc: m.gc });
+        procs[name] = { pid: c.pid, ...(await c.next('mem', 60_000)).memory };
+      }
+      tell({ type: 'mem-subgraphs', procs });
+    }
+    if (m?.type === 'snapshot-subgraph') {
+      const c = byName.get(m.name)!;
+      c.send({ type: 'snapshot', file: m.file });
+      tell({ type: 'snapshot-subgraph', file: (await c.next('snapshot', 300_000)).file });
+    }
+  });
   tell({ type: 'ready', urls: urlsAt(ports) });
 } else if (one) {
   const ports = JSON.parse(process.env.BENCH_PORTS!) as Record<SubgraphName, number>;
@@ -77,6 +95,18 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
     await bus.stop();
     await eventsDb.close();
     await pglite?.close();
+  });
+  // the soak (bench/soak.ts): all five subgraphs are this one process
+  process.on('message', (m: any) => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (m?.type === 'mem-subgraphs') {
+      if (m.gc) gc?.(), gc?.();
+      tell({ type: 'mem-subgraphs', procs: { subgraphs: { pid: process.pid, ...process.memoryUsage() } } });
+    }
+    if (m?.type === 'snapshot-subgraph') {
+      gc?.();
+      tell({ type: 'snapshot-subgraph', file: v8.writeHeapSnapshot(m.file) });
+    }
   });
   tell({ type: 'ready', urls });
 }

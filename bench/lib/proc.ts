@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -201,6 +202,19 @@ export function onStop(stop: () => Promise<void>): void {
     }
   });
   process.on('disconnect', () => void go());
+  // the soak (bench/soak.ts): this process's memory, optionally after a full collection, and a heap snapshot
+  process.on('message', (m: any) => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (m?.type === 'mem') {
+      if (m.gc) gc?.(), gc?.();
+      tell({ type: 'mem', memory: process.memoryUsage() });
+    }
+    if (m?.type === 'snapshot') {
+      gc?.();
+      fs.mkdirSync(path.dirname(m.file), { recursive: true });
+      tell({ type: 'snapshot', file: v8.writeHeapSnapshot(m.file) });
+    }
+  });
   // a CPU profile of a window (e.g. the delivery of one message to every subscriber), not of the whole run
   let session: Session | undefined;
   process.on('message', (m: any) => {
