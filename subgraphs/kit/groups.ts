@@ -39,6 +39,7 @@
 import { Kind, visit, type DocumentNode } from 'graphql';
 import type { Revocation, Viewer } from './auth.ts';
 import { ID_PREFIX, NEXT_INFIX, type NextBatcher } from './next-batch.ts';
+import { positionFrame } from './positions.ts';
 
 type Callback = (err?: Error) => void;
 
@@ -55,6 +56,12 @@ export interface GroupsOptions {
   close(code: number, reason: string): void;
   /** The parsed document of a query text (graphql-ws's cached `parse`); on a throw graphql-ws answers the syntax error. */
   parse(query: string): DocumentNode;
+  /**
+   * The connection asked for position frames (positions.ts): each member is
+   * told where its events start, so a group takes newcomers only until its
+   * first answer (its start is then no longer a newcomer's).
+   */
+  positions?: boolean;
 }
 
 interface Member {
@@ -75,6 +82,8 @@ interface Group {
   /** The context's viewer: the members' user, with a session of the group's own. */
   viewer: Viewer;
   members: Map<string, Member>;
+  /** The internal subscription's start position, once graphql-ws runs it (positions.ts). */
+  position?: string;
 }
 
 /** Internal ids: never a client's, since a grouped connection's client ids never reach graphql-ws. */
@@ -134,14 +143,26 @@ export class SubscriptionGroups {
       return this.o.out.send(data, cb);
     }
     if (rest.startsWith(NEXT_INFIX)) {
-      // a replay's newcomer from now on would miss what it has sent: it starts its own
-      if (group.replay) this.unlist(group);
+      // a replay's newcomer from now on would miss what it has sent, and the group's start
+      // position is no longer a newcomer's: it starts its own
+      if (group.replay || this.o.positions) this.unlist(group);
       return this.o.out.next([...group.members.keys()], rest.slice(NEXT_INFIX.length, -1), cb);
     }
     // error or complete: the same for each member, and the group is over
     this.end(group);
     for (const memberId of group.members.keys()) this.o.out.send(`${ID_PREFIX}${JSON.stringify(memberId)}${rest}`);
     cb();
+  }
+
+  /** Where a subscription graphql-ws runs starts (server.ts, positions.ts): told to each member, and kept for newcomers. */
+  position(id: string, cursor: string): void {
+    const group = this.groups.get(id);
+    if (!group) {
+      if (!id.startsWith(GROUP_PREFIX)) this.o.out.send(positionFrame(id, cursor)); // a subscription served alone
+      return;
+    }
+    group.position = cursor;
+    for (const memberId of group.members.keys()) this.o.out.send(positionFrame(memberId, cursor));
   }
 
   /** The socket closed: graphql-ws ends its own subscriptions. */
@@ -197,6 +218,7 @@ export class SubscriptionGroups {
     member.group = group;
     member.sessionId = viewer.sessionId;
     group.members.set(id, member);
+    if (group.position !== undefined) this.o.out.send(positionFrame(id, group.position));
     if (starting) this.o.deliver(JSON.stringify({ id: group.id, type: 'subscribe', payload }));
   }
 

@@ -28,6 +28,7 @@ import type { Logger } from './log.ts';
 import type { InternalRoutes } from './internal.ts';
 import { SubscriptionGroups } from './groups.ts';
 import { batchNextFrames, NEXT_BATCH_HEADER } from './next-batch.ts';
+import { positionFrame, POSITIONS_HEADER, startPositionOf } from './positions.ts';
 
 export const SECRET_HEADER = 'x-subgraph-secret';
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -245,6 +246,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      if (req.headers[POSITIONS_HEADER] === '1') positionSockets.add(ws);
       const cork = coalesceWrites(socket as import('node:net').Socket);
       const send = ws.send.bind(ws) as (...args: unknown[]) => void;
       const corked = (data: string, cb?: (err?: Error) => void) => {
@@ -268,6 +270,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         onRevoke: (listener) => opts.verifier.onRevoke(listener),
         close: (code, reason) => ws.close(code, reason),
         parse: (query) => documents.parse(query),
+        positions: positionSockets.has(ws),
       });
       ws.send = ((data: string, cb?: (err?: Error) => void) => groups.outgoing(data, cb)) as typeof ws.send;
       socketGroups.set(ws, groups);
@@ -280,6 +283,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     });
   });
   const socketGroups = new WeakMap<object, SubscriptionGroups>();
+  /** Connections that asked for position frames (positions.ts). */
+  const positionSockets = new WeakSet<object>();
   type Extra = { viewers?: Map<string, BaseRequestContext> };
   const documents = documentCache();
   /** graphql-ws's connection contexts, for `executions()`. */
@@ -317,6 +322,17 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         }
       },
       context: (ctx, id) => ctx.extra.viewers?.get(id) ?? {},
+      // where the subscription starts, before its first event (positions.ts); graphql-ws
+      // pulls the first event only after this returns
+      onOperation: (ctx, id, _payload, _args, result) => {
+        const socket = ctx.extra.socket;
+        if (!positionSockets.has(socket) || !(id in ctx.subscriptions)) return;
+        const position = startPositionOf(result);
+        if (position === undefined) return;
+        const groups = socketGroups.get(socket);
+        if (groups) groups.position(id, String(position));
+        else socket.send(positionFrame(id, String(position)));
+      },
       onComplete: (ctx, id) => {
         ctx.extra.viewers?.delete(id);
       },
