@@ -58,8 +58,9 @@ export interface GroupsOptions {
   parse(query: string): DocumentNode;
   /**
    * The connection asked for position frames (positions.ts): each member is
-   * told where its events start, so a group takes newcomers only until its
-   * first answer (its start is then no longer a newcomer's).
+   * told where its events start (the group's start, or the cursor of the last
+   * answer sent before it joined; a group whose answers select no root
+   * `cursor` takes newcomers only until its first answer).
    */
   positions?: boolean;
 }
@@ -82,8 +83,13 @@ interface Group {
   /** The context's viewer: the members' user, with a session of the group's own. */
   viewer: Viewer;
   members: Map<string, Member>;
-  /** The internal subscription's start position, once graphql-ws runs it (positions.ts). */
+  /**
+   * Where a newcomer's events start (positions.ts): the internal subscription's
+   * start position once graphql-ws runs it, then the cursor of each answer.
+   */
   position?: string;
+  /** Response keys of the root field and of its `cursor` in an answer, when selected. */
+  cursorPath?: [string, string];
 }
 
 /** Internal ids: never a client's, since a grouped connection's client ids never reach graphql-ws. */
@@ -143,15 +149,31 @@ export class SubscriptionGroups {
       return this.o.out.send(data, cb);
     }
     if (rest.startsWith(NEXT_INFIX)) {
-      // a replay's newcomer from now on would miss what it has sent, and the group's start
-      // position is no longer a newcomer's: it starts its own
-      if (group.replay || this.o.positions) this.unlist(group);
+      // a replay's newcomer from now on would miss what it has sent: it starts its own
+      if (group.replay) this.unlist(group);
+      // a newcomer's events start after this one (positions.ts); a group whose answers carry no
+      // cursor cannot tell a newcomer where it starts, and takes no more
+      else if (this.o.positions) this.track(group, rest.slice(NEXT_INFIX.length, -1));
       return this.o.out.next([...group.members.keys()], rest.slice(NEXT_INFIX.length, -1), cb);
     }
     // error or complete: the same for each member, and the group is over
     this.end(group);
     for (const memberId of group.members.keys()) this.o.out.send(`${ID_PREFIX}${JSON.stringify(memberId)}${rest}`);
     cb();
+  }
+
+  /** Notes the cursor of a group's answer as where a newcomer's events start (positions.ts). */
+  private track(group: Group, payload: string): void {
+    let cursor: unknown;
+    if (group.cursorPath) {
+      try {
+        cursor = (JSON.parse(payload) as { data?: Record<string, Record<string, unknown> | null> | null }).data?.[group.cursorPath[0]]?.[group.cursorPath[1]];
+      } catch {
+        cursor = undefined;
+      }
+    }
+    if (typeof cursor === 'string') group.position = cursor;
+    else this.unlist(group);
   }
 
   /** Where a subscription graphql-ws runs starts (server.ts, positions.ts): told to each member, and kept for newcomers. */
@@ -187,6 +209,23 @@ export class SubscriptionGroups {
     return after.literal || after.variables.some((name) => payload.variables?.[name] != null);
   }
 
+  /** Where an answer of the subscription carries its event's cursor: the root field's `cursor`, when selected. */
+  private cursorPath(payload: SubscribePayload): [string, string] | undefined {
+    let document: DocumentNode;
+    try {
+      document = this.o.parse(payload.query);
+    } catch {
+      return undefined;
+    }
+    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = payload.operationName ? operations.find((d) => d.name?.value === payload.operationName) : operations.length === 1 ? operations[0] : undefined;
+    const root = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD && !s.name.value.startsWith('__'));
+    if (!root || root.kind !== Kind.FIELD || root.directives?.length) return undefined;
+    const cursor = root.selectionSet?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'cursor' && !s.directives?.length);
+    if (!cursor || cursor.kind !== Kind.FIELD) return undefined;
+    return [(root.alias ?? root.name).value, (cursor.alias ?? cursor.name).value];
+  }
+
   private async subscribe(id: string, payload: SubscribePayload, text: string): Promise<void> {
     if (this.members.has(id) || this.alone.has(id)) return this.o.close(4409, `Subscriber for ${id} already exists`);
     const member: Member = { id };
@@ -211,7 +250,7 @@ export class SubscriptionGroups {
     if (!group) {
       const groupId = `${GROUP_PREFIX}${++this.nextGroup}`;
       const viewerOfGroup = Object.freeze({ ...viewer, sessionId: `group:${groupId}` });
-      group = { id: groupId, key, replay: this.replays(payload), userId: viewer.id, viewer: viewerOfGroup, members: new Map() };
+      group = { id: groupId, key, replay: this.replays(payload), userId: viewer.id, viewer: viewerOfGroup, members: new Map(), cursorPath: this.o.positions ? this.cursorPath(payload) : undefined };
       this.groups.set(groupId, group);
       this.byKey.set(key, group);
     }
