@@ -10,8 +10,8 @@
  * - Every subscribe is parsed, validated against the API schema and planned;
  *   only subscriptions are served here (queries and mutations: BAD_REQUEST).
  * - Limits: connection_init timeout, frame size, subscriptions per
- *   connection, a bounded queue per subscription, frames written per turn of
- *   the event loop (options.ts, writer.ts).
+ *   connection, sockets per client address (4429 beyond), a bounded queue per
+ *   subscription, frames written per turn of the event loop (options.ts, writer.ts).
  * - A revoked session's sockets are closed with 4403, a token's expiry closes
  *   its socket with 4401, and `close()` ends every socket with 1012.
  */
@@ -233,6 +233,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   );
   const keepAlive = new KeepAlive(options.keepAliveMs);
   wss.on('connection', (ws) => keepAlive.add(ws));
+  /** Open sockets per client address (the TCP peer, as HTTP's clientIp). */
+  const perClient = new Map<string, number>();
 
   return {
     options,
@@ -243,7 +245,21 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      const address = req.socket.remoteAddress ?? 'unknown';
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const open = perClient.get(address) ?? 0;
+        if (open >= options.maxSocketsPerClient) {
+          ws.close(CloseCodes.TooManySockets, 'Too many connections from this address');
+          return;
+        }
+        perClient.set(address, open + 1);
+        ws.once('close', () => {
+          const n = (perClient.get(address) ?? 1) - 1;
+          if (n > 0) perClient.set(address, n);
+          else perClient.delete(address);
+        });
+        wss.emit('connection', ws, req);
+      });
     },
     activeUpstream: () => pool.activeCount(),
     activeStreams: () => streams,
