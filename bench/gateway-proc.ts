@@ -43,6 +43,7 @@ if (kind === 'ours') {
     verifier: new AuthVerifier(keys, 900),
     log: createLogger('error'),
     env,
+    metricsPort: null, // not scraped here; several bench gateways may run at once
   });
   // startGateway reads schema/supergraph.graphql; its subgraph URLs come from `urls`
   url = gw.url;

@@ -11,7 +11,8 @@
  *   sent to the subgraphs and back in the `x-request-id` response header;
  * - Apollo Sandbox on `GET /graphql` from a browser outside production;
  * - `GET /health`: 200 `{"status":"ok"}` when every subgraph is ready, 503 otherwise;
- * - `GET /metrics`: Prometheus text (metrics.ts);
+ * - `GET /metrics`: Prometheus text (metrics.ts), on a port of its own
+ *   (`METRICS_PORT`, default 9464, on `METRICS_HOST`, default 127.0.0.1), not on `port`;
  * - `close()`: stops accepting, lets requests in flight finish, closes websockets with 1012.
  */
 import fs from 'node:fs';
@@ -33,7 +34,7 @@ import { REQUEST_ID_HEADER } from '../subgraphs/kit/server.ts';
 import type { GatewayContext } from './context.ts';
 import { SubgraphDataSource, keepAliveAgents } from './datasource.ts';
 import { checkHealth } from './health.ts';
-import { GatewayMetrics, setCurrentMetrics } from './metrics.ts';
+import { GatewayMetrics, loadMetricsSettings, setCurrentMetrics, startMetricsServer } from './metrics.ts';
 import {
   apolloSecurityOptions,
   corsHeaders,
@@ -69,6 +70,11 @@ export interface GatewayOptions {
   bus?: EventBus;
   /** How long close() waits for requests in flight (default 10000 ms). */
   drainTimeoutMs?: number;
+  /**
+   * Where /metrics is served, overriding METRICS_PORT: a port (0: any free
+   * one, as for `port`), or null for none.
+   */
+  metricsPort?: number | null;
 }
 
 export interface RunningGateway {
@@ -81,6 +87,10 @@ export interface RunningGateway {
   security: SecuritySettings;
   trustedDocuments?: TrustedDocuments;
   metrics: GatewayMetrics;
+  /** The metrics server's port (METRICS_PORT), undefined when it is off. */
+  metricsPort?: number;
+  /** `http://<METRICS_HOST>:<port>/metrics`, undefined when it is off. */
+  metricsUrl?: string;
   /** HTTP requests being answered right now. */
   inFlight(): number;
   close(): Promise<void>;
@@ -93,7 +103,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...opts.security,
   };
   const trusted = security.trustedDocuments ? TrustedDocuments.load(security.trustedDocuments) : undefined;
-  const metrics = new GatewayMetrics();
+  const metricsSettings = loadMetricsSettings(opts.env ?? process.env);
+  const metrics = new GatewayMetrics(metricsSettings.operationNames, trusted?.operationNames());
   metrics.bus = opts.bus;
   setCurrentMetrics(metrics);
   const agents = keepAliveAgents();
@@ -156,11 +167,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         sendJson(res, h.ok ? 200 : 503, h.body);
         return;
       }
-      if (req.method === 'GET' && url.pathname === '/metrics') {
-        const text = await metrics.render();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
-        return;
-      }
       if (url.pathname !== '/graphql') {
         sendJson(res, 404, { error: 'not found' });
         return;
@@ -216,6 +222,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   server.on('upgrade', subscriptions.handleUpgrade);
   metrics.websocketSource = () => ({ websockets: subscriptions.connections(), subscriptions: subscriptions.activeStreams() });
   const port = await listen(server, opts.port, opts.host, 'gateway');
+  const metricsPort = opts.metricsPort !== undefined ? opts.metricsPort : metricsSettings.port;
+  let metricsServer: { server: http.Server; port: number } | undefined;
+  try {
+    if (metricsPort !== null) metricsServer = await startMetricsServer(metrics, metricsPort, metricsSettings.host);
+  } catch (err) {
+    await subscriptions.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await apollo.stop();
+    throw err;
+  }
+  const metricsHost = metricsSettings.host.includes(':') ? `[${metricsSettings.host}]` : metricsSettings.host;
   let closed: Promise<void> | undefined;
   return {
     port,
@@ -225,6 +243,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     security,
     trustedDocuments: trusted,
     metrics,
+    metricsPort: metricsServer?.port,
+    metricsUrl: metricsServer ? `http://${metricsHost}:${metricsServer.port}/metrics` : undefined,
     inFlight: () => inFlight,
     close() {
       closed ??= (async () => {
@@ -243,6 +263,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         }
         server.closeAllConnections();
         await stopped;
+        if (metricsServer) {
+          const m = metricsServer.server;
+          const metricsClosed = new Promise<void>((resolve) => m.close(() => resolve()));
+          m.closeAllConnections();
+          await metricsClosed;
+        }
         await apollo.stop();
         agents.http.destroy();
         agents.https.destroy();
