@@ -358,7 +358,7 @@ export function errorRequestIds() {
 }
 
 /** Extensions a client may see, besides `code`. */
-const PUBLIC_EXTENSIONS = ['serviceName', 'limit', 'requestId'];
+const PUBLIC_EXTENSIONS = ['serviceName', 'limit', 'requestId', 'reason'];
 
 /**
  * The gateway's formatError: keep documented codes (kit/errors.ts
@@ -376,7 +376,7 @@ export function maskGatewayError(log: Logger, requestIdOf: (error: unknown) => s
     if (ext.limit && code === 'GRAPHQL_VALIDATION_FAILED') code = QUERY_TOO_COMPLEX;
     if (code && PUBLIC_ERROR_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
       const extensions: Record<string, unknown> = { code };
-      for (const k of PUBLIC_EXTENSIONS) if (ext[k] !== undefined && k !== 'requestId') extensions[k] = ext[k];
+      for (const k of PUBLIC_EXTENSIONS) if (ext[k] !== undefined && k !== 'requestId' && (k !== 'reason' || code === 'UNAUTHENTICATED')) extensions[k] = ext[k];
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
     }
     const requestId = requestIdOf(error) ?? (typeof ext.requestId === 'string' ? ext.requestId : undefined);

@@ -3,7 +3,9 @@
  * environment): Apollo Server + Apollo Gateway on the committed supergraph
  * (schema/supergraph.graphql), with
  *
- * - the viewer's access token verified here and forwarded to subgraphs;
+ * - the viewer's access token verified here and forwarded to subgraphs; a
+ *   refused one (expired, invalid, revoked) makes the request a guest's, whose
+ *   UNAUTHENTICATED errors carry `extensions.reason` (kit/auth.ts);
  * - the subgraph secret on every subgraph request;
  * - the security settings of security.ts (limits, CSRF prevention, no
  *   batching, error masking, CORS, optional trusted documents);
@@ -25,7 +27,7 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
-import type { AuthVerifier } from '../subgraphs/kit/auth.ts';
+import { tokenReasonPlugin, type AuthVerifier } from '../subgraphs/kit/auth.ts';
 import type { SubgraphName } from '../subgraphs/kit/config.ts';
 import type { EventBus } from '../subgraphs/kit/events.ts';
 import { BodyTooLarge, listen, runApollo, sendJson } from '../subgraphs/kit/http.ts';
@@ -136,6 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     plugins: [
       errorIds.plugin,
       metrics.plugin<GatewayContext>(),
+      tokenReasonPlugin<GatewayContext>((ctx) => ctx.tokenReason),
       opts.production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -185,7 +188,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         req,
         res,
         body,
-        async () => ({ viewer: await opts.verifier.verify(req.headers.authorization), requestId, clientIp: req.socket.remoteAddress }),
+        async () => {
+          // a refused token (expired, invalid, revoked) makes a guest with the reason: public fields
+          // and the sign-in mutations work, what needs a viewer is UNAUTHENTICATED with `reason`
+          const auth = await opts.verifier.authenticate(req.headers.authorization);
+          const context: GatewayContext = { viewer: auth.viewer, requestId, clientIp: req.socket.remoteAddress };
+          if (auth.reason) {
+            context.tokenReason = auth.reason;
+            context.refusedAuthorization = req.headers.authorization;
+          }
+          return context;
+        },
         { [REQUEST_ID_HEADER]: requestId },
       );
     } catch (err) {

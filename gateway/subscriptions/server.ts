@@ -4,9 +4,11 @@
  * server's `upgrade` event.
  *
  * - Authentication in `connection_init`: `{ "authorization": "Bearer …" }`,
- *   verified with the gateway's AuthVerifier. An invalid, expired or revoked
- *   token closes the socket with 4401; without a token the connection is
- *   accepted but every subscribe is refused with UNAUTHENTICATED.
+ *   verified with the gateway's AuthVerifier. An expired token closes the
+ *   socket with 4401 "Token expired", an invalid one with 4401 "Token
+ *   invalid", a revoked session's with 4403 "Session revoked"; without a
+ *   token the connection is accepted but every subscribe is refused with
+ *   UNAUTHENTICATED.
  * - Every subscribe is parsed, validated against the API schema and planned;
  *   only subscriptions are served here (queries and mutations: BAD_REQUEST).
  * - Limits: connection_init timeout, frame size, subscriptions per
@@ -125,14 +127,13 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const auth = ctx.connectionParams?.authorization;
-        let viewer: Viewer | null;
-        try {
-          viewer = await o.verifier.verify(typeof auth === 'string' ? auth : undefined);
-        } catch (err) {
-          // kit/auth.ts throws UNAUTHENTICATED GraphQLErrors (duck-typed: graphql may be loaded twice under vitest)
-          const e = err as { message?: unknown; extensions?: { code?: unknown } };
-          const reason = e?.extensions?.code === 'UNAUTHENTICATED' && typeof e.message === 'string' ? e.message : 'Unauthorized';
-          socket.close(CloseCodes.TokenExpired, reason.slice(0, 120));
+        // a refused token closes the socket: 4401 "Token expired" (refresh it) or "Token invalid",
+        // 4403 "Session revoked" (sign in again); no token is a guest, who may not subscribe
+        const authn = await o.verifier.authenticate(typeof auth === 'string' ? auth : undefined);
+        const viewer = authn.viewer;
+        if (authn.reason) {
+          if (authn.revoked) socket.close(CloseCodes.SessionRevoked, 'Session revoked');
+          else socket.close(CloseCodes.TokenExpired, authn.reason === 'TOKEN_EXPIRED' ? 'Token expired' : 'Token invalid');
           return false;
         }
         if (socket.readyState !== socket.OPEN) return false;
