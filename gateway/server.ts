@@ -134,7 +134,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       warn: (m) => opts.log.warn('apollo server', { detail: describe(m) }),
       error: (m) => opts.log.error('apollo server', { detail: describe(m) }),
     },
-    formatError: maskGatewayError(opts.log, errorIds.requestIdOf),
+    formatError: maskGatewayError(opts.log, errorIds.requestIdOf, security.hideSchemaDetails),
     plugins: [
       errorIds.plugin,
       metrics.plugin<GatewayContext>(),

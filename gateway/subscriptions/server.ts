@@ -27,7 +27,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { AuthVerifier, Revocation, Viewer } from '../../subgraphs/kit/auth.ts';
 import type { Logger } from '../../subgraphs/kit/log.ts';
 import { SubgraphDataSource } from '../datasource.ts';
-import { operationLimitsRule, parseOperation, type Limits } from '../security.ts';
+import { operationLimitsRule, parseOperation, withoutSuggestions, type Limits } from '../security.ts';
 import type { GatewayContext } from '../context.ts';
 import { CloseCodes, subscriptionOptions, type SubscriptionOptions } from './options.ts';
 import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
@@ -103,6 +103,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const rules = [...specifiedRules, ...(o.production ? [NoSchemaIntrospectionCustomRule] : []), ...(o.limits ? [operationLimitsRule(o.limits)] : [])];
   const connections = new Set<Connection>();
   let streams = 0;
+  /** An error message as a client may see it: in production without "Did you mean …" (security.ts). */
+  const message = o.production ? withoutSuggestions : (m: string) => m;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
 
@@ -169,7 +171,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           }
           const invalid = validate(planner.schema, document, rules);
           if (invalid.length) {
-            return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+            return invalid.map((e) => new GraphQLError(message(e.message), { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
           }
           if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
         }
@@ -182,12 +184,12 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           return refuse('Only subscriptions are served over the websocket; send queries and mutations over HTTP.', 'BAD_REQUEST');
         }
         const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(message(e.message), { extensions: { code: 'BAD_USER_INPUT' } }));
         let plan: SubscriptionPlan;
         try {
           plan = planner.plan(document, operationName, coerced.coerced, payload.query);
         } catch (err) {
-          if (err instanceof GraphQLError) return [new GraphQLError(err.message, { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
+          if (err instanceof GraphQLError) return [new GraphQLError(message(err.message), { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
           o.log.error('subscription planning failed', { err: String(err) });
           return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
         }

@@ -135,7 +135,9 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
   if (isPublic(code)) {
     const reason = formatted.extensions?.reason;
     const extensions = code === 'UNAUTHENTICATED' && TOKEN_REASONS.includes(reason as TokenReason) ? { code, reason } : { code };
-    return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions };
+    // subgraphs serve the gateway, which validates against the supergraph: their own "Did you mean …"
+    // suggestions would only tell a direct caller the schema's names
+    return { message: formatted.message.replace(/\s*Did you mean\b[^?]*\?/g, ''), path: formatted.path, locations: formatted.locations, extensions };
   }
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

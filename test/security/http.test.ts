@@ -13,6 +13,7 @@ import { sha256 } from '../../gateway/trusted-documents.ts';
 import { mintPerson } from '../helpers/accounts.ts';
 import { startDelayProxy, startExtraGateway, startFakeSubgraph, type ExtraGateway, type TestServer } from '../helpers/gateway.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { connect, subscribe } from '../helpers/subscriptions.ts';
 
 /** What must never reach a client. */
 function expectNothingInternal(body: unknown) {
@@ -183,6 +184,43 @@ describe('errors reaching a client', () => {
       expect((await t.client.request('{ categorie { id } }')).errors![0].message).toContain('Did you mean');
       const r = await prod.client.request('{ categorie { id } }');
       expect(r.errors![0].message).not.toContain('Did you mean');
+    });
+
+    it('suggest no names in the errors of variables: input object fields and enum values', async () => {
+      const cases: [string, Record<string, unknown>][] = [
+        ['mutation Open($input: OpenStoreInput!) { openStore(input: $input) { store { id } } }', { input: { name: 'Shop', nme: 'Shop' } }],
+        ['query Find($sort: ProductSort) { searchProducts(sort: $sort) { edges { node { id } } } }', { sort: 'RELEVANC' }],
+      ];
+      const someone = await mintPerson(t);
+      for (const [query, variables] of cases) {
+        const dev = await t.client.as(someone.token).request(query, variables);
+        expect(dev.errors!.map((e) => e.message).join(' '), query).toContain('Did you mean'); // outside production they help
+        const r = await prod.client.as(someone.token).request(query, variables);
+        expect(r.errors, query).toHaveLength(1);
+        expect(r.errors![0].extensions?.code, query).toBe('BAD_USER_INPUT');
+        expect(r.errors![0].message, query).not.toMatch(/Did you mean|RELEVANCE/);
+      }
+    });
+
+    it('suggest no names over the websocket either: validation and variables of a subscription', async () => {
+      const someone = await mintPerson(t);
+      const documents: [string, Record<string, unknown>?][] = [
+        ['subscription { messageAdded { bodi } }'],
+        ['subscription($after: Strin) { messageAdded(after: $after) { id } }'],
+        ['subscription { messageAdded(aftr: "1") { id } }'],
+      ];
+      const prodStack = { ...t, wsUrl: prod.url.replace(/^http/, 'ws') } as TestStack;
+      for (const [stack, production] of [[t, false], [prodStack, true]] as const) {
+        const ws = connect(stack, someone.token);
+        for (const [query, variables] of documents) {
+          const sub = subscribe(ws, query, variables);
+          await sub.ended();
+          const messages = (sub.error as { message: string }[]).map((e) => e.message).join(' ');
+          if (production) expect(messages, query).not.toMatch(/Did you mean/);
+          else expect(messages, query).toMatch(/Did you mean/);
+        }
+        await ws.dispose();
+      }
     });
   });
 });
