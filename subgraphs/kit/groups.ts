@@ -21,7 +21,9 @@
  *   as it answers anyone (the `error` message).
  * - A member that joins a running group gets the events from then on, as a
  *   new subscription would (possibly one committed a moment before, which
- *   the group was still delivering: as with the gateway's own sharing). A
+ *   the group was still delivering: as with the gateway's own sharing; on a
+ *   connection that asked for positions it is told the cursor of the group's
+ *   last answer before it joined as its start, positions.ts). A
  *   group that asks for a replay (an `after` argument with a value) takes
  *   newcomers with the same cursor only until its first answer: until then a
  *   newcomer gets exactly what its own replay would send (sessions resuming
