@@ -16,6 +16,7 @@ try {
   const stack = await startStack({ config, keys: loadKeys(config), clock: systemClock, log, port: config.port });
   log.info('marketplace ready', {
     gateway: `http://localhost:${stack.gateway.port}/graphql`,
+    metrics: stack.gateway.metricsUrl ?? 'off',
     database: config.databaseUrl ? 'postgresql' : `pglite:${config.dataDir}`,
   });
   onShutdown(() => stack.stop());

@@ -33,7 +33,8 @@ let stop: () => Promise<void>;
 if (kind === 'ours') {
   // SUBSCRIPTION_* settings of the bench's environment reach this gateway (to compare a setting)
   const subscriptionSettings = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('SUBSCRIPTION_')));
-  const env = { NODE_ENV: 'production', LOG_LEVEL: 'error', ...subscriptionSettings };
+  // every bench socket comes from this machine's one address: no cap per client address here
+  const env = { NODE_ENV: 'production', LOG_LEVEL: 'error', SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT: '1000000', ...subscriptionSettings };
   const gw = await startGateway({
     port: 0,
     host: '127.0.0.1',
@@ -43,6 +44,7 @@ if (kind === 'ours') {
     verifier: new AuthVerifier(keys, 900),
     log: createLogger('error'),
     env,
+    metricsPort: null, // not scraped here; several bench gateways may run at once
   });
   // startGateway reads schema/supergraph.graphql; its subgraph URLs come from `urls`
   url = gw.url;

@@ -1,9 +1,16 @@
 /** The gateway's per-request context. */
-import type { Viewer } from '../subgraphs/kit/auth.ts';
+import type { TokenReason, Viewer } from '../subgraphs/kit/auth.ts';
 
 export interface GatewayContext {
   viewer: Viewer | null;
   requestId: string;
   /** The client's address (the socket's peer), forwarded to subgraphs as x-client-ip. */
   clientIp?: string;
+  /**
+   * The request's token was refused (expired, invalid, revoked): it runs as a
+   * guest's, and its UNAUTHENTICATED errors carry this reason.
+   */
+  tokenReason?: TokenReason;
+  /** The refused `Authorization` header, forwarded to subgraphs (which verify it themselves and agree). */
+  refusedAuthorization?: string;
 }

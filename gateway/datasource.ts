@@ -198,6 +198,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private addHeaders(headers: Record<string, string>, ctx: Partial<GatewayContext>): void {
     headers[SECRET_HEADER] = this.secret;
     if (ctx.viewer) headers.authorization = `Bearer ${ctx.viewer.token}`;
+    else if (ctx.refusedAuthorization) headers.authorization = ctx.refusedAuthorization; // the subgraph gives the same reason
     if (ctx.requestId) headers[REQUEST_ID_HEADER] = ctx.requestId;
     if (ctx.clientIp) headers[CLIENT_IP_HEADER] = ctx.clientIp;
   }

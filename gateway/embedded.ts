@@ -30,6 +30,8 @@ export interface StackOptions {
   secret?: string;
   /** Where the gateway reads its security settings (default process.env). */
   env?: Record<string, string | undefined>;
+  /** The gateway's metrics port, overriding METRICS_PORT (0: any free port; null: none). */
+  metricsPort?: number | null;
 }
 
 export interface Stack {
@@ -98,6 +100,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     log: opts.log.child({ service: 'gateway' }),
     env: opts.env,
     bus,
+    metricsPort: opts.metricsPort,
   });
   return {
     gateway,

@@ -36,7 +36,7 @@ try {
     log,
     bus,
   });
-  log.info('gateway ready', { url: `http://localhost:${gw.port}/graphql` });
+  log.info('gateway ready', { url: `http://localhost:${gw.port}/graphql`, metrics: gw.metricsUrl ?? 'off' });
   onShutdown(async () => {
     await gw.close();
     await bus?.stop();

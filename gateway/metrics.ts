@@ -1,6 +1,8 @@
 /**
- * `GET /metrics`: the gateway's numbers in the Prometheus text format (0.0.4),
- * without a client library:
+ * `GET /metrics` on a port of its own (`METRICS_PORT`, default 9464, bound to
+ * `METRICS_HOST`, default 127.0.0.1; `METRICS_PORT=0` turns it off), never on
+ * the public port: the gateway's numbers in the Prometheus text format
+ * (0.0.4), without a client library:
  *
  * - `gateway_requests_total{operation,outcome}` and
  *   `gateway_request_duration_seconds{operation,outcome}` (histogram);
@@ -12,10 +14,42 @@
  * - `gateway_event_bus_lag` (newest event in the log minus what the gateway's
  *   bus has delivered), when the gateway follows the event log.
  */
+import http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { sql } from 'drizzle-orm';
+import { ConfigError } from '../subgraphs/kit/config.ts';
 import { queryRows } from '../subgraphs/kit/db.ts';
 import type { EventBus } from '../subgraphs/kit/events.ts';
+import { listen } from '../subgraphs/kit/http.ts';
+
+export interface MetricsSettings {
+  /** METRICS_PORT: where /metrics is served (default 9464); null: not served (METRICS_PORT=0). */
+  port: number | null;
+  /** METRICS_HOST: the address it listens on (default 127.0.0.1: this machine only). */
+  host: string;
+  /**
+   * METRICS_OPERATION_NAMES: distinct operation names used as label values
+   * (default 100); later names are counted as `other`. With TRUSTED_DOCUMENTS
+   * the names of the trusted operations are known in advance and always used.
+   */
+  operationNames: number;
+}
+
+/** The metrics settings from the environment. */
+export function loadMetricsSettings(env: Record<string, string | undefined> = process.env): MetricsSettings {
+  const int = (name: string, def: number, max: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new ConfigError(`${name} must be an integer from 0 to ${max}, got "${raw}"`);
+    return n;
+  };
+  const port = int('METRICS_PORT', 9464, 65535);
+  return { port: port === 0 ? null : port, host: env.METRICS_HOST || '127.0.0.1', operationNames: int('METRICS_OPERATION_NAMES', 100, 10_000) };
+}
+
+/** The label value counted for names beyond the bound. */
+export const OTHER_OPERATION = 'other';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -87,6 +121,25 @@ export class GatewayMetrics {
   bus?: EventBus;
   /** When set, the websocket gauges are read from it at each scrape (instead of the setters). */
   websocketSource?: () => { websockets: number; subscriptions: number };
+  /** Operation names used as label values so far (bounded: `operationLabel`). */
+  private readonly operationNames = new Set<string>();
+
+  /**
+   * @param maxOperationNames distinct operation names kept as labels; later ones count as `other`
+   * @param knownOperationNames names always kept (the trusted documents' operations)
+   */
+  constructor(
+    private readonly maxOperationNames = 100,
+    private readonly knownOperationNames: ReadonlySet<string> = new Set(),
+  ) {}
+
+  /** The label for an operation name: itself while the bound allows, else `other`. */
+  operationLabel(name: string): string {
+    if (this.knownOperationNames.has(name) || this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= this.maxOperationNames) return OTHER_OPERATION;
+    this.operationNames.add(name);
+    return name;
+  }
 
   recordRequest(operation: string, outcome: 'ok' | 'partial' | 'error', seconds: number): void {
     const labels = { operation, outcome };
@@ -143,13 +196,34 @@ export class GatewayMetrics {
             const hasData = result.data !== undefined && result.data !== null;
             const outcome = !hasErrors ? 'ok' : hasData ? 'partial' : 'error';
             // only names of operations that resolved (never a client's free text for a bad request)
-            const operation = rc.operation ? (rc.operationName ?? 'anonymous') : 'unresolved';
-            metrics.recordRequest(operation.slice(0, 100), outcome, seconds);
+            // and at most `maxOperationNames` distinct ones: a client may name its operations freely
+            const operation = rc.operation ? (rc.operationName ? metrics.operationLabel(rc.operationName.slice(0, 100)) : 'anonymous') : 'unresolved';
+            metrics.recordRequest(operation, outcome, seconds);
           },
         };
       },
     };
   }
+}
+
+/**
+ * Serves `GET /metrics` of `metrics` on its own port (404 for anything else).
+ * Returns the server and the port it listens on.
+ */
+export async function startMetricsServer(metrics: GatewayMetrics, port: number, host: string): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' || path !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metrics.render().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  });
+  server.keepAliveTimeout = 65_000;
+  return { server, port: await listen(server, port, host, 'gateway metrics') };
 }
 
 /** The process's gateway metrics (one gateway per process in production; tests read their own via RunningGateway.metrics). */

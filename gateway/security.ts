@@ -357,16 +357,36 @@ export function errorRequestIds() {
   return { plugin, requestIdOf };
 }
 
+/**
+ * A message without graphql-js's suggestions (` Did you mean "name"?`, `…the
+ * enum value "X"?`, `…to use an inline fragment on "T"?`): in production they
+ * would tell a client the schema's names (introspection is off there).
+ */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean\b[^?]*\?/g, '');
+}
+
 /** Extensions a client may see, besides `code`. */
-const PUBLIC_EXTENSIONS = ['serviceName', 'limit', 'requestId'];
+const PUBLIC_EXTENSIONS = ['serviceName', 'limit', 'requestId', 'reason'];
 
 /**
  * The gateway's formatError: keep documented codes (kit/errors.ts
  * PUBLIC_ERROR_CODES, also when a subgraph sent them), turn everything else
  * into INTERNAL_SERVER_ERROR with the request id, and never pass on stack
  * traces, SQL, file paths or internal URLs. Logged with what was hidden.
+ * With `hideSuggestions` (production) no message keeps a "Did you mean …".
  */
-export function maskGatewayError(log: Logger, requestIdOf: (error: unknown) => string | undefined = () => undefined) {
+export function maskGatewayError(log: Logger, requestIdOf: (error: unknown) => string | undefined = () => undefined, hideSuggestions = false) {
+  const mask = maskGatewayErrorWithSuggestions(log, requestIdOf);
+  if (!hideSuggestions) return mask;
+  // Apollo's hideSchemaDetailsFromClientErrors misses some (input object fields of variables): every message, here
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const masked = mask(formatted, error);
+    return { ...masked, message: withoutSuggestions(masked.message) };
+  };
+}
+
+function maskGatewayErrorWithSuggestions(log: Logger, requestIdOf: (error: unknown) => string | undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = (error as { originalError?: unknown })?.originalError;
     const tokens = tokenLimitError(error) ?? tokenLimitError(original);
@@ -376,7 +396,7 @@ export function maskGatewayError(log: Logger, requestIdOf: (error: unknown) => s
     if (ext.limit && code === 'GRAPHQL_VALIDATION_FAILED') code = QUERY_TOO_COMPLEX;
     if (code && PUBLIC_ERROR_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
       const extensions: Record<string, unknown> = { code };
-      for (const k of PUBLIC_EXTENSIONS) if (ext[k] !== undefined && k !== 'requestId') extensions[k] = ext[k];
+      for (const k of PUBLIC_EXTENSIONS) if (ext[k] !== undefined && k !== 'requestId' && (k !== 'reason' || code === 'UNAUTHENTICATED')) extensions[k] = ext[k];
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
     }
     const requestId = requestIdOf(error) ?? (typeof ext.requestId === 'string' ? ext.requestId : undefined);

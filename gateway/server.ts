@@ -3,7 +3,9 @@
  * environment): Apollo Server + Apollo Gateway on the committed supergraph
  * (schema/supergraph.graphql), with
  *
- * - the viewer's access token verified here and forwarded to subgraphs;
+ * - the viewer's access token verified here and forwarded to subgraphs; a
+ *   refused one (expired, invalid, revoked) makes the request a guest's, whose
+ *   UNAUTHENTICATED errors carry `extensions.reason` (kit/auth.ts);
  * - the subgraph secret on every subgraph request;
  * - the security settings of security.ts (limits, CSRF prevention, no
  *   batching, error masking, CORS, optional trusted documents);
@@ -11,7 +13,8 @@
  *   sent to the subgraphs and back in the `x-request-id` response header;
  * - Apollo Sandbox on `GET /graphql` from a browser outside production;
  * - `GET /health`: 200 `{"status":"ok"}` when every subgraph is ready, 503 otherwise;
- * - `GET /metrics`: Prometheus text (metrics.ts);
+ * - `GET /metrics`: Prometheus text (metrics.ts), on a port of its own
+ *   (`METRICS_PORT`, default 9464, on `METRICS_HOST`, default 127.0.0.1), not on `port`;
  * - `close()`: stops accepting, lets requests in flight finish, closes websockets with 1012.
  */
 import fs from 'node:fs';
@@ -24,7 +27,7 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
-import type { AuthVerifier } from '../subgraphs/kit/auth.ts';
+import { tokenReasonPlugin, type AuthVerifier } from '../subgraphs/kit/auth.ts';
 import type { SubgraphName } from '../subgraphs/kit/config.ts';
 import type { EventBus } from '../subgraphs/kit/events.ts';
 import { BodyTooLarge, listen, runApollo, sendJson } from '../subgraphs/kit/http.ts';
@@ -33,7 +36,7 @@ import { REQUEST_ID_HEADER } from '../subgraphs/kit/server.ts';
 import type { GatewayContext } from './context.ts';
 import { SubgraphDataSource, keepAliveAgents } from './datasource.ts';
 import { checkHealth } from './health.ts';
-import { GatewayMetrics, setCurrentMetrics } from './metrics.ts';
+import { GatewayMetrics, loadMetricsSettings, setCurrentMetrics, startMetricsServer } from './metrics.ts';
 import {
   apolloSecurityOptions,
   corsHeaders,
@@ -70,6 +73,11 @@ export interface GatewayOptions {
   bus?: EventBus;
   /** How long close() waits for requests in flight (default 10000 ms). */
   drainTimeoutMs?: number;
+  /**
+   * Where /metrics is served, overriding METRICS_PORT: a port (0: any free
+   * one, as for `port`), or null for none.
+   */
+  metricsPort?: number | null;
 }
 
 export interface RunningGateway {
@@ -82,6 +90,10 @@ export interface RunningGateway {
   security: SecuritySettings;
   trustedDocuments?: TrustedDocuments;
   metrics: GatewayMetrics;
+  /** The metrics server's port (METRICS_PORT), undefined when it is off. */
+  metricsPort?: number;
+  /** `http://<METRICS_HOST>:<port>/metrics`, undefined when it is off. */
+  metricsUrl?: string;
   /** HTTP requests being answered right now. */
   inFlight(): number;
   close(): Promise<void>;
@@ -94,7 +106,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     ...opts.security,
   };
   const trusted = security.trustedDocuments ? TrustedDocuments.load(security.trustedDocuments) : undefined;
-  const metrics = new GatewayMetrics();
+  const metricsSettings = loadMetricsSettings(opts.env ?? process.env);
+  const metrics = new GatewayMetrics(metricsSettings.operationNames, trusted?.operationNames());
   metrics.bus = opts.bus;
   setCurrentMetrics(metrics);
   const agents = keepAliveAgents();
@@ -123,11 +136,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       warn: (m) => opts.log.warn('apollo server', { detail: describe(m) }),
       error: (m) => opts.log.error('apollo server', { detail: describe(m) }),
     },
-    formatError: maskGatewayError(opts.log, errorIds.requestIdOf),
+    formatError: maskGatewayError(opts.log, errorIds.requestIdOf, security.hideSchemaDetails),
     plugins: [
       ...telemetryOff,
       errorIds.plugin,
       metrics.plugin<GatewayContext>(),
+      tokenReasonPlugin<GatewayContext>((ctx) => ctx.tokenReason),
       opts.production
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
@@ -159,11 +173,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         sendJson(res, h.ok ? 200 : 503, h.body);
         return;
       }
-      if (req.method === 'GET' && url.pathname === '/metrics') {
-        const text = await metrics.render();
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);
-        return;
-      }
       if (url.pathname !== '/graphql') {
         sendJson(res, 404, { error: 'not found' });
         return;
@@ -182,7 +191,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         req,
         res,
         body,
-        async () => ({ viewer: await opts.verifier.verify(req.headers.authorization), requestId, clientIp: req.socket.remoteAddress }),
+        async () => {
+          // a refused token (expired, invalid, revoked) makes a guest with the reason: public fields
+          // and the sign-in mutations work, what needs a viewer is UNAUTHENTICATED with `reason`
+          const auth = await opts.verifier.authenticate(req.headers.authorization);
+          const context: GatewayContext = { viewer: auth.viewer, requestId, clientIp: req.socket.remoteAddress };
+          if (auth.reason) {
+            context.tokenReason = auth.reason;
+            context.refusedAuthorization = req.headers.authorization;
+          }
+          return context;
+        },
         { [REQUEST_ID_HEADER]: requestId },
       );
     } catch (err) {
@@ -219,6 +238,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   server.on('upgrade', subscriptions.handleUpgrade);
   metrics.websocketSource = () => ({ websockets: subscriptions.connections(), subscriptions: subscriptions.activeStreams() });
   const port = await listen(server, opts.port, opts.host, 'gateway');
+  const metricsPort = opts.metricsPort !== undefined ? opts.metricsPort : metricsSettings.port;
+  let metricsServer: { server: http.Server; port: number } | undefined;
+  try {
+    if (metricsPort !== null) metricsServer = await startMetricsServer(metrics, metricsPort, metricsSettings.host);
+  } catch (err) {
+    await subscriptions.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await apollo.stop();
+    throw err;
+  }
+  const metricsHost = metricsSettings.host.includes(':') ? `[${metricsSettings.host}]` : metricsSettings.host;
   let closed: Promise<void> | undefined;
   return {
     port,
@@ -228,6 +259,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     security,
     trustedDocuments: trusted,
     metrics,
+    metricsPort: metricsServer?.port,
+    metricsUrl: metricsServer ? `http://${metricsHost}:${metricsServer.port}/metrics` : undefined,
     inFlight: () => inFlight,
     close() {
       closed ??= (async () => {
@@ -246,6 +279,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         }
         server.closeAllConnections();
         await stopped;
+        if (metricsServer) {
+          const m = metricsServer.server;
+          const metricsClosed = new Promise<void>((resolve) => m.close(() => resolve()));
+          m.closeAllConnections();
+          await metricsClosed;
+        }
         await apollo.stop();
         agents.http.destroy();
         agents.https.destroy();

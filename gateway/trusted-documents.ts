@@ -40,6 +40,15 @@ export class TrustedDocuments {
     return new TrustedDocuments(map);
   }
 
+  /** The names of the operations in the trusted documents (the metrics' known operation labels). */
+  operationNames(): Set<string> {
+    const names = new Set<string>();
+    for (const doc of this.byHash.values()) {
+      for (const m of doc.matchAll(/\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)) names.add(m[1]);
+    }
+    return names;
+  }
+
   get size(): number {
     return this.byHash.size;
   }

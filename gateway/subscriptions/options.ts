@@ -10,6 +10,12 @@ export interface SubscriptionOptions {
   maxFrameBytes: number;
   /** SUBSCRIPTION_MAX_PER_CONNECTION: active subscriptions per socket (default 20). */
   maxPerConnection: number;
+  /**
+   * SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT: open websockets per client address (the
+   * TCP peer, the address forwarded to subgraphs as x-client-ip); one more is
+   * closed with 4429 at once (default 50).
+   */
+  maxSocketsPerClient: number;
   /** SUBSCRIPTION_QUEUE_LIMIT: events waiting for a slow client per subscription (default 500). */
   queueLimit: number;
   /** SUBSCRIPTION_UPSTREAM_RETRY_MS: how long to keep re-subscribing upstream before giving up (default 30000). */
@@ -34,6 +40,7 @@ export const SUBSCRIPTION_DEFAULTS: SubscriptionOptions = {
   initTimeoutMs: 5_000,
   maxFrameBytes: 64 * 1024,
   maxPerConnection: 20,
+  maxSocketsPerClient: 50,
   queueLimit: 500,
   upstreamRetryMs: 30_000,
   keepAliveMs: 12_000,
@@ -47,6 +54,7 @@ const ENV: Record<IntOption, string> = {
   initTimeoutMs: 'SUBSCRIPTION_INIT_TIMEOUT_MS',
   maxFrameBytes: 'SUBSCRIPTION_MAX_FRAME_BYTES',
   maxPerConnection: 'SUBSCRIPTION_MAX_PER_CONNECTION',
+  maxSocketsPerClient: 'SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT',
   queueLimit: 'SUBSCRIPTION_QUEUE_LIMIT',
   upstreamRetryMs: 'SUBSCRIPTION_UPSTREAM_RETRY_MS',
   keepAliveMs: 'SUBSCRIPTION_KEEPALIVE_MS',
@@ -81,8 +89,13 @@ export const CloseCodes = {
   TokenExpired: 4401,
   /** The session was revoked (sign-out, password change, deactivation). */
   SessionRevoked: 4403,
-  /** The client fell more than SUBSCRIPTION_QUEUE_LIMIT events behind. */
+  /**
+   * The client fell more than SUBSCRIPTION_QUEUE_LIMIT events behind, or its
+   * address already has SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT sockets open.
+   */
   TooSlow: 4429,
+  /** The same code, for too many sockets from one client address. */
+  TooManySockets: 4429,
   /** The gateway is shutting down: reconnect (to another instance) and resume with `after`. */
   ServiceRestart: 1012,
 } as const;

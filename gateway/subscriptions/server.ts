@@ -4,14 +4,16 @@
  * server's `upgrade` event.
  *
  * - Authentication in `connection_init`: `{ "authorization": "Bearer …" }`,
- *   verified with the gateway's AuthVerifier. An invalid, expired or revoked
- *   token closes the socket with 4401; without a token the connection is
- *   accepted but every subscribe is refused with UNAUTHENTICATED.
+ *   verified with the gateway's AuthVerifier. An expired token closes the
+ *   socket with 4401 "Token expired", an invalid one with 4401 "Token
+ *   invalid", a revoked session's with 4403 "Session revoked"; without a
+ *   token the connection is accepted but every subscribe is refused with
+ *   UNAUTHENTICATED.
  * - Every subscribe is parsed, validated against the API schema and planned;
  *   only subscriptions are served here (queries and mutations: BAD_REQUEST).
  * - Limits: connection_init timeout, frame size, subscriptions per
- *   connection, a bounded queue per subscription, frames written per turn of
- *   the event loop (options.ts, writer.ts).
+ *   connection, sockets per client address (4429 beyond), a bounded queue per
+ *   subscription, frames written per turn of the event loop (options.ts, writer.ts).
  * - A revoked session's sockets are closed with 4403, a token's expiry closes
  *   its socket with 4401, and `close()` ends every socket with 1012.
  */
@@ -25,7 +27,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { AuthVerifier, Revocation, Viewer } from '../../subgraphs/kit/auth.ts';
 import type { Logger } from '../../subgraphs/kit/log.ts';
 import { SubgraphDataSource } from '../datasource.ts';
-import { operationLimitsRule, parseOperation, type Limits } from '../security.ts';
+import { operationLimitsRule, parseOperation, withoutSuggestions, type Limits } from '../security.ts';
 import type { GatewayContext } from '../context.ts';
 import { CloseCodes, subscriptionOptions, type SubscriptionOptions } from './options.ts';
 import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
@@ -101,6 +103,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const rules = [...specifiedRules, ...(o.production ? [NoSchemaIntrospectionCustomRule] : []), ...(o.limits ? [operationLimitsRule(o.limits)] : [])];
   const connections = new Set<Connection>();
   let streams = 0;
+  /** An error message as a client may see it: in production without "Did you mean …" (security.ts). */
+  const message = o.production ? withoutSuggestions : (m: string) => m;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
 
@@ -125,14 +129,13 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket;
         const auth = ctx.connectionParams?.authorization;
-        let viewer: Viewer | null;
-        try {
-          viewer = await o.verifier.verify(typeof auth === 'string' ? auth : undefined);
-        } catch (err) {
-          // kit/auth.ts throws UNAUTHENTICATED GraphQLErrors (duck-typed: graphql may be loaded twice under vitest)
-          const e = err as { message?: unknown; extensions?: { code?: unknown } };
-          const reason = e?.extensions?.code === 'UNAUTHENTICATED' && typeof e.message === 'string' ? e.message : 'Unauthorized';
-          socket.close(CloseCodes.TokenExpired, reason.slice(0, 120));
+        // a refused token closes the socket: 4401 "Token expired" (refresh it) or "Token invalid",
+        // 4403 "Session revoked" (sign in again); no token is a guest, who may not subscribe
+        const authn = await o.verifier.authenticate(typeof auth === 'string' ? auth : undefined);
+        const viewer = authn.viewer;
+        if (authn.reason) {
+          if (authn.revoked) socket.close(CloseCodes.SessionRevoked, 'Session revoked');
+          else socket.close(CloseCodes.TokenExpired, authn.reason === 'TOKEN_EXPIRED' ? 'Token expired' : 'Token invalid');
           return false;
         }
         if (socket.readyState !== socket.OPEN) return false;
@@ -168,7 +171,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           }
           const invalid = validate(planner.schema, document, rules);
           if (invalid.length) {
-            return invalid.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+            return invalid.map((e) => new GraphQLError(message(e.message), { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
           }
           if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
         }
@@ -181,12 +184,12 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           return refuse('Only subscriptions are served over the websocket; send queries and mutations over HTTP.', 'BAD_REQUEST');
         }
         const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } }));
+        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(message(e.message), { extensions: { code: 'BAD_USER_INPUT' } }));
         let plan: SubscriptionPlan;
         try {
           plan = planner.plan(document, operationName, coerced.coerced, payload.query);
         } catch (err) {
-          if (err instanceof GraphQLError) return [new GraphQLError(err.message, { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
+          if (err instanceof GraphQLError) return [new GraphQLError(message(err.message), { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
           o.log.error('subscription planning failed', { err: String(err) });
           return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
         }
@@ -233,6 +236,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   );
   const keepAlive = new KeepAlive(options.keepAliveMs);
   wss.on('connection', (ws) => keepAlive.add(ws));
+  /** Open sockets per client address (the TCP peer, as HTTP's clientIp). */
+  const perClient = new Map<string, number>();
 
   return {
     options,
@@ -243,7 +248,21 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      const address = req.socket.remoteAddress ?? 'unknown';
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const open = perClient.get(address) ?? 0;
+        if (open >= options.maxSocketsPerClient) {
+          ws.close(CloseCodes.TooManySockets, 'Too many connections from this address');
+          return;
+        }
+        perClient.set(address, open + 1);
+        ws.once('close', () => {
+          const n = (perClient.get(address) ?? 1) - 1;
+          if (n > 0) perClient.set(address, n);
+          else perClient.delete(address);
+        });
+        wss.emit('connection', ws, req);
+      });
     },
     activeUpstream: () => pool.activeCount(),
     activeStreams: () => streams,

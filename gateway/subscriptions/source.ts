@@ -9,10 +9,12 @@
  *   event, the same result for each client. A subscription that resumes from
  *   a cursor (`after`) never shares: its replay is its own. A source that has
  *   lost its connection or ended takes no new listeners.
- * - The cursor of the last event received is remembered; when the upstream
- *   connection drops it re-subscribes with `after` = that cursor (the
- *   subgraph replays from there), so no listener misses anything or sees
- *   anything twice. Only after `upstreamRetryMs` of failures do listeners get
+ * - The cursor of the last event received is remembered, and before the
+ *   first event the position the subgraph said the subscription starts at
+ *   (subgraphs/kit/positions.ts); when the upstream connection drops it
+ *   re-subscribes with `after` = that cursor (the subgraph replays from
+ *   there), so no listener misses anything or sees anything twice, even
+ *   events committed while it was re-subscribing before any first event. Only after `upstreamRetryMs` of failures do listeners get
  *   a GraphQL error (SUBGRAPH_UNAVAILABLE), and the source ends.
  * - At most `queueLimit` events wait to be completed; past that every
  *   listener is told it overflowed.
@@ -29,7 +31,7 @@ import type { Viewer } from '../../subgraphs/kit/auth.ts';
 import { directResult, executeEvent } from './execute.ts';
 import type { SubscriptionOptions } from './options.ts';
 import { AFTER_VARIABLE, CURSOR_ALIAS, type SubscriptionPlan, type SubscriptionPlanner } from './planner.ts';
-import { isSharedPayload, type UpstreamPool } from './upstream.ts';
+import { isSharedPayload, positionOf, type UpstreamPool } from './upstream.ts';
 
 export interface SourceDeps {
   planner: SubscriptionPlanner;
@@ -170,6 +172,12 @@ export class SubscriptionSource {
 
   private onUpstreamResult(r: FormattedExecutionResult<Record<string, unknown>, unknown>): void {
     if (this.ended) return;
+    const position = positionOf(r as { data?: unknown; extensions?: Record<string, unknown> });
+    if (position !== undefined) {
+      // where the upstream subscription starts: the cursor to resume after until its first event
+      this.payload.variables[AFTER_VARIABLE] = position;
+      return;
+    }
     this.failingSince = null;
     this.attempts = 0;
     const data = r.data as Record<string, unknown> | null | undefined;

@@ -7,6 +7,9 @@
  * batched `next` frames (subgraphs/kit/next-batch.ts): one frame, parsed
  * once, for the subscriptions of many sessions that get the same answer to
  * an event; each of them is handed the same payload object (read-only).
+ * It also asks for position frames (subgraphs/kit/positions.ts): where each
+ * subscription starts, handed to its sink before its first event, so that a
+ * subscription that has received nothing yet can still resume exactly.
  *
  * The client does not retry by itself: when a socket drops, every
  * subscription on it errors, and stream.ts re-subscribes with the last
@@ -15,7 +18,21 @@
 import { createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
 import { expandNextBatch, NEXT_BATCH_HEADER } from '../../subgraphs/kit/next-batch.ts';
+import { parsePositionFrame, POSITIONS_HEADER } from '../../subgraphs/kit/positions.ts';
 import { SECRET_HEADER } from '../../subgraphs/kit/server.ts';
+
+/**
+ * A subscription's start position (subgraphs/kit/positions.ts) reaches its
+ * sink as a `next` whose payload has only `extensions[POSITION_EXTENSION]`.
+ */
+export const POSITION_EXTENSION = 'gwPosition_';
+
+/** The cursor of a position handed to a sink as a `next` payload, or undefined for an event. */
+export function positionOf(payload: { data?: unknown; extensions?: Record<string, unknown> }): string | undefined {
+  if (payload.data !== undefined) return undefined;
+  const p = payload.extensions?.[POSITION_EXTENSION];
+  return typeof p === 'string' ? p : undefined;
+}
 
 export interface UpstreamSink {
   next(result: FormattedExecutionResult<Record<string, unknown>, unknown>): void;
@@ -46,6 +63,8 @@ function expandBatchesFor(Socket: typeof WebSocket): void {
       const expanding =
         handler &&
         ((event: { data: unknown }) => {
+          const position = parsePositionFrame(event.data);
+          if (position) return handler({ data: { id: position.id, type: 'next', payload: { extensions: { [POSITION_EXTENSION]: position.cursor } } } });
           const messages = expandNextBatch(event.data);
           if (!messages) return handler(event);
           const payload = messages[0]?.payload;
@@ -68,7 +87,7 @@ export class UpstreamPool {
   ) {
     this.WebSocketWithSecret = class extends WebSocket {
       constructor(address: string | URL, protocols?: string | string[]) {
-        super(address, protocols, { headers: { [SECRET_HEADER]: secret, [NEXT_BATCH_HEADER]: '1' } });
+        super(address, protocols, { headers: { [SECRET_HEADER]: secret, [NEXT_BATCH_HEADER]: '1', [POSITIONS_HEADER]: '1' } });
       }
     } as unknown as typeof WebSocket;
     expandBatchesFor(this.WebSocketWithSecret);

@@ -7,6 +7,13 @@
  * accepts only EdDSA with our issuer and audience, so `alg: none`, other keys,
  * garbage and expired tokens are all refused.
  *
+ * A token that is present but not good (garbage, another key, expired, a
+ * revoked session) is refused with UNAUTHENTICATED and `extensions.reason`
+ * TOKEN_EXPIRED (refresh it) or TOKEN_INVALID (anything else, a revoked
+ * session included: sign in again). `authenticate` turns that into a guest
+ * with the reason, so public fields and the sign-in mutations still work and
+ * only what needs a viewer is refused, with the reason (`tokenReasonPlugin`).
+ *
  * Revocation is an event (`session.revoked`, `user.deactivated`): every
  * `AuthVerifier` applies it from the event bus and tells its `onRevoke`
  * listeners (the gateway closes that session's websockets).
@@ -16,10 +23,56 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT, jwtVerify, importPKCS8, importSPKI, type CryptoKey } from 'jose';
 import { sql } from 'drizzle-orm';
+import { GraphQLError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import type { Config } from './config.ts';
 import type { BusEvent, EventBus } from './events.ts';
 import { queryRows } from './db.ts';
-import { unauthenticated } from './errors.ts';
+
+/** Why a token present in a request was not accepted (`extensions.reason` of UNAUTHENTICATED). */
+export type TokenReason = 'TOKEN_EXPIRED' | 'TOKEN_INVALID';
+export const TOKEN_REASONS: readonly TokenReason[] = ['TOKEN_EXPIRED', 'TOKEN_INVALID'];
+
+/** A request's identity: a viewer, a guest (null), or a guest whose token was refused, and why. */
+export interface Authentication {
+  viewer: Viewer | null;
+  /** Set when a token was given and refused. */
+  reason?: TokenReason;
+  /** What to tell the client about the refused token. */
+  message?: string;
+  /** The refused token's session was revoked (sign-out, password change, deactivation). */
+  revoked?: boolean;
+}
+
+/** UNAUTHENTICATED with the token's reason. */
+export function tokenRefused(reason: TokenReason, message: string, revoked = false): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', reason, ...(revoked ? { revoked: true } : {}), http: { status: 200 } } });
+}
+
+const EXPIRED = 'The access token has expired.';
+const INVALID = 'The access token is invalid.';
+const ENDED = 'This session has ended. Sign in again.';
+
+/**
+ * An Apollo Server plugin: in the answer to a request whose token was
+ * refused, every UNAUTHENTICATED error carries `extensions.reason`.
+ */
+export function tokenReasonPlugin<C>(reasonOf: (context: C) => TokenReason | undefined): ApolloServerPlugin<C & object> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          const reason = contextValue ? reasonOf(contextValue) : undefined;
+          if (!reason || response.body.kind !== 'single') return;
+          for (const e of response.body.singleResult.errors ?? []) {
+            const ext = e.extensions as Record<string, unknown> | undefined;
+            if (ext?.code === 'UNAUTHENTICATED' && ext.reason === undefined) ext.reason = reason;
+          }
+        },
+      };
+    },
+  };
+}
 
 export const ISSUER = 'marketplace-users';
 export const AUDIENCE = 'marketplace';
@@ -174,20 +227,21 @@ export class AuthVerifier {
 
   /**
    * The viewer of an `Authorization` header value: null without one; a GraphQL
-   * UNAUTHENTICATED error for anything present but not a valid, live token.
+   * UNAUTHENTICATED error (`extensions.reason`, see TokenReason) for anything
+   * present but not a valid, live token.
    */
   async verify(authorization: string | undefined | null): Promise<Viewer | null> {
     if (!authorization) return null;
     const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/.exec(authorization.trim());
-    if (!m) throw unauthenticated('The access token is malformed.');
+    if (!m) throw tokenRefused('TOKEN_INVALID', 'The access token is malformed.');
     const token = m[1];
     const known = this.verified.get(token);
     if (known) {
       if (known.exp * 1000 <= Date.now()) {
         this.verified.delete(token);
-        throw unauthenticated('The access token has expired.');
+        throw tokenRefused('TOKEN_EXPIRED', EXPIRED);
       }
-      if (this.isRevoked(known)) throw unauthenticated('This session has ended. Sign in again.');
+      if (this.isRevoked(known)) throw tokenRefused('TOKEN_INVALID', ENDED, true);
       this.verified.delete(token); // most recently used last
       this.verified.set(token, known);
       return known;
@@ -201,7 +255,7 @@ export class AuthVerifier {
       }));
     } catch (err) {
       const expired = (err as { code?: string }).code === 'ERR_JWT_EXPIRED';
-      throw unauthenticated(expired ? 'The access token has expired.' : 'The access token is invalid.');
+      throw expired ? tokenRefused('TOKEN_EXPIRED', EXPIRED) : tokenRefused('TOKEN_INVALID', INVALID);
     }
     const viewer: Viewer = {
       id: String(payload.sub),
@@ -210,13 +264,29 @@ export class AuthVerifier {
       token,
       exp: Number(payload.exp),
     };
-    if (!payload.sub || !payload.sid) throw unauthenticated('The access token is invalid.');
-    if (this.isRevoked(viewer)) throw unauthenticated('This session has ended. Sign in again.');
+    if (!payload.sub || !payload.sid) throw tokenRefused('TOKEN_INVALID', INVALID);
+    if (this.isRevoked(viewer)) throw tokenRefused('TOKEN_INVALID', ENDED, true);
     if (this.cacheSize > 0) {
       if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
       Object.freeze(viewer.roles);
       this.verified.set(token, Object.freeze(viewer));
     }
     return viewer;
+  }
+
+  /**
+   * Like `verify`, but a refused token makes a guest with the reason instead
+   * of an error: public fields and the sign-in mutations still work, and what
+   * needs a viewer is refused with the reason (`tokenReasonPlugin`).
+   */
+  async authenticate(authorization: string | undefined | null): Promise<Authentication> {
+    try {
+      return { viewer: await this.verify(authorization) };
+    } catch (err) {
+      const ext = (err as { extensions?: Record<string, unknown> }).extensions;
+      const reason = ext?.reason;
+      if (ext?.code !== 'UNAUTHENTICATED' || (reason !== 'TOKEN_EXPIRED' && reason !== 'TOKEN_INVALID')) throw err;
+      return { viewer: null, reason, message: (err as Error).message, revoked: ext.revoked === true };
+    }
   }
 }

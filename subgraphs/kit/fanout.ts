@@ -31,6 +31,7 @@ import {
   type GraphQLSchema,
   type Source,
 } from 'graphql';
+import { LIVE_POSITION, startPositionOf } from './positions.ts';
 
 /** Context fields that say who the subscriber is. */
 const IDENTITY_FIELDS = new Set<PropertyKey>(['viewer', 'clientIp']);
@@ -148,5 +149,7 @@ function mapEvents<T, R>(source: AsyncIterableIterator<T>, map: (value: T) => Pr
       return it;
     },
   };
+  const position = startPositionOf(source);
+  if (position !== undefined) Object.assign(it, { [LIVE_POSITION]: position }); // positions.ts
   return it;
 }

@@ -21,7 +21,9 @@
  *   as it answers anyone (the `error` message).
  * - A member that joins a running group gets the events from then on, as a
  *   new subscription would (possibly one committed a moment before, which
- *   the group was still delivering: as with the gateway's own sharing). A
+ *   the group was still delivering: as with the gateway's own sharing; on a
+ *   connection that asked for positions it is told the cursor of the group's
+ *   last answer before it joined as its start, positions.ts). A
  *   group that asks for a replay (an `after` argument with a value) takes
  *   newcomers with the same cursor only until its first answer: until then a
  *   newcomer gets exactly what its own replay would send (sessions resuming
@@ -39,6 +41,7 @@
 import { Kind, visit, type DocumentNode } from 'graphql';
 import type { Revocation, Viewer } from './auth.ts';
 import { ID_PREFIX, NEXT_INFIX, type NextBatcher } from './next-batch.ts';
+import { positionFrame } from './positions.ts';
 
 type Callback = (err?: Error) => void;
 
@@ -55,6 +58,13 @@ export interface GroupsOptions {
   close(code: number, reason: string): void;
   /** The parsed document of a query text (graphql-ws's cached `parse`); on a throw graphql-ws answers the syntax error. */
   parse(query: string): DocumentNode;
+  /**
+   * The connection asked for position frames (positions.ts): each member is
+   * told where its events start (the group's start, or the cursor of the last
+   * answer sent before it joined; a group whose answers select no root
+   * `cursor` takes newcomers only until its first answer).
+   */
+  positions?: boolean;
 }
 
 interface Member {
@@ -75,6 +85,13 @@ interface Group {
   /** The context's viewer: the members' user, with a session of the group's own. */
   viewer: Viewer;
   members: Map<string, Member>;
+  /**
+   * Where a newcomer's events start (positions.ts): the internal subscription's
+   * start position once graphql-ws runs it, then the cursor of each answer.
+   */
+  position?: string;
+  /** Response keys of the root field and of its `cursor` in an answer, when selected. */
+  cursorPath?: [string, string];
 }
 
 /** Internal ids: never a client's, since a grouped connection's client ids never reach graphql-ws. */
@@ -136,12 +153,40 @@ export class SubscriptionGroups {
     if (rest.startsWith(NEXT_INFIX)) {
       // a replay's newcomer from now on would miss what it has sent: it starts its own
       if (group.replay) this.unlist(group);
+      // a newcomer's events start after this one (positions.ts); a group whose answers carry no
+      // cursor cannot tell a newcomer where it starts, and takes no more
+      else if (this.o.positions) this.track(group, rest.slice(NEXT_INFIX.length, -1));
       return this.o.out.next([...group.members.keys()], rest.slice(NEXT_INFIX.length, -1), cb);
     }
     // error or complete: the same for each member, and the group is over
     this.end(group);
     for (const memberId of group.members.keys()) this.o.out.send(`${ID_PREFIX}${JSON.stringify(memberId)}${rest}`);
     cb();
+  }
+
+  /** Notes the cursor of a group's answer as where a newcomer's events start (positions.ts). */
+  private track(group: Group, payload: string): void {
+    let cursor: unknown;
+    if (group.cursorPath) {
+      try {
+        cursor = (JSON.parse(payload) as { data?: Record<string, Record<string, unknown> | null> | null }).data?.[group.cursorPath[0]]?.[group.cursorPath[1]];
+      } catch {
+        cursor = undefined;
+      }
+    }
+    if (typeof cursor === 'string') group.position = cursor;
+    else this.unlist(group);
+  }
+
+  /** Where a subscription graphql-ws runs starts (server.ts, positions.ts): told to each member, and kept for newcomers. */
+  position(id: string, cursor: string): void {
+    const group = this.groups.get(id);
+    if (!group) {
+      if (!id.startsWith(GROUP_PREFIX)) this.o.out.send(positionFrame(id, cursor)); // a subscription served alone
+      return;
+    }
+    group.position = cursor;
+    for (const memberId of group.members.keys()) this.o.out.send(positionFrame(memberId, cursor));
   }
 
   /** The socket closed: graphql-ws ends its own subscriptions. */
@@ -164,6 +209,23 @@ export class SubscriptionGroups {
     }
     const after = afterArguments(document);
     return after.literal || after.variables.some((name) => payload.variables?.[name] != null);
+  }
+
+  /** Where an answer of the subscription carries its event's cursor: the root field's `cursor`, when selected. */
+  private cursorPath(payload: SubscribePayload): [string, string] | undefined {
+    let document: DocumentNode;
+    try {
+      document = this.o.parse(payload.query);
+    } catch {
+      return undefined;
+    }
+    const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const operation = payload.operationName ? operations.find((d) => d.name?.value === payload.operationName) : operations.length === 1 ? operations[0] : undefined;
+    const root = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD && !s.name.value.startsWith('__'));
+    if (!root || root.kind !== Kind.FIELD || root.directives?.length) return undefined;
+    const cursor = root.selectionSet?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'cursor' && !s.directives?.length);
+    if (!cursor || cursor.kind !== Kind.FIELD) return undefined;
+    return [(root.alias ?? root.name).value, (cursor.alias ?? cursor.name).value];
   }
 
   private async subscribe(id: string, payload: SubscribePayload, text: string): Promise<void> {
@@ -190,13 +252,14 @@ export class SubscriptionGroups {
     if (!group) {
       const groupId = `${GROUP_PREFIX}${++this.nextGroup}`;
       const viewerOfGroup = Object.freeze({ ...viewer, sessionId: `group:${groupId}` });
-      group = { id: groupId, key, replay: this.replays(payload), userId: viewer.id, viewer: viewerOfGroup, members: new Map() };
+      group = { id: groupId, key, replay: this.replays(payload), userId: viewer.id, viewer: viewerOfGroup, members: new Map(), cursorPath: this.o.positions ? this.cursorPath(payload) : undefined };
       this.groups.set(groupId, group);
       this.byKey.set(key, group);
     }
     member.group = group;
     member.sessionId = viewer.sessionId;
     group.members.set(id, member);
+    if (group.position !== undefined) this.o.out.send(positionFrame(id, group.position));
     if (starting) this.o.deliver(JSON.stringify({ id: group.id, type: 'subscribe', payload }));
   }
 

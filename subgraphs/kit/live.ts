@@ -13,6 +13,7 @@
 import { GraphQLError } from 'graphql';
 import type { AuthVerifier, Viewer } from './auth.ts';
 import type { BusEvent, EventBus } from './events.ts';
+import { LIVE_POSITION } from './positions.ts';
 
 export interface LiveOptions<T> {
   bus: EventBus;
@@ -135,7 +136,9 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
     })();
   }
 
-  const it: AsyncIterableIterator<T> = {
+  const it: AsyncIterableIterator<T> & { [LIVE_POSITION]: number } = {
+    // where this stream starts: resuming with `after` = this yields what it would deliver (positions.ts)
+    [LIVE_POSITION]: o.after ?? startSeq,
     next() {
       if (error && !queue.length) {
         const e = error;

@@ -9,7 +9,9 @@
  * Everything but /health requires the gateway-to-subgraph secret in the
  * `x-subgraph-secret` header (401 otherwise), and every request's
  * `Authorization` token is verified again here, so a client that bypasses the
- * gateway gets nothing it could not get through it.
+ * gateway gets nothing it could not get through it. A refused token (expired,
+ * invalid, revoked) makes the request a guest's: public fields answer, and
+ * every UNAUTHENTICATED error carries `extensions.reason` (auth.ts).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -20,7 +22,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { AuthVerifier, Viewer } from './auth.ts';
+import { tokenReasonPlugin, tokenRefused, TOKEN_REASONS, type AuthVerifier, type TokenReason, type Viewer } from './auth.ts';
 import { PUBLIC_ERROR_CODES } from './errors.ts';
 import { documentCache, sharedSubscribe } from './fanout.ts';
 import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
@@ -29,6 +31,7 @@ import type { InternalRoutes } from './internal.ts';
 import { SubscriptionGroups } from './groups.ts';
 import { batchNextFrames, NEXT_BATCH_HEADER } from './next-batch.ts';
 import { checkTextInput } from './text-input.ts';
+import { positionFrame, POSITIONS_HEADER, startPositionOf } from './positions.ts';
 
 export const SECRET_HEADER = 'x-subgraph-secret';
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -42,6 +45,8 @@ export interface BaseRequestContext {
   log: Logger;
   /** The client's address when the caller forwards one in `x-client-ip` (HTTP only). */
   clientIp?: string;
+  /** Set when the request carried a token that was refused: the request is a guest's (auth.ts). */
+  tokenReason?: TokenReason;
 }
 
 export interface SubgraphModule<Ctx extends BaseRequestContext = BaseRequestContext> {
@@ -125,10 +130,16 @@ function isPublic(code: unknown): code is string {
   return typeof code === 'string' && PUBLIC_ERROR_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR';
 }
 
-/** Mask anything that is not one of our documented codes; never a stack trace. */
+/** Mask anything that is not one of our documented codes; never a stack trace. An UNAUTHENTICATED error keeps its token `reason`. */
 export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  if (isPublic(code)) return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code } };
+  if (isPublic(code)) {
+    const reason = formatted.extensions?.reason;
+    const extensions = code === 'UNAUTHENTICATED' && TOKEN_REASONS.includes(reason as TokenReason) ? { code, reason } : { code };
+    // subgraphs serve the gateway, which validates against the supergraph: their own "Did you mean …"
+    // suggestions would only tell a direct caller the schema's names
+    return { message: formatted.message.replace(/\s*Did you mean\b[^?]*\?/g, ''), path: formatted.path, locations: formatted.locations, extensions };
+  }
   return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
@@ -162,6 +173,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
           didEncounterErrors: async ({ errors, contextValue }) => logHidden(contextValue.log ?? opts.log, errors),
         }),
       },
+      // a refused token: the UNAUTHENTICATED errors of its (guest) request say why
+      tokenReasonPlugin<BaseRequestContext>((ctx) => ctx.tokenReason),
     ],
     // the process's SIGTERM handler drains requests first (Apollo's would stop and re-raise the signal at once)
     stopOnTerminationSignals: false,
@@ -170,10 +183,13 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   const expectedSecret = secretDigest(opts.secret);
 
-  const contextOf = (viewer: Viewer | null, requestId: string, clientIp?: string): BaseRequestContext =>
-    module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}) });
-  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> =>
-    contextOf(await opts.verifier.verify(authorization), requestId, clientIp);
+  const contextOf = (viewer: Viewer | null, requestId: string, clientIp?: string, tokenReason?: TokenReason): BaseRequestContext =>
+    module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}), ...(tokenReason ? { tokenReason } : {}) });
+  // a refused token makes a guest with the reason (not a failed request)
+  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> => {
+    const auth = await opts.verifier.authenticate(authorization);
+    return contextOf(auth.viewer, requestId, clientIp, auth.reason);
+  };
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -251,6 +267,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
+      if (req.headers[POSITIONS_HEADER] === '1') positionSockets.add(ws);
       const cork = coalesceWrites(socket as import('node:net').Socket);
       const send = ws.send.bind(ws) as (...args: unknown[]) => void;
       const corked = (data: string, cb?: (err?: Error) => void) => {
@@ -274,6 +291,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         onRevoke: (listener) => opts.verifier.onRevoke(listener),
         close: (code, reason) => ws.close(code, reason),
         parse: (query) => documents.parse(query),
+        positions: positionSockets.has(ws),
       });
       ws.send = ((data: string, cb?: (err?: Error) => void) => groups.outgoing(data, cb)) as typeof ws.send;
       socketGroups.set(ws, groups);
@@ -286,6 +304,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     });
   });
   const socketGroups = new WeakMap<object, SubscriptionGroups>();
+  /** Connections that asked for position frames (positions.ts). */
+  const positionSockets = new WeakSet<object>();
   type Extra = { viewers?: Map<string, BaseRequestContext> };
   const documents = documentCache();
   /** The subscription's document, or undefined when it does not parse (graphql-ws answers that itself). */
@@ -323,7 +343,9 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
           const requestId = (payload.extensions?.requestId as string) || crypto.randomUUID();
           // a group's subscription runs as its members' user, already verified (groups.ts)
           const grouped = socketGroups.get(ctx.extra.socket)?.viewerOf(id);
-          const base = grouped ? contextOf(grouped, requestId) : await contextFor(auth, requestId);
+          const refused = grouped ? undefined : await opts.verifier.authenticate(auth);
+          if (refused?.reason) return [tokenRefused(refused.reason, refused.message ?? 'The access token is invalid.')];
+          const base = contextOf(grouped ?? refused?.viewer ?? null, requestId);
           if (!base.viewer) return [new GraphQLError('Sign in to subscribe.', { extensions: { code: 'UNAUTHENTICATED' } })];
           (ctx.extra.viewers ??= new Map()).set(id, base);
         } catch (err) {
@@ -333,6 +355,17 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         }
       },
       context: (ctx, id) => ctx.extra.viewers?.get(id) ?? {},
+      // where the subscription starts, before its first event (positions.ts); graphql-ws
+      // pulls the first event only after this returns
+      onOperation: (ctx, id, _payload, _args, result) => {
+        const socket = ctx.extra.socket;
+        if (!positionSockets.has(socket) || !(id in ctx.subscriptions)) return;
+        const position = startPositionOf(result);
+        if (position === undefined) return;
+        const groups = socketGroups.get(socket);
+        if (groups) groups.position(id, String(position));
+        else socket.send(positionFrame(id, String(position)));
+      },
       onComplete: (ctx, id) => {
         ctx.extra.viewers?.delete(id);
       },

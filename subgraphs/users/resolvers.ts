@@ -1,4 +1,5 @@
 /** Thin resolvers of the users subgraph: arguments in, service or loader call, result out. */
+import { tokenRefused } from '../kit/auth.ts';
 import { payload as shape } from '../kit/errors.ts';
 import { DateTime, isId } from '../kit/scalars.ts';
 import type { AddressRow, UserRow } from './db/schema.ts';
@@ -16,7 +17,11 @@ export const resolvers = {
   DateTime,
   Query: {
     viewer: async (_: unknown, __: unknown, ctx: Ctx) => {
-      if (!ctx.viewer) return null;
+      // a guest is null; a refused token is told (its error carries the reason, kit/auth.ts)
+      if (!ctx.viewer) {
+        if (ctx.tokenReason) throw tokenRefused(ctx.tokenReason, ctx.tokenReason === 'TOKEN_EXPIRED' ? 'The access token has expired.' : 'The access token is invalid.');
+        return null;
+      }
       const u = await ctx.loaders.userById.load(ctx.viewer.id);
       return u && !u.deactivatedAt ? u : null;
     },

@@ -38,6 +38,7 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
   const children: ChildProcess[] = [];
   let dbName: string;
   let gatewayPort: number;
+  let metricsPort: number;
   let stderr = '';
 
   beforeAll(async () => {
@@ -46,6 +47,7 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
     const keys = generateKeys();
     const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
     gatewayPort = await freePort();
+    metricsPort = await freePort();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: os.tmpdir(),
@@ -56,6 +58,7 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
       LOG_LEVEL: 'error',
       HOST: '127.0.0.1',
       PORT: String(gatewayPort),
+      METRICS_PORT: String(metricsPort),
     };
     for (const n of names) {
       env[`${n.toUpperCase()}_PORT`] = String(ports[n]);
@@ -94,6 +97,14 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
     });
     expect(await q.json()).toEqual({ data: { __typename: 'Query' } });
     expect(stderr).not.toMatch(/failed to start/);
+  });
+
+  it('serves /metrics on METRICS_PORT (127.0.0.1), not on the public port', async () => {
+    await waitHealthy(`http://127.0.0.1:${gatewayPort}/health`);
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE gateway_requests_total counter');
+    expect((await fetch(`http://127.0.0.1:${gatewayPort}/metrics`)).status).toBe(404);
   });
 
   it('reports 503 naming the subgraph that is down', async () => {

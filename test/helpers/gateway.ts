@@ -23,7 +23,7 @@ export interface ExtraGateway {
 /** A second gateway in front of the test stack's subgraphs (or the given urls), with its own environment. */
 export async function startExtraGateway(
   t: TestStack,
-  opts: { env?: Record<string, string>; urls?: Partial<Record<SubgraphName, string>>; production?: boolean; drainTimeoutMs?: number } = {},
+  opts: { env?: Record<string, string>; urls?: Partial<Record<SubgraphName, string>>; production?: boolean; drainTimeoutMs?: number; metricsPort?: number | null } = {},
 ): Promise<ExtraGateway> {
   const production = opts.production ?? false;
   const gateway = await startGateway({
@@ -36,6 +36,8 @@ export async function startExtraGateway(
     log: createLogger((process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent'),
     env: { NODE_ENV: production ? 'production' : 'test', ...opts.env },
     drainTimeoutMs: opts.drainTimeoutMs,
+    // any free port (METRICS_PORT's 9464 is for one gateway per machine), unless the test sets METRICS_PORT
+    metricsPort: opts.metricsPort !== undefined ? opts.metricsPort : opts.env?.METRICS_PORT !== undefined ? undefined : 0,
   });
   return { gateway, url: gateway.url, client: new GraphQLClient(gateway.url), stop: () => gateway.close() };
 }

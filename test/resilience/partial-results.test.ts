@@ -55,7 +55,7 @@ describe('a subgraph down or slow', () => {
       expect(r.data).toEqual(await t.client.data(MIXED));
       expect(r.errors).toHaveLength(1);
       expect(r.errors![0].extensions).toEqual({ code: 'SUBGRAPH_TIMEOUT', serviceName: 'users' });
-      const metrics = await (await fetch(g.url.replace('/graphql', '/metrics'))).text();
+      const metrics = await (await fetch(g.gateway.metricsUrl!)).text();
       expect(metrics).toContain('gateway_subgraph_errors_total{kind="timeout",subgraph="users"} 1');
       expect(metrics).toContain('gateway_requests_total{operation="Mixed",outcome="partial"} 1');
     } finally {

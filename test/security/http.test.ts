@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMetricsSettings } from '../../gateway/metrics.ts';
 import { sha256 } from '../../gateway/trusted-documents.ts';
 import { mintPerson } from '../helpers/accounts.ts';
 import { startDelayProxy, startExtraGateway, startFakeSubgraph, type ExtraGateway, type TestServer } from '../helpers/gateway.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { connect, subscribe } from '../helpers/subscriptions.ts';
 
 /** What must never reach a client. */
 function expectNothingInternal(body: unknown) {
@@ -183,6 +185,43 @@ describe('errors reaching a client', () => {
       const r = await prod.client.request('{ categorie { id } }');
       expect(r.errors![0].message).not.toContain('Did you mean');
     });
+
+    it('suggest no names in the errors of variables: input object fields and enum values', async () => {
+      const cases: [string, Record<string, unknown>][] = [
+        ['mutation Open($input: OpenStoreInput!) { openStore(input: $input) { store { id } } }', { input: { name: 'Shop', nme: 'Shop' } }],
+        ['query Find($sort: ProductSort) { searchProducts(sort: $sort) { edges { node { id } } } }', { sort: 'RELEVANC' }],
+      ];
+      const someone = await mintPerson(t);
+      for (const [query, variables] of cases) {
+        const dev = await t.client.as(someone.token).request(query, variables);
+        expect(dev.errors!.map((e) => e.message).join(' '), query).toContain('Did you mean'); // outside production they help
+        const r = await prod.client.as(someone.token).request(query, variables);
+        expect(r.errors, query).toHaveLength(1);
+        expect(r.errors![0].extensions?.code, query).toBe('BAD_USER_INPUT');
+        expect(r.errors![0].message, query).not.toMatch(/Did you mean|RELEVANCE/);
+      }
+    });
+
+    it('suggest no names over the websocket either: validation and variables of a subscription', async () => {
+      const someone = await mintPerson(t);
+      const documents: [string, Record<string, unknown>?][] = [
+        ['subscription { messageAdded { bodi } }'],
+        ['subscription($after: Strin) { messageAdded(after: $after) { id } }'],
+        ['subscription { messageAdded(aftr: "1") { id } }'],
+      ];
+      const prodStack = { ...t, wsUrl: prod.url.replace(/^http/, 'ws') } as TestStack;
+      for (const [stack, production] of [[t, false], [prodStack, true]] as const) {
+        const ws = connect(stack, someone.token);
+        for (const [query, variables] of documents) {
+          const sub = subscribe(ws, query, variables);
+          await sub.ended();
+          const messages = (sub.error as { message: string }[]).map((e) => e.message).join(' ');
+          if (production) expect(messages, query).not.toMatch(/Did you mean/);
+          else expect(messages, query).toMatch(/Did you mean/);
+        }
+        await ws.dispose();
+      }
+    });
   });
 });
 
@@ -236,13 +275,33 @@ describe('trusted documents (TRUSTED_DOCUMENTS)', () => {
 });
 
 describe('GET /metrics', () => {
+  const metricsText = async (url = t.stack.gateway.metricsUrl!) => (await fetch(url)).text();
+
+  it('is served on a port of its own (METRICS_PORT, default 9464, on 127.0.0.1 unless METRICS_HOST says otherwise; 0 turns it off), not on the public port', async () => {
+    expect(loadMetricsSettings({})).toEqual({ port: 9464, host: '127.0.0.1', operationNames: 100 });
+    expect(loadMetricsSettings({ METRICS_PORT: '0' }).port).toBeNull();
+    expect(() => loadMetricsSettings({ METRICS_PORT: 'public' })).toThrow(/METRICS_PORT/);
+    expect(t.stack.gateway.metricsUrl).toBe(`http://127.0.0.1:${t.stack.gateway.metricsPort}/metrics`);
+    expect(t.stack.gateway.metricsPort).not.toBe(t.stack.gateway.port);
+    const publicPort = await fetch(t.url.replace('/graphql', '/metrics'));
+    expect(publicPort.status).toBe(404);
+    expect(await publicPort.text()).not.toContain('gateway_requests_total');
+    const off = await startExtraGateway(t, { env: { METRICS_PORT: '0' } });
+    try {
+      expect(off.gateway.metricsUrl).toBeUndefined();
+      expect((await fetch(off.url.replace('/graphql', '/metrics'))).status).toBe(404);
+    } finally {
+      await off.stop();
+    }
+  });
+
   it('counts requests by operation and outcome, with latency, subgraph fetches and gauges', async () => {
-    const before = await (await fetch(t.url.replace('/graphql', '/metrics'))).text();
+    const before = await metricsText();
     const catalogFetches = Number(/gateway_subgraph_fetch_duration_seconds_count\{subgraph="catalog"\} (\d+)/.exec(before)?.[1] ?? 0);
     await t.client.request('query MetricsCategories { categories { id } }');
     await t.client.request('query MetricsCategories { categories { id } }');
     await t.client.request('{ nope }');
-    const res = await fetch(t.url.replace('/graphql', '/metrics'));
+    const res = await fetch(t.stack.gateway.metricsUrl!);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -253,6 +312,34 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/^gateway_open_websockets 0$/m);
     expect(text).toMatch(/^gateway_active_subscriptions 0$/m);
     expect(text).toMatch(/^gateway_event_bus_lag \d+$/m);
+  });
+
+  it('keeps at most METRICS_OPERATION_NAMES distinct operation names as labels and counts the rest as `other`', async () => {
+    const g = await startExtraGateway(t, { env: { METRICS_OPERATION_NAMES: '2' } });
+    try {
+      for (const name of ['First', 'Second', 'Third', 'Fourth', 'First']) await g.client.request(`query ${name} { categories { id } }`);
+      const text = await metricsText(g.gateway.metricsUrl!);
+      expect(text).toContain('gateway_requests_total{operation="First",outcome="ok"} 2');
+      expect(text).toContain('gateway_requests_total{operation="Second",outcome="ok"} 1');
+      expect(text).toContain('gateway_requests_total{operation="other",outcome="ok"} 2');
+      expect(text).not.toMatch(/operation="(Third|Fourth)"/);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('always keeps the names of the trusted documents’ operations as labels', async () => {
+    const docs = ['query TrustedOne { categories { id } }', 'query TrustedTwo { categories { name } }', 'query TrustedThree { categories { id name } }'];
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mg-trusted-')), 'documents.json');
+    fs.writeFileSync(file, JSON.stringify(Object.fromEntries(docs.map((d) => [sha256(d), d]))));
+    const g = await startExtraGateway(t, { env: { TRUSTED_DOCUMENTS: file, METRICS_OPERATION_NAMES: '1' } });
+    try {
+      for (const d of docs) expect((await g.client.request(d)).errors).toBeUndefined();
+      const text = await metricsText(g.gateway.metricsUrl!);
+      for (const name of ['TrustedOne', 'TrustedTwo', 'TrustedThree']) expect(text).toContain(`gateway_requests_total{operation="${name}",outcome="ok"} 1`);
+    } finally {
+      await g.stop();
+    }
   });
 });
 

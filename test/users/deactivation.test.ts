@@ -3,7 +3,7 @@ import { DEMO } from '../../subgraphs/kit/demo.ts';
 import { loginDemo, registerUser } from '../helpers/accounts.ts';
 import { STACK_START_TIMEOUT_MS } from './helpers.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { ADD_ADDRESS, DEACTIVATE, LOGIN, REFRESH, REGISTER, VIEWER, address, callSubgraph, codeOf } from './helpers.ts';
+import { ADD_ADDRESS, DEACTIVATE, LOGIN, NEEDS_VIEWER, REFRESH, REGISTER, VIEWER, address, callSubgraph, codeOf } from './helpers.ts';
 
 const ADMIN = { ADMIN_EMAIL: 'root@marketplace.test', ADMIN_PASSWORD: 'Admin-Password-2026' };
 
@@ -45,7 +45,7 @@ describe('deactivating an account', () => {
     for (const token of [a.token, other.login.accessToken]) {
       expect(codeOf(await t.client.as(token).request(VIEWER))).toBe('UNAUTHENTICATED');
       for (const name of ['users', 'catalog', 'orders'] as const) {
-        expect(codeOf(await callSubgraph(t.stack.urls[name], t.stack.secret, '{ __typename }', token)), name).toBe('UNAUTHENTICATED');
+        expect(codeOf(await callSubgraph(t.stack.urls[name], t.stack.secret, NEEDS_VIEWER[name], token)), name).toBe('UNAUTHENTICATED');
       }
     }
     expect((await t.client.data(REFRESH, { t: other.login.refreshToken })).refreshSession.userErrors[0].code).toBe('INVALID_CREDENTIALS');

@@ -69,6 +69,19 @@ export async function callSubgraph(url: string, secret: string, query: string, t
   return (await res.json()) as { data?: any; errors?: { message: string; extensions?: { code?: string } }[] };
 }
 
+/**
+ * One operation per subgraph that needs a signed-in viewer: a refused token
+ * (revoked, expired, invalid) is answered UNAUTHENTICATED there, while public
+ * fields such as `__typename` still answer as for a guest (docs/operations.md).
+ */
+export const NEEDS_VIEWER = {
+  users: '{ viewer { id } }',
+  catalog: 'mutation { openStore(input: { name: "Refused" }) { store { id } } }',
+  orders: '{ order(id: "00000000-0000-0000-0000-000000000000") { id } }',
+  messaging: '{ conversation(id: "00000000-0000-0000-0000-000000000000") { id } }',
+  promotions: 'mutation { claimCoupon(code: "REFUSED") { userErrors { code } } }',
+} as const;
+
 export const codeOf = (r: { errors?: { extensions?: Record<string, any> }[] }) => r.errors?.[0]?.extensions?.code;
 
 /** Starting the whole graph (and its demo data) can be slow on a busy machine. */

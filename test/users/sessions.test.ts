@@ -7,6 +7,7 @@ import {
   CHANGE_PASSWORD,
   LOGIN,
   LOGOUT,
+  NEEDS_VIEWER,
   REFRESH,
   REGISTER,
   VIEWER,
@@ -195,8 +196,9 @@ describe('accounts and sessions', () => {
       expect(await a.client.data(LOGOUT)).toEqual({ logout: true });
       expect(codeOf(await a.client.request(VIEWER))).toBe('UNAUTHENTICATED');
       for (const name of ['users', 'catalog', 'orders', 'messaging', 'promotions'] as const) {
-        const direct = await callSubgraph(t.stack.urls[name], t.stack.secret, '{ __typename }', a.token);
+        const direct = await callSubgraph(t.stack.urls[name], t.stack.secret, NEEDS_VIEWER[name], a.token);
         expect(codeOf(direct), name).toBe('UNAUTHENTICATED');
+        expect(direct.errors?.[0].extensions, name).toMatchObject({ reason: 'TOKEN_INVALID' });
       }
       const refresh = await t.client.data(REFRESH, { t: a.refreshToken });
       expect(refresh.refreshSession.userErrors[0].code).toBe('INVALID_CREDENTIALS');
@@ -220,7 +222,7 @@ describe('accounts and sessions', () => {
       expect((await a.client.data(VIEWER)).viewer.id).toBe(a.userId);
       expect((await t.client.as(r.changePassword.accessToken).data(VIEWER)).viewer.id).toBe(a.userId);
       expect(codeOf(await t.client.as(other.login.accessToken).request(VIEWER))).toBe('UNAUTHENTICATED');
-      const direct = await callSubgraph(t.stack.urls.catalog, t.stack.secret, '{ __typename }', other.login.accessToken);
+      const direct = await callSubgraph(t.stack.urls.catalog, t.stack.secret, NEEDS_VIEWER.catalog, other.login.accessToken);
       expect(codeOf(direct)).toBe('UNAUTHENTICATED');
       const refresh = await t.client.data(REFRESH, { t: other.login.refreshToken });
       expect(refresh.refreshSession.userErrors[0].code).toBe('INVALID_CREDENTIALS');

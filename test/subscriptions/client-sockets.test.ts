@@ -1,0 +1,65 @@
+/**
+ * One client address may hold at most SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT
+ * websockets on the gateway (default 50); one more is closed with 4429.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { subscriptionOptions } from '../../gateway/subscriptions/options.ts';
+import { mintPerson, type Person } from '../helpers/accounts.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { eventually } from '../helpers/subscriptions.ts';
+
+interface Socket {
+  ws: WebSocket;
+  acked: boolean;
+  closed?: { code: number; reason: string };
+}
+
+/** A raw graphql-ws socket that sends connection_init with `token` and notes its ack and close. */
+function open(url: string, token: string): Socket {
+  const ws = new WebSocket(url, 'graphql-transport-ws');
+  const s: Socket = { ws, acked: false };
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+  ws.on('message', (data) => {
+    if (JSON.parse(String(data)).type === 'connection_ack') s.acked = true;
+  });
+  ws.on('close', (code, reason) => (s.closed = { code, reason: String(reason) }));
+  ws.on('error', () => {});
+  return s;
+}
+
+describe('websockets per client address', () => {
+  let t: TestStack;
+  let person: Person;
+  beforeAll(async () => {
+    t = await startTestStack({ env: { SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT: '3' } });
+    person = await mintPerson(t);
+  }, 180_000);
+  afterAll(async () => {
+    await t?.stop();
+  }, 60_000);
+
+  it('are 50 at most by default', () => {
+    expect(subscriptionOptions({}, {}).maxSocketsPerClient).toBe(50);
+    expect(() => subscriptionOptions({}, { SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT: 'lots' })).toThrow(/SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT/);
+  });
+
+  it('close the socket one over the limit with 4429, keep the others, and accept a new one once one has closed', async () => {
+    const first = [open(t.wsUrl, person.token), open(t.wsUrl, person.token), open(t.wsUrl, person.token)];
+    await eventually(() => first.every((s) => s.acked), 10_000, 'three sockets acknowledged');
+    const extra = open(t.wsUrl, person.token);
+    await eventually(() => extra.closed !== undefined, 10_000, 'the fourth socket to close');
+    expect(extra.closed).toEqual({ code: 4429, reason: 'Too many connections from this address' });
+    expect(extra.acked).toBe(false);
+    expect(first.every((s) => s.closed === undefined)).toBe(true);
+
+    first[0].ws.close();
+    await eventually(() => first[0].closed !== undefined && t.stack.gateway.subscriptions.connections() === 2, 5_000, 'the first socket to close');
+    const again = open(t.wsUrl, person.token);
+    await eventually(() => again.acked || again.closed !== undefined, 10_000, 'the new socket to be answered');
+    expect(again.closed).toBeUndefined();
+    expect(again.acked).toBe(true);
+    for (const s of [...first, again]) s.ws.close();
+    await eventually(() => t.stack.gateway.subscriptions.connections() === 0, 5_000, 'every socket to close');
+  });
+});
