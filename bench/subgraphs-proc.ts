@@ -100,7 +100,10 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
   process.on('message', (m: any) => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (m?.type === 'mem-subgraphs') {
-      if (m.gc) gc?.(), gc?.();
+      if (m.gc) {
+        gc?.();
+        gc?.();
+      }
       tell({ type: 'mem-subgraphs', procs: { subgraphs: { pid: process.pid, ...process.memoryUsage() } } });
     }
     if (m?.type === 'snapshot-subgraph') {

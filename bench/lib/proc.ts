@@ -206,7 +206,10 @@ export function onStop(stop: () => Promise<void>): void {
   process.on('message', (m: any) => {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (m?.type === 'mem') {
-      if (m.gc) gc?.(), gc?.();
+      if (m.gc) {
+        gc?.();
+        gc?.();
+      }
       tell({ type: 'mem', memory: process.memoryUsage() });
     }
     if (m?.type === 'snapshot') {
