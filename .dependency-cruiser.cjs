@@ -1,32 +1,26 @@
 /**
- * The dependency rules `npm run lint` checks (dependency-cruiser). Layers, from
- * the bottom: platform/ (planned: no knowledge of GraphQL domains), then
- * subgraphs/kit/ (what every subgraph shares), then each subgraph
- * subgraphs/<name>/, and the gateway/ beside them. A module may import its own
- * layer or a lower one; circles are not allowed.
+ * The dependency rules `npm run lint` checks (dependency-cruiser). The layers,
+ * from the bottom:
  *
- * KNOWN VIOLATIONS are listed below as explicit exceptions, each with what it
- * is. They exist today and a later redesign removes them: when it does, delete
- * the exception, and the rule then keeps them from coming back.
+ *   platform/    config, logging, database, errors, scalars, auth, http, the
+ *                event bus, the subgraph server and protocol: no GraphQL domain,
+ *                and no knowledge of the gateway or of any subgraph
+ *   subgraphs/<name>/   one subgraph each; reaches another only over internal
+ *                calls and events (docs/internal-api.md), never by import
+ *   subgraphs/runtime.ts, subgraphs/main.ts   the registry of subgraphs and the
+ *                entry of one subgraph's process
+ *   gateway/     talks to subgraphs over HTTP and websockets only
+ *   stack.ts, main.ts   the whole graph in one process (npm start, tests)
+ *
+ * A module may import its own layer or a lower one; no circles, not even of types.
+ *
+ * KNOWN VIOLATION (being removed by the one-subgraph-shape work): a subgraph's
+ * resolvers.ts imports its context type from the module that imports the
+ * resolvers (a type-only circle). Each subgraph's context type moves to
+ * context.ts; then delete this exception.
  */
 const SUBGRAPH = '(users|catalog|orders|messaging|promotions)';
-
-// KNOWN VIOLATION 1: kit/runtime.ts builds every subgraph (it imports each
-// subgraphs/<name>/server.ts), while every subgraph imports the kit (and
-// runtime.ts's SubgraphDeps/SubgraphFactory types): the kit depends on the
-// subgraphs and they on it. Redesign: subgraphs register themselves with the
-// runtime (or the entry points pass the factories in).
-const KIT_RUNTIME = '^subgraphs/kit/runtime[.]ts$';
-
-// KNOWN VIOLATION 2: each subgraph's resolvers.ts imports its context type
-// from server.ts, which imports the resolvers (a type-only circle).
-// Redesign: the context type moves to its own module (context.ts).
-const RESOLVERS_TO_SERVER = `^subgraphs/${SUBGRAPH}/resolvers[.]ts$`;
-
-// KNOWN VIOLATION 3: kit/server.ts imports the InternalRoutes type from
-// kit/internal.ts, which imports the header names from kit/server.ts.
-// Redesign: the header names move to a module of their own.
-const KIT_INTERNAL = '^subgraphs/kit/internal[.]ts$';
+const RESOLVERS_TO_DECLARATION = `^subgraphs/${SUBGRAPH}/resolvers[.]ts$`;
 
 module.exports = {
   forbidden: [
@@ -39,24 +33,24 @@ module.exports = {
     },
     {
       name: 'no-circular-types',
-      comment: 'No circle through type imports either (a circle in the design); known violations 1-3 excepted.',
+      comment: 'No circle through type imports either (a circle in the design); the known violation excepted.',
       severity: 'error',
-      from: { pathNot: [KIT_RUNTIME, RESOLVERS_TO_SERVER, KIT_INTERNAL] },
-      to: { circular: true, viaNot: [KIT_RUNTIME, RESOLVERS_TO_SERVER, KIT_INTERNAL] },
+      from: { pathNot: [RESOLVERS_TO_DECLARATION] },
+      to: { circular: true, viaNot: [RESOLVERS_TO_DECLARATION] },
     },
     {
-      name: 'kit-not-to-subgraphs',
-      comment: 'The kit is below the subgraphs: it must not import a subgraph (a backwards import); known violation 1 excepted.',
+      name: 'platform-not-up',
+      comment: 'platform/ is the bottom layer: it must not import the gateway, the subgraphs or the entry points.',
       severity: 'error',
-      from: { path: '^subgraphs/kit/', pathNot: KIT_RUNTIME },
-      to: { path: `^subgraphs/${SUBGRAPH}/` },
+      from: { path: '^platform/' },
+      to: { path: '^(gateway/|subgraphs/|stack[.]ts$|main[.]ts$)' },
     },
     {
-      name: 'gateway-not-to-subgraph-domain',
-      comment: "The gateway talks to subgraphs over HTTP; it may use the kit, never a subgraph's domain code.",
+      name: 'gateway-not-to-subgraphs',
+      comment: 'The gateway talks to subgraphs over HTTP and websockets; it imports platform/, never subgraphs/.',
       severity: 'error',
       from: { path: '^gateway/' },
-      to: { path: `^subgraphs/${SUBGRAPH}/` },
+      to: { path: '^(subgraphs/|stack[.]ts$|main[.]ts$)' },
     },
     {
       name: 'subgraph-not-to-other-subgraph',
@@ -66,31 +60,24 @@ module.exports = {
       to: { path: `^subgraphs/${SUBGRAPH}/`, pathNot: '^subgraphs/$1/' },
     },
     {
-      name: 'subgraphs-not-to-gateway',
-      comment: 'Subgraphs (and the kit) are below the gateway.',
+      name: 'subgraph-not-to-runtime',
+      comment: 'A subgraph declares itself (subgraph.ts) and is started by the registry; it does not import the registry, the gateway or the entry points (its index.ts, the entry of its own process, excepted).',
       severity: 'error',
-      from: { path: '^subgraphs/' },
-      to: { path: '^gateway/' },
-    },
-    {
-      name: 'platform-not-up',
-      comment: 'platform/ (planned) is the bottom layer: it must not import the gateway or the subgraphs.',
-      severity: 'error',
-      from: { path: '^platform/' },
-      to: { path: '^(gateway|subgraphs)/' },
+      from: { path: `^subgraphs/${SUBGRAPH}/`, pathNot: `^subgraphs/${SUBGRAPH}/index[.]ts$` },
+      to: { path: '^(subgraphs/(runtime|main|index)[.]ts$|gateway/|stack[.]ts$|main[.]ts$)' },
     },
     {
       name: 'server-not-to-tests-or-bench',
       comment: 'The server code must not import tests, the benchmark or dev scripts.',
       severity: 'error',
-      from: { path: '^(main[.]ts$|gateway/|subgraphs/|platform/)' },
+      from: { path: '^(main[.]ts$|stack[.]ts$|gateway/|subgraphs/|platform/)' },
       to: { path: '^(test|bench|scripts)/' },
     },
     {
       name: 'server-not-to-dev-dependencies',
       comment: 'The production image has no devDependencies (Dockerfile): the server code must not import one.',
       severity: 'error',
-      from: { path: '^(main[.]ts$|gateway/|subgraphs/|platform/)', pathNot: '^subgraphs/kit/generate-migrations[.]ts$' },
+      from: { path: '^(main[.]ts$|stack[.]ts$|gateway/|subgraphs/|platform/)' },
       to: { dependencyTypes: ['npm-dev'] },
     },
   ],

@@ -12,7 +12,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json main.ts ./
+COPY tsconfig.json tsconfig.build.json main.ts stack.ts ./
+COPY platform ./platform
 COPY gateway ./gateway
 COPY subgraphs ./subgraphs
 COPY schema ./schema
@@ -24,7 +25,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
 # postinstall (scripts/patch-postgres.mjs) guards the PostgreSQL driver; the
-# embedded database is only used without DATABASE_URL (kit/db.ts loads it lazily)
+# embedded database is only used without DATABASE_URL (platform/db.ts loads it lazily)
 RUN npm ci --omit=dev --no-audit --no-fund \
  && rm -rf node_modules/@electric-sql/pglite \
  && npm cache clean --force

@@ -3,12 +3,12 @@
  * embedded PGlite database under DATA_DIR (or on DATABASE_URL when set), with
  * demo data on an empty database unless SEED=none.
  */
-import { loadKeys } from './subgraphs/kit/auth.ts';
-import { systemClock } from './subgraphs/kit/clock.ts';
-import { loadConfig } from './subgraphs/kit/config.ts';
-import { createLogger } from './subgraphs/kit/log.ts';
-import { fatal, onShutdown } from './subgraphs/main.ts';
-import { startStack } from './gateway/embedded.ts';
+import { loadKeys } from './platform/auth.ts';
+import { systemClock } from './platform/clock.ts';
+import { loadConfig } from './platform/config.ts';
+import { createLogger } from './platform/log.ts';
+import { fatal, onShutdown } from './platform/process.ts';
+import { startStack } from './stack.ts';
 
 try {
   const config = loadConfig();

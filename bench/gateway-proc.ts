@@ -15,9 +15,9 @@ import v8 from 'node:v8';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { AuthVerifier } from '../subgraphs/kit/auth.ts';
-import { createLogger } from '../subgraphs/kit/log.ts';
-import { SECRET_HEADER } from '../subgraphs/kit/server.ts';
+import { AuthVerifier } from '../platform/auth.ts';
+import { createLogger } from '../platform/log.ts';
+import { SECRET_HEADER } from '../platform/protocol.ts';
 import { startGateway } from '../gateway/server.ts';
 import { onStop, tell } from './lib/proc.ts';
 

@@ -34,8 +34,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import postgres from 'postgres';
-import { generateKeys } from '../subgraphs/kit/auth.ts';
-import { createDatabase, dropDatabase } from '../subgraphs/kit/db.ts';
+import { generateKeys } from '../platform/auth.ts';
+import { createDatabase, dropDatabase } from '../platform/db.ts';
 import { GraphQLClient } from '../test/helpers/client.ts';
 import { SUPERGRAPH_FILE } from '../gateway/server.ts';
 import { BENCH_DIR, cpuMsOfAll, cpuMsOfTree, startChild, type Child } from './lib/proc.ts';
@@ -395,7 +395,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
       // Two series: sockets spread over 200 sessions of the seller (a session's sockets with the same
       // subscription share one upstream subscription: SUBSCRIPTION_DEDUPLICATION), then a session per
       // socket (the gateway shares nothing: every socket its own upstream subscription; the subgraph
-      // runs them as one group, subgraphs/kit/groups.ts).
+      // runs them as one group, platform/subscriptions/groups.ts).
       const perSocketTokens = await mintTokens(keys, data.sellerToken, Math.max(...profile.subscribers));
       for (const tokens of [sellerTokens, perSocketTokens]) {
         await series(tokens);

@@ -3,7 +3,7 @@
  * driver (each subgraph's db.statements.count), in-process on a test-like
  * stack (PGlite, or a fresh PostgreSQL database when DATABASE_URL is set).
  */
-import { SUBGRAPH_NAMES } from '../subgraphs/kit/config.ts';
+import { SUBGRAPH_NAMES } from '../platform/config.ts';
 import { startTestStack } from '../test/helpers/stack.ts';
 import { GraphQLClient } from '../test/helpers/client.ts';
 import { DASHBOARD_PAGED, PRODUCT, SEARCH } from './operations.ts';

@@ -10,13 +10,13 @@ import net from 'node:net';
 import path from 'node:path';
 import v8 from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
-import { systemClock } from '../subgraphs/kit/clock.ts';
-import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from '../subgraphs/kit/config.ts';
-import { openDatabase } from '../subgraphs/kit/db.ts';
-import { EventBus } from '../subgraphs/kit/events.ts';
-import { createLogger } from '../subgraphs/kit/log.ts';
-import { runMigrations } from '../subgraphs/kit/migrate.ts';
-import { startSubgraph, type RunningSubgraph } from '../subgraphs/kit/runtime.ts';
+import { systemClock } from '../platform/clock.ts';
+import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from '../platform/config.ts';
+import { openDatabase } from '../platform/db.ts';
+import { EventBus } from '../platform/events/bus.ts';
+import { createLogger } from '../platform/log.ts';
+import { runMigrations } from '../platform/migrate.ts';
+import { startSubgraph, type RunningSubgraph } from '../subgraphs/runtime.ts';
 import { onStop, startChild, tell, type Child } from './lib/proc.ts';
 
 const env = {

@@ -1,5 +1,5 @@
 /** The gateway's per-request context. */
-import type { TokenReason, Viewer } from '../subgraphs/kit/auth.ts';
+import type { TokenReason, Viewer } from '../platform/auth.ts';
 
 export interface GatewayContext {
   viewer: Viewer | null;

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 // graphql-js as @apollo/gateway loads it (CommonJS): its executor must recognise our errors
 const { GraphQLError } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 type GraphQLError = import('graphql').GraphQLError;
-import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER } from '../subgraphs/kit/server.ts';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER } from '../platform/protocol.ts';
 import type { GatewayContext } from './context.ts';
 import type { GatewayMetrics } from './metrics.ts';
 

@@ -1,5 +1,5 @@
 /** `GET /health`: ready when every subgraph answers its own /health. */
-import type { SubgraphName } from '../subgraphs/kit/config.ts';
+import type { SubgraphName } from '../platform/config.ts';
 
 export async function checkHealth(
   urls: Record<SubgraphName, string>,

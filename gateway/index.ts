@@ -4,13 +4,13 @@
  * event log, so revoked sessions are refused here at once; without it,
  * revocation is still enforced by every subgraph.
  */
-import { AuthVerifier, loadKeys } from '../subgraphs/kit/auth.ts';
-import { ConfigError, loadConfig } from '../subgraphs/kit/config.ts';
-import { openDatabase } from '../subgraphs/kit/db.ts';
-import { EventBus } from '../subgraphs/kit/events.ts';
-import { createLogger } from '../subgraphs/kit/log.ts';
-import { runMigrations } from '../subgraphs/kit/migrate.ts';
-import { fatal, onShutdown } from '../subgraphs/main.ts';
+import { AuthVerifier, loadKeys } from '../platform/auth.ts';
+import { ConfigError, loadConfig } from '../platform/config.ts';
+import { openDatabase } from '../platform/db.ts';
+import { EventBus } from '../platform/events/bus.ts';
+import { createLogger } from '../platform/log.ts';
+import { runMigrations } from '../platform/migrate.ts';
+import { fatal, onShutdown } from '../platform/process.ts';
 import { startGateway } from './server.ts';
 
 try {

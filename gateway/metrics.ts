@@ -16,11 +16,9 @@
  */
 import http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { sql } from 'drizzle-orm';
-import { ConfigError } from '../subgraphs/kit/config.ts';
-import { queryRows } from '../subgraphs/kit/db.ts';
-import type { EventBus } from '../subgraphs/kit/events.ts';
-import { listen } from '../subgraphs/kit/http.ts';
+import { ConfigError } from '../platform/config.ts';
+import type { EventBus } from '../platform/events/bus.ts';
+import { listen } from '../platform/http.ts';
 
 export interface MetricsSettings {
   /** METRICS_PORT: where /metrics is served (default 9464); null: not served (METRICS_PORT=0). */
@@ -170,8 +168,7 @@ export class GatewayMetrics {
     if (this.bus) {
       let lag = 0;
       try {
-        const [row] = await queryRows<{ max: string | null }>(this.bus.db.drizzle, sql`select max(seq) as max from events.log`);
-        lag = Math.max(0, Number(row?.max ?? 0) - this.bus.position);
+        lag = Math.max(0, (await this.bus.head()) - this.bus.position);
       } catch {
         lag = -1;
       }

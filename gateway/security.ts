@@ -35,9 +35,9 @@ import type {
   ValueNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ConfigError } from '../subgraphs/kit/config.ts';
-import { PUBLIC_ERROR_CODES } from '../subgraphs/kit/errors.ts';
-import type { Logger } from '../subgraphs/kit/log.ts';
+import { ConfigError } from '../platform/config.ts';
+import { PUBLIC_ERROR_CODES } from '../platform/errors.ts';
+import type { Logger } from '../platform/log.ts';
 
 // graphql-js as @apollo/gateway and Apollo Server load it (CommonJS): one realm
 // for schemas and errors, also under vitest (which would pick index.mjs).
@@ -370,7 +370,7 @@ export function withoutSuggestions(message: string): string {
 const PUBLIC_EXTENSIONS = ['serviceName', 'limit', 'requestId', 'reason'];
 
 /**
- * The gateway's formatError: keep documented codes (kit/errors.ts
+ * The gateway's formatError: keep documented codes (platform/errors.ts
  * PUBLIC_ERROR_CODES, also when a subgraph sent them), turn everything else
  * into INTERNAL_SERVER_ERROR with the request id, and never pass on stack
  * traces, SQL, file paths or internal URLs. Logged with what was hidden.

@@ -5,7 +5,7 @@
  *
  * - the viewer's access token verified here and forwarded to subgraphs; a
  *   refused one (expired, invalid, revoked) makes the request a guest's, whose
- *   UNAUTHENTICATED errors carry `extensions.reason` (kit/auth.ts);
+ *   UNAUTHENTICATED errors carry `extensions.reason` (platform/auth.ts);
  * - the subgraph secret on every subgraph request;
  * - the security settings of security.ts (limits, CSRF prevention, no
  *   batching, error masking, CORS, optional trusted documents);
@@ -27,12 +27,12 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
-import { tokenReasonPlugin, type AuthVerifier } from '../subgraphs/kit/auth.ts';
-import type { SubgraphName } from '../subgraphs/kit/config.ts';
-import type { EventBus } from '../subgraphs/kit/events.ts';
-import { BodyTooLarge, listen, runApollo, sendJson } from '../subgraphs/kit/http.ts';
-import type { Logger } from '../subgraphs/kit/log.ts';
-import { REQUEST_ID_HEADER } from '../subgraphs/kit/server.ts';
+import { tokenReasonPlugin, type AuthVerifier } from '../platform/auth.ts';
+import type { SubgraphName } from '../platform/config.ts';
+import type { EventBus } from '../platform/events/bus.ts';
+import { BodyTooLarge, listen, runApollo, sendJson } from '../platform/http.ts';
+import type { Logger } from '../platform/log.ts';
+import { REQUEST_ID_HEADER } from '../platform/protocol.ts';
 import type { GatewayContext } from './context.ts';
 import { SubgraphDataSource, keepAliveAgents } from './datasource.ts';
 import { checkHealth } from './health.ts';

@@ -22,7 +22,7 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { ConfigError } from '../subgraphs/kit/config.ts';
+import { ConfigError } from '../platform/config.ts';
 
 type Env = Record<string, string | undefined>;
 

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 // graphql-js as @apollo/gateway loads it (CommonJS): its executor must recognise our errors
 const { GraphQLError } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 type GraphQLError = import('graphql').GraphQLError;
-import { ConfigError } from '../subgraphs/kit/config.ts';
+import { ConfigError } from '../platform/config.ts';
 
 export class TrustedDocuments {
   constructor(private readonly byHash: Map<string, string>) {}

@@ -1,8 +1,9 @@
 // `npm run build`, second step: what the compiled server reads from disk at run
 // time, copied into dist/ at the same relative paths as in the sources, so the
 // `import.meta.url`-relative lookups work unchanged from dist/:
-// - subgraphs/<owner>/db/migrations/** (SQL + drizzle meta json; kit/migrate.ts)
-// - schema/*.graphql (each subgraph's SDL and the supergraph; kit/schema-file.ts,
+// - subgraphs/<owner>/db/migrations/** and platform/events/migrations/** (SQL +
+//   drizzle meta json; platform/migrate.ts)
+// - schema/*.graphql (each subgraph's SDL and the supergraph; platform/schema-file.ts,
 //   gateway/server.ts)
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,14 @@ for (const owner of readdirSync(join(root, 'subgraphs'))) {
   const from = join(root, 'subgraphs', owner, 'db', 'migrations');
   if (!existsSync(from)) continue;
   const to = join(dist, 'subgraphs', owner, 'db', 'migrations');
+  rmSync(to, { recursive: true, force: true });
+  cpSync(from, to, { recursive: true });
+  copied++;
+}
+
+{
+  const from = join(root, 'platform', 'events', 'migrations');
+  const to = join(dist, 'platform', 'events', 'migrations');
   rmSync(to, { recursive: true, force: true });
   cpSync(from, to, { recursive: true });
   copied++;

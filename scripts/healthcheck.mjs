@@ -1,6 +1,6 @@
 // The container HEALTHCHECK: `node scripts/healthcheck.mjs [gateway|users|catalog|orders|messaging|promotions]`
 // asks that service's GET /health on this machine (the port from PORT or
-// <NAME>_PORT, with the same defaults as subgraphs/kit/config.ts) and exits 0
+// <NAME>_PORT, with the same defaults as platform/config.ts) and exits 0
 // when it answers 200, 1 otherwise. The gateway's /health is 200 only when
 // every subgraph answers its own (docs/operations.md, "Endpoints for operators").
 const DEFAULT_PORTS = { gateway: 4000, users: 4001, catalog: 4002, orders: 4003, messaging: 4004, promotions: 4005 };

@@ -5,8 +5,8 @@
  * tokens of that buyer (TokenSigner + the stack's keys, one session id each).
  */
 import crypto from 'node:crypto';
-import { TokenSigner, type AuthKeys } from '../../subgraphs/kit/auth.ts';
-import { DEMO } from '../../subgraphs/kit/demo.ts';
+import { TokenSigner, type AuthKeys } from '../../platform/auth.ts';
+import { DEMO } from '../../platform/demo.ts';
 import { GraphQLClient } from '../../test/helpers/client.ts';
 import { login, registerUser } from '../../test/helpers/accounts.ts';
 import { createProduct } from '../../test/helpers/catalog.ts';

@@ -11,7 +11,7 @@
  *   lost its connection or ended takes no new listeners.
  * - The cursor of the last event received is remembered, and before the
  *   first event the position the subgraph said the subscription starts at
- *   (subgraphs/kit/positions.ts); when the upstream connection drops it
+ *   (platform/subscriptions/positions.ts); when the upstream connection drops it
  *   re-subscribes with `after` = that cursor (the subgraph replays from
  *   there), so no listener misses anything or sees anything twice, even
  *   events committed while it was re-subscribing before any first event. Only after `upstreamRetryMs` of failures do listeners get
@@ -24,10 +24,10 @@ import type { ServiceMap } from '@apollo/gateway';
 import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from './graphql.ts';
 import type { FormattedExecutionResult, SubscribePayload } from 'graphql-ws';
-import type { Logger } from '../../subgraphs/kit/log.ts';
-import { maskError } from '../../subgraphs/kit/server.ts';
+import type { Logger } from '../../platform/log.ts';
+import { maskError } from '../../platform/server.ts';
 import type { GatewayContext } from '../context.ts';
-import type { Viewer } from '../../subgraphs/kit/auth.ts';
+import type { Viewer } from '../../platform/auth.ts';
 import { directResult, executeEvent } from './execute.ts';
 import type { SubscriptionOptions } from './options.ts';
 import { AFTER_VARIABLE, CURSOR_ALIAS, type SubscriptionPlan, type SubscriptionPlanner } from './planner.ts';

@@ -3,11 +3,11 @@
  * graphql-ws client per subgraph (lazy: the socket opens with the first
  * subscription and closes shortly after the last), with the subgraph secret
  * in the upgrade request and each viewer's token in its own subscribe
- * message (`extensions.authorization`, read by kit/server.ts). It asks for
- * batched `next` frames (subgraphs/kit/next-batch.ts): one frame, parsed
+ * message (`extensions.authorization`, read by platform/server.ts). It asks for
+ * batched `next` frames (platform/subscriptions/next-batch.ts): one frame, parsed
  * once, for the subscriptions of many sessions that get the same answer to
  * an event; each of them is handed the same payload object (read-only).
- * It also asks for position frames (subgraphs/kit/positions.ts): where each
+ * It also asks for position frames (platform/subscriptions/positions.ts): where each
  * subscription starts, handed to its sink before its first event, so that a
  * subscription that has received nothing yet can still resume exactly.
  *
@@ -17,12 +17,12 @@
  */
 import { createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import WebSocket from 'ws';
-import { expandNextBatch, NEXT_BATCH_HEADER } from '../../subgraphs/kit/next-batch.ts';
-import { parsePositionFrame, POSITIONS_HEADER } from '../../subgraphs/kit/positions.ts';
-import { SECRET_HEADER } from '../../subgraphs/kit/server.ts';
+import { expandNextBatch, NEXT_BATCH_HEADER } from '../../platform/subscriptions/next-batch.ts';
+import { parsePositionFrame, POSITIONS_HEADER } from '../../platform/subscriptions/positions.ts';
+import { SECRET_HEADER } from '../../platform/protocol.ts';
 
 /**
- * A subscription's start position (subgraphs/kit/positions.ts) reaches its
+ * A subscription's start position (platform/subscriptions/positions.ts) reaches its
  * sink as a `next` whose payload has only `extensions[POSITION_EXTENSION]`.
  */
 export const POSITION_EXTENSION = 'gwPosition_';
@@ -49,7 +49,7 @@ export const isSharedPayload = (payload: object): boolean => sharedPayloads.has(
 
 /**
  * Make `onmessage` (what graphql-ws's client listens with) see a batched
- * `next` frame (subgraphs/kit/next-batch.ts) as the `next` messages it
+ * `next` frame (platform/subscriptions/next-batch.ts) as the `next` messages it
  * stands for, already parsed and sharing one payload object.
  */
 function expandBatchesFor(Socket: typeof WebSocket): void {

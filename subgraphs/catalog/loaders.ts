@@ -4,8 +4,8 @@
  * not grow with its length.
  */
 import DataLoader from 'dataloader';
-import type { Database } from '../kit/db.ts';
-import { isId } from '../kit/scalars.ts';
+import type { Database } from '../../platform/db.ts';
+import { isId } from '../../platform/scalars.ts';
 import * as q from './db/queries.ts';
 
 function byId<T extends { id: string }>(rows: T[], keys: readonly string[]): (T | null)[] {

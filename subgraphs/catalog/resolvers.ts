@@ -1,7 +1,7 @@
 /** Thin resolvers of the catalog subgraph: arguments in, service or loader call, result out. */
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { payload } from '../kit/errors.ts';
-import { DateTime, money } from '../kit/scalars.ts';
+import { payload } from '../../platform/errors.ts';
+import { DateTime, money } from '../../platform/scalars.ts';
 import type * as q from './db/queries.ts';
 import type { CatalogContext } from './server.ts';
 import type { SearchArgs } from './service/search.ts';

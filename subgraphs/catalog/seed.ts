@@ -3,8 +3,8 @@
  * across the categories, loaded by the factory's seed() when there are no
  * stores yet (never in production; not with SEED=none).
  */
-import { DEMO } from '../kit/demo.ts';
-import type { SubgraphDeps } from '../kit/runtime.ts';
+import { DEMO } from '../../platform/demo.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
 import * as q from './db/queries.ts';
 import { storeNameKey } from './service/store-names.ts';
 

@@ -1,14 +1,14 @@
 /** Builds the catalog subgraph (importable by tests; index.ts makes it listen). */
-import type { SubgraphFactory } from '../kit/runtime.ts';
-import type { BaseRequestContext } from '../kit/server.ts';
-import { loadTypeDefs } from '../kit/schema-file.ts';
+import type { SubgraphFactory } from '../../platform/subgraph.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { loadTypeDefs } from '../../platform/schema-file.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
 import { seedDemoCatalog } from './seed.ts';
 import { CatalogService } from './service.ts';
 import { internalRoutes } from './service/internal.ts';
 
-export interface CatalogContext extends BaseRequestContext {
+export interface CatalogContext extends RequestContext {
   service: CatalogService;
   loaders: Loaders;
 }

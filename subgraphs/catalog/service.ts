@@ -3,9 +3,9 @@
  * service/products.ts (stores, products, variants, wish list, store list),
  * service/carts.ts, service/search.ts, service/internal.ts (other subgraphs' calls).
  */
-import type { Viewer } from '../kit/auth.ts';
-import type { SubgraphDeps } from '../kit/runtime.ts';
-import { isId } from '../kit/scalars.ts';
+import type { Viewer } from '../../platform/auth.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
+import { isId } from '../../platform/scalars.ts';
 import * as q from './db/queries.ts';
 import type { Loaders } from './loaders.ts';
 import { CartService, requireViewer } from './service/carts.ts';

@@ -1,9 +1,9 @@
 /** DataLoaders of the messaging subgraph, new for every request. */
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
-import type { Database } from '../kit/db.ts';
-import type { InternalClient } from '../kit/internal.ts';
-import type { Logger } from '../kit/log.ts';
+import type { Database } from '../../platform/db.ts';
+import type { InternalClient } from '../../platform/internal.ts';
+import type { Logger } from '../../platform/log.ts';
 import {
   conversationsAboutOrders,
   conversationsByIds,

@@ -1,6 +1,6 @@
 /** Thin resolvers of the messaging subgraph: arguments in, service or loader call, result out. */
-import { payload } from '../kit/errors.ts';
-import { DateTime } from '../kit/scalars.ts';
+import { payload } from '../../platform/errors.ts';
+import { DateTime } from '../../platform/scalars.ts';
 import type { ConversationRow, MessageRow } from './db/queries.ts';
 import type { MessagingContext } from './server.ts';
 import { SYSTEM_SENDER_NAME, requireViewer, sideOf } from './service.ts';

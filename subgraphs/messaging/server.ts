@@ -1,17 +1,17 @@
 /** Builds the messaging subgraph (importable by tests; index.ts makes it listen). */
-import type { SubgraphFactory } from '../kit/runtime.ts';
-import type { BaseRequestContext } from '../kit/server.ts';
-import { perEvent } from '../kit/live.ts';
-import { loadTypeDefs } from '../kit/schema-file.ts';
+import type { SubgraphFactory } from '../../platform/subgraph.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { perEvent } from '../../platform/subscriptions/live.ts';
+import { loadTypeDefs } from '../../platform/schema-file.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
 import { MessagingService } from './service.ts';
 import { startConsumers } from './service/consumers.ts';
 
-export interface MessagingContext extends BaseRequestContext {
+export interface MessagingContext extends RequestContext {
   service: MessagingService;
   loaders: Loaders;
-  /** The loaders every subscription shares for one event (kit/live.ts perEvent). */
+  /** The loaders every subscription shares for one event (platform/subscriptions/live.ts perEvent). */
   eventLoaders(seq: number): Loaders;
 }
 

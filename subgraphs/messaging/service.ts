@@ -1,11 +1,11 @@
 /** The messaging subgraph's rules, authorization and transactions. */
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '../kit/auth.ts';
-import { fail, forbidden, unauthenticated } from '../kit/errors.ts';
-import { publish } from '../kit/events.ts';
-import type { SubgraphDeps } from '../kit/runtime.ts';
-import { decodeCursor, encodeCursor, isId, pageSize } from '../kit/scalars.ts';
-import { liveEvents } from '../kit/live.ts';
+import type { Viewer } from '../../platform/auth.ts';
+import { fail, forbidden, unauthenticated } from '../../platform/errors.ts';
+import { publish } from '../../platform/events/bus.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
+import { decodeCursor, encodeCursor, isId, pageSize } from '../../platform/scalars.ts';
+import { liveEvents } from '../../platform/subscriptions/live.ts';
 import * as q from './db/queries.ts';
 import type { Category, ConversationRow, MessageRow, Side } from './db/queries.ts';
 import { fetchStores, type Loaders } from './loaders.ts';

@@ -1,7 +1,7 @@
 /** DataLoaders of the orders subgraph, new for every request: one statement per kind per batch. */
 import DataLoader from 'dataloader';
-import type { Database } from '../kit/db.ts';
-import type { InternalClient } from '../kit/internal.ts';
+import type { Database } from '../../platform/db.ts';
+import type { InternalClient } from '../../platform/internal.ts';
 import * as q from './db/queries.ts';
 
 export interface LoaderDeps {

@@ -1,6 +1,6 @@
 /** Thin resolvers of the orders subgraph: arguments in, service or loader call, result out. */
-import { payload } from '../kit/errors.ts';
-import { DateTime, money, pageSize } from '../kit/scalars.ts';
+import { payload } from '../../platform/errors.ts';
+import { DateTime, money, pageSize } from '../../platform/scalars.ts';
 import type { FeedbackRow, HistoryRow, LineRow, OrderRow, OrderStatus, PaymentRow, ReviewRow } from './db/queries.ts';
 import { keysetCursor, parseKeyset } from './service.ts';
 import type { OrdersContext } from './server.ts';

@@ -4,12 +4,12 @@
  * (transitions, the deadline sweeper, give-backs). This class wires them and
  * holds the reads.
  */
-import type { Viewer } from '../kit/auth.ts';
-import { forbidden } from '../kit/errors.ts';
-import type { BusEvent } from '../kit/events.ts';
-import { liveEvents, oncePerEvent } from '../kit/live.ts';
-import type { SubgraphDeps } from '../kit/runtime.ts';
-import { decodeCursor, encodeCursor, isId, pageSize } from '../kit/scalars.ts';
+import type { Viewer } from '../../platform/auth.ts';
+import { forbidden } from '../../platform/errors.ts';
+import type { BusEvent } from '../../platform/events/bus.ts';
+import { liveEvents, oncePerEvent } from '../../platform/subscriptions/live.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
+import { decodeCursor, encodeCursor, isId, pageSize } from '../../platform/scalars.ts';
 import * as q from './db/queries.ts';
 import type { OrderRow, OrderStatus } from './db/queries.ts';
 import type { Loaders } from './loaders.ts';
@@ -49,7 +49,7 @@ export class OrdersService {
   /**
    * Each status event's value, one object for every subscriber it goes to
    * (the buyer's and the seller's sessions), so their executions can be
-   * shared (subgraphs/kit/fanout.ts).
+   * shared (platform/subscriptions/fanout.ts).
    */
   private readonly statusEvent = oncePerEvent<Loaders, StatusEvent>();
 

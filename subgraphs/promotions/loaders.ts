@@ -1,8 +1,8 @@
 /** DataLoaders of the promotions subgraph, new for every request. */
 import DataLoader from 'dataloader';
-import type { Clock } from '../kit/clock.ts';
-import type { Database } from '../kit/db.ts';
-import { isId } from '../kit/scalars.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db.ts';
+import { isId } from '../../platform/scalars.ts';
 import * as q from './db/queries.ts';
 import { toCoupon, toUserCoupon, type CouponView, type UserCouponView } from './service/view.ts';
 

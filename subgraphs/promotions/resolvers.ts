@@ -1,6 +1,6 @@
 /** Thin resolvers of the promotions subgraph: arguments in, service or loader call, result out. */
-import { payload } from '../kit/errors.ts';
-import { DateTime, money } from '../kit/scalars.ts';
+import { payload } from '../../platform/errors.ts';
+import { DateTime, money } from '../../platform/scalars.ts';
 import type { PromotionsContext as Ctx } from './server.ts';
 import type { CreateCouponInput } from './service/coupons.ts';
 import type { CouponStatus, CouponView, UserCouponView } from './service/view.ts';

@@ -1,7 +1,7 @@
 /** The promotions subgraph's rules, authorization and transactions (details in service/*.ts). */
-import type { Viewer } from '../kit/auth.ts';
-import type { SubgraphDeps } from '../kit/runtime.ts';
-import { isId } from '../kit/scalars.ts';
+import type { Viewer } from '../../platform/auth.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
+import { isId } from '../../platform/scalars.ts';
 import * as q from './db/queries.ts';
 import { claimCoupon, createCoupon, type CreateCouponInput } from './service/coupons.ts';
 import { redeemCoupons, releaseCoupons } from './service/redeem.ts';

@@ -1,6 +1,6 @@
 /** DataLoaders of the users subgraph, new for every request. */
 import DataLoader from 'dataloader';
-import type { Database } from '../kit/db.ts';
+import type { Database } from '../../platform/db.ts';
 import * as q from './db/queries.ts';
 import type { AddressRow, UserRow } from './db/schema.ts';
 

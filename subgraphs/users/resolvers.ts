@@ -1,7 +1,7 @@
 /** Thin resolvers of the users subgraph: arguments in, service or loader call, result out. */
-import { tokenRefused } from '../kit/auth.ts';
-import { payload as shape } from '../kit/errors.ts';
-import { DateTime, isId } from '../kit/scalars.ts';
+import { tokenRefused } from '../../platform/auth.ts';
+import { payload as shape } from '../../platform/errors.ts';
+import { DateTime, isId } from '../../platform/scalars.ts';
 import type { AddressRow, UserRow } from './db/schema.ts';
 import { securityLevel } from './secrets.ts';
 import type { UsersContext } from './server.ts';
@@ -17,7 +17,7 @@ export const resolvers = {
   DateTime,
   Query: {
     viewer: async (_: unknown, __: unknown, ctx: Ctx) => {
-      // a guest is null; a refused token is told (its error carries the reason, kit/auth.ts)
+      // a guest is null; a refused token is told (its error carries the reason, platform/auth.ts)
       if (!ctx.viewer) {
         if (ctx.tokenReason) throw tokenRefused(ctx.tokenReason, ctx.tokenReason === 'TOKEN_EXPIRED' ? 'The access token has expired.' : 'The access token is invalid.');
         return null;

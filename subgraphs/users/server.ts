@@ -1,12 +1,12 @@
 /** Builds the users subgraph (importable by tests; index.ts makes it listen). */
-import type { SubgraphFactory } from '../kit/runtime.ts';
-import type { BaseRequestContext } from '../kit/server.ts';
-import { loadTypeDefs } from '../kit/schema-file.ts';
+import type { SubgraphFactory } from '../../platform/subgraph.ts';
+import type { RequestContext } from '../../platform/context.ts';
+import { loadTypeDefs } from '../../platform/schema-file.ts';
 import { createLoaders, type Loaders } from './loaders.ts';
 import { resolvers } from './resolvers.ts';
 import { UsersService } from './service.ts';
 
-export interface UsersContext extends BaseRequestContext {
+export interface UsersContext extends RequestContext {
   service: UsersService;
   loaders: Loaders;
 }

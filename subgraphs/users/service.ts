@@ -1,11 +1,11 @@
 /** The users subgraph's rules, authorization and transactions. */
-import type { Viewer } from '../kit/auth.ts';
-import { DEMO } from '../kit/demo.ts';
-import type { Tx } from '../kit/db.ts';
-import { fail, unauthenticated } from '../kit/errors.ts';
-import { publish, type NewEvent } from '../kit/events.ts';
-import type { SubgraphDeps } from '../kit/runtime.ts';
-import { isId } from '../kit/scalars.ts';
+import type { Viewer } from '../../platform/auth.ts';
+import { DEMO } from '../../platform/demo.ts';
+import type { Tx } from '../../platform/db.ts';
+import { fail, unauthenticated } from '../../platform/errors.ts';
+import { publish, type NewEvent } from '../../platform/events/bus.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
+import { isId } from '../../platform/scalars.ts';
 import * as q from './db/queries.ts';
 import type { AddressRow, UserRow } from './db/schema.ts';
 import {

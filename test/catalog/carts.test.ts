@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publish } from '../../subgraphs/kit/events.ts';
+import { publish } from '../../platform/events/bus.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
 import { api, createProduct, internal, openStore } from '../helpers/catalog.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../subgraphs/kit/db.ts';
+import { queryRows } from '../../platform/db.ts';
 import { DEMO_STORES } from '../../subgraphs/catalog/seed.ts';
 import { loginDemo, registerUser, type Account } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadKeys } from '../../subgraphs/kit/auth.ts';
-import { ManualClock } from '../../subgraphs/kit/clock.ts';
-import { SUBGRAPH_NAMES, loadConfig } from '../../subgraphs/kit/config.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import { startStack } from '../../gateway/embedded.ts';
+import { loadKeys } from '../../platform/auth.ts';
+import { ManualClock } from '../../platform/clock.ts';
+import { SUBGRAPH_NAMES, loadConfig } from '../../platform/config.ts';
+import { createLogger } from '../../platform/log.ts';
+import { startStack } from '../../stack.ts';
 import { GraphQLClient } from '../helpers/client.ts';
 
 /** The embedded stack exactly as `npm start` runs it, on a DATA_DIR of its own. */

@@ -4,8 +4,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeys } from '../../subgraphs/kit/auth.ts';
-import { createDatabase, dropDatabase } from '../../subgraphs/kit/db.ts';
+import { generateKeys } from '../../platform/auth.ts';
+import { createDatabase, dropDatabase } from '../../platform/db.ts';
 import { onPostgres } from '../helpers/stack.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');

@@ -7,8 +7,8 @@
  *   await alice.client.data(`{ viewer { id } }`);
  */
 import crypto from 'node:crypto';
-import { TokenSigner } from '../../subgraphs/kit/auth.ts';
-import { DEMO } from '../../subgraphs/kit/demo.ts';
+import { TokenSigner } from '../../platform/auth.ts';
+import { DEMO } from '../../platform/demo.ts';
 import type { GraphQLClient } from './client.ts';
 import type { TestStack } from './stack.ts';
 

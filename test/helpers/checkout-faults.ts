@@ -11,9 +11,9 @@
  * Every other request passes through unchanged.
  */
 import http from 'node:http';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import type { SubgraphName } from '../../subgraphs/kit/config.ts';
-import { startSubgraph, type RunningSubgraph } from '../../subgraphs/kit/runtime.ts';
+import { createLogger } from '../../platform/log.ts';
+import type { SubgraphName } from '../../platform/config.ts';
+import { startSubgraph, type RunningSubgraph } from '../../subgraphs/runtime.ts';
 import type { TestStack } from './stack.ts';
 
 export interface Held {

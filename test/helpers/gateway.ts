@@ -6,9 +6,9 @@
  *   const fake = await startFakeSubgraph(() => ({ errors: [...] }));    // a subgraph answering what the test says
  */
 import http from 'node:http';
-import { AuthVerifier } from '../../subgraphs/kit/auth.ts';
-import type { SubgraphName } from '../../subgraphs/kit/config.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
+import { AuthVerifier } from '../../platform/auth.ts';
+import type { SubgraphName } from '../../platform/config.ts';
+import { createLogger } from '../../platform/log.ts';
 import { startGateway, type RunningGateway } from '../../gateway/server.ts';
 import { GraphQLClient } from './client.ts';
 import type { TestStack } from './stack.ts';

@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { publish, type NewEvent } from '../../subgraphs/kit/events.ts';
+import { publish, type NewEvent } from '../../platform/events/bus.ts';
 import { GraphQLClient } from './client.ts';
 import type { Person } from './accounts.ts';
 import type { TestStack } from './stack.ts';

@@ -3,7 +3,7 @@
  * orders subgraph calls. People are minted with `mintPerson` (accounts.ts).
  */
 import crypto from 'node:crypto';
-import { publish, type NewEvent } from '../../subgraphs/kit/events.ts';
+import { publish, type NewEvent } from '../../platform/events/bus.ts';
 import type { Person } from './accounts.ts';
 import type { TestStack } from './stack.ts';
 

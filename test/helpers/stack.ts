@@ -5,12 +5,12 @@
  */
 import crypto from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { generateKeys, type AuthKeys } from '../../subgraphs/kit/auth.ts';
-import { ManualClock } from '../../subgraphs/kit/clock.ts';
-import { SUBGRAPH_NAMES, loadConfig, type Config, type SubgraphName } from '../../subgraphs/kit/config.ts';
-import { createDatabase, dropDatabase } from '../../subgraphs/kit/db.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import { startStack, type Stack } from '../../gateway/embedded.ts';
+import { generateKeys, type AuthKeys } from '../../platform/auth.ts';
+import { ManualClock } from '../../platform/clock.ts';
+import { SUBGRAPH_NAMES, loadConfig, type Config, type SubgraphName } from '../../platform/config.ts';
+import { createDatabase, dropDatabase } from '../../platform/db.ts';
+import { createLogger } from '../../platform/log.ts';
+import { startStack, type Stack } from '../../stack.ts';
 import { GraphQLClient } from './client.ts';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);

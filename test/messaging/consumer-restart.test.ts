@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import { startSubgraph } from '../../subgraphs/kit/runtime.ts';
+import { createLogger } from '../../platform/log.ts';
+import { startSubgraph } from '../../subgraphs/runtime.ts';
 import { mintPerson } from '../helpers/accounts.ts';
 import { eventually, inbox, orderStatusChanged, publishEvents, PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InternalClient } from '../../subgraphs/kit/internal.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import type { SubgraphDeps } from '../../subgraphs/kit/runtime.ts';
+import { InternalClient } from '../../platform/internal.ts';
+import { createLogger } from '../../platform/log.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
 import { TestPaymentProvider } from '../../subgraphs/orders/payments/provider.ts';
 import { LifecycleService } from '../../subgraphs/orders/service/lifecycle.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';

@@ -3,7 +3,7 @@
  * product's and the store's ratings count it once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../../subgraphs/kit/db.ts';
+import { rowsOf } from '../../platform/db.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
 import { client, M, ORDER_QUERY, orderIn, shop, type Shop } from '../helpers/orders.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';

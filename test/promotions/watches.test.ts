@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../subgraphs/kit/db.ts';
+import { queryRows } from '../../platform/db.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
 import { CLAIM_COUPON, catalogProduct, eventually, platformCoupon, publishEvents } from '../helpers/promotions.ts';

@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { AuthVerifier } from '../../subgraphs/kit/auth.ts';
+import { AuthVerifier } from '../../platform/auth.ts';
 import { GraphQLClient } from '../helpers/client.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import { startSubgraphServer } from '../../subgraphs/kit/server.ts';
+import { createLogger } from '../../platform/log.ts';
+import { startSubgraphServer } from '../../platform/server.ts';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDelayProxy, startExtraGateway } from '../helpers/gateway.ts';

@@ -1,5 +1,5 @@
 /**
- * NUL bytes in text input (subgraphs/kit/text-input.ts): whatever field they
+ * NUL bytes in text input (platform/text-input.ts): whatever field they
  * are in, through the gateway, the answer is a GraphQL error with
  * `extensions.code` INVALID_INPUT, nothing is changed, and every process
  * stays up. (PostgreSQL cannot store U+0000 in text: before the rule such

@@ -8,7 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenSigner, generateKeys } from '../../subgraphs/kit/auth.ts';
+import { TokenSigner, generateKeys } from '../../platform/auth.ts';
 import { registerUser, type Account } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { connect, eventually, subscribe } from '../helpers/subscriptions.ts';

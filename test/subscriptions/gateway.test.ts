@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { TokenSigner } from '../../subgraphs/kit/auth.ts';
-import { startSubgraph } from '../../subgraphs/kit/runtime.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
+import { TokenSigner } from '../../platform/auth.ts';
+import { startSubgraph } from '../../subgraphs/runtime.ts';
+import { createLogger } from '../../platform/log.ts';
 import { login, mintPerson, registerUser, type Account } from '../helpers/accounts.ts';
 import { api, createProduct, openStore as openCatalogStore } from '../helpers/catalog.ts';
 import { M, pay, placedOrder } from '../helpers/orders.ts';

@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../../subgraphs/kit/db.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import { startSubgraph, type RunningSubgraph } from '../../subgraphs/kit/runtime.ts';
+import { queryRows } from '../../platform/db.ts';
+import { createLogger } from '../../platform/log.ts';
+import { startSubgraph, type RunningSubgraph } from '../../subgraphs/runtime.ts';
 import { registerUser, type Account } from '../helpers/accounts.ts';
 import { startExtraGateway, type ExtraGateway } from '../helpers/gateway.ts';
 import { M, placedOrder } from '../helpers/orders.ts';

@@ -2,12 +2,12 @@
  * One user signed in on many devices, each its own session and its own
  * subscription: every device gets every event once, and between the
  * messaging subgraph and the gateway an answer shared by many of those
- * subscriptions travels as one batched frame (subgraphs/kit/next-batch.ts).
+ * subscriptions travels as one batched frame (platform/subscriptions/next-batch.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { NEXT_BATCH_HEADER } from '../../subgraphs/kit/next-batch.ts';
-import { SECRET_HEADER } from '../../subgraphs/kit/server.ts';
+import { NEXT_BATCH_HEADER } from '../../platform/subscriptions/next-batch.ts';
+import { SECRET_HEADER } from '../../platform/protocol.ts';
 import { login, registerUser, type Account } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { connect, eventually, subscribe, type Collected, type Connected } from '../helpers/subscriptions.ts';

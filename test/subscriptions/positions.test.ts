@@ -1,5 +1,5 @@
 /**
- * Position frames (subgraphs/kit/positions.ts) on a raw connection to the
+ * Position frames (platform/subscriptions/positions.ts) on a raw connection to the
  * messaging subgraph, as the gateway opens it: each subscription is told
  * where its events start before its first event, also a session that joins a
  * subscription group which has already answered (the cursor of the group's
@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { NEXT_BATCH_HEADER } from '../../subgraphs/kit/next-batch.ts';
-import { POSITIONS_HEADER } from '../../subgraphs/kit/positions.ts';
-import { SECRET_HEADER } from '../../subgraphs/kit/server.ts';
+import { NEXT_BATCH_HEADER } from '../../platform/subscriptions/next-batch.ts';
+import { POSITIONS_HEADER } from '../../platform/subscriptions/positions.ts';
+import { SECRET_HEADER } from '../../platform/protocol.ts';
 import { login, registerUser, type Account } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { eventually } from '../helpers/subscriptions.ts';

@@ -1,13 +1,13 @@
 /**
  * A gateway subscription survives a restart of the subgraph that owns it,
  * also before its first event: the subgraph tells the gateway where each
- * subscription starts (subgraphs/kit/positions.ts), and the gateway resumes
+ * subscription starts (platform/subscriptions/positions.ts), and the gateway resumes
  * from there, or from the last event it received (gateway/subscriptions/source.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSubgraph, type RunningSubgraph } from '../../subgraphs/kit/runtime.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
-import { SECRET_HEADER } from '../../subgraphs/kit/server.ts';
+import { startSubgraph, type RunningSubgraph } from '../../subgraphs/runtime.ts';
+import { createLogger } from '../../platform/log.ts';
+import { SECRET_HEADER } from '../../platform/protocol.ts';
 import { login, registerUser, type Account } from '../helpers/accounts.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { connect, eventually, subscribe, type Collected, type Connected } from '../helpers/subscriptions.ts';

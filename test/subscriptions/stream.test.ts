@@ -14,7 +14,7 @@ import { GatewayStream } from '../../gateway/subscriptions/stream.ts';
 import { FrameWriter } from '../../gateway/subscriptions/writer.ts';
 import type { SubscriptionSource } from '../../gateway/subscriptions/source.ts';
 import type { UpstreamPool, UpstreamSink } from '../../gateway/subscriptions/upstream.ts';
-import { createLogger } from '../../subgraphs/kit/log.ts';
+import { createLogger } from '../../platform/log.ts';
 
 const planner = new SubscriptionPlanner(fs.readFileSync(SUPERGRAPH_FILE, 'utf8'));
 const QUERY = 'subscription($after: String) { messageAdded(after: $after) { body } }';

@@ -1,12 +1,12 @@
 /**
  * The gateway's side of batched `next` frames (gateway/subscriptions/upstream.ts
- * reading subgraphs/kit/next-batch.ts frames), against a real websocket server
+ * reading platform/subscriptions/next-batch.ts frames), against a real websocket server
  * standing in for a subgraph that sends exactly the frames under test.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { UpstreamPool, type UpstreamSink } from '../../gateway/subscriptions/upstream.ts';
-import { NEXT_BATCH_HEADER } from '../../subgraphs/kit/next-batch.ts';
+import { NEXT_BATCH_HEADER } from '../../platform/subscriptions/next-batch.ts';
 import { eventually } from '../helpers/subscriptions.ts';
 
 interface Fake {

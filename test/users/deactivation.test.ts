@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO } from '../../subgraphs/kit/demo.ts';
+import { DEMO } from '../../platform/demo.ts';
 import { loginDemo, registerUser } from '../helpers/accounts.ts';
 import { STACK_START_TIMEOUT_MS } from './helpers.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';

@@ -1,7 +1,7 @@
 /** GraphQL documents and small helpers for the users tests. */
 import crypto from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
-import { AUDIENCE, ISSUER } from '../../subgraphs/kit/auth.ts';
+import { AUDIENCE, ISSUER } from '../../platform/auth.ts';
 
 export const USER_FIELDS = `id email fullName gender photoUrl phone fax zip contactAddress organization securityLevel hasSecurityQuestion createdAt
   shippingAddresses { id recipientName phone country province city street postalCode isDefault }`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenSigner, generateKeys } from '../../subgraphs/kit/auth.ts';
+import { TokenSigner, generateKeys } from '../../platform/auth.ts';
 import { registerUser } from '../helpers/accounts.ts';
 import { STACK_START_TIMEOUT_MS } from './helpers.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';

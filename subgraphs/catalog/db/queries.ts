@@ -3,7 +3,7 @@
  * database or an open transaction) so services decide the transaction bounds.
  */
 import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../kit/db.ts';
+import { queryRows, type Executor } from '../../../platform/db.ts';
 import {
   cartLines,
   carts,

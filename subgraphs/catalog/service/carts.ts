@@ -4,10 +4,10 @@
  * that stock must cover, and merging a guest cart into the viewer's.
  */
 import crypto from 'node:crypto';
-import type { Viewer } from '../../kit/auth.ts';
-import { fail, forbidden, unauthenticated } from '../../kit/errors.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
-import { isId } from '../../kit/scalars.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import { fail, forbidden, unauthenticated } from '../../../platform/errors.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import { LIMITS, existingId, quantity } from './validate.ts';
 

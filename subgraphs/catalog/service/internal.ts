@@ -3,10 +3,10 @@
  * storesByIds, checkoutQuote, reserveStock, releaseStock, removeCartLines.
  * Business failures answer `{ ok: false, error }`; nothing here trusts its input.
  */
-import { publish } from '../../kit/events.ts';
-import type { InternalRoutes } from '../../kit/internal.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
-import { isId } from '../../kit/scalars.ts';
+import { publish } from '../../../platform/events/bus.ts';
+import type { InternalRoutes } from '../../../platform/internal.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 
 type Failure = { ok: false; error: { code: string; message: string; field?: string; variantId?: string } };

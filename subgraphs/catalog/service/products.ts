@@ -2,10 +2,10 @@
  * Stores, products and variants (owner-only changes, price and stock events),
  * and the Wish List and Store List.
  */
-import type { Viewer } from '../../kit/auth.ts';
-import { fail, forbidden } from '../../kit/errors.ts';
-import { publish, type NewEvent } from '../../kit/events.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import { fail, forbidden } from '../../../platform/errors.ts';
+import { publish, type NewEvent } from '../../../platform/events/bus.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries.ts';
 import { requireViewer } from './carts.ts';
 import { storeNameKey } from './store-names.ts';

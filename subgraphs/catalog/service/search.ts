@@ -2,8 +2,8 @@
  * Product search and product pages: English full-text search (websearch_to_tsquery,
  * title weighted A, description B), filters, four sorts, keyset cursors.
  */
-import { decodeCursor, encodeCursor, isId, pageSize } from '../../kit/scalars.ts';
-import type { Database } from '../../kit/db.ts';
+import { decodeCursor, encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
+import type { Database } from '../../../platform/db.ts';
 import * as q from '../db/queries.ts';
 import type { Loaders } from '../loaders.ts';
 import { badInput, priceFilter, searchText } from './validate.ts';

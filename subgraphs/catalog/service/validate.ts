@@ -1,7 +1,7 @@
 /** Input rules of the catalog: every bad input becomes a userErrors entry or a BAD_USER_INPUT error. */
 import { GraphQLError } from 'graphql';
-import { fail } from '../../kit/errors.ts';
-import { isId, parseMoney } from '../../kit/scalars.ts';
+import { fail } from '../../../platform/errors.ts';
+import { isId, parseMoney } from '../../../platform/scalars.ts';
 import { storeNameKey } from './store-names.ts';
 
 export const LIMITS = {

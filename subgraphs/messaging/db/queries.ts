@@ -1,6 +1,6 @@
 /** Every SQL statement of the messaging subgraph. */
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../kit/db.ts';
+import { queryRows, type Executor } from '../../../platform/db.ts';
 import { conversations, deactivatedUsers, knownOrders, messages, reports } from './schema.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;

@@ -11,9 +11,9 @@
  * Each handler runs in the consumer's transaction. A replayed event never makes
  * a second message: messages are unique on (source_event_seq, recipient_id).
  */
-import type { BusEvent } from '../../kit/events.ts';
-import type { Tx } from '../../kit/db.ts';
-import { isId, money } from '../../kit/scalars.ts';
+import type { BusEvent } from '../../../platform/events/bus.ts';
+import type { Tx } from '../../../platform/db.ts';
+import { isId, money } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import type { MessagingService } from '../service.ts';
 

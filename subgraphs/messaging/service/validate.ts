@@ -1,5 +1,5 @@
 /** Input rules of sendMessage: body, attachments, who is addressed. */
-import { fail } from '../../kit/errors.ts';
+import { fail } from '../../../platform/errors.ts';
 import type { AttachmentValue } from '../db/queries.ts';
 
 export const MAX_BODY_CHARS = 4000;

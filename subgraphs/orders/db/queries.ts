@@ -3,7 +3,7 @@
  * database or a transaction) and plain values; they return plain objects.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../kit/db.ts';
+import { queryRows, type Executor } from '../../../platform/db.ts';
 
 export const STATUSES = [
   'PAYMENT_REQUIRED',

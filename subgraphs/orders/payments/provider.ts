@@ -9,7 +9,7 @@
  * provider about the same charge and never makes a second one.
  */
 import crypto from 'node:crypto';
-import type { Executor } from '../../kit/db.ts';
+import type { Executor } from '../../../platform/db.ts';
 import * as q from '../db/queries.ts';
 
 export type PaymentMethod = 'CARD' | 'PAYPAL' | 'LOCAL';

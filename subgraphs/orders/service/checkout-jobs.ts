@@ -16,7 +16,7 @@
  * Both run on every ORDER_SWEEP_INTERVAL_MS in every orders instance, and
  * right away after a checkout commits or fails (`run(ids)`).
  */
-import type { SubgraphDeps } from '../../kit/runtime.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries.ts';
 import type { InternalFailure } from './common.ts';
 

@@ -31,10 +31,10 @@
  * even when a subgraph is down. No transaction is open during a remote call.
  */
 import crypto from 'node:crypto';
-import type { Viewer } from '../../kit/auth.ts';
-import { fail, UserErrorException } from '../../kit/errors.ts';
-import { isId, money, parseMoney } from '../../kit/scalars.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import { fail, UserErrorException } from '../../../platform/errors.ts';
+import { isId, money, parseMoney } from '../../../platform/scalars.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries.ts';
 import type { OrderRow } from '../db/queries.ts';
 import { CheckoutJobs } from './checkout-jobs.ts';

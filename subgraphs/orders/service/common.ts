@@ -1,9 +1,9 @@
 /** What the orders services share: the status-change record (history + event) and small checks. */
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '../../kit/auth.ts';
-import type { Tx } from '../../kit/db.ts';
-import { unauthenticated } from '../../kit/errors.ts';
-import { publish } from '../../kit/events.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import type { Tx } from '../../../platform/db.ts';
+import { unauthenticated } from '../../../platform/errors.ts';
+import { publish } from '../../../platform/events/bus.ts';
 import * as q from '../db/queries.ts';
 import type { OrderRow } from '../db/queries.ts';
 

@@ -12,10 +12,10 @@
  * (all idempotent) and clears the flags. A failed give-back is retried on the
  * next sweep until it succeeds.
  */
-import type { Viewer } from '../../kit/auth.ts';
-import { fail, forbidden } from '../../kit/errors.ts';
-import { isId, CURRENCY } from '../../kit/scalars.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import { fail, forbidden } from '../../../platform/errors.ts';
+import { isId, CURRENCY } from '../../../platform/scalars.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries.ts';
 import type { OrderRow, OrderStatus, TransitionSpec } from '../db/queries.ts';
 import type { PaymentProvider } from '../payments/provider.ts';

@@ -25,10 +25,10 @@
  * the claim and the charge owes its share back through the order's refund
  * (lifecycle compensation outbox), as before.
  */
-import type { Viewer } from '../../kit/auth.ts';
-import { fail } from '../../kit/errors.ts';
-import { isId, CURRENCY } from '../../kit/scalars.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import { fail } from '../../../platform/errors.ts';
+import { isId, CURRENCY } from '../../../platform/scalars.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries.ts';
 import type { OrderRow, PaymentRow } from '../db/queries.ts';
 import type { PaymentMethod, PaymentProvider } from '../payments/provider.ts';

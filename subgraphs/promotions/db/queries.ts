@@ -1,6 +1,6 @@
 /** All SQL of the promotions subgraph. Money in cents; ids already checked to be UUIDs. */
 import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../kit/db.ts';
+import { queryRows, type Executor } from '../../../platform/db.ts';
 
 export interface CouponRow {
   id: string;

@@ -1,8 +1,8 @@
 /** Creating coupons and claiming them into the wallet. */
-import { fail, forbidden, unauthenticated } from '../../kit/errors.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
-import type { Viewer } from '../../kit/auth.ts';
-import { isId, parseMoney } from '../../kit/scalars.ts';
+import { fail, forbidden, unauthenticated } from '../../../platform/errors.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import { isId, parseMoney } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import { toCoupon, toUserCoupon, type CouponView, type UserCouponView } from './view.ts';
 

@@ -3,8 +3,8 @@
  * redeemCoupons / releaseCoupons, docs/internal-api.md): all or nothing,
  * idempotent by key, each wallet entry used at most once whatever the concurrency.
  */
-import type { SubgraphDeps } from '../../kit/runtime.ts';
-import { isId } from '../../kit/scalars.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import { toCoupon, type CouponView } from './view.ts';
 

@@ -3,13 +3,13 @@
  * a product's price, so promotions keeps its own table of product minimum
  * prices, maintained from product.price_changed events.
  */
-import { UserErrorException, fail, unauthenticated } from '../../kit/errors.ts';
-import type { Viewer } from '../../kit/auth.ts';
-import type { Tx } from '../../kit/db.ts';
-import type { BusEvent } from '../../kit/events.ts';
-import { publish } from '../../kit/events.ts';
-import type { SubgraphDeps } from '../../kit/runtime.ts';
-import { isId, parseMoney } from '../../kit/scalars.ts';
+import { UserErrorException, fail, unauthenticated } from '../../../platform/errors.ts';
+import type { Viewer } from '../../../platform/auth.ts';
+import type { Tx } from '../../../platform/db.ts';
+import type { BusEvent } from '../../../platform/events/bus.ts';
+import { publish } from '../../../platform/events/bus.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { isId, parseMoney } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 
 export async function watchPrice(deps: SubgraphDeps, viewer: Viewer | null, productId: string): Promise<{ productId: string }> {

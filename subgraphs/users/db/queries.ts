@@ -1,6 +1,6 @@
 /** Every SQL statement of the users subgraph. */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Executor } from '../../kit/db.ts';
+import type { Executor } from '../../../platform/db.ts';
 import { loginFailures, sessions, shippingAddresses, usedRefreshTokens, users, type AddressRow, type UserRow } from './schema.ts';
 import type { AddressFields } from '../validation.ts';
 

@@ -22,12 +22,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT, jwtVerify, importPKCS8, importSPKI, type CryptoKey } from 'jose';
-import { sql } from 'drizzle-orm';
 import { GraphQLError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Config } from './config.ts';
-import type { BusEvent, EventBus } from './events.ts';
-import { queryRows } from './db.ts';
+import type { BusEvent, EventBus } from './events/bus.ts';
 
 /** Why a token present in a request was not accepted (`extensions.reason` of UNAUTHENTICATED). */
 export type TokenReason = 'TOKEN_EXPIRED' | 'TOKEN_INVALID';
@@ -179,14 +177,8 @@ export class AuthVerifier {
   /** Apply revocations from the bus: recent history first, then live. */
   async attach(bus: EventBus): Promise<void> {
     const since = new Date(Date.now() - (this.accessTtlS + 120) * 1000);
-    const rows = await queryRows<{ topic: string; payload: unknown }>(
-      bus.db.drizzle,
-      sql`select topic, payload from events.log
-          where topic in ('session.revoked', 'user.deactivated') and (created_at > ${since.toISOString()} or topic = 'user.deactivated')
-          order by seq`,
-    );
-    for (const r of rows) {
-      this.apply(r.topic, (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>, false);
+    for (const e of await bus.history(['session.revoked', 'user.deactivated'], since, ['user.deactivated'])) {
+      this.apply(e.topic, e.payload, false);
     }
     this.unsubscribe = bus.onEvent((e: BusEvent) => {
       if (REVOCATION_TOPICS.includes(e.topic)) this.apply(e.topic, e.payload, true);

@@ -11,10 +11,10 @@
  * `relay:<origin>`.
  */
 import { sql } from 'drizzle-orm';
-import type { Database } from './db.ts';
-import { queryRows } from './db.ts';
-import { EVENTS_CHANNEL, notifyPayload } from './events.ts';
-import type { Logger } from './log.ts';
+import type { Database } from '../db.ts';
+import { queryRows } from '../db.ts';
+import { EVENTS_CHANNEL, notifyPayload } from './bus.ts';
+import type { Logger } from '../log.ts';
 
 const PUBLISH_LOCK = 7_310_001; // the same lock as publish(): seq order is commit order
 

@@ -7,15 +7,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { AuthVerifier, type AuthKeys } from '../subgraphs/kit/auth.ts';
-import type { Clock } from '../subgraphs/kit/clock.ts';
-import { SUBGRAPH_NAMES, type Config, type SubgraphName } from '../subgraphs/kit/config.ts';
-import { loadPglite, openDatabase, type Database } from '../subgraphs/kit/db.ts';
-import { EventBus } from '../subgraphs/kit/events.ts';
-import type { Logger } from '../subgraphs/kit/log.ts';
-import { runMigrations } from '../subgraphs/kit/migrate.ts';
-import { startSubgraph, type RunningSubgraph } from '../subgraphs/kit/runtime.ts';
-import { startGateway, type RunningGateway } from './server.ts';
+import { AuthVerifier, type AuthKeys } from './platform/auth.ts';
+import type { Clock } from './platform/clock.ts';
+import { SUBGRAPH_NAMES, type Config, type SubgraphName } from './platform/config.ts';
+import { loadPglite, openDatabase, type Database } from './platform/db.ts';
+import { EventBus } from './platform/events/bus.ts';
+import type { Logger } from './platform/log.ts';
+import { runMigrations } from './platform/migrate.ts';
+import { startSubgraph, type RunningSubgraph } from './subgraphs/runtime.ts';
+import { startGateway, type RunningGateway } from './gateway/server.ts';
 
 export interface StackOptions {
   config: Config;

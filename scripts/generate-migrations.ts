@@ -14,11 +14,14 @@ const owners = process.argv.slice(2).length
   : ['kit', 'users', 'catalog', 'orders', 'messaging', 'promotions'];
 for (const owner of owners) {
   // drizzle-kit wants paths relative to the project root
-  const dir = path.relative(process.cwd(), path.join(here, '..', owner, 'db'));
-  if (!fs.existsSync(path.join(dir, 'schema.ts'))) continue;
+  const [schema, out] =
+    owner === 'kit'
+      ? [path.join(here, '..', 'platform', 'events', 'schema.ts'), path.join(here, '..', 'platform', 'events', 'migrations')]
+      : [path.join(here, '..', 'subgraphs', owner, 'db', 'schema.ts'), path.join(here, '..', 'subgraphs', owner, 'db', 'migrations')];
+  if (!fs.existsSync(schema)) continue;
   const r = spawnSync(
     'npx',
-    ['drizzle-kit', 'generate', '--dialect', 'postgresql', '--schema', path.join(dir, 'schema.ts'), '--out', path.join(dir, 'migrations')],
+    ['drizzle-kit', 'generate', '--dialect', 'postgresql', '--schema', path.relative(process.cwd(), schema), '--out', path.relative(process.cwd(), out)],
     { stdio: 'inherit' },
   );
   if (r.status !== 0) process.exit(r.status ?? 1);

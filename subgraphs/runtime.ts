@@ -1,44 +1,22 @@
 /**
  * Starting a subgraph, the same way for `npm start`, `npm run start:subgraph`
- * and the tests: open its database, apply the kit's and its own migrations,
+ * and the tests: open its database, apply the event log's and its own migrations,
  * attach to the event bus, build the module, listen, then start its
  * background work (event consumers, sweepers).
  */
 import type { PGlite } from '@electric-sql/pglite';
-import { AuthVerifier, TokenSigner, type AuthKeys } from './auth.ts';
-import type { Clock } from './clock.ts';
-import { databaseUrlFor, type Config, type SubgraphName } from './config.ts';
-import { openDatabase, type Database } from './db.ts';
-import { EventBus } from './events.ts';
-import { InternalClient } from './internal.ts';
-import type { Logger } from './log.ts';
-import { runMigrations } from './migrate.ts';
-import { OutboxRelay } from './relay.ts';
-import { startSubgraphServer, type RunningServer, type SubgraphModule } from './server.ts';
-
-/** Everything a subgraph's factory receives. */
-export interface SubgraphDeps {
-  name: SubgraphName;
-  config: Config;
-  db: Database;
-  bus: EventBus;
-  verifier: AuthVerifier;
-  signer: TokenSigner;
-  internal: InternalClient;
-  clock: Clock;
-  log: Logger;
-}
-
-/** A subgraph's module plus its lifecycle hooks. */
-export interface SubgraphInstance extends SubgraphModule {
-  /** Called once listening: start consumers, sweepers. */
-  start?(): Promise<void>;
-  /** Load demo data when the database is empty (not in production). */
-  seed?(): Promise<void>;
-  stop?(): Promise<void>;
-}
-
-export type SubgraphFactory = (deps: SubgraphDeps) => Promise<SubgraphInstance>;
+import { AuthVerifier, TokenSigner, type AuthKeys } from '../platform/auth.ts';
+import type { Clock } from '../platform/clock.ts';
+import { databaseUrlFor, type Config, type SubgraphName } from '../platform/config.ts';
+import { openDatabase, type Database } from '../platform/db.ts';
+import { EventBus } from '../platform/events/bus.ts';
+import { InternalClient } from '../platform/internal.ts';
+import type { Logger } from '../platform/log.ts';
+import { runMigrations } from '../platform/migrate.ts';
+import { OutboxRelay } from '../platform/events/relay.ts';
+import { startJob, type RunningJob } from '../platform/jobs.ts';
+import { startSubgraphServer, type RunningServer } from '../platform/server.ts';
+import type { SubgraphDeps, SubgraphFactory } from '../platform/subgraph.ts';
 
 export interface StartOptions {
   config: Config;
@@ -66,12 +44,13 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
+/** The registry: every subgraph's declaration (subgraphs/<name>/server.ts), loaded on demand. */
 const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
-  users: async () => (await import('../users/server.ts')).createSubgraph,
-  catalog: async () => (await import('../catalog/server.ts')).createSubgraph,
-  orders: async () => (await import('../orders/server.ts')).createSubgraph,
-  messaging: async () => (await import('../messaging/server.ts')).createSubgraph,
-  promotions: async () => (await import('../promotions/server.ts')).createSubgraph,
+  users: async () => (await import('./users/server.ts')).createSubgraph,
+  catalog: async () => (await import('./catalog/server.ts')).createSubgraph,
+  orders: async () => (await import('./orders/server.ts')).createSubgraph,
+  messaging: async () => (await import('./messaging/server.ts')).createSubgraph,
+  promotions: async () => (await import('./promotions/server.ts')).createSubgraph,
 };
 
 export async function startSubgraph(name: SubgraphName, opts: StartOptions): Promise<RunningSubgraph> {
@@ -132,6 +111,8 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
       verifier,
       log,
     });
+    for (const c of instance.consumers ?? []) bus.consume(c.name, c.topics, db, c.handle);
+    const jobs: RunningJob[] = (instance.jobs ?? []).map((job) => startJob(job, log));
     await instance.start?.();
     log.info('subgraph ready', { url: server.url });
     return {
@@ -143,6 +124,7 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
       server,
       async stop() {
         await instance.stop?.();
+        await Promise.all(jobs.map((j) => j.stop()));
         await bus.removeConsumers(db);
         await server.close();
         verifier.detach();

@@ -1,5 +1,5 @@
 /**
- * A subgraph's subscription fan-out (subgraphs/kit/fanout.ts): subscribers of
+ * A subgraph's subscription fan-out (platform/subscriptions/fanout.ts): subscribers of
  * one event share its execution when the answer cannot differ between them,
  * and never otherwise. Driven with graphql-js subscriptions on a small schema
  * whose resolvers count how often they run.
@@ -7,7 +7,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { documentCache, sharedSubscribe } from '../../subgraphs/kit/fanout.ts';
+import { documentCache, sharedSubscribe } from '../../platform/subscriptions/fanout.ts';
 
 interface Tick {
   n: number;

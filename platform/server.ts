@@ -18,45 +18,25 @@ import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { GraphQLError, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { tokenReasonPlugin, tokenRefused, TOKEN_REASONS, type AuthVerifier, type TokenReason, type Viewer } from './auth.ts';
 import { PUBLIC_ERROR_CODES } from './errors.ts';
-import { documentCache, sharedSubscribe } from './fanout.ts';
+import { documentCache, sharedSubscribe } from './subscriptions/fanout.ts';
 import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
 import type { Logger } from './log.ts';
-import type { InternalRoutes } from './internal.ts';
-import { SubscriptionGroups } from './groups.ts';
-import { batchNextFrames, NEXT_BATCH_HEADER } from './next-batch.ts';
+import type { RequestContext } from './context.ts';
+import type { SubgraphDefinition } from './subgraph.ts';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER } from './protocol.ts';
+import { SubscriptionGroups } from './subscriptions/groups.ts';
+import { batchNextFrames, NEXT_BATCH_HEADER } from './subscriptions/next-batch.ts';
 import { checkTextInput } from './text-input.ts';
-import { positionFrame, POSITIONS_HEADER, startPositionOf } from './positions.ts';
+import { positionFrame, POSITIONS_HEADER, startPositionOf } from './subscriptions/positions.ts';
 
-export const SECRET_HEADER = 'x-subgraph-secret';
-export const REQUEST_ID_HEADER = 'x-request-id';
-/** The end client's address, as forwarded by a trusted caller (behind the subgraph secret). */
-export const CLIENT_IP_HEADER = 'x-client-ip';
 
-/** What every resolver's context starts from. */
-export interface BaseRequestContext {
-  viewer: Viewer | null;
-  requestId: string;
-  log: Logger;
-  /** The client's address when the caller forwards one in `x-client-ip` (HTTP only). */
-  clientIp?: string;
-  /** Set when the request carried a token that was refused: the request is a guest's (auth.ts). */
-  tokenReason?: TokenReason;
-}
-
-export interface SubgraphModule<Ctx extends BaseRequestContext = BaseRequestContext> {
-  typeDefs: DocumentNode;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  resolvers: GraphQLResolverMap<any>;
-  /** Adds per-request state (DataLoaders, services) to the base context. */
-  context(base: BaseRequestContext): Ctx;
-  internal?: InternalRoutes;
-}
+/** What the server needs of a subgraph's definition (subgraph.ts). */
+export type SubgraphModule = Pick<SubgraphDefinition, 'typeDefs' | 'resolvers' | 'context' | 'internal'>;
 
 export interface SubgraphServerOptions {
   name: string;
@@ -153,7 +133,7 @@ function logHidden(log: Logger, errors: readonly GraphQLError[]): void {
 
 export async function startSubgraphServer(module: SubgraphModule, opts: SubgraphServerOptions): Promise<RunningServer> {
   const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers });
-  const apollo = new ApolloServer<BaseRequestContext>({
+  const apollo = new ApolloServer<RequestContext>({
     schema,
     csrfPrevention: false,
     introspection: true,
@@ -174,7 +154,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         }),
       },
       // a refused token: the UNAUTHENTICATED errors of its (guest) request say why
-      tokenReasonPlugin<BaseRequestContext>((ctx) => ctx.tokenReason),
+      tokenReasonPlugin<RequestContext>((ctx) => ctx.tokenReason),
     ],
     // the process's SIGTERM handler drains requests first (Apollo's would stop and re-raise the signal at once)
     stopOnTerminationSignals: false,
@@ -183,10 +163,10 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
   const expectedSecret = secretDigest(opts.secret);
 
-  const contextOf = (viewer: Viewer | null, requestId: string, clientIp?: string, tokenReason?: TokenReason): BaseRequestContext =>
+  const contextOf = (viewer: Viewer | null, requestId: string, clientIp?: string, tokenReason?: TokenReason): RequestContext =>
     module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}), ...(tokenReason ? { tokenReason } : {}) });
   // a refused token makes a guest with the reason (not a failed request)
-  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<BaseRequestContext> => {
+  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<RequestContext> => {
     const auth = await opts.verifier.authenticate(authorization);
     return contextOf(auth.viewer, requestId, clientIp, auth.reason);
   };
@@ -306,7 +286,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   const socketGroups = new WeakMap<object, SubscriptionGroups>();
   /** Connections that asked for position frames (positions.ts). */
   const positionSockets = new WeakSet<object>();
-  type Extra = { viewers?: Map<string, BaseRequestContext> };
+  type Extra = { viewers?: Map<string, RequestContext> };
   const documents = documentCache();
   /** The subscription's document, or undefined when it does not parse (graphql-ws answers that itself). */
   const parsedOrUndefined = (query: string): DocumentNode | undefined => {

@@ -7,7 +7,7 @@
  * take an idempotency key. The operations each subgraph offers are listed in
  * docs/internal-api.md.
  */
-import { SECRET_HEADER, REQUEST_ID_HEADER } from './server.ts';
+import { SECRET_HEADER, REQUEST_ID_HEADER } from './protocol.ts';
 import type { SubgraphName } from './config.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

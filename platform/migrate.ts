@@ -17,8 +17,14 @@ import type { Database } from './db.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * Where an owner's migrations are: the event log's (owner `kit`, the name its
+ * migrations table has carried since the first release) under
+ * platform/events/migrations, a subgraph's under subgraphs/<name>/db/migrations.
+ */
 export function migrationsFolder(owner: string): string {
-  return path.join(root, owner, 'db', 'migrations');
+  if (owner === 'kit') return path.join(root, 'platform', 'events', 'migrations');
+  return path.join(root, 'subgraphs', owner, 'db', 'migrations');
 }
 
 export async function runMigrations(db: Database, owner: string, url?: string): Promise<void> {

@@ -11,8 +11,8 @@
  * than `maxQueue` events behind.
  */
 import { GraphQLError } from 'graphql';
-import type { AuthVerifier, Viewer } from './auth.ts';
-import type { BusEvent, EventBus } from './events.ts';
+import type { AuthVerifier, Viewer } from '../auth.ts';
+import type { BusEvent, EventBus } from '../events/bus.ts';
 import { LIVE_POSITION } from './positions.ts';
 
 export interface LiveOptions<T> {

@@ -1,9 +1,9 @@
 /**
- * Values per event (subgraphs/kit/live.ts): what lets the subscribers of one
+ * Values per event (platform/subscriptions/live.ts): what lets the subscribers of one
  * event share its reads and, in a subgraph, its execution (fanout.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { oncePerEvent, perEvent } from '../../subgraphs/kit/live.ts';
+import { oncePerEvent, perEvent } from '../../platform/subscriptions/live.ts';
 
 describe('values per event', () => {
   it('give every subscriber of one event the same loaders, and another event its own', () => {

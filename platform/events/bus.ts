@@ -20,9 +20,9 @@
  *   restarts.
  */
 import { sql } from 'drizzle-orm';
-import type { Database, Executor, Tx } from './db.ts';
-import { queryRows } from './db.ts';
-import type { Logger } from './log.ts';
+import type { Database, Executor, Tx } from '../db.ts';
+import { queryRows } from '../db.ts';
+import type { Logger } from '../log.ts';
 
 export const EVENTS_CHANNEL = 'marketplace_events';
 const PUBLISH_LOCK = 7_310_001; // advisory lock key that serialises publishers
@@ -254,6 +254,29 @@ export class EventBus {
     const mine = this.consumers.filter((c) => c.db === db);
     this.consumers = this.consumers.filter((c) => c.db !== db);
     for (let i = 0; i < 250 && mine.some((c) => c.running); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  /** The newest event's position in the log (0 when empty): how far behind `position` is. */
+  async head(): Promise<number> {
+    const [row] = await queryRows<{ max: string | null }>(this.db.drizzle, sql`select max(seq) as max from events.log`);
+    return Number(row?.max ?? 0);
+  }
+
+  /**
+   * Events of `topics`, oldest first: those created after `since`, and every
+   * one of `always` whatever its age (e.g. the revocations a verifier must know
+   * at start: recent session revocations, every deactivation).
+   */
+  async history(topics: string[], since: Date, always: string[] = []): Promise<BusEvent[]> {
+    if (!topics.length) return [];
+    const rows = await queryRows<Row>(
+      this.db.drizzle,
+      sql`select seq, topic, payload, audience, created_at from events.log
+          where topic in (${sql.join(topics.map((t) => sql`${t}`), sql`, `)})
+            and (created_at > ${since.toISOString()}${always.length ? sql` or topic in (${sql.join(always.map((t) => sql`${t}`), sql`, `)})` : sql``})
+          order by seq`,
+    );
+    return rows.map(toEvent);
   }
 
   /** Events after `after`, oldest first, optionally only for one audience member. */

@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, dropDatabase, openDatabase, queryRows, type Database } from '../../subgraphs/kit/db.ts';
-import { EventBus, publish, type BusEvent } from '../../subgraphs/kit/events.ts';
-import { runMigrations } from '../../subgraphs/kit/migrate.ts';
-import { OutboxRelay } from '../../subgraphs/kit/relay.ts';
+import { createDatabase, dropDatabase, openDatabase, queryRows, type Database } from '../../platform/db.ts';
+import { EventBus, publish, type BusEvent } from '../../platform/events/bus.ts';
+import { runMigrations } from '../../platform/migrate.ts';
+import { OutboxRelay } from '../../platform/events/relay.ts';
 import { onPostgres } from '../helpers/stack.ts';
 
 const admin = process.env.DATABASE_URL;

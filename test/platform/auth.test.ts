@@ -3,7 +3,7 @@
  * verified, but never past their expiry.
  */
 import { describe, expect, it } from 'vitest';
-import { AuthVerifier, TokenSigner, generateKeys } from '../../subgraphs/kit/auth.ts';
+import { AuthVerifier, TokenSigner, generateKeys } from '../../platform/auth.ts';
 
 const claims = { userId: 'u1', sessionId: 's1', roles: ['BUYER'] };
 

@@ -52,7 +52,7 @@ export interface Config {
   subgraphDatabaseUrls: Partial<Record<SubgraphName, string>>;
   /** Connections per PostgreSQL pool (each subgraph has one). */
   databasePoolMax: number;
-  /** Database holding the kit's event log; defaults to databaseUrl. */
+  /** Database holding the platform's event log; defaults to databaseUrl. */
   eventsDatabaseUrl?: string;
   port: number;
   host: string;

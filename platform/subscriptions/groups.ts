@@ -39,7 +39,7 @@
  *   `~` are the groups' own: a subscribe with one is refused (4400).
  */
 import { Kind, visit, type DocumentNode } from 'graphql';
-import type { Revocation, Viewer } from './auth.ts';
+import type { Revocation, Viewer } from '../auth.ts';
 import { ID_PREFIX, NEXT_INFIX, type NextBatcher } from './next-batch.ts';
 import { positionFrame } from './positions.ts';
 

@@ -1,9 +1,9 @@
 /**
- * Batched `next` frames (subgraphs/kit/next-batch.ts), the writing side and
+ * Batched `next` frames (platform/subscriptions/next-batch.ts), the writing side and
  * the reading side, on the exact messages graphql-ws's server writes.
  */
 import { describe, expect, it } from 'vitest';
-import { batchNextFrames, expandNextBatch } from '../../subgraphs/kit/next-batch.ts';
+import { batchNextFrames, expandNextBatch } from '../../platform/subscriptions/next-batch.ts';
 
 const next = (id: string, payload: unknown) => JSON.stringify({ id, type: 'next', payload });
 const turn = () => new Promise((r) => setImmediate(r));
