@@ -14,6 +14,12 @@ export interface Job {
   /** Interval between runs, in milliseconds. */
   everyMs: number;
   run(): Promise<unknown>;
+  /**
+   * Set by `startJob`: run now instead of at the next interval (a service
+   * calls it after a commit that made work due). Before the job starts, and
+   * after it stops, it does nothing.
+   */
+  kick?: () => Promise<void>;
 }
 
 export interface RunningJob {
@@ -42,6 +48,7 @@ export function startJob(job: Job, log: Logger): RunningJob {
   };
   const timer = setInterval(() => void runOnce(), job.everyMs);
   timer.unref();
+  job.kick = runOnce;
   return {
     kick: runOnce,
     async stop() {
