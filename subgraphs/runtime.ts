@@ -50,7 +50,7 @@ const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
   catalog: async () => (await import('./catalog/server.ts')).createSubgraph,
   orders: async () => (await import('./orders/server.ts')).createSubgraph,
   messaging: async () => (await import('./messaging/server.ts')).createSubgraph,
-  promotions: async () => (await import('./promotions/server.ts')).createSubgraph,
+  promotions: async () => (await import('./promotions/subgraph.ts')).createSubgraph,
 };
 
 export async function startSubgraph(name: SubgraphName, opts: StartOptions): Promise<RunningSubgraph> {

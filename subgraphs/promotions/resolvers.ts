@@ -1,9 +1,13 @@
 /** Thin resolvers of the promotions subgraph: arguments in, service or loader call, result out. */
+import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload } from '../../platform/errors.ts';
 import { DateTime, money } from '../../platform/scalars.ts';
-import type { PromotionsContext as Ctx } from './server.ts';
+import type { PromotionsContext as Ctx } from './context.ts';
 import type { CreateCouponInput } from './service/coupons.ts';
 import type { CouponStatus, CouponView, UserCouponView } from './service/view.ts';
+
+/** A resolver's context when its person is signed in (`authed`). */
+type Me = SignedIn<Ctx>;
 
 /** The viewer's own private lists; anyone else's are empty. */
 const own = (ctx: Ctx, userId: string) => ctx.viewer?.id === userId;
@@ -14,22 +18,26 @@ export const resolvers = {
     availableCoupons: (_: unknown, args: { storeId?: string | null }, ctx: Ctx) => ctx.service.availableCoupons(args.storeId),
   },
   Mutation: {
-    createCoupon: (_: unknown, args: { input: CreateCouponInput }, ctx: Ctx) =>
+    createCoupon: authed((_: unknown, args: { input: CreateCouponInput }, ctx: Me) =>
       payload({ coupon: null as CouponView | null }, async () => ({ coupon: await ctx.service.createCoupon(ctx.viewer, args.input) })),
-    claimCoupon: (_: unknown, args: { couponId?: string | null; code?: string | null }, ctx: Ctx) =>
+    ),
+    claimCoupon: authed((_: unknown, args: { couponId?: string | null; code?: string | null }, ctx: Me) =>
       payload({ userCoupon: null as UserCouponView | null }, async () => ({
         userCoupon: await ctx.service.claimCoupon(ctx.viewer, args.couponId, args.code),
       })),
-    watchPrice: (_: unknown, args: { productId: string }, ctx: Ctx) =>
+    ),
+    watchPrice: authed((_: unknown, args: { productId: string }, ctx: Me) =>
       payload({ product: null as { id: string } | null }, async () => {
         const r = await ctx.service.watchPrice(ctx.viewer, args.productId);
         return { product: { id: r.productId } };
       }),
-    unwatchPrice: (_: unknown, args: { productId: string }, ctx: Ctx) =>
+    ),
+    unwatchPrice: authed((_: unknown, args: { productId: string }, ctx: Me) =>
       payload({ product: null as { id: string } | null }, async () => {
         const r = await ctx.service.unwatchPrice(ctx.viewer, args.productId);
         return { product: { id: r.productId } };
       }),
+    ),
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

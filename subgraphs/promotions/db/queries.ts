@@ -1,216 +1,180 @@
-/** All SQL of the promotions subgraph. Money in cents; ids already checked to be UUIDs. */
-import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../../platform/db.ts';
+/**
+ * All SQL of the promotions subgraph, on drizzle's query builder with the rows'
+ * types inferred from db/schema.ts. Money in cents; ids already checked to be UUIDs.
+ * Raw `sql` appears only where the builder has no word for it, each time with why.
+ */
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import type { Executor } from '../../../platform/db.ts';
+import { coupons, priceWatches, productPrices, redemptions, userCoupons } from './schema.ts';
 
-export interface CouponRow {
-  id: string;
-  code: string;
-  kind: 'PLATFORM' | 'SELLER';
-  store_id: string | null;
-  title: string;
-  amount_off: number | null;
-  percent_off: number | null;
-  min_order_amount: number;
-  starts_at: Date | string;
-  expires_at: Date | string;
-  quantity: number | null;
-  claimed: number;
+export type CouponRow = typeof coupons.$inferSelect;
+export type UserCouponRow = typeof userCoupons.$inferSelect;
+export type WatchRow = typeof priceWatches.$inferSelect;
+/** A wallet entry with its coupon. */
+export interface WalletRow {
+  coupon: CouponRow;
+  entry: UserCouponRow;
 }
 
-export interface UserCouponRow extends CouponRow {
-  user_coupon_id: string;
-  user_id: string;
-  claimed_at: Date | string;
-  used_at: Date | string | null;
-  order_id: string | null;
-}
-
-const COUPON_COLUMNS = sql`c.id, c.code, c.kind, c.store_id, c.title, c.amount_off, c.percent_off, c.min_order_amount,
-  c.starts_at, c.expires_at, c.quantity, c.claimed`;
-const WALLET_COLUMNS = sql`${COUPON_COLUMNS}, uc.id as user_coupon_id, uc.user_id, uc.claimed_at, uc.used_at, uc.order_id`;
-
-function uuids(ids: readonly string[]) {
-  return sql`array[${sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  )}]::uuid[]`;
-}
-
-function texts(values: readonly string[]) {
-  return sql`array[${sql.join(
-    values.map((v) => sql`${v}`),
-    sql`, `,
-  )}]::text[]`;
-}
+/** Case-insensitive code match; upper() is not in the builder, and it is what the unique index is on. */
+const codeIs = (code: string): SQL => sql`upper(${coupons.code}) = upper(${code})`;
 
 // ───────────── coupons ─────────────
 
-export interface NewCoupon {
-  code: string;
-  kind: 'PLATFORM' | 'SELLER';
-  storeId: string | null;
-  title: string;
-  amountOff: number | null;
-  percentOff: number | null;
-  minOrderAmount: number;
-  startsAt: Date;
-  expiresAt: Date;
-  quantity: number | null;
-  createdBy: string;
-}
+export type NewCoupon = Pick<
+  typeof coupons.$inferInsert,
+  'code' | 'kind' | 'storeId' | 'title' | 'amountOff' | 'percentOff' | 'minOrderAmount' | 'startsAt' | 'expiresAt' | 'quantity' | 'createdBy'
+>;
 
 /** Inserts a coupon; null when the code is taken (case-insensitively). */
 export async function insertCoupon(db: Executor, c: NewCoupon): Promise<CouponRow | null> {
-  const rows = await queryRows<CouponRow>(
-    db,
-    sql`insert into promotions.coupons as c
-          (code, kind, store_id, title, amount_off, percent_off, min_order_amount, starts_at, expires_at, quantity, created_by)
-        values (${c.code}, ${c.kind}, ${c.storeId}, ${c.title}, ${c.amountOff}, ${c.percentOff}, ${c.minOrderAmount},
-          ${c.startsAt.toISOString()}, ${c.expiresAt.toISOString()}, ${c.quantity}, ${c.createdBy})
-        on conflict do nothing
-        returning ${COUPON_COLUMNS}`,
-  );
-  return rows[0] ?? null;
+  const [row] = await db.insert(coupons).values(c).onConflictDoNothing().returning();
+  return row ?? null;
 }
 
 export async function couponCodeExists(db: Executor, code: string): Promise<boolean> {
-  const rows = await queryRows(db, sql`select 1 from promotions.coupons where upper(code) = upper(${code})`);
+  const rows = await db.select({ id: coupons.id }).from(coupons).where(codeIs(code));
   return rows.length > 0;
 }
 
 export function couponsByIds(db: Executor, ids: readonly string[]): Promise<CouponRow[]> {
-  return queryRows<CouponRow>(db, sql`select ${COUPON_COLUMNS} from promotions.coupons c where c.id = any(${uuids(ids)})`);
+  return db
+    .select()
+    .from(coupons)
+    .where(inArray(coupons.id, [...ids]));
 }
 
 export async function couponByCode(db: Executor, code: string): Promise<CouponRow | null> {
-  const rows = await queryRows<CouponRow>(
-    db,
-    sql`select ${COUPON_COLUMNS} from promotions.coupons c where upper(c.code) = upper(${code})`,
-  );
-  return rows[0] ?? null;
+  const [row] = await db.select().from(coupons).where(codeIs(code));
+  return row ?? null;
 }
 
-const CLAIMABLE = (now: Date) =>
-  sql`c.starts_at <= ${now.toISOString()} and c.expires_at > ${now.toISOString()} and (c.quantity is null or c.claimed < c.quantity)`;
+const claimable = (now: Date) =>
+  and(lte(coupons.startsAt, now), gt(coupons.expiresAt, now), or(isNull(coupons.quantity), lt(coupons.claimed, coupons.quantity)));
 
 /** Coupons that can be claimed now; with storeId only that store's seller coupons. Newest first. */
 export function claimableCoupons(db: Executor, now: Date, storeId: string | null, limit = 100): Promise<CouponRow[]> {
-  return queryRows<CouponRow>(
-    db,
-    sql`select ${COUPON_COLUMNS} from promotions.coupons c
-        where ${CLAIMABLE(now)} ${storeId ? sql`and c.store_id = ${storeId}` : sql``}
-        order by c.created_at desc, c.id limit ${limit}`,
-  );
+  return db
+    .select()
+    .from(coupons)
+    .where(and(claimable(now), storeId ? eq(coupons.storeId, storeId) : undefined))
+    .orderBy(desc(coupons.createdAt), coupons.id)
+    .limit(limit);
 }
 
 /** Claimable seller coupons of several stores at once (Store.coupons). */
 export function claimableCouponsOfStores(db: Executor, now: Date, storeIds: readonly string[]): Promise<CouponRow[]> {
-  return queryRows<CouponRow>(
-    db,
-    sql`select ${COUPON_COLUMNS} from promotions.coupons c
-        where c.store_id = any(${uuids(storeIds)}) and ${CLAIMABLE(now)}
-        order by c.created_at desc, c.id`,
-  );
+  return db
+    .select()
+    .from(coupons)
+    .where(and(inArray(coupons.storeId, [...storeIds]), claimable(now)))
+    .orderBy(desc(coupons.createdAt), coupons.id);
 }
 
 // ───────────── the wallet ─────────────
 
 /** Puts the coupon in the user's wallet; false when it already is there. */
 export async function insertUserCoupon(db: Executor, couponId: string, userId: string, now: Date): Promise<boolean> {
-  const rows = await queryRows(
-    db,
-    sql`insert into promotions.user_coupons (coupon_id, user_id, claimed_at) values (${couponId}, ${userId}, ${now.toISOString()})
-        on conflict (coupon_id, user_id) do nothing returning id`,
-  );
+  const rows = await db
+    .insert(userCoupons)
+    .values({ couponId, userId, claimedAt: now })
+    .onConflictDoNothing({ target: [userCoupons.couponId, userCoupons.userId] })
+    .returning({ id: userCoupons.id });
   return rows.length > 0;
 }
 
 /** Atomically counts one claim unless the coupon is exhausted; false when it is. */
 export async function takeClaim(db: Executor, couponId: string): Promise<boolean> {
-  const rows = await queryRows(
-    db,
-    sql`update promotions.coupons set claimed = claimed + 1
-        where id = ${couponId} and (quantity is null or claimed < quantity) returning id`,
-  );
+  const rows = await db
+    .update(coupons)
+    // an increment of the row's own value: the builder sets values, not expressions
+    .set({ claimed: sql`${coupons.claimed} + 1` })
+    .where(and(eq(coupons.id, couponId), or(isNull(coupons.quantity), lt(coupons.claimed, coupons.quantity))))
+    .returning({ id: coupons.id });
   return rows.length > 0;
 }
 
-export async function walletEntry(db: Executor, couponId: string, userId: string): Promise<UserCouponRow | null> {
-  const rows = await queryRows<UserCouponRow>(
-    db,
-    sql`select ${WALLET_COLUMNS} from promotions.user_coupons uc join promotions.coupons c on c.id = uc.coupon_id
-        where uc.coupon_id = ${couponId} and uc.user_id = ${userId}`,
-  );
-  return rows[0] ?? null;
+const wallet = (db: Executor) =>
+  db.select({ coupon: coupons, entry: userCoupons }).from(userCoupons).innerJoin(coupons, eq(coupons.id, userCoupons.couponId));
+
+export async function walletEntry(db: Executor, couponId: string, userId: string): Promise<WalletRow | null> {
+  const [row] = await wallet(db).where(and(eq(userCoupons.couponId, couponId), eq(userCoupons.userId, userId)));
+  return row ?? null;
 }
 
 /** Wallets of several users (User.coupons), newest claim first. */
-export function walletsOf(db: Executor, userIds: readonly string[]): Promise<UserCouponRow[]> {
-  return queryRows<UserCouponRow>(
-    db,
-    sql`select ${WALLET_COLUMNS} from promotions.user_coupons uc join promotions.coupons c on c.id = uc.coupon_id
-        where uc.user_id = any(${uuids(userIds)}) order by uc.claimed_at desc, uc.id`,
-  );
+export function walletsOf(db: Executor, userIds: readonly string[]): Promise<WalletRow[]> {
+  return wallet(db)
+    .where(inArray(userCoupons.userId, [...userIds]))
+    .orderBy(desc(userCoupons.claimedAt), userCoupons.id);
 }
 
-/** The buyer's wallet entries for these codes, locked for redemption. */
-export function lockWalletByCodes(db: Executor, userId: string, codes: readonly string[]): Promise<UserCouponRow[]> {
-  return queryRows<UserCouponRow>(
-    db,
-    sql`select ${WALLET_COLUMNS} from promotions.user_coupons uc join promotions.coupons c on c.id = uc.coupon_id
-        where uc.user_id = ${userId} and upper(c.code) = any(${texts(codes.map((x) => x.toUpperCase()))})
-        order by uc.id
-        for update of uc`,
-  );
+/** FOR UPDATE OF needs an unqualified name: the schema-qualified table under an alias. */
+const uc = alias(userCoupons, 'uc');
+
+/** The buyer's wallet entries for these codes, locked for redemption (the wallet rows only). */
+export function lockWalletByCodes(db: Executor, userId: string, codes: readonly string[]): Promise<WalletRow[]> {
+  return db
+    .select({ coupon: coupons, entry: uc })
+    .from(uc)
+    .innerJoin(coupons, eq(coupons.id, uc.couponId))
+    .where(
+      and(
+        eq(uc.userId, userId),
+        // upper() is not in the builder (codes compare case-insensitively)
+        inArray(sql`upper(${coupons.code})`, codes.map((x) => x.toUpperCase())),
+      ),
+    )
+    .orderBy(uc.id)
+    .for('update', { of: uc });
 }
 
 /** Marks a wallet entry used, only if it is not used yet; false otherwise. */
 export async function markUsed(db: Executor, userCouponId: string, orderId: string, key: string, now: Date): Promise<boolean> {
-  const rows = await queryRows(
-    db,
-    sql`update promotions.user_coupons set used_at = ${now.toISOString()}, order_id = ${orderId}, redemption_key = ${key}
-        where id = ${userCouponId} and used_at is null returning id`,
-  );
+  const rows = await db
+    .update(userCoupons)
+    .set({ usedAt: now, orderId, redemptionKey: key })
+    .where(and(eq(userCoupons.id, userCouponId), isNull(userCoupons.usedAt)))
+    .returning({ id: userCoupons.id });
   return rows.length > 0;
 }
 
 /** Gives back the coupons used under a redemption key or by these orders. */
 export async function releaseUsed(db: Executor, key: string | null, orderIds: readonly string[]): Promise<number> {
-  const conds = [];
-  if (key) conds.push(sql`redemption_key = ${key}`);
-  if (orderIds.length) conds.push(sql`order_id = any(${uuids(orderIds)})`);
-  if (!conds.length) return 0;
-  const rows = await queryRows(
-    db,
-    sql`update promotions.user_coupons set used_at = null, order_id = null, redemption_key = null
-        where used_at is not null and (${sql.join(conds, sql` or `)}) returning id`,
-  );
+  const by = or(key ? eq(userCoupons.redemptionKey, key) : undefined, orderIds.length ? inArray(userCoupons.orderId, [...orderIds]) : undefined);
+  if (!by) return 0;
+  const rows = await db
+    .update(userCoupons)
+    .set({ usedAt: null, orderId: null, redemptionKey: null })
+    .where(and(isNotNull(userCoupons.usedAt), by))
+    .returning({ id: userCoupons.id });
   return rows.length;
 }
 
 export async function deleteUnusedWallet(db: Executor, userId: string): Promise<void> {
-  await db.execute(sql`delete from promotions.user_coupons where user_id = ${userId} and used_at is null`);
+  await db.delete(userCoupons).where(and(eq(userCoupons.userId, userId), isNull(userCoupons.usedAt)));
 }
 
 // ───────────── redemptions (idempotency) ─────────────
 
 /** Reserves a redemption key; false when it exists already (then read its answer). */
 export async function startRedemption(db: Executor, key: string, buyerId: string): Promise<boolean> {
-  const rows = await queryRows(
-    db,
-    sql`insert into promotions.redemptions (key, buyer_id) values (${key}, ${buyerId}) on conflict (key) do nothing returning key`,
-  );
+  const rows = await db
+    .insert(redemptions)
+    .values({ key, buyerId })
+    .onConflictDoNothing({ target: redemptions.key })
+    .returning({ key: redemptions.key });
   return rows.length > 0;
 }
 
 /** The stored answer of a key, and whether releaseCoupons released it (a released key never redeems). */
 export async function redemptionResult(db: Executor, key: string): Promise<{ result: unknown; released: boolean }> {
-  const rows = await queryRows<{ result: unknown; released_at: unknown }>(
-    db,
-    sql`select result, released_at from promotions.redemptions where key = ${key}`,
-  );
-  const r = rows[0]?.result;
-  return { result: typeof r === 'string' ? JSON.parse(r) : (r ?? null), released: rows[0]?.released_at != null };
+  const [row] = await db
+    .select({ result: redemptions.result, releasedAt: redemptions.releasedAt })
+    .from(redemptions)
+    .where(eq(redemptions.key, key));
+  return { result: row?.result ?? null, released: row?.releasedAt != null };
 }
 
 /**
@@ -219,91 +183,101 @@ export async function redemptionResult(db: Executor, key: string): Promise<{ res
  * still in its transaction, and makes one that comes later find the key released.
  */
 export async function markKeyReleased(db: Executor, key: string, now: Date): Promise<void> {
-  await db.execute(
-    sql`insert into promotions.redemptions (key, buyer_id, released_at) values (${key}, null, ${now.toISOString()})
-        on conflict (key) do update set released_at = coalesce(promotions.redemptions.released_at, excluded.released_at)`,
-  );
+  await db
+    .insert(redemptions)
+    .values({ key, buyerId: null, releasedAt: now })
+    .onConflictDoUpdate({
+      target: redemptions.key,
+      // keeps the first release time: coalesce() and the excluded row are not in the builder
+      set: { releasedAt: sql`coalesce(${redemptions.releasedAt}, excluded.released_at)` },
+    });
 }
 
 export async function finishRedemption(db: Executor, key: string, result: unknown): Promise<void> {
-  await db.execute(sql`update promotions.redemptions set result = ${JSON.stringify(result)}::jsonb where key = ${key}`);
+  await db.update(redemptions).set({ result }).where(eq(redemptions.key, key));
 }
 
 // ───────────── price watches ─────────────
 
 export async function productMinPrice(db: Executor, productId: string): Promise<number | null> {
-  const rows = await queryRows<{ min_price: number }>(
-    db,
-    sql`select min_price from promotions.product_prices where product_id = ${productId}`,
-  );
-  return rows[0] ? Number(rows[0].min_price) : null;
+  const [row] = await db.select({ minPrice: productPrices.minPrice }).from(productPrices).where(eq(productPrices.productId, productId));
+  return row ? row.minPrice : null;
 }
 
+/** Learns a product's price and title, unless a later event (higher seq) told it already. */
 export async function upsertProductPrice(db: Executor, productId: string, minPrice: number, title: string | null, seq: number): Promise<void> {
-  await db.execute(
-    sql`insert into promotions.product_prices (product_id, min_price, title, last_seq) values (${productId}, ${minPrice}, ${title}, ${seq})
-        on conflict (product_id) do update set min_price = excluded.min_price, title = coalesce(excluded.title, promotions.product_prices.title),
-          last_seq = excluded.last_seq
-        where promotions.product_prices.last_seq < excluded.last_seq`,
-  );
+  await db
+    .insert(productPrices)
+    .values({ productId, minPrice, title, lastSeq: seq })
+    .onConflictDoUpdate({
+      target: productPrices.productId,
+      // the excluded row (and coalesce) are not in the builder
+      set: {
+        minPrice: sql`excluded.min_price`,
+        title: sql`coalesce(excluded.title, ${productPrices.title})`,
+        lastSeq: sql`excluded.last_seq`,
+      },
+      setWhere: lt(productPrices.lastSeq, sql`excluded.last_seq`),
+    });
 }
 
 export async function insertWatch(db: Executor, userId: string, productId: string, lastSeen: number | null, now: Date): Promise<void> {
-  await db.execute(
-    sql`insert into promotions.price_watches (user_id, product_id, last_seen_price, created_at)
-        values (${userId}, ${productId}, ${lastSeen}, ${now.toISOString()}) on conflict (user_id, product_id) do nothing`,
-  );
+  await db
+    .insert(priceWatches)
+    .values({ userId, productId, lastSeenPrice: lastSeen, createdAt: now })
+    .onConflictDoNothing({ target: [priceWatches.userId, priceWatches.productId] });
 }
 
 export async function deleteWatch(db: Executor, userId: string, productId: string): Promise<void> {
-  await db.execute(sql`delete from promotions.price_watches where user_id = ${userId} and product_id = ${productId}`);
+  await db.delete(priceWatches).where(and(eq(priceWatches.userId, userId), eq(priceWatches.productId, productId)));
 }
 
 export async function deleteWatchesOf(db: Executor, userId: string): Promise<void> {
-  await db.execute(sql`delete from promotions.price_watches where user_id = ${userId}`);
-}
-
-export interface WatchRow {
-  user_id: string;
-  product_id: string;
-  created_at: Date | string;
+  await db.delete(priceWatches).where(eq(priceWatches.userId, userId));
 }
 
 /** Watches of several users (User.priceWatches), newest first. */
 export function watchesOf(db: Executor, userIds: readonly string[]): Promise<WatchRow[]> {
-  return queryRows<WatchRow>(
-    db,
-    sql`select user_id, product_id, created_at from promotions.price_watches
-        where user_id = any(${uuids(userIds)}) order by created_at desc, product_id`,
-  );
+  return db
+    .select()
+    .from(priceWatches)
+    .where(inArray(priceWatches.userId, [...userIds]))
+    .orderBy(desc(priceWatches.createdAt), priceWatches.productId);
 }
 
 /** Which of these products the user watches. */
 export async function watchedAmong(db: Executor, userId: string, productIds: readonly string[]): Promise<Set<string>> {
-  const rows = await queryRows<{ product_id: string }>(
-    db,
-    sql`select product_id from promotions.price_watches where user_id = ${userId} and product_id = any(${uuids(productIds)})`,
-  );
-  return new Set(rows.map((r) => r.product_id));
+  const rows = await db
+    .select({ productId: priceWatches.productId })
+    .from(priceWatches)
+    .where(and(eq(priceWatches.userId, userId), inArray(priceWatches.productId, [...productIds])));
+  return new Set(rows.map((r) => r.productId));
 }
 
 /** Watchers who have not been told a price yet start from this one (no alert). */
 export async function setFirstSeenPrice(db: Executor, productId: string, price: number): Promise<void> {
-  await db.execute(
-    sql`update promotions.price_watches set last_seen_price = ${price} where product_id = ${productId} and last_seen_price is null`,
-  );
+  await db
+    .update(priceWatches)
+    .set({ lastSeenPrice: price })
+    .where(and(eq(priceWatches.productId, productId), isNull(priceWatches.lastSeenPrice)));
 }
 
-/** Watchers who last saw a higher price: lowers their last seen price and returns what it was. */
-export function lowerLastSeen(db: Executor, productId: string, price: number): Promise<{ user_id: string; previous: number }[]> {
-  return queryRows<{ user_id: string; previous: number }>(
-    db,
-    sql`with old as (
-          select user_id, last_seen_price as previous from promotions.price_watches
-          where product_id = ${productId} and last_seen_price > ${price} for update
-        )
-        update promotions.price_watches w set last_seen_price = ${price}
-        from old where w.product_id = ${productId} and w.user_id = old.user_id
-        returning w.user_id, old.previous`,
+/** Watchers who last saw a higher price: lowers their last seen price and returns what it was (one statement). */
+export async function lowerLastSeen(db: Executor, productId: string, price: number): Promise<{ userId: string; previous: number }[]> {
+  // the old value comes from a locking CTE joined in with UPDATE … FROM (RETURNING sees only the new row)
+  const old = db.$with('old').as(
+    db
+      .select({ userId: priceWatches.userId, previous: priceWatches.lastSeenPrice })
+      .from(priceWatches)
+      .where(and(eq(priceWatches.productId, productId), gt(priceWatches.lastSeenPrice, price)))
+      .for('update'),
   );
+  const rows = await db
+    .with(old)
+    .update(priceWatches)
+    .set({ lastSeenPrice: price })
+    .from(old)
+    .where(and(eq(priceWatches.productId, productId), eq(priceWatches.userId, old.userId)))
+    .returning({ userId: priceWatches.userId, previous: old.previous });
+  return rows.map((r) => ({ userId: r.userId, previous: r.previous! }));
 }

@@ -10,7 +10,7 @@ export const coupons = promotionsSchema.table(
   {
     id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
     code: text('code').notNull(),
-    kind: text('kind').notNull(), // PLATFORM | SELLER
+    kind: text('kind', { enum: ['PLATFORM', 'SELLER'] }).notNull(), // a check constraint, not a type (no migration)
     storeId: uuid('store_id'),
     title: text('title').notNull(),
     amountOff: integer('amount_off'), // cents

@@ -1,5 +1,5 @@
-/** Creating coupons and claiming them into the wallet. */
-import { fail, forbidden, unauthenticated } from '../../../platform/errors.ts';
+/** Creating coupons and claiming them into the wallet (the viewer is signed in: resolvers are `authed`). */
+import { fail, forbidden } from '../../../platform/errors.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import type { Viewer } from '../../../platform/auth.ts';
 import { isId, parseMoney } from '../../../platform/scalars.ts';
@@ -22,8 +22,7 @@ export interface CreateCouponInput {
 export const CODE_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
 const MAX_QUANTITY = 10_000_000;
 
-export async function createCoupon(deps: SubgraphDeps, viewer: Viewer | null, input: CreateCouponInput): Promise<CouponView> {
-  if (!viewer) throw unauthenticated();
+export async function createCoupon(deps: SubgraphDeps, viewer: Viewer, input: CreateCouponInput): Promise<CouponView> {
   if (input.kind === 'PLATFORM' && !viewer.roles.includes('admin')) {
     throw forbidden('Only platform administrators can create platform coupons.');
   }
@@ -100,11 +99,10 @@ export async function createCoupon(deps: SubgraphDeps, viewer: Viewer | null, in
 
 export async function claimCoupon(
   deps: SubgraphDeps,
-  viewer: Viewer | null,
+  viewer: Viewer,
   couponId: string | null | undefined,
   code: string | null | undefined,
 ): Promise<UserCouponView> {
-  if (!viewer) throw unauthenticated();
   const byId = couponId !== null && couponId !== undefined;
   const byCode = code !== null && code !== undefined;
   if (byId === byCode) fail('INVALID_INPUT', 'Give exactly one of couponId and code.', [byId ? 'code' : 'couponId']);

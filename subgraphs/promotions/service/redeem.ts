@@ -83,14 +83,14 @@ export async function redeemCoupons(deps: SubgraphDeps, input: unknown): Promise
       }
       const codes = [...new Map(input.codes.map((c) => [c.trim().toUpperCase(), c.trim()])).values()];
       const entries = codes.length ? await q.lockWalletByCodes(tx, input.buyerId, codes) : [];
-      const byCode = new Map(entries.map((e) => [e.code.toUpperCase(), e]));
+      const byCode = new Map(entries.map((e) => [e.coupon.code.toUpperCase(), e]));
       const chosen = codes.map((code) => {
         const e = byCode.get(code.toUpperCase());
         if (!e) {
           throw new RedeemFailure({ code: 'NOT_FOUND', message: `Coupon ${code} is not in your wallet.`, field: 'codes' });
         }
-        const c = toCoupon(e);
-        if (e.used_at) notApplicable(c.code, 'it has already been used.');
+        const c = toCoupon(e.coupon);
+        if (e.entry.usedAt) notApplicable(c.code, 'it has already been used.');
         if (c.startsAt.getTime() > now.getTime()) notApplicable(c.code, 'it cannot be used yet.');
         if (c.expiresAt.getTime() <= now.getTime()) notApplicable(c.code, 'it has expired.');
         return { entry: e, coupon: c };
@@ -114,7 +114,7 @@ export async function redeemCoupons(deps: SubgraphDeps, input: unknown): Promise
         if (hasSeller.has(order!.orderId)) notApplicable(c.code, 'only one store coupon can be used per order.');
         if (order!.subtotal < c.minOrderCents) notApplicable(c.code, 'the order does not reach its minimum amount.');
         hasSeller.add(order!.orderId);
-        uses.push({ entryId: apply(entry.user_coupon_id, order!, c), orderId: order!.orderId });
+        uses.push({ entryId: apply(entry.entry.id, order!, c), orderId: order!.orderId });
       }
       const platform = chosen.filter((x) => x.coupon.kind === 'PLATFORM').sort((a, b) => b.coupon.minOrderCents - a.coupon.minOrderCents);
       const bySize = [...input.orders].sort((a, b) => b.subtotal - a.subtotal);
@@ -125,7 +125,7 @@ export async function redeemCoupons(deps: SubgraphDeps, input: unknown): Promise
           notApplicable(c.code, anyFree ? 'no order reaches its minimum amount.' : 'only one platform coupon can be used per order.');
         }
         hasPlatform.add(order!.orderId);
-        uses.push({ entryId: apply(entry.user_coupon_id, order!, c), orderId: order!.orderId });
+        uses.push({ entryId: apply(entry.entry.id, order!, c), orderId: order!.orderId });
       }
 
       for (const u of uses) {

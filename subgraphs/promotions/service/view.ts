@@ -1,5 +1,5 @@
-/** Shapes of what the promotions resolvers return. */
-import type { CouponRow, UserCouponRow } from '../db/queries.ts';
+/** Shapes of what the promotions resolvers return, from the rows db/queries.ts reads. */
+import type { CouponRow, WalletRow } from '../db/queries.ts';
 
 export interface CouponView {
   id: string;
@@ -26,22 +26,20 @@ export interface UserCouponView {
   orderId: string | null;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
 export function toCoupon(r: CouponRow): CouponView {
   return {
     id: r.id,
     code: r.code,
     kind: r.kind,
-    storeId: r.store_id,
+    storeId: r.storeId,
     title: r.title,
-    amountOffCents: num(r.amount_off),
-    percentOff: num(r.percent_off),
-    minOrderCents: Number(r.min_order_amount),
-    startsAt: new Date(r.starts_at),
-    expiresAt: new Date(r.expires_at),
-    quantity: num(r.quantity),
-    claimed: Number(r.claimed),
+    amountOffCents: r.amountOff,
+    percentOff: r.percentOff,
+    minOrderCents: r.minOrderAmount,
+    startsAt: r.startsAt,
+    expiresAt: r.expiresAt,
+    quantity: r.quantity,
+    claimed: r.claimed,
   };
 }
 
@@ -51,8 +49,8 @@ export function statusOf(usedAt: Date | null, expiresAt: Date, now: Date): Coupo
   return expiresAt.getTime() <= now.getTime() ? 'EXPIRED' : 'AVAILABLE';
 }
 
-export function toUserCoupon(r: UserCouponRow, now: Date): UserCouponView {
-  const coupon = toCoupon(r);
-  const usedAt = r.used_at ? new Date(r.used_at) : null;
-  return { coupon, status: statusOf(usedAt, coupon.expiresAt, now), claimedAt: new Date(r.claimed_at), usedAt, orderId: r.order_id };
+export function toUserCoupon(r: WalletRow, now: Date): UserCouponView {
+  const coupon = toCoupon(r.coupon);
+  const { usedAt, claimedAt, orderId } = r.entry;
+  return { coupon, status: statusOf(usedAt, coupon.expiresAt, now), claimedAt, usedAt, orderId };
 }

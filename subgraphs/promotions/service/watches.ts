@@ -1,19 +1,16 @@
 /**
  * Price watches (the "AliExpress Alert"). The catalog has no operation to read
  * a product's price, so promotions keeps its own table of product minimum
- * prices, maintained from product.price_changed events.
+ * prices, maintained from product.price_changed events (events.ts).
  */
-import { UserErrorException, fail, unauthenticated } from '../../../platform/errors.ts';
+import { UserErrorException, fail } from '../../../platform/errors.ts';
 import type { Viewer } from '../../../platform/auth.ts';
 import type { Tx } from '../../../platform/db.ts';
-import type { BusEvent } from '../../../platform/events/bus.ts';
-import { publish } from '../../../platform/events/bus.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { isId, parseMoney } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 
-export async function watchPrice(deps: SubgraphDeps, viewer: Viewer | null, productId: string): Promise<{ productId: string }> {
-  if (!viewer) throw unauthenticated();
+export async function watchPrice(deps: SubgraphDeps, viewer: Viewer, productId: string): Promise<{ productId: string }> {
   if (!isId(productId)) fail('NOT_FOUND', 'There is no such product.', ['productId']);
   // Before any transaction (the catalog may share our PGlite): does the product
   // exist, and at what minimum price? Unreachable catalog: fall back to what we know.
@@ -38,49 +35,43 @@ export async function watchPrice(deps: SubgraphDeps, viewer: Viewer | null, prod
   return { productId };
 }
 
-export async function unwatchPrice(deps: SubgraphDeps, viewer: Viewer | null, productId: string): Promise<{ productId: string }> {
-  if (!viewer) throw unauthenticated();
+export async function unwatchPrice(deps: SubgraphDeps, viewer: Viewer, productId: string): Promise<{ productId: string }> {
   if (!isId(productId)) fail('NOT_FOUND', 'There is no such product.', ['productId']);
   await q.deleteWatch(deps.db.drizzle, viewer.id, productId);
   return { productId };
 }
 
-interface PriceChanged {
-  productId?: string;
-  title?: string;
-  oldMinPrice?: number | string | null;
-  newMinPrice?: number | string | null;
+export interface PriceChange {
+  productId: string;
+  title: string | null;
+  /** The new minimum price, cents. */
+  price: number;
+  /** The minimum price before the change, when the event tells it. */
+  oldPrice: number | null;
+  /** The event's position: an older event never overwrites a newer price. */
+  seq: number;
 }
 
-const cents = (v: unknown): number | null => {
-  const n = v === null || v === undefined || v === '' ? NaN : Number(v);
-  return Number.isSafeInteger(n) && n >= 0 ? n : null;
-};
+/** A watcher to tell: the price they last saw, now lower. */
+export interface PriceDrop {
+  userId: string;
+  previousPrice: number;
+}
 
-/** product.price_changed: learn the price; tell every watcher who last saw a higher one, once. */
-export async function onPriceChanged(tx: Tx, event: BusEvent): Promise<void> {
-  const p = event.payload as PriceChanged;
-  const price = cents(p.newMinPrice);
-  if (!isId(p.productId) || price === null) return;
-  const title = typeof p.title === 'string' ? p.title : null;
-  await q.upsertProductPrice(tx, p.productId, price, title, event.seq);
+/**
+ * Learns a product's new price; every watcher who last saw a higher one is
+ * told once (their last seen price becomes this one). In the event's transaction.
+ */
+export async function priceChanged(tx: Tx, change: PriceChange): Promise<PriceDrop[]> {
+  await q.upsertProductPrice(tx, change.productId, change.price, change.title, change.seq);
   // Watchers who started before we knew any price watched at the old minimum price.
-  await q.setFirstSeenPrice(tx, p.productId, cents(p.oldMinPrice) ?? price);
-  const dropped = await q.lowerLastSeen(tx, p.productId, price);
-  await publish(
-    tx,
-    dropped.map((d) => ({
-      topic: 'promotion.price_dropped',
-      payload: { userId: d.user_id, productId: p.productId, title, previousPrice: Number(d.previous), newPrice: price },
-      audience: [d.user_id],
-    })),
-  );
+  await q.setFirstSeenPrice(tx, change.productId, change.oldPrice ?? change.price);
+  const dropped = await q.lowerLastSeen(tx, change.productId, change.price);
+  return dropped.map((d) => ({ userId: d.userId, previousPrice: d.previous }));
 }
 
-/** user.deactivated: the person's unused wallet entries and watches go. */
-export async function onUserDeactivated(tx: Tx, event: BusEvent): Promise<void> {
-  const userId = (event.payload as { userId?: string }).userId;
-  if (!isId(userId)) return;
+/** A deactivated person's unused wallet entries and watches go. */
+export async function forgetUser(tx: Tx, userId: string): Promise<void> {
   await q.deleteUnusedWallet(tx, userId);
   await q.deleteWatchesOf(tx, userId);
 }
