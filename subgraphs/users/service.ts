@@ -91,9 +91,12 @@ export class UsersService {
     return new Date(this.now().getTime() + this.deps.config.refreshTokenTtlS * 1000);
   }
 
-  /** Publish as the transaction's last statement; after commit, `settle` waits until this process applied them. */
+  /**
+   * Publish as the transaction's last statement; after commit, `settle` waits until this process applied them
+   * (through the relay when USERS_DATABASE_URL gives this subgraph a database of its own).
+   */
   private async settle(seqs: number[]): Promise<void> {
-    if (seqs.length) await this.deps.bus.waitFor(Math.max(...seqs));
+    await this.deps.bus.settled(this.deps.db, this.deps.name, seqs);
   }
 
   private async issue(user: UserRow, sessionId: string, refreshToken: string): Promise<AuthResult> {
