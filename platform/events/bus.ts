@@ -209,20 +209,33 @@ export class EventBus {
   }
 
   /**
-   * After publishing in `db`, wait until this process's live listeners have
-   * applied those events (used so that a revocation holds before the mutation
-   * answers). Events published in a subgraph database of its own reach the
-   * log through the relay; then this waits for the relay's next copy.
+   * After publishing `seqs` in `db` (`publish` returns them), wait until this
+   * process's live listeners have applied those events (so that a revocation
+   * holds before the mutation answers). In the bus's own database they are
+   * the log's numbers. In a subgraph database of its own (`origin`, the
+   * subgraph's name) they are numbers of that database's outbox: the relay
+   * copies them into the shared log in order under other numbers, recording
+   * (origin, origin_seq), so this waits until the copy of the last one exists
+   * and then for its number in the shared log.
    */
-  async settled(db: Database, seqs: number[], timeoutMs = 5000): Promise<void> {
+  async settled(db: Database, origin: string, seqs: number[], timeoutMs = 5000): Promise<void> {
     if (!seqs.length) return;
-    if (db.key === this.db.key) return this.waitFor(Math.max(...seqs), timeoutMs);
-    const [row] = await queryRows<{ seq: string | null }>(
-      this.db.drizzle,
-      sql`select max(seq) as seq from events.log`,
-    );
-    // the relay copies in order; wait until something newer than now arrives
-    await this.waitFor(Number(row?.seq ?? 0) + 1, timeoutMs);
+    const last = Math.max(...seqs);
+    if (db.key === this.db.key) return this.waitFor(last, timeoutMs);
+    const giveUpAt = Date.now() + timeoutMs;
+    for (;;) {
+      // read before looking, so a copy applied meanwhile still wakes the wait below
+      const seen = this.lastSeq;
+      const [copy] = await queryRows<{ seq: string }>(
+        this.db.drizzle,
+        sql`select seq from events.log where origin = ${origin} and origin_seq = ${last}`,
+      );
+      const left = giveUpAt - Date.now();
+      if (copy) return this.waitFor(Number(copy.seq), Math.max(left, 0));
+      if (left <= 0) return;
+      // not relayed yet: wait for the next event this bus applies, then look again
+      await this.waitFor(seen + 1, left);
+    }
   }
 
   /** Resolves once live listeners have seen `seq` (or a later event). */

@@ -1,19 +1,16 @@
 /** DataLoaders of the users subgraph, new for every request. */
 import DataLoader from 'dataloader';
+import { byIds, groupBy } from '../../platform/collections.ts';
 import type { Database } from '../../platform/db.ts';
 import * as q from './db/queries.ts';
 import type { AddressRow, UserRow } from './db/schema.ts';
 
 export function createLoaders(db: Database) {
   return {
-    userById: new DataLoader<string, UserRow | null>(async (ids) => {
-      const rows = await q.usersByIds(db.drizzle, ids);
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    userById: new DataLoader<string, UserRow | null>(async (ids) => byIds(ids, await q.usersByIds(db.drizzle, ids), (r) => r.id)),
     addressesByUser: new DataLoader<string, AddressRow[]>(async (userIds) => {
-      const rows = await q.addressesByUserIds(db.drizzle, userIds);
-      return userIds.map((id) => rows.filter((r) => r.userId === id));
+      const byUser = groupBy(await q.addressesByUserIds(db.drizzle, userIds), (r) => r.userId);
+      return userIds.map((id) => byUser.get(id) ?? []);
     }),
   };
 }

@@ -1,14 +1,15 @@
 /** Thin resolvers of the users subgraph: arguments in, service or loader call, result out. */
 import { tokenRefused } from '../../platform/auth.ts';
+import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload as shape } from '../../platform/errors.ts';
 import { DateTime, isId } from '../../platform/scalars.ts';
+import type { UsersContext } from './context.ts';
 import type { AddressRow, UserRow } from './db/schema.ts';
-import { securityLevel } from './secrets.ts';
-import type { UsersContext } from './server.ts';
-import type { ProfileInput } from './service.ts';
-import type { AddressInput } from './validation.ts';
+import type { AddressInput, ProfileInput } from './service/index.ts';
+import { securityLevel } from './service/secrets.ts';
 
 type Ctx = UsersContext;
+type Me = SignedIn<UsersContext>;
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 const payload = <T extends object>(empty: Nullable<T>, work: () => Promise<T>) => shape<Nullable<T>>(empty, work);
 const noAuth = { accessToken: null, refreshToken: null, viewer: null };
@@ -33,29 +34,37 @@ export const resolvers = {
       payload(noAuth, () => ctx.service.login(a.email, a.password, ctx.clientIp)),
     refreshSession: (_: unknown, a: { refreshToken: string }, ctx: Ctx) =>
       payload(noAuth, () => ctx.service.refreshSession(a.refreshToken)),
-    logout: (_: unknown, __: unknown, ctx: Ctx) => ctx.service.logout(ctx.viewer),
-    updateProfile: (_: unknown, a: { input: ProfileInput }, ctx: Ctx) =>
+    logout: authed((_: unknown, __: unknown, ctx: Me) => ctx.service.logout(ctx.viewer)),
+    updateProfile: authed((_: unknown, a: { input: ProfileInput }, ctx: Me) =>
       payload({ user: null }, async () => ({ user: await ctx.service.updateProfile(ctx.viewer, a.input) })),
-    addShippingAddress: (_: unknown, a: { input: AddressInput }, ctx: Ctx) =>
+    ),
+    addShippingAddress: authed((_: unknown, a: { input: AddressInput }, ctx: Me) =>
       payload({ address: null, user: null }, () => ctx.service.addShippingAddress(ctx.viewer, a.input)),
-    updateShippingAddress: (_: unknown, a: { id: string; input: AddressInput }, ctx: Ctx) =>
+    ),
+    updateShippingAddress: authed((_: unknown, a: { id: string; input: AddressInput }, ctx: Me) =>
       payload({ address: null, user: null }, () => ctx.service.updateShippingAddress(ctx.viewer, a.id, a.input)),
-    removeShippingAddress: (_: unknown, a: { id: string }, ctx: Ctx) =>
+    ),
+    removeShippingAddress: authed((_: unknown, a: { id: string }, ctx: Me) =>
       payload({ user: null }, async () => ({ user: await ctx.service.removeShippingAddress(ctx.viewer, a.id) })),
-    changePassword: (_: unknown, a: { currentPassword: string; newPassword: string }, ctx: Ctx) =>
+    ),
+    changePassword: authed((_: unknown, a: { currentPassword: string; newPassword: string }, ctx: Me) =>
       payload(noAuth, () => ctx.service.changePassword(ctx.viewer, a.currentPassword, a.newPassword, ctx.clientIp)),
-    changeEmail: (_: unknown, a: { password: string; newEmail: string; securityAnswer?: string | null }, ctx: Ctx) =>
+    ),
+    changeEmail: authed((_: unknown, a: { password: string; newEmail: string; securityAnswer?: string | null }, ctx: Me) =>
       payload({ user: null }, async () => ({
         user: await ctx.service.changeEmail(ctx.viewer, a.password, a.newEmail, a.securityAnswer, ctx.clientIp),
       })),
-    setSecurityQuestion: (_: unknown, a: { password: string; question: string; answer: string }, ctx: Ctx) =>
+    ),
+    setSecurityQuestion: authed((_: unknown, a: { password: string; question: string; answer: string }, ctx: Me) =>
       payload({ user: null }, async () => ({
         user: await ctx.service.setSecurityQuestion(ctx.viewer, a.password, a.question, a.answer, ctx.clientIp),
       })),
-    deactivateAccount: (_: unknown, a: { password: string; confirmEmail: string; reason?: string | null }, ctx: Ctx) =>
+    ),
+    deactivateAccount: authed((_: unknown, a: { password: string; confirmEmail: string; reason?: string | null }, ctx: Me) =>
       payload({ deactivated: false }, async () => ({
         deactivated: await ctx.service.deactivateAccount(ctx.viewer, a.password, a.confirmEmail, a.reason, ctx.clientIp),
       })),
+    ),
   },
   User: {
     /** Only ever the viewer: anyone else's reference resolves to null. */

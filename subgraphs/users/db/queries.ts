@@ -1,13 +1,13 @@
 /** Every SQL statement of the users subgraph. */
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db.ts';
 import { loginFailures, sessions, shippingAddresses, usedRefreshTokens, users, type AddressRow, type UserRow } from './schema.ts';
-import type { AddressFields } from '../validation.ts';
+import type { AddressFields } from '../service/validation.ts';
 
 // ---- users
 
 export async function countUsers(db: Executor): Promise<number> {
-  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(users);
+  const [r] = await db.select({ n: count() }).from(users);
   return Number(r?.n ?? 0);
 }
 
@@ -15,6 +15,7 @@ export async function activeUserByEmail(db: Executor, email: string): Promise<Us
   const [r] = await db
     .select()
     .from(users)
+    // raw: lower() (the builder has no function call), matching the unique index on lower(email)
     .where(and(sql`lower(${users.email}) = ${email.toLowerCase()}`, isNull(users.deactivatedAt)));
   return r;
 }
@@ -63,6 +64,7 @@ export async function updateUser(db: Executor, id: string, set: Partial<typeof u
 export async function addRole(db: Executor, id: string, role: string): Promise<void> {
   await db
     .update(users)
+    // raw: array_append and = any (array operators the builder has no words for)
     .set({ roles: sql`array_append(${users.roles}, ${role})` })
     .where(and(eq(users.id, id), sql`not (${role} = any(${users.roles}))`));
 }
@@ -82,7 +84,7 @@ export async function rotateRefreshToken(db: Executor, oldHash: string, newHash:
   const [r] = await db
     .update(sessions)
     .set({ refreshTokenHash: newHash, expiresAt })
-    .where(and(eq(sessions.refreshTokenHash, oldHash), isNull(sessions.revokedAt), sql`${sessions.expiresAt} > ${now.toISOString()}`))
+    .where(and(eq(sessions.refreshTokenHash, oldHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
     .returning();
   return r;
 }
@@ -118,7 +120,7 @@ export async function revokeUserSessions(db: Executor, userId: string, now: Date
     .update(sessions)
     .set({ revokedAt: now })
     .where(
-      and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? sql`${sessions.id} <> ${keep}` : undefined),
+      and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined),
     )
     .returning({ id: sessions.id });
   return rows.map((r) => r.id);
@@ -166,12 +168,16 @@ export async function deleteAddress(db: Executor, id: string): Promise<void> {
   await db.delete(shippingAddresses).where(eq(shippingAddresses.id, id));
 }
 
+export async function deleteAddressesOf(db: Executor, userId: string): Promise<void> {
+  await db.delete(shippingAddresses).where(eq(shippingAddresses.userId, userId));
+}
+
 /** Makes `id` the user's only default (clears the old one first: one default per user is a unique index). */
 export async function makeDefaultAddress(db: Executor, userId: string, id: string): Promise<void> {
   await db
     .update(shippingAddresses)
     .set({ isDefault: false })
-    .where(and(eq(shippingAddresses.userId, userId), eq(shippingAddresses.isDefault, true), sql`${shippingAddresses.id} <> ${id}`));
+    .where(and(eq(shippingAddresses.userId, userId), eq(shippingAddresses.isDefault, true), ne(shippingAddresses.id, id)));
   await db.update(shippingAddresses).set({ isDefault: true }).where(eq(shippingAddresses.id, id));
 }
 
@@ -190,6 +196,7 @@ export type Reservation = 'reserved' | 'in-flight' | 'at-limit';
  */
 export async function reserveAttempt(db: Executor, key: string, max: number, now: Date, windowS: number): Promise<Reservation> {
   const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
+  // raw: CASE expressions in the upsert's SET and a sum in its WHERE (the builder has no words for either)
   const expired = sql`${loginFailures.windowStartedAt} <= ${windowStart}`;
   const rows = await db
     .insert(loginFailures)
@@ -217,6 +224,7 @@ export async function reserveAttempt(db: Executor, key: string, max: number, now
 export async function settleAttempt(db: Executor, key: string, outcome: 'failed' | 'succeeded', clear = false): Promise<void> {
   await db
     .update(loginFailures)
+    // raw: greatest() and column arithmetic
     .set({
       inFlight: sql`greatest(${loginFailures.inFlight} - 1, 0)`,
       ...(outcome === 'failed' ? { failures: sql`${loginFailures.failures} + 1` } : clear ? { failures: 0 } : {}),
@@ -224,14 +232,10 @@ export async function settleAttempt(db: Executor, key: string, outcome: 'failed'
     .where(eq(loginFailures.key, key));
 }
 
-export async function deleteAddressesOf(db: Executor, userId: string): Promise<void> {
-  await db.delete(shippingAddresses).where(eq(shippingAddresses.userId, userId));
-}
-
 // ---- housekeeping
 
 /** Drops throttling counters whose window ended and rotated-away refresh tokens older than `usedBefore`. */
 export async function pruneStale(db: Executor, failuresBefore: Date, usedBefore: Date): Promise<void> {
-  await db.delete(loginFailures).where(sql`${loginFailures.windowStartedAt} < ${failuresBefore.toISOString()}`);
-  await db.delete(usedRefreshTokens).where(sql`${usedRefreshTokens.usedAt} < ${usedBefore.toISOString()}`);
+  await db.delete(loginFailures).where(lt(loginFailures.windowStartedAt, failuresBefore));
+  await db.delete(usedRefreshTokens).where(lt(usedRefreshTokens.usedAt, usedBefore));
 }

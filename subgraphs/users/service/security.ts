@@ -1,0 +1,88 @@
+/**
+ * Account security after sign-in: the password, the email and the security
+ * question, each behind the current password (throttled as login is).
+ */
+import type { Viewer } from '../../../platform/auth.ts';
+import { fail, unauthenticated } from '../../../platform/errors.ts';
+import { publish } from '../../../platform/events/bus.ts';
+import * as q from '../db/queries.ts';
+import type { UserRow } from '../db/schema.ts';
+import { sessionsRevoked } from '../events.ts';
+import { activeUser, isUniqueViolation, issue, lockViewer, MAX_PASSWORD_LENGTH, refreshExpiry, settle, type AuthResult, type Deps } from './common.ts';
+import { hashSecret, newRefreshToken, normalizeAnswer, passwordStrength, sha256, verifySecret } from './secrets.ts';
+import { checkPassword } from './throttle.ts';
+import { required, validEmail, validPassword } from './validation.ts';
+
+/** Changes the password; every other session ends (refused everywhere when this answers), this one gets a fresh refresh token. */
+export async function changePassword(deps: Deps, viewer: Viewer, currentPassword: string, newPassword: string, clientIp?: string): Promise<AuthResult> {
+  validPassword(newPassword, ['newPassword']);
+  const user = await activeUser(deps, viewer);
+  await checkPassword(deps, user, currentPassword, ['currentPassword'], clientIp);
+  const passwordHash = await hashSecret(newPassword);
+  const refreshToken = newRefreshToken();
+  const { updated, seqs } = await deps.db.drizzle.transaction(async (tx) => {
+    await lockViewer(tx, viewer);
+    const updated = await q.updateUser(tx, viewer.id, { passwordHash, passwordStrength: passwordStrength(newPassword) });
+    const others = await q.revokeUserSessions(tx, viewer.id, deps.clock.now(), viewer.sessionId);
+    // The current session stays, with a fresh refresh token.
+    const current = await q.setSessionRefreshHash(tx, viewer.sessionId, sha256(refreshToken), refreshExpiry(deps));
+    if (!current) throw unauthenticated('This session has ended. Sign in again.');
+    const seqs = others.length ? await publish(tx, [sessionsRevoked(viewer.id, others)]) : [];
+    return { updated, seqs };
+  });
+  await settle(deps, seqs);
+  return issue(deps, updated, viewer.sessionId, refreshToken);
+}
+
+/** Changes the email: the password, and the security answer when the account has a question. */
+export async function changeEmail(
+  deps: Deps,
+  viewer: Viewer,
+  password: string,
+  newEmailRaw: string,
+  securityAnswer?: string | null,
+  clientIp?: string,
+): Promise<UserRow> {
+  const email = validEmail(newEmailRaw, ['newEmail']);
+  const user = await activeUser(deps, viewer);
+  // a wrong security answer is a failed attempt too
+  await checkPassword(deps, user, password, ['password'], clientIp, async () => {
+    if (!user.securityAnswerHash) return;
+    const answer = normalizeAnswer(securityAnswer ?? '');
+    if (!answer || answer.length > MAX_PASSWORD_LENGTH || !(await verifySecret(answer, user.securityAnswerHash))) {
+      fail('INVALID_CREDENTIALS', 'The security answer is not correct.', ['securityAnswer']);
+    }
+  });
+  try {
+    return await deps.db.drizzle.transaction(async (tx) => {
+      await lockViewer(tx, viewer);
+      const other = await q.activeUserByEmail(tx, email);
+      if (other && other.id !== viewer.id) fail('EMAIL_TAKEN', 'An account with this email already exists.', ['newEmail']);
+      return q.updateUser(tx, viewer.id, { email });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) fail('EMAIL_TAKEN', 'An account with this email already exists.', ['newEmail']);
+    throw err;
+  }
+}
+
+/** Sets (or replaces) the security question; the answer is kept as a slow hash, compared case- and space-insensitively. */
+export async function setSecurityQuestion(
+  deps: Deps,
+  viewer: Viewer,
+  password: string,
+  questionRaw: string,
+  answerRaw: string,
+  clientIp?: string,
+): Promise<UserRow> {
+  const question = required(questionRaw, 200, ['question'], 'The security question');
+  const answer = normalizeAnswer(answerRaw);
+  if (!answer || answerRaw.length > 200) fail('INVALID_INPUT', 'The answer must be 1 to 200 characters.', ['answer']);
+  const user = await activeUser(deps, viewer);
+  await checkPassword(deps, user, password, ['password'], clientIp);
+  const securityAnswerHash = await hashSecret(answer);
+  return deps.db.drizzle.transaction(async (tx) => {
+    await lockViewer(tx, viewer);
+    return q.updateUser(tx, viewer.id, { securityQuestion: question, securityAnswerHash });
+  });
+}
