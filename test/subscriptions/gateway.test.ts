@@ -284,13 +284,14 @@ describe('subscriptions through the gateway websocket', () => {
   });
 
   it('closes the socket when the access token expires, with 4401', async () => {
-    // `exp` counts whole seconds: sign just after a second begins, so the token lives about two
+    // `exp` counts whole seconds: sign just after a second begins, so the token lives about four
+    // (room for a busy machine to connect and subscribe before it expires)
     await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
-    const { token } = await new TokenSigner(t.keys, 2).sign({ userId: seller.userId, sessionId: crypto.randomUUID(), roles: [] });
+    const { token } = await new TokenSigner(t.keys, 4).sign({ userId: seller.userId, sessionId: crypto.randomUUID(), roles: [] });
     const ws = connect(t, token);
     const sub = subscribe(ws, MESSAGES);
     await upstreamReady(1);
-    await eventually(() => ws.closes.length > 0, 5_000, 'the socket to close at exp');
+    await eventually(() => ws.closes.length > 0, 10_000, 'the socket to close at exp');
     expect(ws.closes[0]).toEqual({ code: 4401, reason: 'Token expired' });
     expect(sub.error).toBeTruthy();
     await ws.dispose();
