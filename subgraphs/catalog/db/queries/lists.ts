@@ -1,5 +1,5 @@
 /** The Wish List and the Store List, and a deactivated person's data. */
-import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../../platform/db.ts';
 import { carts, storeFollows, stores, wishListItems } from '../schema.ts';
 import { rawProductColumns, toProduct, type Keyset, type ProductRow, type RawProduct, type StoreRow } from './rows.ts';
@@ -41,7 +41,7 @@ export function unfollow(tx: Executor, userId: string, storeId: string) {
 
 export function followedStores(db: Executor, userId: string): Promise<StoreRow[]> {
   return db
-    .select({ id: stores.id, ownerId: stores.ownerId, name: stores.name, nameKey: stores.nameKey, description: stores.description, createdAt: stores.createdAt })
+    .select(getTableColumns(stores))
     .from(storeFollows)
     .innerJoin(stores, eq(stores.id, storeFollows.storeId))
     .where(eq(storeFollows.userId, userId))
