@@ -69,3 +69,8 @@ export async function payload<T extends object>(
     throw err;
   }
 }
+
+/** A query argument that cannot be used (a bad cursor, filter or search text): BAD_USER_INPUT. */
+export function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}

@@ -47,7 +47,7 @@ export interface RunningSubgraph {
 /** The registry: every subgraph's declaration (subgraphs/<name>/server.ts), loaded on demand. */
 const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
   users: async () => (await import('./users/subgraph.ts')).createSubgraph,
-  catalog: async () => (await import('./catalog/server.ts')).createSubgraph,
+  catalog: async () => (await import('./catalog/subgraph.ts')).createSubgraph,
   orders: async () => (await import('./orders/server.ts')).createSubgraph,
   messaging: async () => (await import('./messaging/server.ts')).createSubgraph,
   promotions: async () => (await import('./promotions/subgraph.ts')).createSubgraph,

@@ -5,23 +5,14 @@
  */
 import DataLoader from 'dataloader';
 import type { Database } from '../../platform/db.ts';
+import { byIds, groupBy } from '../../platform/collections.ts';
 import { isId } from '../../platform/scalars.ts';
-import * as q from './db/queries.ts';
+import * as q from './db/queries/index.ts';
 
-function byId<T extends { id: string }>(rows: T[], keys: readonly string[]): (T | null)[] {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return keys.map((k) => map.get(k) ?? null);
-}
-
-function grouped<T>(rows: T[], keyOf: (r: T) => string, keys: readonly string[]): T[][] {
-  const map = new Map<string, T[]>();
-  for (const r of rows) {
-    const k = keyOf(r);
-    let list = map.get(k);
-    if (!list) map.set(k, (list = []));
-    list.push(r);
-  }
-  return keys.map((k) => map.get(k) ?? []);
+/** Each key's rows (none: an empty list), in the order a DataLoader batch must answer in. */
+function grouped<T>(keys: readonly string[], rows: T[], keyOf: (r: T) => string): T[][] {
+  const groups = groupBy(rows, keyOf);
+  return keys.map((k) => groups.get(k) ?? []);
 }
 
 /** A loader by UUID that answers null for anything that is not one, without asking the database. */
@@ -29,7 +20,7 @@ function idLoader<T extends { id: string }>(load: (ids: string[]) => Promise<T[]
   return new DataLoader<string, T | null>(async (keys) => {
     const ids = keys.filter(isId);
     const rows = ids.length ? await load(ids) : [];
-    return byId(rows, keys);
+    return byIds(keys, rows, (r) => r.id);
   });
 }
 
@@ -64,7 +55,7 @@ export function createLoaders(db: Database) {
       return rows.map((r) => r.product);
     }),
     variantsByProduct: new DataLoader<string, q.VariantRow[]>(async (productIds) =>
-      grouped(await q.variantsByProductIds(d, productIds), (v) => v.productId, productIds),
+      grouped(productIds, await q.variantsByProductIds(d, productIds), (v) => v.productId),
     ),
     followerCount,
     productCountByStore: new DataLoader<string, number>(async (storeIds) => {
@@ -79,7 +70,7 @@ export function createLoaders(db: Database) {
         product.prime(l.product.id, l.product);
         store.prime(l.store.id, l.store);
       }
-      return grouped(lines, (l) => l.cartId, cartIds);
+      return grouped(cartIds, lines, (l) => l.cartId);
     }),
     /** Pages of several stores' products: one statement per distinct (limit, after). */
     storeProducts: new DataLoader<StoreProductsKey, q.ProductRow[], string>(

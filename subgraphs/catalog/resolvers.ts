@@ -1,13 +1,20 @@
-/** Thin resolvers of the catalog subgraph: arguments in, service or loader call, result out. */
+/**
+ * Thin resolvers of the catalog subgraph: arguments in, service or loader call,
+ * result out. Those that need a person are `authed` (a guest is refused with
+ * UNAUTHENTICATED before they run); cart operations are open to guests.
+ */
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload } from '../../platform/errors.ts';
 import { DateTime, money } from '../../platform/scalars.ts';
-import type * as q from './db/queries.ts';
-import type { CatalogContext } from './server.ts';
+import type * as q from './db/queries/index.ts';
+import type { CatalogContext } from './context.ts';
+import type { CreateProductInput, UpdateVariantInput } from './service/products.ts';
 import type { SearchArgs } from './service/search.ts';
-import type { CreateProductInput, OpenStoreInput, UpdateVariantInput } from './service/products.ts';
+import type { OpenStoreInput } from './service/stores.ts';
 
 type Ctx = CatalogContext;
+type Person = SignedIn<CatalogContext>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arguments as the schema validated them
 type Args = Record<string, any>;
 
@@ -32,9 +39,9 @@ export const resolvers = {
   Query: {
     product: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.loaders.productPage.load(id),
     store: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.loaders.store.load(id),
-    categories: (_: unknown, __: unknown, ctx: Ctx) => ctx.service.categories(),
+    categories: (_: unknown, __: unknown, ctx: Ctx) => ctx.service.products.categories(),
     searchProducts: (_: unknown, args: SearchArgs, ctx: Ctx, info: GraphQLResolveInfo) =>
-      ctx.service.searchProducts(ctx.loaders, args, selects(info, 'totalCount')),
+      ctx.service.search.searchProducts(ctx.loaders, args, selects(info, 'totalCount')),
     cart: (_: unknown, { id }: { id: string }, ctx: Ctx) => ctx.service.carts.cartForRead(ctx.viewer, id),
   },
 
@@ -46,21 +53,28 @@ export const resolvers = {
       payload({ cart: null as q.CartRow | null }, async () => cart(await ctx.service.carts.updateCartLine(ctx.viewer, a.cartId, a.lineId, a.quantity), ctx)),
     removeCartLine: (_: unknown, a: Args, ctx: Ctx) =>
       payload({ cart: null as q.CartRow | null }, async () => cart(await ctx.service.carts.removeCartLine(ctx.viewer, a.cartId, a.lineId), ctx)),
-    mergeGuestCart: (_: unknown, a: Args, ctx: Ctx) =>
+    mergeGuestCart: authed((_: unknown, a: Args, ctx: Person) =>
       payload({ cart: null as q.CartRow | null }, async () => cart(await ctx.service.carts.mergeGuestCart(ctx.viewer, a.guestCartId), ctx)),
-    addToWishList: (_: unknown, a: Args, ctx: Ctx) =>
-      payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.products.addToWishList(ctx.viewer, a.productId) })),
-    removeFromWishList: (_: unknown, a: Args, ctx: Ctx) =>
-      payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.products.removeFromWishList(ctx.viewer, a.productId) })),
-    followStore: (_: unknown, a: Args, ctx: Ctx) =>
-      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.products.followStore(ctx.viewer, a.storeId) })),
-    unfollowStore: (_: unknown, a: Args, ctx: Ctx) =>
-      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.products.unfollowStore(ctx.viewer, a.storeId) })),
-    openStore: (_: unknown, a: { input: OpenStoreInput }, ctx: Ctx) =>
-      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.products.openStore(ctx.viewer, a.input) })),
-    createProduct: (_: unknown, a: { input: CreateProductInput }, ctx: Ctx) =>
+    ),
+    addToWishList: authed((_: unknown, a: Args, ctx: Person) =>
+      payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.lists.addToWishList(ctx.viewer, a.productId) })),
+    ),
+    removeFromWishList: authed((_: unknown, a: Args, ctx: Person) =>
+      payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.lists.removeFromWishList(ctx.viewer, a.productId) })),
+    ),
+    followStore: authed((_: unknown, a: Args, ctx: Person) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.lists.followStore(ctx.viewer, a.storeId) })),
+    ),
+    unfollowStore: authed((_: unknown, a: Args, ctx: Person) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.lists.unfollowStore(ctx.viewer, a.storeId) })),
+    ),
+    openStore: authed((_: unknown, a: { input: OpenStoreInput }, ctx: Person) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.stores.openStore(ctx.viewer, a.input) })),
+    ),
+    createProduct: authed((_: unknown, a: { input: CreateProductInput }, ctx: Person) =>
       payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.products.createProduct(ctx.viewer, a.input) })),
-    updateVariant: (_: unknown, a: { variantId: string; input: UpdateVariantInput }, ctx: Ctx) =>
+    ),
+    updateVariant: authed((_: unknown, a: { variantId: string; input: UpdateVariantInput }, ctx: Person) =>
       payload({ product: null as q.ProductRow | null }, async () => {
         const product = await ctx.service.products.updateVariant(ctx.viewer, a.variantId, a.input);
         ctx.loaders.variant.clear(a.variantId);
@@ -68,14 +82,15 @@ export const resolvers = {
         ctx.loaders.product.clear(product.id);
         return { product };
       }),
+    ),
   },
 
   User: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.service.userReference(ctx.viewer, ref.id),
     cart: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.carts.ownCart(u.id),
-    wishList: (u: { id: string }, a: Args, ctx: Ctx) => ctx.service.wishList(u.id, a.first, a.after),
-    storeList: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.storeList(u.id),
-    stores: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.storesOf(u.id),
+    wishList: (u: { id: string }, a: Args, ctx: Ctx) => ctx.service.lists.wishList(u.id, a.first, a.after),
+    storeList: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.lists.storeList(u.id),
+    stores: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.stores.storesOf(u.id),
   },
 
   Category: {
@@ -86,7 +101,7 @@ export const resolvers = {
   Store: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.store.load(ref.id),
     followerCount: (s: q.StoreRow, _: unknown, ctx: Ctx) => ctx.loaders.followerCount.load(s.id),
-    products: (s: q.StoreRow, a: Args, ctx: Ctx) => ctx.service.storeProducts(ctx.loaders, s.id, a.first, a.after),
+    products: (s: q.StoreRow, a: Args, ctx: Ctx) => ctx.service.search.storeProducts(ctx.loaders, s.id, a.first, a.after),
   },
 
   Product: {

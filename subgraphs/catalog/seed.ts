@@ -5,7 +5,7 @@
  */
 import { DEMO } from '../../platform/demo.ts';
 import type { SubgraphDeps } from '../../platform/subgraph.ts';
-import * as q from './db/queries.ts';
+import * as q from './db/queries/index.ts';
 import { storeNameKey } from './service/store-names.ts';
 
 /** Category ids of the reference data (migration 0001_categories.sql). */

@@ -2,19 +2,17 @@
  * Carts: guest carts addressed by an unguessable id (random UUID v4), the
  * signed-in person's cart (created on first use), lines with quantities 1–999
  * that stock must cover, and merging a guest cart into the viewer's.
+ *
+ * Cart operations are open to guests (a guest cart is addressed by its id), so
+ * they take the viewer as `Viewer | null`; a person's own cart needs one.
  */
 import crypto from 'node:crypto';
 import type { Viewer } from '../../../platform/auth.ts';
 import { fail, forbidden, unauthenticated } from '../../../platform/errors.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { isId } from '../../../platform/scalars.ts';
-import * as q from '../db/queries.ts';
+import * as q from '../db/queries/index.ts';
 import { LIMITS, existingId, quantity } from './validate.ts';
-
-export function requireViewer(viewer: Viewer | null): Viewer {
-  if (!viewer) throw unauthenticated();
-  return viewer;
-}
 
 export class CartService {
   constructor(private readonly deps: SubgraphDeps) {}
@@ -47,7 +45,10 @@ export class CartService {
 
   /** The cart a mutation acts on: `cartId` (a guest cart or the viewer's own), else the viewer's. */
   private async cartFor(viewer: Viewer | null, cartId: string | null | undefined): Promise<q.CartRow> {
-    if (cartId === null || cartId === undefined) return this.ownCart(requireViewer(viewer).id);
+    if (cartId === null || cartId === undefined) {
+      if (!viewer) throw unauthenticated();
+      return this.ownCart(viewer.id);
+    }
     const id = existingId(cartId, ['cartId'], 'Cart');
     const cart = await q.cartById(this.db, id);
     if (!cart) fail('NOT_FOUND', 'Cart not found.', ['cartId']);
@@ -116,14 +117,13 @@ export class CartService {
    * by stock and 999 (a line never shrinks); the guest cart is emptied. Merging
    * an emptied cart again changes nothing.
    */
-  async mergeGuestCart(viewer: Viewer | null, guestCartId: string): Promise<q.CartRow> {
-    const me = requireViewer(viewer);
+  async mergeGuestCart(viewer: Viewer, guestCartId: string): Promise<q.CartRow> {
     const gid = existingId(guestCartId, ['guestCartId'], 'Cart');
     const guest = await q.cartById(this.db, gid);
     if (!guest) fail('NOT_FOUND', 'Cart not found.', ['guestCartId']);
-    if (guest.ownerId === me.id) fail('INVALID_INPUT', 'This is already your cart.', ['guestCartId']);
+    if (guest.ownerId === viewer.id) fail('INVALID_INPUT', 'This is already your cart.', ['guestCartId']);
     if (guest.ownerId) throw forbidden('This cart is not yours.');
-    const own = await this.ownCart(me.id);
+    const own = await this.ownCart(viewer.id);
     await this.db.transaction(async (tx) => {
       const guestLines = await q.lockLinesOf(tx, gid);
       if (!guestLines.length) return;

@@ -1,20 +1,14 @@
 /**
- * Stores, products and variants (owner-only changes, price and stock events),
- * and the Wish List and Store List.
+ * Categories, products and variants: owner-only changes, price and stock
+ * events in the same transaction.
  */
 import type { Viewer } from '../../../platform/auth.ts';
 import { fail, forbidden } from '../../../platform/errors.ts';
 import { publish, type NewEvent } from '../../../platform/events/bus.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import * as q from '../db/queries.ts';
-import { requireViewer } from './carts.ts';
-import { storeNameKey } from './store-names.ts';
+import * as q from '../db/queries/index.ts';
+import { priceChanged, stockChanged } from '../events.ts';
 import * as v from './validate.ts';
-
-export interface OpenStoreInput {
-  name: string;
-  description?: string | null;
-}
 
 export interface VariantInput {
   sku: string;
@@ -44,49 +38,25 @@ export class ProductService {
     return this.deps.db.drizzle;
   }
 
-  async openStore(viewer: Viewer | null, input: OpenStoreInput): Promise<q.StoreRow> {
-    const me = requireViewer(viewer);
-    const { name, nameKey } = v.storeName(input.name, ['input', 'name']);
-    const description = v.optionalText(input.description, ['input', 'description'], v.LIMITS.storeDescription, 'Description');
-    const [store] = await q.insertStore(this.db, { ownerId: me.id, name, nameKey, description, createdAt: this.deps.clock.now() });
-    if (!store) fail('STORE_NAME_TAKEN', 'A store with this name (or one that looks the same) already exists.', ['input', 'name']);
-    return store;
-  }
-
-  /**
-   * At start, before serving: gives every store made before name keys existed
-   * its key, oldest first. Two such stores that look alike both stay; the
-   * younger gets its key suffixed with an invisible separator and its id (a
-   * key no name can produce, as keys never hold invisible characters), and the
-   * older one's key keeps new look-alikes out. Safe with several instances
-   * starting at once (a key is only ever set where it is missing).
-   */
-  async backfillStoreNameKeys(): Promise<void> {
-    let filled = 0;
-    for (;;) {
-      const rows = await q.storesWithoutNameKey(this.db, 500);
-      if (!rows.length) break;
-      for (const row of rows) {
-        const key = storeNameKey(row.name);
-        try {
-          await q.setStoreNameKey(this.db, row.id, key);
-        } catch (err) {
-          if (!isUniqueViolation(err)) throw err;
-          this.deps.log.warn('store name looks like an older store\'s; both kept', { storeId: row.id });
-          await q.setStoreNameKey(this.db, row.id, `${key}\u200b${row.id}`);
-        }
-        filled++;
+  /** Every category in tree order: each top-level category followed by its subcategories. */
+  async categories(): Promise<q.CategoryRow[]> {
+    const all = await q.allCategories(this.db);
+    const out: q.CategoryRow[] = [];
+    const visit = (parentId: string | null) => {
+      for (const c of all.filter((x) => x.parentId === parentId)) {
+        out.push(c);
+        visit(c.id);
       }
-    }
-    if (filled) this.deps.log.info('store name keys filled in', { stores: filled });
+    };
+    visit(null);
+    return out;
   }
 
-  async createProduct(viewer: Viewer | null, input: CreateProductInput): Promise<q.ProductRow> {
-    const me = requireViewer(viewer);
+  async createProduct(viewer: Viewer, input: CreateProductInput): Promise<q.ProductRow> {
     const storeId = v.existingId(input.storeId, ['input', 'storeId'], 'Store');
     const [store] = await q.storesByIds(this.db, [storeId]);
     if (!store) fail('NOT_FOUND', 'Store not found.', ['input', 'storeId']);
-    if (store.ownerId !== me.id) throw forbidden("Only the store's owner can add products to it.");
+    if (store.ownerId !== viewer.id) throw forbidden("Only the store's owner can add products to it.");
 
     const title = v.text(input.title, ['input', 'title'], v.LIMITS.title[0], v.LIMITS.title[1], 'Title');
     const description = v.text(input.description, ['input', 'description'], v.LIMITS.description[0], v.LIMITS.description[1], 'Description', true);
@@ -154,13 +124,12 @@ export class ProductService {
   }
 
   /** Price and stock of a variant, by its store's owner; events in the same transaction. */
-  async updateVariant(viewer: Viewer | null, variantId: string, input: UpdateVariantInput): Promise<q.ProductRow> {
-    const me = requireViewer(viewer);
+  async updateVariant(viewer: Viewer, variantId: string, input: UpdateVariantInput): Promise<q.ProductRow> {
     const id = v.existingId(variantId, ['variantId'], 'Variant');
     const productId = await this.db.transaction(async (tx) => {
       const locked = await q.lockVariant(tx, id);
       if (!locked) fail('NOT_FOUND', 'Variant not found.', ['variantId']);
-      if (locked.ownerId !== me.id) throw forbidden("Only the store's owner can change its variants.");
+      if (locked.ownerId !== viewer.id) throw forbidden("Only the store's owner can change its variants.");
       const set: { price?: number; stock?: number } = {};
       if (input.price !== null && input.price !== undefined) set.price = v.price(input.price, ['input', 'price']);
       if (input.stock !== null && input.stock !== undefined) set.stock = v.stock(input.stock, ['input', 'stock']);
@@ -172,9 +141,8 @@ export class ProductService {
       const events: NewEvent[] = [];
       if (set.price !== undefined) {
         const [range] = await q.refreshPriceRange(tx, old.productId);
-        events.push({
-          topic: 'product.price_changed',
-          payload: {
+        events.push(
+          priceChanged({
             productId: old.productId,
             variantId: id,
             storeId: old.storeId,
@@ -183,12 +151,11 @@ export class ProductService {
             newPrice: updated.price,
             oldMinPrice: locked.minPrice,
             newMinPrice: range.minPrice,
-          },
-          audience: [],
-        });
+          }),
+        );
       }
       if (set.stock !== undefined) {
-        events.push({ topic: 'product.stock_changed', payload: { productId: old.productId, variantId: id, stock: updated.stock }, audience: [] });
+        events.push(stockChanged(updated));
       }
       await publish(tx, events);
       return old.productId;
@@ -196,53 +163,4 @@ export class ProductService {
     const [product] = await q.productsByIds(this.db, [productId]);
     return product;
   }
-
-  private async product(productId: string, field: string[]): Promise<q.ProductRow> {
-    const id = v.existingId(productId, field, 'Product');
-    const [product] = await q.productsByIds(this.db, [id]);
-    if (!product) fail('NOT_FOUND', 'Product not found.', field);
-    return product;
-  }
-
-  private async store(storeId: string, field: string[]): Promise<q.StoreRow> {
-    const id = v.existingId(storeId, field, 'Store');
-    const [store] = await q.storesByIds(this.db, [id]);
-    if (!store) fail('NOT_FOUND', 'Store not found.', field);
-    return store;
-  }
-
-  async addToWishList(viewer: Viewer | null, productId: string): Promise<q.ProductRow> {
-    const me = requireViewer(viewer);
-    const product = await this.product(productId, ['productId']);
-    await q.addWish(this.db, { userId: me.id, productId: product.id, createdAt: this.deps.clock.now() });
-    return product;
-  }
-
-  async removeFromWishList(viewer: Viewer | null, productId: string): Promise<q.ProductRow> {
-    const me = requireViewer(viewer);
-    const product = await this.product(productId, ['productId']);
-    await q.removeWish(this.db, me.id, product.id);
-    return product;
-  }
-
-  async followStore(viewer: Viewer | null, storeId: string): Promise<q.StoreRow> {
-    const me = requireViewer(viewer);
-    const store = await this.store(storeId, ['storeId']);
-    await q.follow(this.db, { userId: me.id, storeId: store.id, createdAt: this.deps.clock.now() });
-    return store;
-  }
-
-  async unfollowStore(viewer: Viewer | null, storeId: string): Promise<q.StoreRow> {
-    const me = requireViewer(viewer);
-    const store = await this.store(storeId, ['storeId']);
-    await q.unfollow(this.db, me.id, store.id);
-    return store;
-  }
-}
-
-function isUniqueViolation(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === '23505') return true;
-  }
-  return false;
 }

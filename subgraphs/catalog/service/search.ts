@@ -1,34 +1,15 @@
 /**
  * Product search and product pages: English full-text search (websearch_to_tsquery,
- * title weighted A, description B), filters, four sorts, keyset cursors.
+ * title weighted A, description B), filters, four sorts, keyset cursors; and
+ * `page`, the keyset page every other product list (a store's, the Wish List) uses.
  */
-import { decodeCursor, encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
 import type { Database } from '../../../platform/db.ts';
-import * as q from '../db/queries.ts';
+import { badInput } from '../../../platform/errors.ts';
+import { connection, type Connection } from '../../../platform/pagination.ts';
+import { decodeCursor, encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
+import * as q from '../db/queries/index.ts';
 import type { Loaders } from '../loaders.ts';
-import { badInput, priceFilter, searchText } from './validate.ts';
-
-export interface Edge<T> {
-  cursor: string;
-  node: T;
-}
-
-export interface Connection<T> {
-  edges: Edge<T>[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Resolved lazily: counted only when a client asks for it. */
-  totalCount: () => Promise<number>;
-}
-
-export function connection<T>(rows: T[], limit: number, cursorOf: (r: T) => string, count: () => Promise<number>): Connection<T> {
-  const page = rows.slice(0, limit);
-  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
-  return {
-    edges,
-    pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
-    totalCount: count,
-  };
-}
+import { priceFilter, searchText } from './validate.ts';
 
 /** Cursor payload: the sort it belongs to, the sort key of the row, its id. */
 interface CursorValue {
@@ -87,69 +68,67 @@ export interface SearchArgs {
 const NOTHING = '00000000-0000-0000-0000-000000000000';
 
 /**
- * A page of search results. `withTotal`: the client asked for totalCount, so
- * the page's statement counts the matches too (a page with no row cannot tell
- * the count; then it takes a statement of its own).
+ * A keyset page of a list in the order `sort`: `fetch` gets `limit` rows after
+ * the keyset, `keyOf` gives a row's sort key for its cursor.
  */
-export async function searchProducts(db: Database, loaders: Loaders, args: SearchArgs, withTotal: boolean): Promise<Connection<q.ProductRow>> {
-  const text = searchText(args.query);
-  const limit = pageSize(args.first);
-  const minPrice = priceFilter(args.minPrice, 'minPrice');
-  const maxPrice = priceFilter(args.maxPrice, 'maxPrice');
-  let sort: q.SortKey = args.sort ?? 'RELEVANCE';
-  if (sort === 'RELEVANCE' && text === null) sort = 'NEWEST';
-  const filter: q.SearchFilter = {
-    text,
-    // an id that is not a UUID matches nothing (and never reaches SQL as one)
-    categoryId: args.categoryId == null ? undefined : isId(args.categoryId) ? args.categoryId : NOTHING,
-    storeId: args.storeId == null ? undefined : isId(args.storeId) ? args.storeId : NOTHING,
-    minPrice,
-    maxPrice,
-  };
-  const after = keysetFrom(args.after, sort);
-  const page = limit === 0 ? null : await q.searchPage(db.drizzle, filter, sort, limit + 1, after, withTotal);
-  // the page's statement joined each product's store (the results show it): no statement for Product.store
-  for (const s of page?.stores ?? []) loaders.store.prime(s.id, s);
-  return connection(
-    page?.hits ?? [],
-    limit,
-    (r) => encodeCursor({ s: sort, k: sortKeyOf(r, sort), i: r.id } satisfies CursorValue),
-    async () => page?.total ?? q.searchCount(db.drizzle, filter),
-  );
-}
-
-/** A store's products, newest first, batched across stores by a loader. */
-export async function storeProducts(
-  loaders: Loaders,
-  storeId: string,
+export async function page<T extends { id: string }>(
+  sort: string,
   first: number | null | undefined,
   after: string | null | undefined,
-): Promise<Connection<q.ProductRow>> {
+  fetch: (limit: number, keyset: q.Keyset | null) => Promise<T[]>,
+  keyOf: (row: T) => string | number,
+  totalCount: () => Promise<number>,
+): Promise<Connection<T>> {
   const limit = pageSize(first);
-  const keyset = keysetFrom(after, 'NEWEST');
-  const rows = limit === 0 ? [] : await loaders.storeProducts.load({ storeId, limit: limit + 1, after: keyset });
-  return connection(
-    rows,
-    limit,
-    (r) => encodeCursor({ s: 'NEWEST', k: r.createdAt.toISOString(), i: r.id } satisfies CursorValue),
-    () => loaders.productCountByStore.load(storeId),
-  );
+  const keyset = keysetFrom(after, sort);
+  const rows = limit === 0 ? [] : await fetch(limit + 1, keyset);
+  return connection(rows, limit, (r) => encodeCursor({ s: sort, k: keyOf(r), i: r.id } satisfies CursorValue), totalCount);
 }
 
-/** The viewer's Wish List, newest first. */
-export async function wishList(
-  db: Database,
-  userId: string,
-  first: number | null | undefined,
-  after: string | null | undefined,
-): Promise<Connection<q.ProductRow>> {
-  const limit = pageSize(first);
-  const keyset = keysetFrom(after, 'SAVED');
-  const rows = limit === 0 ? [] : await q.wishListPage(db.drizzle, userId, limit + 1, keyset);
-  return connection(
-    rows,
-    limit,
-    (r) => encodeCursor({ s: 'SAVED', k: new Date(r.savedAtMs).toISOString(), i: r.id } satisfies CursorValue),
-    () => q.wishListCount(db.drizzle, userId),
-  );
+export class SearchService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * A page of search results. `withTotal`: the client asked for totalCount, so
+   * the page's statement counts the matches too (a page with no row cannot tell
+   * the count; then it takes a statement of its own).
+   */
+  async searchProducts(loaders: Loaders, args: SearchArgs, withTotal: boolean): Promise<Connection<q.ProductRow>> {
+    const text = searchText(args.query);
+    const limit = pageSize(args.first);
+    const minPrice = priceFilter(args.minPrice, 'minPrice');
+    const maxPrice = priceFilter(args.maxPrice, 'maxPrice');
+    let sort: q.SortKey = args.sort ?? 'RELEVANCE';
+    if (sort === 'RELEVANCE' && text === null) sort = 'NEWEST';
+    const filter: q.SearchFilter = {
+      text,
+      // an id that is not a UUID matches nothing (and never reaches SQL as one)
+      categoryId: args.categoryId == null ? undefined : isId(args.categoryId) ? args.categoryId : NOTHING,
+      storeId: args.storeId == null ? undefined : isId(args.storeId) ? args.storeId : NOTHING,
+      minPrice,
+      maxPrice,
+    };
+    const after = keysetFrom(args.after, sort);
+    const found = limit === 0 ? null : await q.searchPage(this.db.drizzle, filter, sort, limit + 1, after, withTotal);
+    // the page's statement joined each product's store (the results show it): no statement for Product.store
+    for (const s of found?.stores ?? []) loaders.store.prime(s.id, s);
+    return connection(
+      found?.hits ?? [],
+      limit,
+      (r) => encodeCursor({ s: sort, k: sortKeyOf(r, sort), i: r.id } satisfies CursorValue),
+      async () => found?.total ?? q.searchCount(this.db.drizzle, filter),
+    );
+  }
+
+  /** A store's products, newest first, batched across stores by a loader. */
+  storeProducts(loaders: Loaders, storeId: string, first: number | null | undefined, after: string | null | undefined): Promise<Connection<q.ProductRow>> {
+    return page(
+      'NEWEST',
+      first,
+      after,
+      (limit, keyset) => loaders.storeProducts.load({ storeId, limit, after: keyset }),
+      (r) => r.createdAt.toISOString(),
+      () => loaders.productCountByStore.load(storeId),
+    );
+  }
 }

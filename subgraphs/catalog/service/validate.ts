@@ -1,7 +1,7 @@
 /** Input rules of the catalog: every bad input becomes a userErrors entry or a BAD_USER_INPUT error. */
-import { GraphQLError } from 'graphql';
-import { fail } from '../../../platform/errors.ts';
+import { badInput, fail } from '../../../platform/errors.ts';
 import { isId, parseMoney } from '../../../platform/scalars.ts';
+import { isHttpUrl } from '../../../platform/validate.ts';
 import { storeNameKey } from './store-names.ts';
 
 export const LIMITS = {
@@ -25,10 +25,6 @@ export const LIMITS = {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
-export function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
 
 /** A trimmed single-line (or multi-line) text within [min, max] characters. */
 export function text(value: unknown, field: string[], min: number, max: number, what: string, multiline = false): string {
@@ -84,15 +80,7 @@ export function quantity(value: unknown, field: string[], allowZero = false): nu
 
 export function imageUrl(value: unknown, field: string[]): string {
   const v = typeof value === 'string' ? value.trim() : '';
-  let ok = v.length > 0 && v.length <= LIMITS.imageUrl && !CONTROL.test(v) && !/\s/.test(v);
-  if (ok) {
-    try {
-      const u = new URL(v);
-      ok = (u.protocol === 'http:' || u.protocol === 'https:') && Boolean(u.hostname);
-    } catch {
-      ok = false;
-    }
-  }
+  const ok = v.length > 0 && v.length <= LIMITS.imageUrl && !CONTROL.test(v) && !/\s/.test(v) && isHttpUrl(v);
   if (!ok) fail('INVALID_INPUT', 'Images must be http(s) URLs.', field);
   return v;
 }

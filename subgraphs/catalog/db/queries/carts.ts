@@ -1,0 +1,117 @@
+/** Carts and their lines, and what checkout reads of them. */
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { Executor } from '../../../../platform/db.ts';
+import { cartLines, carts, products, stores, variants } from '../schema.ts';
+import { productColumns, type CartLineRow, type CartRow, type ProductRow, type StoreRow, type VariantRow } from './rows.ts';
+
+export async function cartById(db: Executor, id: string): Promise<CartRow | null> {
+  const [row] = await db.select().from(carts).where(eq(carts.id, id));
+  return row ?? null;
+}
+
+export async function cartByOwner(db: Executor, ownerId: string): Promise<CartRow | null> {
+  const [row] = await db.select().from(carts).where(eq(carts.ownerId, ownerId));
+  return row ?? null;
+}
+
+export function insertCart(db: Executor, v: { id: string; ownerId: string | null; createdAt: Date }): Promise<CartRow[]> {
+  return db.insert(carts).values(v).onConflictDoNothing().returning();
+}
+
+/** A cart line with its variant, the variant's product and the product's store. */
+export interface LineWithVariant extends CartLineRow {
+  variant: VariantRow;
+  product: ProductRow;
+  store: StoreRow;
+}
+
+/**
+ * Lines of carts, oldest first. Joins what a cart page shows of each line
+ * (variant, product, store), selected as their loaders select them, so the
+ * cart-lines loader primes those loaders instead of their running statements.
+ */
+export async function linesByCartIds(db: Executor, cartIds: readonly string[]): Promise<LineWithVariant[]> {
+  const rows = await db
+    .select({ line: cartLines, variant: variants, product: productColumns, store: stores })
+    .from(cartLines)
+    .innerJoin(variants, eq(variants.id, cartLines.variantId))
+    .innerJoin(products, eq(products.id, variants.productId))
+    .innerJoin(stores, eq(stores.id, products.storeId))
+    .where(inArray(cartLines.cartId, [...cartIds]))
+    .orderBy(asc(cartLines.createdAt), asc(cartLines.id));
+  return rows.map((r) => ({ ...r.line, variant: r.variant, product: r.product, store: r.store }));
+}
+
+/** Row-locks a cart: concurrent changes to one cart take turns (no lost quantity). */
+export async function lockCart(tx: Executor, cartId: string): Promise<void> {
+  await tx.select({ id: carts.id }).from(carts).where(eq(carts.id, cartId)).for('update');
+}
+
+/** The line of a cart for a variant, row-locked. */
+export async function lockLine(tx: Executor, cartId: string, where: { lineId?: string; variantId?: string }): Promise<CartLineRow | null> {
+  const cond = where.lineId ? eq(cartLines.id, where.lineId) : eq(cartLines.variantId, where.variantId!);
+  const [row] = await tx.select().from(cartLines).where(and(eq(cartLines.cartId, cartId), cond)).for('update');
+  return row ?? null;
+}
+
+/** Variant stock, row-locked so the cart check and the write agree. */
+export async function variantStock(tx: Executor, variantId: string): Promise<{ stock: number; productId: string } | null> {
+  const [row] = await tx.select({ stock: variants.stock, productId: variants.productId }).from(variants).where(eq(variants.id, variantId));
+  return row ?? null;
+}
+
+export function insertLine(tx: Executor, v: { cartId: string; variantId: string; quantity: number; createdAt: Date }) {
+  return tx.insert(cartLines).values(v).onConflictDoNothing().returning();
+}
+
+export function setLineQuantity(tx: Executor, id: string, quantity: number) {
+  return tx.update(cartLines).set({ quantity }).where(eq(cartLines.id, id));
+}
+
+export function deleteLine(tx: Executor, cartId: string, lineId: string): Promise<{ id: string }[]> {
+  return tx
+    .delete(cartLines)
+    .where(and(eq(cartLines.cartId, cartId), eq(cartLines.id, lineId)))
+    .returning({ id: cartLines.id });
+}
+
+export function deleteLines(tx: Executor, cartId: string, lineIds: string[]) {
+  return tx.delete(cartLines).where(and(eq(cartLines.cartId, cartId), inArray(cartLines.id, lineIds)));
+}
+
+export function deleteAllLines(tx: Executor, cartId: string) {
+  return tx.delete(cartLines).where(eq(cartLines.cartId, cartId));
+}
+
+/** Lines of a cart (locked) for a merge. */
+export function lockLinesOf(tx: Executor, cartId: string): Promise<CartLineRow[]> {
+  return tx.select().from(cartLines).where(eq(cartLines.cartId, cartId)).orderBy(asc(cartLines.createdAt), asc(cartLines.id)).for('update');
+}
+
+export function stocksOf(tx: Executor, variantIds: string[]): Promise<{ id: string; stock: number }[]> {
+  if (!variantIds.length) return Promise.resolve([]);
+  return tx.select({ id: variants.id, stock: variants.stock }).from(variants).where(inArray(variants.id, variantIds));
+}
+
+/** Everything checkout needs to know about a cart's lines. */
+export function quoteLines(db: Executor, cartId: string) {
+  return db
+    .select({
+      lineId: cartLines.id,
+      productId: products.id,
+      variantId: variants.id,
+      storeId: stores.id,
+      storeOwnerId: stores.ownerId,
+      storeName: stores.name,
+      title: products.title,
+      options: variants.options,
+      unitPrice: variants.price,
+      quantity: cartLines.quantity,
+    })
+    .from(cartLines)
+    .innerJoin(variants, eq(variants.id, cartLines.variantId))
+    .innerJoin(products, eq(products.id, variants.productId))
+    .innerJoin(stores, eq(stores.id, products.storeId))
+    .where(eq(cartLines.cartId, cartId))
+    .orderBy(asc(cartLines.createdAt), asc(cartLines.id));
+}
