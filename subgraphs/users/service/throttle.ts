@@ -62,14 +62,20 @@ export async function reserveAttempt(deps: Deps, email: string, clientIp?: strin
 /**
  * Settles a reserved check: a failure stays counted; a success clears the
  * account's failures (a person who mistypes now and then is never locked out)
- * and takes nothing from the address's.
+ * and takes nothing from the address's. It never throws: a database error here
+ * must not turn the check's real answer into an internal error; the check then
+ * stays counted as in flight until its window passes (at most the window).
  */
 export async function settleAttempt(deps: Deps, attempt: Attempt, succeeded: boolean): Promise<void> {
   const outcome = succeeded ? 'succeeded' : 'failed';
-  await deps.db.drizzle.transaction(async (tx) => {
-    await q.settleAttempt(tx, attempt.account, outcome, true);
-    if (attempt.address) await q.settleAttempt(tx, attempt.address, outcome);
-  });
+  try {
+    await deps.db.drizzle.transaction(async (tx) => {
+      await q.settleAttempt(tx, attempt.account, outcome, true);
+      if (attempt.address) await q.settleAttempt(tx, attempt.address, outcome);
+    });
+  } catch (err) {
+    deps.log.warn('could not settle a sign-in attempt; it counts as in flight until its window passes', { err: String(err) });
+  }
 }
 
 /**
