@@ -49,7 +49,7 @@ const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
   users: async () => (await import('./users/server.ts')).createSubgraph,
   catalog: async () => (await import('./catalog/server.ts')).createSubgraph,
   orders: async () => (await import('./orders/server.ts')).createSubgraph,
-  messaging: async () => (await import('./messaging/server.ts')).createSubgraph,
+  messaging: async () => (await import('./messaging/subgraph.ts')).createSubgraph,
   promotions: async () => (await import('./promotions/server.ts')).createSubgraph,
 };
 
