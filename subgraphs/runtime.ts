@@ -44,12 +44,12 @@ export interface RunningSubgraph {
   stop(): Promise<void>;
 }
 
-/** The registry: every subgraph's declaration (subgraphs/<name>/server.ts), loaded on demand. */
+/** The registry: every subgraph's declaration (subgraphs/<name>/subgraph.ts), loaded on demand. */
 const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
   users: async () => (await import('./users/subgraph.ts')).createSubgraph,
   catalog: async () => (await import('./catalog/subgraph.ts')).createSubgraph,
   orders: async () => (await import('./orders/server.ts')).createSubgraph,
-  messaging: async () => (await import('./messaging/server.ts')).createSubgraph,
+  messaging: async () => (await import('./messaging/subgraph.ts')).createSubgraph,
   promotions: async () => (await import('./promotions/subgraph.ts')).createSubgraph,
 };
 

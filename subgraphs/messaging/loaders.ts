@@ -1,6 +1,7 @@
 /** DataLoaders of the messaging subgraph, new for every request. */
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
+import { byIds, groupBy } from '../../platform/collections.ts';
 import type { Database } from '../../platform/db.ts';
 import type { InternalClient } from '../../platform/internal.ts';
 import type { Logger } from '../../platform/log.ts';
@@ -26,10 +27,7 @@ export interface PageKey {
   beforeSeq: number | null;
 }
 
-function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
-  const m = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => m.get(id) ?? null);
-}
+const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] => byIds(ids, rows, (r) => r.id);
 
 export function unavailable(what: string): GraphQLError {
   return new GraphQLError(`${what} is unavailable right now.`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
@@ -54,29 +52,19 @@ export function createLoaders(db: Database, internal: InternalClient, log?: Logg
     /** A page of each conversation's messages, newest first: one statement per distinct (limit, before). */
     messagePage: new DataLoader<PageKey, MessageRow[], string>(
       async (keys) => {
-        const groups = new Map<string, PageKey[]>();
-        for (const k of keys) {
-          const g = `${k.limit}:${k.beforeSeq}`;
-          groups.set(g, [...(groups.get(g) ?? []), k]);
-        }
         const found = new Map<string, MessageRow[]>();
-        for (const [g, ks] of groups) {
+        for (const [g, ks] of groupBy(keys, (k) => `${k.limit}:${k.beforeSeq}`)) {
           const rows = await messagePages(ex, [...new Set(ks.map((k) => k.conversationId))], ks[0].limit, ks[0].beforeSeq);
-          for (const r of rows) {
-            const key = `${r.conversationId}:${g}`;
-            found.set(key, [...(found.get(key) ?? []), r]);
-          }
+          for (const [conversationId, page] of groupBy(rows, (r) => r.conversationId)) found.set(`${conversationId}:${g}`, page);
         }
         return keys.map((k) => found.get(`${k.conversationId}:${k.limit}:${k.beforeSeq}`) ?? []);
       },
       { cacheKeyFn: (k) => `${k.conversationId}:${k.limit}:${k.beforeSeq}` },
     ),
     /** The SELLER conversation with a message about each order. */
-    orderConversation: new DataLoader<string, ConversationRow | null>(async (ids) => {
-      const rows = await conversationsAboutOrders(ex, [...ids]);
-      const m = new Map(rows.map((r) => [r.aboutOrderId, r]));
-      return ids.map((id) => m.get(id) ?? null);
-    }),
+    orderConversation: new DataLoader<string, ConversationRow | null>(async (ids) =>
+      byIds(ids, await conversationsAboutOrders(ex, [...ids]), (r) => r.aboutOrderId),
+    ),
     store: new DataLoader<string, StoreInfo | null>((ids) => fetchStores(internal, ids, log)),
     /** Buyers' display names from the users subgraph. */
     fullName: new DataLoader<string, string>(async (ids) => {

@@ -1,62 +1,72 @@
 /** Thin resolvers of the messaging subgraph: arguments in, service or loader call, result out. */
+import { authed, type SignedIn as SignedInContext } from '../../platform/context.ts';
 import { payload } from '../../platform/errors.ts';
 import { DateTime } from '../../platform/scalars.ts';
-import type { ConversationRow, MessageRow } from './db/queries.ts';
-import type { MessagingContext } from './server.ts';
-import { SYSTEM_SENDER_NAME, requireViewer, sideOf } from './service.ts';
+import type { MessagingContext } from './context.ts';
+import type { Category, ConversationRow, MessageRow } from './db/queries.ts';
+import { SYSTEM_SENDER_NAME, sideOf } from './service/index.ts';
 import type { SendMessageInput } from './service/validate.ts';
 
 type Ctx = MessagingContext;
+/** The context of a resolver wrapped in `authed`: the viewer is present. */
+type SignedIn = SignedInContext<Ctx>;
 type Ref = { id: string };
 type PageArgs = { first?: number | null; after?: string | null };
+type ConversationPayload = { conversation: ConversationRow | null };
 
-const noConversation = { conversation: null };
+const noConversation: ConversationPayload = { conversation: null };
 
 export const resolvers = {
   DateTime,
   Query: {
-    conversation: (_: unknown, { id }: { id: string }, ctx: Ctx) => {
-      requireViewer(ctx.viewer);
-      return ctx.service.conversationFor(ctx.viewer, id, ctx.loaders);
-    },
+    conversation: authed((_: unknown, { id }: Ref, ctx: SignedIn) => ctx.service.conversations.conversationFor(ctx.viewer, id, ctx.loaders)),
   },
   Mutation: {
-    sendMessage: (_: unknown, { input }: { input: SendMessageInput }, ctx: Ctx) =>
-      payload({ message: null as MessageRow | null }, () => ctx.service.sendMessage(ctx.viewer, input)),
-    markConversationRead: (_: unknown, { conversationId }: { conversationId: string }, ctx: Ctx) =>
-      payload<{ conversation: ConversationRow | null }>(noConversation, () => ctx.service.markRead(ctx.viewer, conversationId)),
-    archiveConversation: (_: unknown, { conversationId }: { conversationId: string }, ctx: Ctx) =>
-      payload<{ conversation: ConversationRow | null }>(noConversation, () => ctx.service.setArchived(ctx.viewer, conversationId, true)),
-    unarchiveConversation: (_: unknown, { conversationId }: { conversationId: string }, ctx: Ctx) =>
-      payload<{ conversation: ConversationRow | null }>(noConversation, () => ctx.service.setArchived(ctx.viewer, conversationId, false)),
-    reportConversation: (_: unknown, { conversationId, reason }: { conversationId: string; reason: string }, ctx: Ctx) =>
-      payload<{ conversation: ConversationRow | null }>(noConversation, () => ctx.service.report(ctx.viewer, conversationId, reason)),
+    sendMessage: authed((_: unknown, { input }: { input: SendMessageInput }, ctx: SignedIn) =>
+      payload({ message: null as MessageRow | null }, () => ctx.service.messages.send(ctx.viewer, input)),
+    ),
+    markConversationRead: authed((_: unknown, { conversationId }: { conversationId: string }, ctx: SignedIn) =>
+      payload<ConversationPayload>(noConversation, () => ctx.service.conversations.markRead(ctx.viewer, conversationId)),
+    ),
+    archiveConversation: authed((_: unknown, { conversationId }: { conversationId: string }, ctx: SignedIn) =>
+      payload<ConversationPayload>(noConversation, () => ctx.service.conversations.setArchived(ctx.viewer, conversationId, true)),
+    ),
+    unarchiveConversation: authed((_: unknown, { conversationId }: { conversationId: string }, ctx: SignedIn) =>
+      payload<ConversationPayload>(noConversation, () => ctx.service.conversations.setArchived(ctx.viewer, conversationId, false)),
+    ),
+    reportConversation: authed((_: unknown, { conversationId, reason }: { conversationId: string; reason: string }, ctx: SignedIn) =>
+      payload<ConversationPayload>(noConversation, () => ctx.service.conversations.report(ctx.viewer, conversationId, reason)),
+    ),
   },
   Subscription: {
     messageAdded: {
-      subscribe: (_: unknown, args: { conversationId?: string | null; after?: string | null }, ctx: Ctx) =>
+      subscribe: authed((_: unknown, args: { conversationId?: string | null; after?: string | null }, ctx: SignedIn) =>
         // each event: current data, read once for every subscriber of that event
-        ctx.service.messageAdded(ctx.viewer, args, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
+        ctx.service.live.messageAdded(ctx.viewer, args, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
+      ),
       resolve: (m: MessageRow) => m,
     },
   },
   User: {
     __resolveReference: (ref: Ref) => ({ id: ref.id }),
-    conversations: (u: Ref, args: { category?: ConversationRow['category'] | null; archived?: boolean | null } & PageArgs, ctx: Ctx) =>
-      ctx.service.userConversations(ctx.viewer, u.id, args as never),
-    unreadMessageCount: (u: Ref, _: unknown, ctx: Ctx) => ctx.service.unreadMessageCount(ctx.viewer, u.id),
+    conversations: authed((u: Ref, args: { category?: Category | null; archived?: boolean | null } & PageArgs, ctx: SignedIn) =>
+      ctx.service.conversations.userConversations(ctx.viewer, u.id, args),
+    ),
+    unreadMessageCount: authed((u: Ref, _: unknown, ctx: SignedIn) => ctx.service.conversations.unreadMessageCount(ctx.viewer, u.id)),
   },
   Store: {
     __resolveReference: (ref: Ref) => ({ id: ref.id }),
-    conversations: (s: Ref, args: { archived?: boolean | null } & PageArgs, ctx: Ctx) =>
-      ctx.service.storeConversations(ctx.viewer, s.id, args, ctx.loaders),
+    conversations: authed((s: Ref, args: { archived?: boolean | null } & PageArgs, ctx: SignedIn) =>
+      ctx.service.conversations.storeConversations(ctx.viewer, s.id, args, ctx.loaders),
+    ),
   },
   Order: {
     __resolveReference: (ref: Ref) => ({ id: ref.id }),
-    conversation: (o: Ref, _: unknown, ctx: Ctx) => ctx.service.orderConversation(ctx.viewer, o.id, ctx.loaders),
+    // a guest sees no conversation (null), as for one that is not theirs
+    conversation: (o: Ref, _: unknown, ctx: Ctx) => (ctx.viewer ? ctx.service.conversations.orderConversation(ctx.viewer, o.id, ctx.loaders) : null),
   },
   Conversation: {
-    __resolveReference: (ref: Ref, ctx: Ctx) => ctx.service.conversationFor(ctx.viewer, ref.id, ctx.loaders),
+    __resolveReference: (ref: Ref, ctx: Ctx) => (ctx.viewer ? ctx.service.conversations.conversationFor(ctx.viewer, ref.id, ctx.loaders) : null),
     store: (c: ConversationRow) => (c.storeId ? { id: c.storeId } : null),
     order: (c: ConversationRow) => (c.orderId ? { id: c.orderId } : null),
     lastMessage: (c: ConversationRow, _: unknown, ctx: Ctx) => (c.lastMessageId ? ctx.loaders.message.load(c.lastMessageId) : null),
@@ -68,10 +78,10 @@ export const resolvers = {
       const side = sideOf(c, ctx.viewer?.id);
       return side === 'BUYER' ? c.buyerArchived : side === 'SELLER' ? c.sellerArchived : false;
     },
-    messages: (c: ConversationRow, args: PageArgs, ctx: Ctx) => ctx.service.messagePage(c, args, ctx.loaders),
+    messages: (c: ConversationRow, args: PageArgs, ctx: Ctx) => ctx.service.conversations.messagePage(c, args, ctx.loaders),
   },
   Message: {
-    __resolveReference: (ref: Ref, ctx: Ctx) => ctx.service.messageFor(ctx.viewer, ref.id, ctx.loaders),
+    __resolveReference: (ref: Ref, ctx: Ctx) => (ctx.viewer ? ctx.service.conversations.messageFor(ctx.viewer, ref.id, ctx.loaders) : null),
     cursor: (m: MessageRow) => String(m.seq ?? 0),
     conversation: (m: MessageRow, _: unknown, ctx: Ctx) => ctx.loaders.conversation.load(m.conversationId),
     senderName: async (m: MessageRow, _: unknown, ctx: Ctx) => {

@@ -1,7 +1,11 @@
-/** Every SQL statement of the messaging subgraph. */
-import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+/**
+ * Every SQL statement of the messaging subgraph: drizzle's query builder with
+ * inferred row types; raw `sql` only where the builder cannot say it (each
+ * place says why).
+ */
+import { and, count, desc, eq, getTableColumns, inArray, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../platform/db.ts';
-import { conversations, deactivatedUsers, knownOrders, messages, reports } from './schema.ts';
+import { conversations, deactivatedUsers, knownOrders, messages, reports, sendRates } from './schema.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
@@ -15,7 +19,6 @@ export interface AttachmentValue {
 }
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v).replace(' ', 'T').replace(/\+00$/, 'Z')));
-const num = (v: unknown): number => Number(v);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function toMessage(r: Record<string, unknown>): MessageRow {
@@ -36,25 +39,6 @@ function toMessage(r: Record<string, unknown>): MessageRow {
   };
 }
 
-function toConversation(r: Record<string, unknown>): ConversationRow {
-  return {
-    id: String(r.id),
-    category: String(r.category),
-    buyerId: String(r.buyer_id),
-    storeId: (r.store_id as string | null) ?? null,
-    sellerId: (r.seller_id as string | null) ?? null,
-    orderId: (r.order_id as string | null) ?? null,
-    buyerUnread: num(r.buyer_unread),
-    sellerUnread: num(r.seller_unread),
-    buyerArchived: Boolean(r.buyer_archived),
-    sellerArchived: Boolean(r.seller_archived),
-    lastMessageId: (r.last_message_id as string | null) ?? null,
-    lastSeq: num(r.last_seq),
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
-  };
-}
-
 const uuidArray = (ids: string[]) => sql`array[${sql.join(ids.map((i) => sql`${i}`), sql`, `)}]::uuid[]`;
 
 // ───────────── reads ─────────────
@@ -69,7 +53,11 @@ export async function messagesByIds(ex: Executor, ids: string[]): Promise<Messag
   return ex.select().from(messages).where(inArray(messages.id, ids));
 }
 
-/** Up to `limit` messages of each conversation, newest first, older than `beforeSeq`. One statement. */
+/**
+ * Up to `limit` messages of each conversation, newest first, older than
+ * `beforeSeq`. One statement: a lateral join over unnest(ids), which the
+ * builder cannot say (rows mapped by hand).
+ */
 export async function messagePages(ex: Executor, conversationIds: string[], limit: number, beforeSeq: number | null): Promise<MessageRow[]> {
   if (!conversationIds.length) return [];
   const rows = await queryRows(
@@ -97,59 +85,60 @@ export interface ConversationFilter {
  * A person's conversations (as buyer, and as seller of the stores they own),
  * or a store's. The side's archive flag is the one of the person or seller.
  */
-function conversationWhere(f: ConversationFilter): SQL {
-  const conds: SQL[] = [];
+function conversationWhere(f: ConversationFilter): SQL | undefined {
+  const conds: (SQL | undefined)[] = [];
+  const archived = f.archived !== null && f.archived !== undefined;
   if (f.userId) {
-    conds.push(sql`(buyer_id = ${f.userId} or seller_id = ${f.userId})`);
-    if (f.archived !== null && f.archived !== undefined) {
-      conds.push(sql`(case when buyer_id = ${f.userId} then buyer_archived else seller_archived end) = ${f.archived}`);
-    }
+    conds.push(or(eq(conversations.buyerId, f.userId), eq(conversations.sellerId, f.userId)));
+    // the archive flag of the person's side: a CASE the builder has no word for
+    if (archived) conds.push(sql`(case when ${conversations.buyerId} = ${f.userId} then ${conversations.buyerArchived} else ${conversations.sellerArchived} end) = ${f.archived}`);
   }
   if (f.storeId) {
-    conds.push(sql`store_id = ${f.storeId} and category = 'SELLER'`);
-    if (f.archived !== null && f.archived !== undefined) conds.push(sql`seller_archived = ${f.archived}`);
+    conds.push(eq(conversations.storeId, f.storeId), eq(conversations.category, 'SELLER'));
+    if (archived) conds.push(eq(conversations.sellerArchived, f.archived!));
   }
-  if (f.category) conds.push(sql`category = ${f.category}`);
-  return sql.join(conds, sql` and `);
+  if (f.category) conds.push(eq(conversations.category, f.category));
+  return and(...conds);
 }
 
 export async function listConversations(ex: Executor, f: ConversationFilter): Promise<ConversationRow[]> {
-  const where = conversationWhere(f);
-  const after = f.after ? sql` and (last_seq, id) < (${f.after.seq}, ${f.after.id}::uuid)` : sql``;
-  const rows = await queryRows(
-    ex,
-    sql`select * from messaging.conversations where ${where}${after} order by last_seq desc, id desc limit ${f.limit}`,
-  );
-  return rows.map(toConversation);
+  // keyset: a row comparison (last_seq, id) < (...), which the builder has no word for
+  const after = f.after ? sql`(${conversations.lastSeq}, ${conversations.id}) < (${f.after.seq}, ${f.after.id}::uuid)` : undefined;
+  return ex
+    .select()
+    .from(conversations)
+    .where(and(conversationWhere(f), after))
+    .orderBy(desc(conversations.lastSeq), desc(conversations.id))
+    .limit(f.limit);
 }
 
 export async function countConversations(ex: Executor, f: ConversationFilter): Promise<number> {
-  const [r] = await queryRows<{ n: string | number }>(ex, sql`select count(*) as n from messaging.conversations where ${conversationWhere(f)}`);
+  const [r] = await ex.select({ n: count() }).from(conversations).where(conversationWhere(f));
   return Number(r?.n ?? 0);
 }
 
 /** Unread messages of a person: as buyer, plus as seller of their stores. Archived included. */
 export async function unreadTotal(ex: Executor, userId: string): Promise<number> {
-  const [r] = await queryRows<{ n: string | number | null }>(
-    ex,
-    sql`select coalesce(sum(case when buyer_id = ${userId} then buyer_unread else 0 end
-                        + case when seller_id = ${userId} then seller_unread else 0 end), 0) as n
-        from messaging.conversations where buyer_id = ${userId} or seller_id = ${userId}`,
-  );
+  // a sum of CASEs, which the builder has no word for
+  const unread = sql<string | number | null>`coalesce(sum(case when ${conversations.buyerId} = ${userId} then ${conversations.buyerUnread} else 0 end
+    + case when ${conversations.sellerId} = ${userId} then ${conversations.sellerUnread} else 0 end), 0)`;
+  const [r] = await ex
+    .select({ n: unread })
+    .from(conversations)
+    .where(or(eq(conversations.buyerId, userId), eq(conversations.sellerId, userId)));
   return Number(r?.n ?? 0);
 }
 
-/** The SELLER conversation that has a message about each order. */
+/** The SELLER conversation that has a message about each order (the latest such message's). */
 export async function conversationsAboutOrders(ex: Executor, orderIds: string[]): Promise<(ConversationRow & { aboutOrderId: string })[]> {
   if (!orderIds.length) return [];
-  const rows = await queryRows(
-    ex,
-    sql`select distinct on (m.order_id) m.order_id as about_order_id, c.*
-        from messaging.messages m join messaging.conversations c on c.id = m.conversation_id
-        where m.order_id in (${sql.join(orderIds.map((i) => sql`${i}`), sql`, `)}) and c.category = 'SELLER'
-        order by m.order_id, m.seq desc`,
-  );
-  return rows.map((r) => ({ ...toConversation(r), aboutOrderId: String(r.about_order_id) }));
+  const rows = await ex
+    .selectDistinctOn([messages.orderId], { aboutOrderId: messages.orderId, conversation: getTableColumns(conversations) })
+    .from(messages)
+    .innerJoin(conversations, eq(conversations.id, messages.conversationId))
+    .where(and(inArray(messages.orderId, orderIds), eq(conversations.category, 'SELLER')))
+    .orderBy(messages.orderId, desc(messages.seq));
+  return rows.map((r) => ({ ...r.conversation, aboutOrderId: r.aboutOrderId! }));
 }
 
 export async function findKnownOrder(ex: Executor, orderId: string): Promise<KnownOrder | undefined> {
@@ -171,6 +160,7 @@ export async function reportedBy(ex: Executor, conversationId: string, side: Sid
  * racing the person's deactivation must not re-create an inbox just deleted).
  */
 export async function lockPerson(tx: Executor, userId: string): Promise<void> {
+  // an advisory lock is a function call, not a table statement
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`messaging.person:${userId}`}))`);
 }
 
@@ -183,23 +173,18 @@ export async function isDeactivated(ex: Executor, userId: string): Promise<boole
 
 /** Counts one more message for a sender in a window; the new count (atomic). */
 export async function bumpSendRate(tx: Executor, senderId: string, windowStart: number): Promise<number> {
-  const [r] = await queryRows<{ count: number | string }>(
-    tx,
-    sql`insert into messaging.send_rates (sender_id, window_start, count) values (${senderId}, ${windowStart}, 1)
-        on conflict (sender_id, window_start) do update set count = messaging.send_rates.count + 1
-        returning count`,
-  );
-  await tx.execute(sql`delete from messaging.send_rates where sender_id = ${senderId} and window_start < ${windowStart}`);
-  return Number(r.count);
+  const [r] = await tx
+    .insert(sendRates)
+    .values({ senderId, windowStart, count: 1 })
+    .onConflictDoUpdate({ target: [sendRates.senderId, sendRates.windowStart], set: { count: sql`${sendRates.count} + 1` } })
+    .returning({ count: sendRates.count });
+  await tx.delete(sendRates).where(and(eq(sendRates.senderId, senderId), lt(sendRates.windowStart, windowStart)));
+  return r.count;
 }
 
 /** The SELLER conversation of a buyer and a store, made when missing (race-free). */
 export async function ensureSellerConversation(tx: Executor, buyerId: string, storeId: string, sellerId: string, now: Date): Promise<ConversationRow> {
-  await tx.execute(
-    sql`insert into messaging.conversations (category, buyer_id, store_id, seller_id, created_at, updated_at)
-        values ('SELLER', ${buyerId}, ${storeId}, ${sellerId}, ${now.toISOString()}, ${now.toISOString()})
-        on conflict do nothing`,
-  );
+  await tx.insert(conversations).values({ category: 'SELLER', buyerId, storeId, sellerId, createdAt: now, updatedAt: now }).onConflictDoNothing();
   const [c] = await tx
     .select()
     .from(conversations)
@@ -209,11 +194,7 @@ export async function ensureSellerConversation(tx: Executor, buyerId: string, st
 
 /** A user's ORDER_UPDATES or PROMOTIONS conversation, made when missing. */
 export async function ensureSystemConversation(tx: Executor, userId: string, category: Category, now: Date): Promise<ConversationRow> {
-  await tx.execute(
-    sql`insert into messaging.conversations (category, buyer_id, created_at, updated_at)
-        values (${category}, ${userId}, ${now.toISOString()}, ${now.toISOString()})
-        on conflict do nothing`,
-  );
+  await tx.insert(conversations).values({ category, buyerId: userId, createdAt: now, updatedAt: now }).onConflictDoNothing();
   const [c] = await tx
     .select()
     .from(conversations)
@@ -223,12 +204,12 @@ export async function ensureSystemConversation(tx: Executor, userId: string, cat
 
 /** One more unread message for the recipient's side, atomically (locks the row until commit). */
 export async function countIncoming(tx: Executor, conversationId: string, recipientSide: Side, orderId: string | null, now: Date): Promise<void> {
-  const counter = recipientSide === 'BUYER' ? sql`buyer_unread = buyer_unread + 1` : sql`seller_unread = seller_unread + 1`;
-  await tx.execute(
-    sql`update messaging.conversations set ${counter}, updated_at = ${now.toISOString()},
-          order_id = coalesce(${orderId}::uuid, order_id)
-        where id = ${conversationId}`,
-  );
+  const counter =
+    recipientSide === 'BUYER' ? { buyerUnread: sql`${conversations.buyerUnread} + 1` } : { sellerUnread: sql`${conversations.sellerUnread} + 1` };
+  await tx
+    .update(conversations)
+    .set({ ...counter, updatedAt: now, ...(orderId ? { orderId } : {}) })
+    .where(eq(conversations.id, conversationId));
 }
 
 export interface NewMessage {
@@ -262,18 +243,16 @@ export async function insertSystemMessage(tx: Executor, m: NewMessage & { source
 /** Stores the message.created event's seq on the message and its conversation. */
 export async function recordSeq(tx: Executor, messageId: string, conversationId: string, seq: number): Promise<void> {
   await tx.update(messages).set({ seq }).where(eq(messages.id, messageId));
-  await tx.execute(
-    sql`update messaging.conversations set last_seq = ${seq}, last_message_id = ${messageId} where id = ${conversationId}`,
-  );
+  await tx.update(conversations).set({ lastSeq: seq, lastMessageId: messageId }).where(eq(conversations.id, conversationId));
 }
 
 export async function markRead(tx: Executor, conversationId: string, side: Side): Promise<void> {
   if (side === 'BUYER') {
-    await tx.execute(sql`update messaging.conversations set buyer_unread = 0 where id = ${conversationId}`);
-    await tx.execute(sql`update messaging.messages set read_by_buyer = true where conversation_id = ${conversationId} and not read_by_buyer`);
+    await tx.update(conversations).set({ buyerUnread: 0 }).where(eq(conversations.id, conversationId));
+    await tx.update(messages).set({ readByBuyer: true }).where(and(eq(messages.conversationId, conversationId), not(messages.readByBuyer)));
   } else {
-    await tx.execute(sql`update messaging.conversations set seller_unread = 0 where id = ${conversationId}`);
-    await tx.execute(sql`update messaging.messages set read_by_seller = true where conversation_id = ${conversationId} and not read_by_seller`);
+    await tx.update(conversations).set({ sellerUnread: 0 }).where(eq(conversations.id, conversationId));
+    await tx.update(messages).set({ readBySeller: true }).where(and(eq(messages.conversationId, conversationId), not(messages.readBySeller)));
   }
 }
 
@@ -299,7 +278,8 @@ export async function upsertKnownOrder(tx: Executor, o: KnownOrder): Promise<voi
  */
 export async function deleteUserData(tx: Executor, userId: string): Promise<void> {
   await tx.insert(deactivatedUsers).values({ userId }).onConflictDoNothing();
-  await tx.execute(sql`delete from messaging.conversations where buyer_id = ${userId}`);
+  await tx.delete(conversations).where(eq(conversations.buyerId, userId));
+  // a data-modifying CTE (delete ... returning feeding an update), which the builder cannot say
   await tx.execute(
     sql`with gone as (
           delete from messaging.messages where sender_id = ${userId} returning conversation_id, read_by_buyer
@@ -311,7 +291,7 @@ export async function deleteUserData(tx: Executor, userId: string): Promise<void
                last_message_id = (select id from messaging.messages m where m.conversation_id = c.id and m.sender_id is distinct from ${userId} order by m.seq desc nulls last limit 1)
           from per where per.conversation_id = c.id`,
   );
-  await tx.execute(sql`delete from messaging.reports where reporter_id = ${userId}`);
-  await tx.execute(sql`delete from messaging.send_rates where sender_id = ${userId}`);
-  await tx.execute(sql`delete from messaging.known_orders where buyer_id = ${userId}`);
+  await tx.delete(reports).where(eq(reports.reporterId, userId));
+  await tx.delete(sendRates).where(eq(sendRates.senderId, userId));
+  await tx.delete(knownOrders).where(eq(knownOrders.buyerId, userId));
 }

@@ -1,0 +1,20 @@
+/** The messaging subgraph's request context: the platform's, plus its services and DataLoaders. */
+import type { RequestContext } from '../../platform/context.ts';
+import type { SubgraphDeps } from '../../platform/subgraph.ts';
+import { perEvent } from '../../platform/subscriptions/live.ts';
+import { createLoaders, type Loaders } from './loaders.ts';
+import type { MessagingService } from './service/index.ts';
+
+export interface MessagingContext extends RequestContext {
+  service: MessagingService;
+  loaders: Loaders;
+  /** The loaders every subscription shares for one event (platform/subscriptions/live.ts perEvent). */
+  eventLoaders(seq: number): Loaders;
+}
+
+/** Builds each request's context: fresh loaders per request, per-event loaders shared by subscriptions. */
+export function createContext(deps: SubgraphDeps, service: MessagingService): (base: RequestContext) => MessagingContext {
+  const fresh = () => createLoaders(deps.db, deps.internal, deps.log);
+  const eventLoaders = perEvent(fresh);
+  return (base) => ({ ...base, service, loaders: fresh(), eventLoaders });
+}
