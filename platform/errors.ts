@@ -69,3 +69,8 @@ export async function payload<T extends object>(
     throw err;
   }
 }
+
+/** A malformed argument the schema cannot rule out (a cursor, an id's shape): BAD_USER_INPUT. */
+export function badInput(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}

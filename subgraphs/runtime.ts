@@ -48,7 +48,7 @@ export interface RunningSubgraph {
 const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
   users: async () => (await import('./users/server.ts')).createSubgraph,
   catalog: async () => (await import('./catalog/server.ts')).createSubgraph,
-  orders: async () => (await import('./orders/server.ts')).createSubgraph,
+  orders: async () => (await import('./orders/subgraph.ts')).createSubgraph,
   messaging: async () => (await import('./messaging/server.ts')).createSubgraph,
   promotions: async () => (await import('./promotions/server.ts')).createSubgraph,
 };
