@@ -166,7 +166,7 @@ export async function leaseCheckoutJobs(db: Executor, now: Date, leaseS: number,
     .for('update', { skipLocked: true });
   const rows = await db
     .update(checkoutJobs)
-    .set({ leaseUntil: new Date(now.getTime() + leaseS * 1000), tries: sql`${checkoutJobs.tries} + 1` })
+    .set({ leaseUntil: new Date(now.getTime() + leaseS * 1000), tries: sql`${checkoutJobs.tries} + 1` }) // column arithmetic: an SQL expression
     .where(inArray(checkoutJobs.id, due))
     .returning({ id: checkoutJobs.id, kind: checkoutJobs.kind, payload: checkoutJobs.payload, tries: checkoutJobs.tries });
   return rows.map((r) => ({ ...r, kind: r.kind as CheckoutJobKind, payload: r.payload as Record<string, unknown> }));
@@ -224,6 +224,7 @@ export async function insertOrder(tx: Executor, o: NewOrder): Promise<OrderRow> 
     .insert(orders)
     .values({
       id: o.id,
+      // the next value of a sequence, formatted: an SQL expression
       number: sql`${day} || '-' || lpad(nextval('orders.order_number_seq')::text, 6, '0')`,
       buyerId: o.buyerId,
       storeId: o.storeId,

@@ -1,6 +1,7 @@
 /** The built-in test payment provider's records. */
-import { sql } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../../../platform/db.ts';
+import { and, eq } from 'drizzle-orm';
+import type { Executor } from '../../../../platform/db.ts';
+import { testProviderCharges, testProviderRefunds } from '../schema.ts';
 
 export interface TestChargeRow {
   idempotencyKey: string;
@@ -15,24 +16,26 @@ export async function testProviderCharge(
   db: Executor,
   c: { idempotencyKey: string; status: TestChargeRow['status']; reference: string | null; amount: number; currency: string; method: string; message: string | null },
 ): Promise<TestChargeRow> {
-  await db.execute(
-    sql`insert into orders.test_provider_charges (idempotency_key, status, reference, amount, currency, method, message)
-        values (${c.idempotencyKey}, ${c.status}, ${c.reference}, ${c.amount}, ${c.currency}, ${c.method}, ${c.message})
-        on conflict (idempotency_key) do nothing`,
-  );
-  const [r] = await queryRows(db, sql`select * from orders.test_provider_charges where idempotency_key = ${c.idempotencyKey}`);
-  return {
-    idempotencyKey: String(r.idempotency_key),
-    status: r.status as TestChargeRow['status'],
-    reference: (r.reference ?? null) as string | null,
-    amount: Number(r.amount),
-    message: (r.message ?? null) as string | null,
-  };
+  await db.insert(testProviderCharges).values(c).onConflictDoNothing({ target: testProviderCharges.idempotencyKey });
+  const [r] = await db
+    .select({
+      idempotencyKey: testProviderCharges.idempotencyKey,
+      status: testProviderCharges.status,
+      reference: testProviderCharges.reference,
+      amount: testProviderCharges.amount,
+      message: testProviderCharges.message,
+    })
+    .from(testProviderCharges)
+    .where(eq(testProviderCharges.idempotencyKey, c.idempotencyKey));
+  return { ...r, status: r.status as TestChargeRow['status'] };
 }
 
 export async function testProviderChargeByReference(db: Executor, reference: string): Promise<{ amount: number } | null> {
-  const [r] = await queryRows(db, sql`select amount from orders.test_provider_charges where reference = ${reference} and status = 'SUCCEEDED'`);
-  return r ? { amount: Number(r.amount) } : null;
+  const [r] = await db
+    .select({ amount: testProviderCharges.amount })
+    .from(testProviderCharges)
+    .where(and(eq(testProviderCharges.reference, reference), eq(testProviderCharges.status, 'SUCCEEDED')));
+  return r ?? null;
 }
 
 /** Records a refund under its idempotency key unless the key has one already; returns the key's refund reference. */
@@ -40,11 +43,10 @@ export async function testProviderRefund(
   db: Executor,
   r: { idempotencyKey: string; chargeReference: string; amount: number; reference: string },
 ): Promise<string> {
-  await db.execute(
-    sql`insert into orders.test_provider_refunds (idempotency_key, charge_reference, amount, reference)
-        values (${r.idempotencyKey}, ${r.chargeReference}, ${r.amount}, ${r.reference})
-        on conflict (idempotency_key) do nothing`,
-  );
-  const [row] = await queryRows(db, sql`select reference from orders.test_provider_refunds where idempotency_key = ${r.idempotencyKey}`);
-  return String(row.reference);
+  await db.insert(testProviderRefunds).values(r).onConflictDoNothing({ target: testProviderRefunds.idempotencyKey });
+  const [row] = await db
+    .select({ reference: testProviderRefunds.reference })
+    .from(testProviderRefunds)
+    .where(eq(testProviderRefunds.idempotencyKey, r.idempotencyKey));
+  return row.reference;
 }

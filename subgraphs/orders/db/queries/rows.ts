@@ -38,29 +38,20 @@ export type HistoryRow = Omit<typeof statusHistory.$inferSelect, 'seq' | 'status
 
 export type FeedbackRow = Omit<typeof feedback.$inferSelect, 'storeId'>;
 
-// ───────────────────────────── value helpers ─────────────────────────────
+// ───────────────────────────── for the statements the builder cannot say ─────────────────────────────
 
+/** A row of a raw statement (snake_case columns, values as the driver gives them). */
 export type Raw = Record<string, unknown>;
 
-export function toDate(v: unknown): Date {
+/** A timestamp from a raw row (a Date on PGlite, a string on postgres.js). */
+function toDate(v: unknown): Date {
   if (v instanceof Date) return v;
   const s = String(v);
   return new Date(s.includes('T') ? s : s.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
 }
-export const toDateOrNull = (v: unknown) => (v === null || v === undefined ? null : toDate(v));
 
-export function toArray(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String);
-  if (typeof v === 'string') return v.replace(/^\{|\}$/g, '').split(',').filter(Boolean).map((s) => s.replace(/^"|"$/g, ''));
-  return [];
-}
-
-export const iso = (d: Date) => d.toISOString();
-export const ts = (d: Date): SQL => sql`${iso(d)}::timestamptz`;
+export const ts = (d: Date): SQL => sql`${d.toISOString()}::timestamptz`;
 export const uuidList = (ids: string[]): SQL => sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `);
-export const textArray = (values: string[]): SQL =>
-  values.length ? sql`array[${sql.join(values.map((v) => sql`${v}`), sql`, `)}]::text[]` : sql`'{}'::text[]`;
-export const uuidArray = (ids: string[]): SQL => (ids.length ? sql`array[${uuidList(ids)}]::uuid[]` : sql`'{}'::uuid[]`);
 
 export function mapFeedback(r: Raw): FeedbackRow {
   return {
@@ -74,4 +65,3 @@ export function mapFeedback(r: Raw): FeedbackRow {
     createdAt: toDate(r.created_at),
   };
 }
-

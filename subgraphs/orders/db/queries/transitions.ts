@@ -19,6 +19,7 @@ export interface TransitionSpec {
 }
 
 function setOf(spec: TransitionSpec): OrderAssignments {
+  // the new status and the old one are SQL over the row's current values (one statement, no read first)
   const to = spec.to === 'STATUS_BEFORE_DISPUTE' ? sql`coalesce(${orders.statusBeforeDispute}, ${orders.status})` : spec.to;
   return Object.assign({ previousStatus: sql`${orders.status}`, status: to, updatedAt: spec.at }, ...(spec.set ?? []));
 }
@@ -123,6 +124,7 @@ export const actor = {
 export async function extendShipBy(tx: Executor, orderId: string, buyerId: string, days: number, at: Date): Promise<OrderRow | null> {
   const [row] = await tx
     .update(orders)
+    // interval arithmetic on the stored deadline: an SQL expression
     .set({ shipByDeadline: sql`${orders.shipByDeadline} + make_interval(days => ${days})`, updatedAt: at })
     .where(and(eq(orders.id, orderId), eq(orders.buyerId, buyerId), eq(orders.status, 'SHIPMENT_REQUIRED')))
     .returning();
