@@ -13,14 +13,8 @@
  *   stack.ts, main.ts   the whole graph in one process (npm start, tests)
  *
  * A module may import its own layer or a lower one; no circles, not even of types.
- *
- * KNOWN VIOLATION (being removed by the one-subgraph-shape work): a subgraph's
- * resolvers.ts imports its context type from the module that imports the
- * resolvers (a type-only circle). Each subgraph's context type moves to
- * context.ts; then delete this exception.
  */
 const SUBGRAPH = '(users|catalog|orders|messaging|promotions)';
-const RESOLVERS_TO_DECLARATION = `^subgraphs/${SUBGRAPH}/resolvers[.]ts$`;
 
 module.exports = {
   forbidden: [
@@ -33,10 +27,10 @@ module.exports = {
     },
     {
       name: 'no-circular-types',
-      comment: 'No circle through type imports either (a circle in the design); the known violation excepted.',
+      comment: 'No circle through type imports either (a circle in the design).',
       severity: 'error',
-      from: { pathNot: [RESOLVERS_TO_DECLARATION] },
-      to: { circular: true, viaNot: [RESOLVERS_TO_DECLARATION] },
+      from: {},
+      to: { circular: true },
     },
     {
       name: 'platform-not-up',

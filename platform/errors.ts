@@ -70,7 +70,7 @@ export async function payload<T extends object>(
   }
 }
 
-/** A query argument that cannot be used (a bad cursor, filter or search text): BAD_USER_INPUT. */
+/** A query argument that cannot be used (a bad cursor, filter, search text or id): BAD_USER_INPUT. */
 export function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }

@@ -48,7 +48,7 @@ export interface RunningSubgraph {
 const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
   users: async () => (await import('./users/subgraph.ts')).createSubgraph,
   catalog: async () => (await import('./catalog/subgraph.ts')).createSubgraph,
-  orders: async () => (await import('./orders/server.ts')).createSubgraph,
+  orders: async () => (await import('./orders/subgraph.ts')).createSubgraph,
   messaging: async () => (await import('./messaging/subgraph.ts')).createSubgraph,
   promotions: async () => (await import('./promotions/subgraph.ts')).createSubgraph,
 };

@@ -1,23 +1,13 @@
 /** DataLoaders of the orders subgraph, new for every request: one statement per kind per batch. */
 import DataLoader from 'dataloader';
 import type { Database } from '../../platform/db.ts';
+import { byIds, groupBy } from '../../platform/collections.ts';
 import type { InternalClient } from '../../platform/internal.ts';
-import * as q from './db/queries.ts';
+import * as q from './db/queries/index.ts';
 
 export interface LoaderDeps {
   db: Database;
   internal: InternalClient;
-}
-
-function groupBy<T, K>(rows: T[], key: (r: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const r of rows) {
-    const k = key(r);
-    const list = m.get(k);
-    if (list) list.push(r);
-    else m.set(k, [r]);
-  }
-  return m;
 }
 
 export interface ReviewsKey {
@@ -39,8 +29,7 @@ export function createLoaders({ db, internal }: LoaderDeps) {
   const d = db.drizzle;
   const loaders = {
     orderById: new DataLoader<string, q.OrderRow | null>(async (ids) => {
-      const rows = await q.ordersByIds(d, [...ids]);
-      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+      return byIds(ids, await q.ordersByIds(d, [...ids]), (r) => r.id);
     }),
     linesByOrder: new DataLoader<string, q.LineRow[]>(async (ids) => {
       const g = groupBy(await q.linesByOrderIds(d, [...ids]), (r) => r.orderId);
@@ -51,12 +40,10 @@ export function createLoaders({ db, internal }: LoaderDeps) {
       return ids.map((id) => g.get(id) ?? []);
     }),
     feedbackByOrder: new DataLoader<string, q.FeedbackRow | null>(async (ids) => {
-      const rows = await q.feedbackByOrderIds(d, [...ids]);
-      return ids.map((id) => rows.find((r) => r.orderId === id) ?? null);
+      return byIds(ids, await q.feedbackByOrderIds(d, [...ids]), (r) => r.orderId);
     }),
     paymentById: new DataLoader<string, q.PaymentRow | null>(async (ids) => {
-      const rows = await q.paymentsByIds(d, [...ids]);
-      return ids.map((id) => rows.find((r) => r.id === id) ?? null);
+      return byIds(ids, await q.paymentsByIds(d, [...ids]), (r) => r.id);
     }),
     /** Per status order counts of buyers (User.orderCounts and the buyer's list totals share them). */
     buyerStatusCounts: new DataLoader<string, Partial<Record<q.OrderStatus, number>>>(async (ids) => {

@@ -1,15 +1,18 @@
 /** Thin resolvers of the orders subgraph: arguments in, service or loader call, result out. */
+import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload } from '../../platform/errors.ts';
+import { connection } from '../../platform/pagination.ts';
 import { DateTime, money, pageSize } from '../../platform/scalars.ts';
-import type { FeedbackRow, HistoryRow, LineRow, OrderRow, OrderStatus, PaymentRow, ReviewRow } from './db/queries.ts';
-import { keysetCursor, parseKeyset } from './service.ts';
-import type { OrdersContext } from './server.ts';
-import type { CheckoutInput } from './service/checkout.ts';
-import type { FeedbackInput } from './service/lifecycle.ts';
+import type { OrdersContext } from './context.ts';
+import type { FeedbackRow, HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow } from './db/queries/index.ts';
 import type { PaymentMethod } from './payments/provider.ts';
+import type { CheckoutInput } from './service/checkout-input.ts';
+import type { FeedbackInput } from './service/lifecycle.ts';
+import { keysetCursor, parseKeyset, type PageArgs } from './service/orders.ts';
 
 type Ctx = OrdersContext;
-type PageArgs = { status?: OrderStatus | null; first?: number | null; after?: string | null };
+/** The context of a resolver that needs a person (`authed`): the viewer is present. */
+type In = SignedIn<Ctx>;
 /** An Order as a parent: a loaded row, or a bare reference from a subscription event. */
 type OrderParent = OrderRow | { __typename: 'Order'; id: string };
 
@@ -26,55 +29,63 @@ const field =
     (await row(o, ctx))[k];
 const moneyField = (k: 'subtotal' | 'shippingCost' | 'discount' | 'total') => async (o: OrderParent, _: unknown, ctx: Ctx) => money((await row(o, ctx))[k]);
 
-const orderPayload = (ctx: Ctx, work: () => Promise<OrderRow>) => payload({ order: null as OrderRow | null }, async () => ({ order: await work() }));
+const orderPayload = (work: () => Promise<OrderRow>) => payload({ order: null as OrderRow | null }, async () => ({ order: await work() }));
 
 export const resolvers = {
   DateTime,
 
   Query: {
-    order: (_: unknown, a: { id: string }, ctx: Ctx) => ctx.service.order(ctx.viewer, a.id, ctx.loaders),
+    order: authed((_: unknown, a: { id: string }, ctx: In) => ctx.service.orders.order(ctx.viewer, a.id, ctx.loaders)),
   },
 
   Mutation: {
-    checkout: (_: unknown, a: { input: CheckoutInput }, ctx: Ctx) =>
+    checkout: authed((_: unknown, a: { input: CheckoutInput }, ctx: In) =>
       payload({ orders: [] as OrderRow[] }, () => ctx.service.checkouts.checkout(ctx.viewer, a.input)),
-    payOrders: (_: unknown, a: { orderIds: string[]; payment: { method: PaymentMethod; token: string }; idempotencyKey: string }, ctx: Ctx) =>
+    ),
+    payOrders: authed((_: unknown, a: { orderIds: string[]; payment: { method: PaymentMethod; token: string }; idempotencyKey: string }, ctx: In) =>
       payload({ payment: null as PaymentRow | null, orders: [] as OrderRow[] }, () =>
         ctx.service.payments.payOrders(ctx.viewer, a.orderIds, a.payment, a.idempotencyKey),
       ),
-    cancelOrder: (_: unknown, a: { orderId: string; reason?: string | null }, ctx: Ctx) =>
-      orderPayload(ctx, () => ctx.service.lifecycle.cancelOrder(ctx.viewer, a.orderId, a.reason)),
-    extendShippingTime: (_: unknown, a: { orderId: string; days: number }, ctx: Ctx) =>
-      orderPayload(ctx, () => ctx.service.lifecycle.extendShippingTime(ctx.viewer, a.orderId, a.days)),
-    confirmReceipt: (_: unknown, a: { orderId: string }, ctx: Ctx) =>
-      orderPayload(ctx, () => ctx.service.lifecycle.confirmReceipt(ctx.viewer, a.orderId)),
-    leaveFeedback: (_: unknown, a: { orderId: string; input: FeedbackInput }, ctx: Ctx) =>
-      orderPayload(ctx, () => ctx.service.lifecycle.leaveFeedback(ctx.viewer, a.orderId, a.input)),
-    openDispute: (_: unknown, a: { orderId: string; reason: string; description: string }, ctx: Ctx) =>
-      orderPayload(ctx, () => ctx.service.lifecycle.openDispute(ctx.viewer, a.orderId, a.reason, a.description)),
-    shipOrder: (_: unknown, a: { orderId: string; trackingNumber: string }, ctx: Ctx) =>
-      orderPayload(ctx, () => ctx.service.lifecycle.shipOrder(ctx.viewer, a.orderId, a.trackingNumber)),
-    resolveDispute: (_: unknown, a: { orderId: string; refund: boolean }, ctx: Ctx) =>
-      orderPayload(ctx, () => ctx.service.lifecycle.resolveDispute(ctx.viewer, a.orderId, a.refund)),
+    ),
+    cancelOrder: authed((_: unknown, a: { orderId: string; reason?: string | null }, ctx: In) =>
+      orderPayload(() => ctx.service.lifecycle.cancelOrder(ctx.viewer, a.orderId, a.reason)),
+    ),
+    extendShippingTime: authed((_: unknown, a: { orderId: string; days: number }, ctx: In) =>
+      orderPayload(() => ctx.service.lifecycle.extendShippingTime(ctx.viewer, a.orderId, a.days)),
+    ),
+    confirmReceipt: authed((_: unknown, a: { orderId: string }, ctx: In) => orderPayload(() => ctx.service.lifecycle.confirmReceipt(ctx.viewer, a.orderId))),
+    leaveFeedback: authed((_: unknown, a: { orderId: string; input: FeedbackInput }, ctx: In) =>
+      orderPayload(() => ctx.service.lifecycle.leaveFeedback(ctx.viewer, a.orderId, a.input)),
+    ),
+    openDispute: authed((_: unknown, a: { orderId: string; reason: string; description: string }, ctx: In) =>
+      orderPayload(() => ctx.service.lifecycle.openDispute(ctx.viewer, a.orderId, a.reason, a.description)),
+    ),
+    shipOrder: authed((_: unknown, a: { orderId: string; trackingNumber: string }, ctx: In) =>
+      orderPayload(() => ctx.service.lifecycle.shipOrder(ctx.viewer, a.orderId, a.trackingNumber)),
+    ),
+    resolveDispute: authed((_: unknown, a: { orderId: string; refund: boolean }, ctx: In) =>
+      orderPayload(() => ctx.service.lifecycle.resolveDispute(ctx.viewer, a.orderId, a.refund)),
+    ),
   },
 
   Subscription: {
     orderStatusChanged: {
-      subscribe: (_: unknown, a: { orderId?: string | null; after?: string | null }, ctx: Ctx) =>
+      subscribe: authed((_: unknown, a: { orderId?: string | null; after?: string | null }, ctx: In) =>
         // each event: current data, read once for every subscriber of that event
-        ctx.service.orderStatusChanged(ctx.viewer, a, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
+        ctx.service.orders.orderStatusChanged(ctx.viewer, a, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
+      ),
       resolve: (value: unknown) => value,
     },
   },
 
   User: {
-    orders: (u: { id: string }, a: PageArgs, ctx: Ctx) => ctx.service.userOrders(ctx.viewer, u.id, a, ctx.loaders),
-    orderCounts: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.userOrderCounts(ctx.viewer, u.id, ctx.loaders),
+    orders: authed((u: { id: string }, a: PageArgs, ctx: In) => ctx.service.orders.userOrders(ctx.viewer, u.id, a, ctx.loaders)),
+    orderCounts: authed((u: { id: string }, _: unknown, ctx: In) => ctx.service.orders.userOrderCounts(ctx.viewer, u.id, ctx.loaders)),
   },
 
   Store: {
     rating: (s: { id: string }, _: unknown, ctx: Ctx) => ctx.loaders.storeRating.load(s.id),
-    orders: (s: { id: string }, a: PageArgs, ctx: Ctx) => ctx.service.storeOrders(ctx.viewer, s.id, a, ctx.loaders),
+    orders: authed((s: { id: string }, a: PageArgs, ctx: In) => ctx.service.orders.storeOrders(ctx.viewer, s.id, a, ctx.loaders)),
   },
 
   Product: {
@@ -85,9 +96,7 @@ export const resolvers = {
       const limit = pageSize(a.first);
       const before = parseKeyset(a.after);
       const r = await ctx.loaders.productReviews.load({ productId: p.id, page: limit === 0 ? null : { limit: limit + 1, before } });
-      const nodes = r.reviews.slice(0, limit);
-      const edges = nodes.map((node) => ({ cursor: keysetCursor(node), node }));
-      return { edges, pageInfo: { hasNextPage: r.reviews.length > limit, endCursor: edges.at(-1)?.cursor ?? null }, totalCount: r.count };
+      return { ...connection(r.reviews, limit, keysetCursor), totalCount: r.count };
     },
   },
 
@@ -97,7 +106,7 @@ export const resolvers = {
   },
 
   Order: {
-    __resolveReference: (ref: { id: unknown }, ctx: Ctx) => ctx.service.orderReference(ctx.viewer, ref.id, ctx.loaders),
+    __resolveReference: (ref: { id: unknown }, ctx: Ctx) => ctx.service.orders.orderReference(ctx.viewer, ref.id, ctx.loaders),
     number: field('number'),
     status: field('status'),
     store: async (o: OrderParent, _: unknown, ctx: Ctx) => ({ __typename: 'Store', id: (await row(o, ctx)).storeId }),

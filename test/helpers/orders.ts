@@ -10,7 +10,7 @@
  *   checkout tests (buyers: `registerBuyer(t.client)` in accounts.ts).
  */
 import crypto from 'node:crypto';
-import * as q from '../../subgraphs/orders/db/queries.ts';
+import * as q from '../../subgraphs/orders/db/queries/index.ts';
 import { recordStatusChanges } from '../../subgraphs/orders/service/common.ts';
 import { registerUserWithRetry, type Account, type Person } from './accounts.ts';
 import { GraphQLClient } from './client.ts';

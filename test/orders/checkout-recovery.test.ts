@@ -11,7 +11,7 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as q from '../../subgraphs/orders/db/queries.ts';
+import * as q from '../../subgraphs/orders/db/queries/index.ts';
 import { registerBuyer, type Account, type Buyer } from '../helpers/accounts.ts';
 import { startFaultProxy, startOrdersInstance } from '../helpers/checkout-faults.ts';
 import { startExtraGateway } from '../helpers/gateway.ts';

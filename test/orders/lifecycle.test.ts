@@ -4,7 +4,7 @@ import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
 import { client, M, ORDER_QUERY, eventually, orderIn, pay, placedOrder } from '../helpers/orders.ts';
 import { GraphQLClient } from '../helpers/client.ts';
-import * as q from '../../subgraphs/orders/db/queries.ts';
+import * as q from '../../subgraphs/orders/db/queries/index.ts';
 
 let t: TestStack;
 beforeAll(async () => {

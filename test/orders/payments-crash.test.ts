@@ -18,7 +18,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeys, TokenSigner } from '../../platform/auth.ts';
 import { createDatabase, dropDatabase, openDatabase, type Database } from '../../platform/db.ts';
-import * as q from '../../subgraphs/orders/db/queries.ts';
+import * as q from '../../subgraphs/orders/db/queries/index.ts';
 import { recordStatusChanges } from '../../subgraphs/orders/service/common.ts';
 import { GraphQLClient } from '../helpers/client.ts';
 import { eventually, M, ORDER_QUERY } from '../helpers/orders.ts';

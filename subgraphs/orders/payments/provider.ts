@@ -10,7 +10,7 @@
  */
 import crypto from 'node:crypto';
 import type { Executor } from '../../../platform/db.ts';
-import * as q from '../db/queries.ts';
+import * as q from '../db/queries/index.ts';
 
 export type PaymentMethod = 'CARD' | 'PAYPAL' | 'LOCAL';
 

@@ -13,11 +13,12 @@
  * process died or stalled) and makes their ARMED compensations DUE, so stock
  * and coupons taken by a dead attempt come back even if nobody retries.
  *
- * Both run on every ORDER_SWEEP_INTERVAL_MS in every orders instance, and
- * right away after a checkout commits or fails (`run(ids)`).
+ * Both run on every ORDER_SWEEP_INTERVAL_MS in every orders instance (the
+ * `orders.checkout-jobs` job, subgraph.ts), and a checkout runs its own jobs
+ * right away after it commits or fails (`run(ids)`).
  */
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import * as q from '../db/queries.ts';
+import * as q from '../db/queries/index.ts';
 import type { InternalFailure } from './common.ts';
 
 const JOB_LEASE_S = 30;
@@ -25,38 +26,15 @@ const BATCH = 50;
 const FIRST_RETRY_MS = 500;
 
 export class CheckoutJobs {
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
-  private stopped = false;
-
   constructor(private readonly deps: SubgraphDeps) {}
 
-  start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => void this.sweepOnce(), this.deps.config.orderClock.sweepIntervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping?.catch(() => {});
-  }
-
-  /** Recover expired claims, then run every due job. Safe in any number of instances at once. */
-  sweepOnce(): Promise<void> {
-    if (this.sweeping) return this.sweeping;
-    this.sweeping = (async () => {
-      try {
-        while (!this.stopped && (await q.recoverExpiredCheckouts(this.deps.db.drizzle, this.deps.clock.now(), BATCH)) === BATCH);
-        while (!this.stopped && (await this.run()) === BATCH);
-      } catch (err) {
-        if (!this.stopped) this.deps.log.error('checkout recovery sweep failed; retrying next interval', { err: String(err) });
-      } finally {
-        this.sweeping = undefined;
-      }
-    })();
-    return this.sweeping;
+  /**
+   * The `orders.checkout-jobs` job: recover expired claims, then run every due
+   * job. Safe in any number of instances at once.
+   */
+  async sweepOnce(): Promise<void> {
+    while ((await q.recoverExpiredCheckouts(this.deps.db.drizzle, this.deps.clock.now(), BATCH)) === BATCH);
+    while ((await this.run()) === BATCH);
   }
 
   /**

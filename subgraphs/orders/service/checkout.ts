@@ -33,42 +33,13 @@
 import crypto from 'node:crypto';
 import type { Viewer } from '../../../platform/auth.ts';
 import { fail, UserErrorException } from '../../../platform/errors.ts';
-import { isId, money, parseMoney } from '../../../platform/scalars.ts';
+import { money, parseMoney } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import * as q from '../db/queries.ts';
-import type { OrderRow } from '../db/queries.ts';
+import * as q from '../db/queries/index.ts';
+import type { OrderRow } from '../db/queries/index.ts';
 import { CheckoutJobs } from './checkout-jobs.ts';
-import { recordStatusChanges, requireViewer, type InternalFailure } from './common.ts';
-
-export interface CheckoutInput {
-  cartId?: string | null;
-  lineIds?: string[] | null;
-  shippingAddressId: string;
-  shipping?: { storeId: string; method: 'STANDARD' | 'EXPRESS' }[] | null;
-  couponCodes?: string[] | null;
-  idempotencyKey: string;
-  /** The total the buyer saw (Money amount); a different total answers PRICE_CHANGED. */
-  expectedTotal?: string | null;
-}
-
-interface QuoteLine {
-  lineId: string;
-  productId: string;
-  variantId: string;
-  storeId: string;
-  storeOwnerId: string;
-  storeName: string;
-  title: string;
-  options: { name: string; value: string }[];
-  unitPrice: number;
-  quantity: number;
-}
-
-type Quote = { ok: true; cartId: string; lines: QuoteLine[] } | InternalFailure;
-type Redeem =
-  | { ok: true; applications: { orderId: string; couponId: string; code: string; kind: string; discount: number }[] }
-  | InternalFailure;
-type Address = { recipientName: string; phone: string; country: string; province: string | null; city: string; street: string; postalCode: string };
+import { sortLike, validate, type Address, type CheckoutInput, type QuoteLine, type Quote, type Redeem } from './checkout-input.ts';
+import { recordStatusChanges, type InternalFailure } from './common.ts';
 
 type Step = { kind: q.CheckoutJobKind; payload: Record<string, unknown> };
 
@@ -86,16 +57,7 @@ export class CheckoutService {
     this.jobs = new CheckoutJobs(deps);
   }
 
-  start(): void {
-    this.jobs.start();
-  }
-
-  stop(): Promise<void> {
-    return this.jobs.stop();
-  }
-
-  async checkout(viewerIn: Viewer | null, input: CheckoutInput): Promise<{ orders: OrderRow[] }> {
-    const viewer = requireViewer(viewerIn);
+  async checkout(viewer: Viewer, input: CheckoutInput): Promise<{ orders: OrderRow[] }> {
     validate(input);
     const { db, clock, config } = this.deps;
     const key = input.idempotencyKey;
@@ -340,30 +302,4 @@ export class CheckoutService {
       fail('CHECKOUT_FAILED', 'The checkout could not be completed; nothing was charged or reserved. Please try again.');
     }
   }
-}
-
-function sortLike(rows: OrderRow[], ids: string[]): OrderRow[] {
-  return ids.map((id) => rows.find((r) => r.id === id)).filter((r): r is OrderRow => Boolean(r));
-}
-
-function validate(input: CheckoutInput): void {
-  const key = input.idempotencyKey;
-  if (typeof key !== 'string' || key.trim().length === 0 || key.length > 200) {
-    fail('INVALID_INPUT', 'idempotencyKey must be 1–200 characters.', ['input', 'idempotencyKey']);
-  }
-  if (input.cartId != null && !isId(input.cartId)) fail('NOT_FOUND', 'No such cart.', ['input', 'cartId']);
-  if (input.lineIds != null) {
-    if (input.lineIds.length === 0) fail('INVALID_INPUT', 'Choose at least one cart line.', ['input', 'lineIds']);
-    if (input.lineIds.length > 500) fail('INVALID_INPUT', 'Too many cart lines.', ['input', 'lineIds']);
-    if (!input.lineIds.every(isId)) fail('NOT_FOUND', 'No such cart line.', ['input', 'lineIds']);
-  }
-  if (!isId(input.shippingAddressId)) fail('NOT_FOUND', 'No such shipping address.', ['input', 'shippingAddressId']);
-  for (const s of input.shipping ?? []) {
-    if (!isId(s.storeId)) fail('INVALID_INPUT', 'Unknown store in shipping.', ['input', 'shipping']);
-  }
-  if (input.expectedTotal != null && parseMoney(input.expectedTotal) === null) {
-    fail('INVALID_INPUT', 'expectedTotal must be an amount such as "12.50".', ['input', 'expectedTotal']);
-  }
-  const codes = input.couponCodes ?? [];
-  if (codes.length > 20 || codes.some((c) => c.length > 64)) fail('INVALID_INPUT', 'Too many or too long coupon codes.', ['input', 'couponCodes']);
 }

@@ -1,18 +1,9 @@
 /** What the orders services share: the status-change record (history + event) and small checks. */
-import { GraphQLError } from 'graphql';
-import type { Viewer } from '../../../platform/auth.ts';
 import type { Tx } from '../../../platform/db.ts';
-import { unauthenticated } from '../../../platform/errors.ts';
 import { publish } from '../../../platform/events/bus.ts';
-import * as q from '../db/queries.ts';
-import type { OrderRow } from '../db/queries.ts';
-
-export const STATUS_TOPIC = 'order.status_changed';
-
-export function requireViewer(viewer: Viewer | null): Viewer {
-  if (!viewer) throw unauthenticated();
-  return viewer;
-}
+import * as q from '../db/queries/index.ts';
+import type { OrderRow } from '../db/queries/index.ts';
+import { statusChangedEvents } from '../events.ts';
 
 /**
  * Records that `rows` just changed status (history entries and one
@@ -25,36 +16,11 @@ export async function recordStatusChanges(tx: Tx, rows: OrderRow[], reason: stri
     tx,
     rows.map((r) => ({ orderId: r.id, status: r.status, at, reason })),
   );
-  await publish(
-    tx,
-    rows.map((r) => ({
-      topic: STATUS_TOPIC,
-      payload: {
-        orderId: r.id,
-        number: r.number,
-        buyerId: r.buyerId,
-        storeId: r.storeId,
-        sellerId: r.sellerId,
-        previousStatus: r.previousStatus,
-        status: r.status,
-        at: at.toISOString(),
-        reason,
-      },
-      audience: [...new Set([r.buyerId, r.sellerId])],
-    })),
-  );
+  await publish(tx, statusChangedEvents(rows, reason, at));
 }
 
 /** The result of an internal call that answers `{ ok: false, error }` on a business failure. */
 export interface InternalFailure {
   ok: false;
   error: { code: string; message: string; field?: string | string[]; variantId?: string };
-}
-
-export function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-}
-
-export function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
 }

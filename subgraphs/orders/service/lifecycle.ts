@@ -13,13 +13,15 @@
  * next sweep until it succeeds.
  */
 import type { Viewer } from '../../../platform/auth.ts';
+import type { Tx } from '../../../platform/db.ts';
 import { fail, forbidden } from '../../../platform/errors.ts';
+import type { Job } from '../../../platform/jobs.ts';
 import { isId, CURRENCY } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import * as q from '../db/queries.ts';
-import type { OrderRow, OrderStatus, TransitionSpec } from '../db/queries.ts';
+import * as q from '../db/queries/index.ts';
+import type { OrderRow, OrderStatus, TransitionSpec } from '../db/queries/index.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
-import { recordStatusChanges, requireViewer } from './common.ts';
+import { recordStatusChanges } from './common.ts';
 
 export const DISPUTE_REASONS = ['NOT_RECEIVED', 'NOT_AS_DESCRIBED', 'DAMAGED', 'WRONG_ITEM', 'OTHER'];
 
@@ -33,20 +35,19 @@ export interface FeedbackInput {
 type Role = 'buyer' | 'seller';
 
 export class LifecycleService {
-  private sweepTimer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
-  private compensating?: Promise<void>;
-  private compensateAgain = false;
-  private stopped = false;
-
+  /**
+   * @param compensation the job that settles give-backs (subgraph.ts), woken
+   * after a commit that made one due; without it give-backs wait for a sweep.
+   */
   constructor(
     private readonly deps: SubgraphDeps,
     private readonly provider: PaymentProvider,
+    private readonly compensation?: Job,
   ) {}
 
   // ───────────────────────────── people ─────────────────────────────
 
-  async cancelOrder(viewer: Viewer | null, orderId: string, reason?: string | null): Promise<OrderRow> {
+  async cancelOrder(viewer: Viewer, orderId: string, reason?: string | null): Promise<OrderRow> {
     if (reason != null && reason.length > 500) fail('INVALID_INPUT', 'The reason is at most 500 characters.', ['reason']);
     await this.own(viewer, orderId, 'buyer');
     const why = reason?.trim() ? reason.trim() : 'Cancelled by the buyer';
@@ -54,8 +55,7 @@ export class LifecycleService {
     return this.act(viewer, orderId, 'buyer', { from: ['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED'], to: 'CANCELLED', set: [q.assign.cancellationGiveBacks()] }, why);
   }
 
-  async extendShippingTime(viewerIn: Viewer | null, orderId: string, days: number): Promise<OrderRow> {
-    const viewer = requireViewer(viewerIn);
+  async extendShippingTime(viewer: Viewer, orderId: string, days: number): Promise<OrderRow> {
     await this.own(viewer, orderId, 'buyer');
     if (!Number.isInteger(days) || days < 1 || days > 30) fail('INVALID_INPUT', 'days must be between 1 and 30.', ['days']);
     const row = await q.extendShipBy(this.deps.db.drizzle, orderId, viewer.id, days, this.deps.clock.now());
@@ -63,7 +63,7 @@ export class LifecycleService {
     return row;
   }
 
-  async shipOrder(viewer: Viewer | null, orderId: string, trackingNumber: string): Promise<OrderRow> {
+  async shipOrder(viewer: Viewer, orderId: string, trackingNumber: string): Promise<OrderRow> {
     await this.own(viewer, orderId, 'seller');
     const tn = typeof trackingNumber === 'string' ? trackingNumber.trim() : '';
     if (tn.length < 1 || tn.length > 100) fail('INVALID_INPUT', 'The tracking number is 1–100 characters.', ['trackingNumber']);
@@ -78,12 +78,12 @@ export class LifecycleService {
     );
   }
 
-  async confirmReceipt(viewer: Viewer | null, orderId: string): Promise<OrderRow> {
+  async confirmReceipt(viewer: Viewer, orderId: string): Promise<OrderRow> {
     await this.own(viewer, orderId, 'buyer');
     return this.act(viewer, orderId, 'buyer', { from: ['UNCONFIRMED_DELIVERY'], to: 'FEEDBACK_REQUIRED', set: [this.feedbackDue()] }, 'Receipt confirmed by the buyer');
   }
 
-  async leaveFeedback(viewer: Viewer | null, orderId: string, input: FeedbackInput): Promise<OrderRow> {
+  async leaveFeedback(viewer: Viewer, orderId: string, input: FeedbackInput): Promise<OrderRow> {
     const order = await this.own(viewer, orderId, 'buyer');
     for (const f of ['productRating', 'shippingRating', 'communicationRating'] as const) {
       const v = input[f];
@@ -105,7 +105,7 @@ export class LifecycleService {
     });
   }
 
-  async openDispute(viewer: Viewer | null, orderId: string, reason: string, description: string): Promise<OrderRow> {
+  async openDispute(viewer: Viewer, orderId: string, reason: string, description: string): Promise<OrderRow> {
     await this.own(viewer, orderId, 'buyer');
     if (!DISPUTE_REASONS.includes(reason)) fail('INVALID_INPUT', 'Unknown dispute reason.', ['reason']);
     const text = typeof description === 'string' ? description.trim() : '';
@@ -120,7 +120,7 @@ export class LifecycleService {
     );
   }
 
-  async resolveDispute(viewer: Viewer | null, orderId: string, refund: boolean): Promise<OrderRow> {
+  async resolveDispute(viewer: Viewer, orderId: string, refund: boolean): Promise<OrderRow> {
     await this.own(viewer, orderId, 'seller');
     const now = this.deps.clock.now();
     if (refund) {
@@ -142,8 +142,7 @@ export class LifecycleService {
   }
 
   /** The order, when the viewer plays `role` in it; FORBIDDEN otherwise (unknown ids too: nothing revealed). */
-  private async own(viewerIn: Viewer | null, orderId: string, role: Role): Promise<OrderRow> {
-    const viewer = requireViewer(viewerIn);
+  private async own(viewer: Viewer, orderId: string, role: Role): Promise<OrderRow> {
     if (!isId(orderId)) throw forbidden('You cannot act on this order.');
     const [order] = await q.ordersByIds(this.deps.db.drizzle, [orderId]);
     if (!order || (role === 'buyer' ? order.buyerId : order.sellerId) !== viewer.id) throw forbidden('You cannot act on this order.');
@@ -151,14 +150,13 @@ export class LifecycleService {
   }
 
   private async act(
-    viewerIn: Viewer | null,
+    viewer: Viewer,
     orderId: string,
     role: Role,
     spec: Omit<TransitionSpec, 'at' | 'where'>,
     reason: string,
-    extra?: (tx: Parameters<Parameters<SubgraphDeps['db']['drizzle']['transaction']>[0]>[0], row: OrderRow) => Promise<void>,
+    extra?: (tx: Tx, row: OrderRow) => Promise<void>,
   ): Promise<OrderRow> {
-    const viewer = requireViewer(viewerIn);
     const now = this.deps.clock.now();
     const row = await this.deps.db.drizzle.transaction(async (tx) => {
       const moved = await q.transitionOne(tx, orderId, { ...spec, at: now, where: role === 'buyer' ? q.actor.buyer(viewer.id) : q.actor.seller(viewer.id) });
@@ -179,38 +177,15 @@ export class LifecycleService {
     return q.assign.feedbackDeadline(new Date(now.getTime() + this.deps.config.orderClock.feedbackWindowS * 1000));
   }
 
-  // ───────────────────────────── the sweeper ─────────────────────────────
-
-  start(): void {
-    this.stopped = false;
-    const every = this.deps.config.orderClock.sweepIntervalMs;
-    this.sweepTimer = setInterval(() => void this.sweepOnce(), every);
-    this.sweepTimer.unref();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await this.sweeping?.catch(() => {});
-    await this.compensating?.catch(() => {});
-  }
+  // ───────────────────────────── the sweeper (the `orders.deadlines` job) ─────────────────────────────
 
   /** Enforce every deadline that is due now, then settle give-backs. Safe to run anywhere, any number of times. */
-  sweepOnce(): Promise<void> {
-    if (this.sweeping) return this.sweeping;
-    this.sweeping = (async () => {
-      try {
-        await this.sweepDeadlines();
-      } catch (err) {
-        if (!this.stopped) this.deps.log.error('order sweep failed; retrying next interval', { err: String(err) });
-      }
-      try {
-        await this.compensate();
-      } finally {
-        this.sweeping = undefined;
-      }
-    })();
-    return this.sweeping;
+  async sweepOnce(): Promise<void> {
+    try {
+      await this.sweepDeadlines();
+    } finally {
+      await this.compensate();
+    }
   }
 
   private async sweepDeadlines(): Promise<void> {
@@ -248,7 +223,6 @@ export class LifecycleService {
     ];
     for (const k of kinds) {
       for (;;) {
-        if (this.stopped) return;
         const now = this.deps.clock.now();
         const moved = await this.deps.db.drizzle.transaction(async (tx) => {
           const rows = await q.transitionDue(tx, k.status, k.column, now, 100, { ...k.spec(now), at: now });
@@ -260,34 +234,22 @@ export class LifecycleService {
     }
   }
 
-  // ───────────────────────────── compensation outbox ─────────────────────────────
+  // ───────────────────────────── compensation outbox (the `orders.compensation` job) ─────────────────────────────
 
   /** Settle give-backs soon, without waiting for the next sweep. */
   kickCompensation(): void {
-    void this.compensate();
+    const kick = this.compensation?.kick;
+    // a pass in progress may have leased before this commit: the second run is after it
+    if (kick) void kick().then(kick);
   }
 
-  compensate(): Promise<void> {
-    if (this.compensating) {
-      this.compensateAgain = true;
-      return this.compensating;
+  /** Leases orders that owe a give-back, batch after batch, and settles them. */
+  async compensate(): Promise<void> {
+    for (;;) {
+      const batch = await q.leaseCompensations(this.deps.db.drizzle, this.deps.clock.now(), 30, 50);
+      for (const c of batch) await this.compensateOne(c);
+      if (batch.length < 50) return;
     }
-    this.compensating = (async () => {
-      try {
-        do {
-          this.compensateAgain = false;
-          if (this.stopped) return;
-          const batch = await q.leaseCompensations(this.deps.db.drizzle, this.deps.clock.now(), 30, 50);
-          for (const c of batch) await this.compensateOne(c);
-          if (batch.length === 50) this.compensateAgain = true;
-        } while (this.compensateAgain && !this.stopped);
-      } catch (err) {
-        if (!this.stopped) this.deps.log.error('order compensation failed; will retry', { err: String(err) });
-      } finally {
-        this.compensating = undefined;
-      }
-    })();
-    return this.compensating;
   }
 
   private async compensateOne(c: q.CompensationRow): Promise<void> {

@@ -29,10 +29,10 @@ import type { Viewer } from '../../../platform/auth.ts';
 import { fail } from '../../../platform/errors.ts';
 import { isId, CURRENCY } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import * as q from '../db/queries.ts';
-import type { OrderRow, PaymentRow } from '../db/queries.ts';
+import * as q from '../db/queries/index.ts';
+import type { OrderRow, PaymentRow } from '../db/queries/index.ts';
 import type { PaymentMethod, PaymentProvider } from '../payments/provider.ts';
-import { recordStatusChanges, requireViewer } from './common.ts';
+import { recordStatusChanges } from './common.ts';
 
 /** How long a call waits for a twin (same key) in progress before answering "still in progress". */
 export const TWIN_WAIT_MS = 2000;
@@ -45,18 +45,13 @@ export interface PayResult {
 type Claimed = { kind: 'claimed'; payment: PaymentRow } | { kind: 'twin'; payment: PaymentRow } | { kind: 'blocked'; by: PaymentRow[] };
 
 export class PaymentService {
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
-  private stopped = false;
-
   constructor(
     private readonly deps: SubgraphDeps,
     readonly provider: PaymentProvider,
     private readonly afterCommit: () => void,
   ) {}
 
-  async payOrders(viewerIn: Viewer | null, orderIdsIn: string[], payment: { method: PaymentMethod; token: string }, key: string): Promise<PayResult> {
-    const viewer = requireViewer(viewerIn);
+  async payOrders(viewer: Viewer, orderIdsIn: string[], payment: { method: PaymentMethod; token: string }, key: string): Promise<PayResult> {
     if (typeof key !== 'string' || !key.trim() || key.length > 200) fail('INVALID_INPUT', 'idempotencyKey must be 1–200 characters.', ['idempotencyKey']);
     const orderIds = [...new Set(orderIdsIn)];
     if (!orderIds.length || orderIds.length > 50) fail('INVALID_INPUT', 'Pay for 1–50 orders at once.', ['orderIds']);
@@ -238,37 +233,14 @@ export class PaymentService {
     return { payment: p, orders: p.orderIds.map((id) => orders.find((o) => o.id === id)!).filter(Boolean) };
   }
 
-  // ───────────────────────────── the payments sweeper ─────────────────────────────
-
-  start(): void {
-    this.stopped = false;
-    this.timer = setInterval(() => void this.sweepOnce(), this.deps.config.orderClock.sweepIntervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await this.sweeping?.catch(() => {});
-  }
+  // ───────────────────────────── the payments sweeper (the `orders.payments` job) ─────────────────────────────
 
   /** Recovers payments of dead attempts, then refunds voided charges. Safe in any number of instances. */
-  sweepOnce(): Promise<void> {
-    if (this.sweeping) return this.sweeping;
-    this.sweeping = (async () => {
-      try {
-        for (const p of await q.stalePayments(this.deps.db.drizzle, this.deps.clock.now(), 20)) {
-          if (this.stopped) return;
-          await this.recover(p).catch((err) => this.deps.log.error('payment recovery failed; retrying next sweep', { paymentId: p.id, err: String(err) }));
-        }
-        await this.settleVoids();
-      } catch (err) {
-        if (!this.stopped) this.deps.log.error('payment sweep failed; retrying next interval', { err: String(err) });
-      } finally {
-        this.sweeping = undefined;
-      }
-    })();
-    return this.sweeping;
+  async sweepOnce(): Promise<void> {
+    for (const p of await q.stalePayments(this.deps.db.drizzle, this.deps.clock.now(), 20)) {
+      await this.recover(p).catch((err) => this.deps.log.error('payment recovery failed; retrying next sweep', { paymentId: p.id, err: String(err) }));
+    }
+    await this.settleVoids();
   }
 
   /** Refunds what voided charges owe (provider key `void:<paymentId>`), until the provider confirms. */

@@ -1,0 +1,12 @@
+/**
+ * Every SQL statement of the orders subgraph, by area. Functions take an
+ * executor (the database or a transaction) and plain values; they return
+ * plain objects.
+ */
+export * from './rows.ts';
+export * from './orders.ts';
+export * from './checkout.ts';
+export * from './transitions.ts';
+export * from './payments.ts';
+export * from './provider.ts';
+export * from './compensation.ts';

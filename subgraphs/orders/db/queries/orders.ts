@@ -1,0 +1,178 @@
+/** Reads of orders, lines, history, feedback and reviews; account deactivation. */
+import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { queryRows, type Executor } from '../../../../platform/db.ts';
+import { feedback, orderLines, orders, statusHistory } from '../schema.ts';
+import { mapFeedback, toOrder, uuidList, type FeedbackRow, type HistoryRow, type LineRow, type OrderRow, type OrderStatus } from './rows.ts';
+
+export async function ordersByIds(db: Executor, ids: string[]): Promise<OrderRow[]> {
+  if (!ids.length) return [];
+  return (await db.select().from(orders).where(inArray(orders.id, ids))).map(toOrder);
+}
+
+export async function linesByOrderIds(db: Executor, ids: string[]): Promise<LineRow[]> {
+  if (!ids.length) return [];
+  const rows = await db.select().from(orderLines).where(inArray(orderLines.orderId, ids)).orderBy(orderLines.orderId, orderLines.position);
+  return rows.map((r) => ({ ...r, options: r.options as LineRow['options'] }));
+}
+
+export async function historyByOrderIds(db: Executor, ids: string[]): Promise<HistoryRow[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .select({ orderId: statusHistory.orderId, status: statusHistory.status, at: statusHistory.at, reason: statusHistory.reason })
+    .from(statusHistory)
+    .where(inArray(statusHistory.orderId, ids))
+    .orderBy(statusHistory.seq);
+  return rows.map((r) => ({ ...r, status: r.status as OrderStatus }));
+}
+
+export async function feedbackByOrderIds(db: Executor, ids: string[]): Promise<FeedbackRow[]> {
+  if (!ids.length) return [];
+  return db.select().from(feedback).where(inArray(feedback.orderId, ids));
+}
+
+/** Which orders a list holds (a count counts exactly these). */
+export interface OrderListFilter {
+  buyerId?: string;
+  storeId?: string;
+  status?: OrderStatus | null;
+}
+
+export interface OrderPageFilter extends OrderListFilter {
+  /** Keyset: orders strictly older than this (createdAt, id). */
+  before?: { createdAt: string; id: string } | null;
+  limit: number;
+}
+
+function orderFilter(f: OrderListFilter): SQL | undefined {
+  return and(
+    f.buyerId ? eq(orders.buyerId, f.buyerId) : undefined,
+    f.storeId ? eq(orders.storeId, f.storeId) : undefined,
+    f.status ? eq(orders.status, f.status) : undefined,
+  );
+}
+
+/** Newest first; `limit` rows at most. */
+export async function orderPage(db: Executor, f: OrderPageFilter): Promise<OrderRow[]> {
+  // a row-value comparison (the index's order), which the builder's operators do not express
+  const after = f.before ? sql`(${orders.createdAt}, ${orders.id}) < (${f.before.createdAt}::timestamptz, ${f.before.id}::uuid)` : undefined;
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(orderFilter(f), after))
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(f.limit);
+  return rows.map(toOrder);
+}
+
+export async function orderCount(db: Executor, f: OrderListFilter): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(orders).where(orderFilter(f));
+  return row?.n ?? 0;
+}
+
+/** Per status counts of several buyers' orders, in one statement (statuses without orders are absent). */
+export async function countsByStatus(db: Executor, buyerIds: string[]): Promise<{ buyerId: string; status: OrderStatus; count: number }[]> {
+  if (!buyerIds.length) return [];
+  const rows = await db
+    .select({ buyerId: orders.buyerId, status: orders.status, count: count() })
+    .from(orders)
+    .where(inArray(orders.buyerId, buyerIds))
+    .groupBy(orders.buyerId, orders.status);
+  return rows.map((r) => ({ ...r, status: r.status as OrderStatus }));
+}
+
+export async function pendingOrderCount(db: Executor, buyerId: string): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(orders)
+    .where(and(eq(orders.buyerId, buyerId), inArray(orders.status, ['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED', 'UNCONFIRMED_DELIVERY', 'DISPUTED'])));
+  return row?.n ?? 0;
+}
+
+/** Owners of stores we have orders for (seller captured at checkout). */
+export async function sellersOfStores(db: Executor, storeIds: string[]): Promise<{ storeId: string; sellerId: string }[]> {
+  if (!storeIds.length) return [];
+  return db
+    .selectDistinctOn([orders.storeId], { storeId: orders.storeId, sellerId: orders.sellerId })
+    .from(orders)
+    .where(inArray(orders.storeId, storeIds))
+    .orderBy(orders.storeId, desc(orders.createdAt));
+}
+
+export async function productRatings(db: Executor, productIds: string[]): Promise<{ productId: string; rating: number; count: number }[]> {
+  if (!productIds.length) return [];
+  // a review counts once per product, however many of the order's lines are that product
+  const reviewed = db
+    .selectDistinct({ productId: orderLines.productId, id: feedback.id, productRating: feedback.productRating })
+    .from(orderLines)
+    .innerJoin(feedback, eq(feedback.orderId, orderLines.orderId))
+    .where(inArray(orderLines.productId, productIds))
+    .as('reviewed');
+  return db
+    .select({ productId: reviewed.productId, rating: sql<number>`avg(${reviewed.productRating})::float8`.mapWith(Number), count: count() })
+    .from(reviewed)
+    .groupBy(reviewed.productId);
+}
+
+export async function storeRatings(db: Executor, storeIds: string[]): Promise<{ storeId: string; rating: number }[]> {
+  if (!storeIds.length) return [];
+  return db
+    .select({ storeId: feedback.storeId, rating: sql<number>`avg(${feedback.productRating})::float8`.mapWith(Number) })
+    .from(feedback)
+    .where(inArray(feedback.storeId, storeIds))
+    .groupBy(feedback.storeId);
+}
+
+export interface ReviewRow extends FeedbackRow {
+  productId: string;
+}
+
+/**
+ * Newest reviews of several products, at most `limit` each, strictly after the
+ * keyset cursor, together with each product's rating and review count over all
+ * its reviews (the cursor does not narrow those): one statement. Products
+ * without any review are in neither list.
+ */
+export async function reviewPages(
+  db: Executor,
+  productIds: string[],
+  limit: number,
+  before: { createdAt: string; id: string } | null,
+): Promise<{ stats: { productId: string; rating: number; count: number }[]; reviews: ReviewRow[] }> {
+  if (!productIds.length) return { stats: [], reviews: [] };
+  const after = before ? sql` where (r.created_at, r.id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)` : sql``;
+  // a CTE with a window function (row_number per product) and a left join of the page onto the stats: raw SQL
+  // one row per (product, review on the page); a product whose page is empty keeps one row with null review columns
+  const rows = await queryRows(
+    db,
+    sql`with reviewed as (
+          select distinct l.product_id, f.*
+          from orders.order_lines l join orders.feedback f on f.order_id = l.order_id
+          where l.product_id in (${uuidList(productIds)})
+        ), stats as (
+          select product_id, avg(product_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id
+        ), page as (
+          select * from (
+            select r.*, row_number() over (partition by r.product_id order by r.created_at desc, r.id desc) as rn
+            from reviewed r${after}
+          ) y where rn <= ${limit}
+        )
+        select * from stats left join page using (product_id) order by product_id, created_at desc, id desc`,
+  );
+  const stats = new Map<string, { productId: string; rating: number; count: number }>();
+  const reviews: ReviewRow[] = [];
+  for (const r of rows) {
+    const productId = String(r.product_id);
+    if (!stats.has(productId)) stats.set(productId, { productId, rating: Number(r.rating), count: Number(r.review_count) });
+    if (r.id !== null && r.id !== undefined) reviews.push({ ...mapFeedback(r), productId });
+  }
+  return { stats: [...stats.values()], reviews };
+}
+
+// ───────────────────────────── account deactivation ─────────────────────────────
+
+export async function anonymizeBuyer(tx: Executor, buyerId: string): Promise<void> {
+  await tx
+    .update(orders)
+    .set({ recipientName: 'Deleted user', phone: '', country: '', province: '', city: '', street: '', postalCode: '' })
+    .where(eq(orders.buyerId, buyerId));
+}

@@ -1,0 +1,42 @@
+/**
+ * The orders subgraph's events: what it publishes (`order.status_changed`, one
+ * per status change, to the buyer and the seller) and what it consumes
+ * (`user.deactivated`: the buyer's addresses on past orders are anonymized).
+ */
+import type { BusEvent, NewEvent } from '../../platform/events/bus.ts';
+import { isId } from '../../platform/scalars.ts';
+import type { Consumer } from '../../platform/subgraph.ts';
+import * as q from './db/queries/index.ts';
+import type { OrderRow } from './db/queries/index.ts';
+
+export const STATUS_TOPIC = 'order.status_changed';
+
+/** The `order.status_changed` events of `rows` (each row's `previousStatus` → `status`). */
+export function statusChangedEvents(rows: OrderRow[], reason: string | null, at: Date): NewEvent[] {
+  return rows.map((r) => ({
+    topic: STATUS_TOPIC,
+    payload: {
+      orderId: r.id,
+      number: r.number,
+      buyerId: r.buyerId,
+      storeId: r.storeId,
+      sellerId: r.sellerId,
+      previousStatus: r.previousStatus,
+      status: r.status,
+      at: at.toISOString(),
+      reason,
+    },
+    audience: [...new Set([r.buyerId, r.sellerId])],
+  }));
+}
+
+export const consumers: Consumer[] = [
+  {
+    name: 'orders.user-deactivated',
+    topics: ['user.deactivated'],
+    handle: async (tx, event: BusEvent) => {
+      const userId = event.payload.userId;
+      if (isId(userId)) await q.anonymizeBuyer(tx, userId);
+    },
+  },
+];

@@ -1,0 +1,142 @@
+/**
+ * The reads of the orders subgraph (an order, the buyer's and the store's
+ * lists, counts) and the order status subscription, with who may see what.
+ */
+import type { Viewer } from '../../../platform/auth.ts';
+import { badInput, forbidden } from '../../../platform/errors.ts';
+import type { BusEvent } from '../../../platform/events/bus.ts';
+import { connection, type Connection } from '../../../platform/pagination.ts';
+import { decodeCursor, encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
+import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { liveEvents, oncePerEvent } from '../../../platform/subscriptions/live.ts';
+import * as q from '../db/queries/index.ts';
+import type { OrderRow, OrderStatus } from '../db/queries/index.ts';
+import { STATUS_TOPIC } from '../events.ts';
+import type { Loaders } from '../loaders.ts';
+
+type Keyset = { createdAt: string; id: string };
+export type PageArgs = { status?: OrderStatus | null; first?: number | null; after?: string | null };
+
+export function keysetCursor(row: { createdAt: Date; id: string }): string {
+  return encodeCursor([row.createdAt.toISOString(), row.id]);
+}
+
+export function parseKeyset(after: string | null | undefined): Keyset | null {
+  const v = decodeCursor<unknown>(after);
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || !isId(v[1]) || Number.isNaN(Date.parse(v[0]))) {
+    throw badInput('The cursor is not valid.');
+  }
+  return { createdAt: v[0], id: v[1] };
+}
+
+interface StatusEvent {
+  cursor: string;
+  order: OrderRow | { __typename: 'Order'; id: string };
+  previousStatus: unknown;
+  status: unknown;
+  at: unknown;
+}
+
+export class OrderReads {
+  /**
+   * Each status event's value, one object for every subscriber it goes to
+   * (the buyer's and the seller's sessions), so their executions can be
+   * shared (platform/subscriptions/fanout.ts).
+   */
+  private readonly statusEvent = oncePerEvent<Loaders, StatusEvent>();
+
+  constructor(private readonly deps: SubgraphDeps) {}
+
+  /** An order by id for its buyer or seller; null for anyone else (and for unknown ids). */
+  async order(viewer: Viewer, id: string, loaders: Loaders): Promise<OrderRow | null> {
+    if (!isId(id)) return null;
+    const row = await loaders.orderById.load(id);
+    return row && canSee(viewer, row) ? row : null;
+  }
+
+  /** `__resolveReference`: the same rule, without demanding a viewer. */
+  async orderReference(viewer: Viewer | null, id: unknown, loaders: Loaders): Promise<OrderRow | null> {
+    if (!viewer || !isId(id)) return null;
+    return this.order(viewer, id, loaders);
+  }
+
+  async userOrders(viewer: Viewer, userId: string, args: PageArgs, loaders: Loaders): Promise<Connection<OrderRow>> {
+    if (viewer.id !== userId) throw forbidden('You can only see your own orders.');
+    const status = args.status ?? null;
+    // the list is the buyer's orders, optionally of one status (the cursor does not narrow the
+    // total): its total is a sum of the per status counts that orderCounts reads too
+    const totalCount = async () => {
+      const counts = await loaders.buyerStatusCounts.load(userId);
+      return status ? (counts[status] ?? 0) : sum(counts);
+    };
+    return this.page({ buyerId: userId, status }, args, totalCount);
+  }
+
+  async userOrderCounts(viewer: Viewer, userId: string, loaders: Loaders) {
+    if (viewer.id !== userId) throw forbidden('You can only see your own orders.');
+    const c = await loaders.buyerStatusCounts.load(userId);
+    return {
+      paymentRequired: c.PAYMENT_REQUIRED ?? 0,
+      shipmentRequired: c.SHIPMENT_REQUIRED ?? 0,
+      unconfirmedDelivery: c.UNCONFIRMED_DELIVERY ?? 0,
+      feedbackRequired: c.FEEDBACK_REQUIRED ?? 0,
+      disputed: c.DISPUTED ?? 0,
+      all: sum(c),
+    };
+  }
+
+  async storeOrders(viewer: Viewer, storeId: string, args: PageArgs, loaders: Loaders): Promise<Connection<OrderRow>> {
+    const owner = isId(storeId) ? await loaders.storeOwner.load(storeId) : null;
+    if (owner !== viewer.id) throw forbidden("Only the store's owner can see its orders.");
+    const filter = { storeId, status: args.status ?? null };
+    return this.page(filter, args, () => q.orderCount(this.deps.db.drizzle, filter));
+  }
+
+  /** A page of the orders `filter` selects; `totalCount` counts them all (when asked for). */
+  private async page(filter: q.OrderListFilter, args: PageArgs, totalCount: () => Promise<number>): Promise<Connection<OrderRow>> {
+    const limit = pageSize(args.first);
+    const before = parseKeyset(args.after);
+    const rows = limit === 0 ? [] : await q.orderPage(this.deps.db.drizzle, { ...filter, before, limit: limit + 1 });
+    return connection(rows, limit, keysetCursor, totalCount);
+  }
+
+  /** Internal (users, before deactivating an account): the buyer's orders still under way. */
+  async pendingOrders(input: { userId?: unknown }): Promise<{ count: number }> {
+    if (!isId(input?.userId)) return { count: 0 };
+    return { count: await q.pendingOrderCount(this.deps.db.drizzle, input.userId) };
+  }
+
+  /** `loadersFor(seq)`: the loaders to read event `seq` with (and resolve its fields). */
+  orderStatusChanged(viewer: Viewer, args: { orderId?: string | null; after?: string | null }, loadersFor: (seq: number) => Loaders) {
+    let after: number | undefined;
+    if (args.after !== undefined && args.after !== null) {
+      if (!/^\d{1,15}$/.test(args.after)) throw badInput('after must be the cursor of an event.');
+      after = Number(args.after);
+    }
+    const orderId = args.orderId ?? null;
+    if (orderId !== null && !isId(orderId)) throw badInput('No such order.');
+    return liveEvents({
+      bus: this.deps.bus,
+      verifier: this.deps.verifier,
+      viewer,
+      topics: [STATUS_TOPIC],
+      after,
+      filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
+      map: (e: BusEvent) => {
+        const loaders = loadersFor(e.seq);
+        return this.statusEvent(loaders, async () => {
+          const id = String(e.payload.orderId);
+          const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
+          return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at };
+        });
+      },
+    });
+  }
+}
+
+const sum = (counts: Partial<Record<OrderStatus, number>>) => Object.values(counts).reduce((s, n) => s + n, 0);
+
+function canSee(viewer: Viewer, row: OrderRow): boolean {
+  return row.buyerId === viewer.id || row.sellerId === viewer.id;
+}
