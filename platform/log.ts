@@ -10,8 +10,7 @@
  */
 import pino from 'pino';
 
-const LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-export type LogLevel = (typeof LEVELS)[number];
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -23,6 +22,12 @@ export interface Logger {
 
 /** Where log lines go: stdout unless given (tests collect them). */
 export type LogSink = (line: string) => void;
+
+/** stdout, written synchronously (a line is out before the process exits), shared by every logger of the process. */
+let stdoutDestination: pino.DestinationStream | undefined;
+function stdout(): pino.DestinationStream {
+  return (stdoutDestination ??= pino.destination({ dest: 1, sync: true }));
+}
 
 function adapt(p: pino.Logger): Logger {
   // pino's (fields, msg) order behind the project's (msg, fields)
@@ -43,8 +48,7 @@ export function createLogger(level: LogLevel, base: Record<string, unknown> = {}
     formatters: { level: (label) => ({ level: label }) },
     serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
   };
-  // stdout written synchronously: a line is out before the process exits (kill, fatal errors)
-  const destination = sink ? { write: (line: string) => sink(line) } : pino.destination({ dest: 1, sync: true });
+  const destination = sink ? { write: (line: string) => sink(line) } : level === 'silent' ? { write: () => {} } : stdout();
   const root = pino(options, destination);
   return adapt(Object.keys(base).length ? root.child(base) : root);
 }
