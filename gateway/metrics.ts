@@ -2,21 +2,24 @@
  * `GET /metrics` on a port of its own (`METRICS_PORT`, default 9464, bound to
  * `METRICS_HOST`, default 127.0.0.1; `METRICS_PORT=0` turns it off), never on
  * the public port: the gateway's numbers in the Prometheus text format
- * (0.0.4), without a client library:
+ * (0.0.4), kept by prom-client (one Registry per gateway):
  *
  * - `gateway_requests_total{operation,outcome}` and
  *   `gateway_request_duration_seconds{operation,outcome}` (histogram);
  *   outcome is `ok`, `partial` (data with errors) or `error`;
  * - `gateway_subgraph_fetch_duration_seconds{subgraph}` (histogram) and
  *   `gateway_subgraph_errors_total{subgraph,kind}` (`timeout`, `unavailable`, `http`);
- * - `gateway_open_websockets`, `gateway_active_subscriptions` (gauges the
- *   websocket layer sets through `websocketOpened()` and friends);
+ * - `gateway_open_websockets`, `gateway_active_subscriptions` (gauges read
+ *   from the websocket layer at each scrape);
  * - `gateway_event_bus_lag` (newest event in the log minus what the gateway's
- *   bus has delivered), when the gateway follows the event log.
+ *   bus has delivered), when the gateway follows the event log;
+ * - prom-client's default process and Node.js metrics (`process_*`,
+ *   `nodejs_*`: CPU, memory, heap, event loop lag, GC), once per process.
  */
 import http from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ConfigError } from '../platform/config.ts';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { envVar, readEnv } from '../platform/env.ts';
 import type { EventBus } from '../platform/events/bus.ts';
 import { listen } from '../platform/http.ts';
 
@@ -35,15 +38,12 @@ export interface MetricsSettings {
 
 /** The metrics settings from the environment. */
 export function loadMetricsSettings(env: Record<string, string | undefined> = process.env): MetricsSettings {
-  const int = (name: string, def: number, max: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return def;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new ConfigError(`${name} must be an integer from 0 to ${max}, got "${raw}"`);
-    return n;
-  };
-  const port = int('METRICS_PORT', 9464, 65535);
-  return { port: port === 0 ? null : port, host: env.METRICS_HOST || '127.0.0.1', operationNames: int('METRICS_OPERATION_NAMES', 100, 10_000) };
+  const v = readEnv(env, {
+    METRICS_PORT: envVar.int(9464, { max: 65535 }),
+    METRICS_HOST: envVar.text('127.0.0.1'),
+    METRICS_OPERATION_NAMES: envVar.int(100, { max: 10_000 }),
+  });
+  return { port: v.METRICS_PORT === 0 ? null : v.METRICS_PORT, host: v.METRICS_HOST, operationNames: v.METRICS_OPERATION_NAMES };
 }
 
 /** The label value counted for names beyond the bound. */
@@ -51,74 +51,64 @@ export const OTHER_OPERATION = 'other';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type Labels = Record<string, string>;
-
-function key(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${String(labels[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
-}
-
-class Counter {
-  readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
+/**
+ * The process and Node.js metrics (CPU, memory, heap spaces, event loop lag,
+ * GC, handles; prom-client's default metrics): one registry per process,
+ * however many gateways it runs (the tests run several).
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
   }
-  render(): string[] {
-    const out = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [k, v] of this.values) out.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
-    return out;
-  }
-}
-
-class Histogram {
-  readonly series = new Map<string, { buckets: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string) {}
-  observe(labels: Labels, seconds: number): void {
-    const k = key(labels);
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { buckets: BUCKETS.map(() => 0), sum: 0, count: 0 }));
-    BUCKETS.forEach((b, i) => {
-      if (seconds <= b) s!.buckets[i]++;
-    });
-    s.sum += seconds;
-    s.count++;
-  }
-  render(): string[] {
-    const out = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const [k, s] of this.series) {
-      const pre = k ? `${k},` : '';
-      BUCKETS.forEach((b, i) => out.push(`${this.name}_bucket{${pre}le="${b}"} ${s.buckets[i]}`));
-      out.push(`${this.name}_bucket{${pre}le="+Inf"} ${s.count}`);
-      out.push(`${this.name}_sum${k ? `{${k}}` : ''} ${s.sum}`);
-      out.push(`${this.name}_count${k ? `{${k}}` : ''} ${s.count}`);
-    }
-    return out;
-  }
-}
-
-class Gauge {
-  value = 0;
-  constructor(readonly name: string, readonly help: string) {}
-  render(): string[] {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`, `${this.name} ${this.value}`];
-  }
+  return processRegistry;
 }
 
 /** One gateway's metrics. */
 export class GatewayMetrics {
-  readonly requests = new Counter('gateway_requests_total', 'GraphQL requests by operation name and outcome.');
-  readonly requestDuration = new Histogram('gateway_request_duration_seconds', 'GraphQL request latency by operation name and outcome.');
-  readonly subgraphDuration = new Histogram('gateway_subgraph_fetch_duration_seconds', 'Latency of fetches to each subgraph.');
-  readonly subgraphErrors = new Counter('gateway_subgraph_errors_total', 'Failed fetches to each subgraph by kind (timeout, unavailable, http).');
-  readonly websockets = new Gauge('gateway_open_websockets', 'Open websocket connections.');
-  readonly subscriptions = new Gauge('gateway_active_subscriptions', 'Active GraphQL subscriptions.');
-  bus?: EventBus;
-  /** When set, the websocket gauges are read from it at each scrape (instead of the setters). */
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'gateway_requests_total',
+    help: 'GraphQL requests by operation name and outcome.',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
+    name: 'gateway_request_duration_seconds',
+    help: 'GraphQL request latency by operation name and outcome.',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  readonly subgraphDuration = new Histogram({
+    name: 'gateway_subgraph_fetch_duration_seconds',
+    help: 'Latency of fetches to each subgraph.',
+    labelNames: ['subgraph'] as const,
+    buckets: BUCKETS,
+    registers: [this.registry],
+  });
+  readonly subgraphErrors = new Counter({
+    name: 'gateway_subgraph_errors_total',
+    help: 'Failed fetches to each subgraph by kind (timeout, unavailable, http).',
+    labelNames: ['kind', 'subgraph'] as const,
+    registers: [this.registry],
+  });
+  /** The websocket layer's counts, read at each scrape (gateway/server.ts sets it). */
   websocketSource?: () => { websockets: number; subscriptions: number };
+  private readonly websockets: Gauge = new Gauge({
+    name: 'gateway_open_websockets',
+    help: 'Open websocket connections.',
+    registers: [this.registry],
+    collect: (): void => this.websockets.set(this.websocketSource?.().websockets ?? 0),
+  });
+  private readonly subscriptions: Gauge = new Gauge({
+    name: 'gateway_active_subscriptions',
+    help: 'Active GraphQL subscriptions.',
+    registers: [this.registry],
+    collect: (): void => this.subscriptions.set(this.websocketSource?.().subscriptions ?? 0),
+  });
+  private followed?: EventBus;
   /** Operation names used as label values so far (bounded: `operationLabel`). */
   private readonly operationNames = new Set<string>();
 
@@ -130,6 +120,32 @@ export class GatewayMetrics {
     private readonly maxOperationNames = 100,
     private readonly knownOperationNames: ReadonlySet<string> = new Set(),
   ) {}
+
+  /** The event bus the gateway follows: its lag is reported as `gateway_event_bus_lag`. */
+  get bus(): EventBus | undefined {
+    return this.followed;
+  }
+  set bus(bus: EventBus | undefined) {
+    if (!bus || this.followed) {
+      this.followed = bus ?? this.followed;
+      return;
+    }
+    this.followed = bus;
+    const metrics = this;
+    new Gauge({
+      name: 'gateway_event_bus_lag',
+      help: 'Events in the log not yet delivered to this gateway (-1: log unreadable).',
+      registers: [this.registry],
+      async collect() {
+        const followed = metrics.followed!;
+        try {
+          this.set(Math.max(0, (await followed.head()) - followed.position));
+        } catch {
+          this.set(-1);
+        }
+      },
+    });
+  }
 
   /** The label for an operation name: itself while the bound allows, else `other`. */
   operationLabel(name: string): string {
@@ -147,35 +163,17 @@ export class GatewayMetrics {
 
   recordSubgraphFetch(subgraph: string, seconds: number, error?: 'timeout' | 'unavailable' | 'http'): void {
     this.subgraphDuration.observe({ subgraph }, seconds);
-    if (error) this.subgraphErrors.inc({ subgraph, kind: error });
+    if (error) this.subgraphErrors.inc({ kind: error, subgraph });
   }
 
-  /** The Prometheus text exposition. */
+  /** The Prometheus text exposition: this gateway's metrics, then the process's. */
   async render(): Promise<string> {
-    if (this.websocketSource) {
-      const g = this.websocketSource();
-      this.websockets.value = g.websockets;
-      this.subscriptions.value = g.subscriptions;
-    }
-    const lines = [
-      ...this.requests.render(),
-      ...this.requestDuration.render(),
-      ...this.subgraphDuration.render(),
-      ...this.subgraphErrors.render(),
-      ...this.websockets.render(),
-      ...this.subscriptions.render(),
-    ];
-    if (this.bus) {
-      let lag = 0;
-      try {
-        lag = Math.max(0, (await this.bus.head()) - this.bus.position);
-      } catch {
-        lag = -1;
-      }
-      lines.push('# HELP gateway_event_bus_lag Events in the log not yet delivered to this gateway (-1: log unreadable).');
-      lines.push('# TYPE gateway_event_bus_lag gauge', `gateway_event_bus_lag ${lag}`);
-    }
-    return lines.join('\n') + '\n';
+    return (await this.registry.metrics()) + '\n' + (await processMetrics().metrics());
+  }
+
+  /** The exposition's content type. */
+  get contentType(): string {
+    return this.registry.contentType;
   }
 
   /** Apollo Server plugin counting every GraphQL request by operation and outcome. */
@@ -215,38 +213,10 @@ export async function startMetricsServer(metrics: GatewayMetrics, port: number, 
       return;
     }
     metrics.render().then(
-      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text),
+      (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
       () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
     );
   });
   server.keepAliveTimeout = 65_000;
   return { server, port: await listen(server, port, host, 'gateway metrics') };
-}
-
-/** The process's gateway metrics (one gateway per process in production; tests read their own via RunningGateway.metrics). */
-let current: GatewayMetrics | undefined;
-
-export function setCurrentMetrics(m: GatewayMetrics): void {
-  current = m;
-}
-
-/** For the websocket layer: a connection opened / closed. */
-export function websocketOpened(m: GatewayMetrics | undefined = current): void {
-  if (m) m.websockets.value++;
-}
-export function websocketClosed(m: GatewayMetrics | undefined = current): void {
-  if (m) m.websockets.value = Math.max(0, m.websockets.value - 1);
-}
-/** For the websocket layer: a subscription started / ended. */
-export function subscriptionStarted(m: GatewayMetrics | undefined = current): void {
-  if (m) m.subscriptions.value++;
-}
-export function subscriptionEnded(m: GatewayMetrics | undefined = current): void {
-  if (m) m.subscriptions.value = Math.max(0, m.subscriptions.value - 1);
-}
-/** Set the gauges outright (e.g. from a periodic count). */
-export function setWebsocketGauges(open: number, subscriptions: number, m: GatewayMetrics | undefined = current): void {
-  if (!m) return;
-  m.websockets.value = open;
-  m.subscriptions.value = subscriptions;
 }

@@ -35,7 +35,7 @@ import type {
   ValueNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ConfigError } from '../platform/config.ts';
+import { ConfigError, envVar, readEnv } from '../platform/env.ts';
 import { PUBLIC_ERROR_CODES } from '../platform/errors.ts';
 import type { Logger } from '../platform/log.ts';
 
@@ -83,22 +83,6 @@ export interface SecuritySettings extends Limits {
 
 export const DEFAULT_LIMITS: Limits = { maxTokens: 5000, maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxCost: 50000 };
 
-function intVar(env: Record<string, string | undefined>, name: string, def: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a non-negative integer (0 turns the limit off), got "${raw}"`);
-  return n;
-}
-
-function boolVar(env: Record<string, string | undefined>, name: string, def: boolean): boolean {
-  const raw = env[name]?.toLowerCase();
-  if (raw === undefined || raw === '') return def;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
-}
-
 /** Read the security settings from the environment (see the table above). */
 export function loadSecuritySettings(env: Record<string, string | undefined> = process.env, production = env.NODE_ENV === 'production'): SecuritySettings {
   const origins = (env.CORS_ORIGINS ?? '')
@@ -109,21 +93,32 @@ export function loadSecuritySettings(env: Record<string, string | undefined> = p
     if (o !== '*' && !/^https?:\/\/[^/\s]+$/.test(o)) throw new ConfigError(`CORS_ORIGINS: "${o}" is not an origin like https://shop.example.com`);
   }
   if (!production && !origins.includes(STUDIO_ORIGIN)) origins.push(STUDIO_ORIGIN);
-  const timeout = intVar(env, 'SUBGRAPH_TIMEOUT_MS', 5000);
+  const v = readEnv(env, {
+    MAX_BODY_BYTES: envVar.int(100_000),
+    MAX_TOKENS: envVar.int(DEFAULT_LIMITS.maxTokens),
+    MAX_DEPTH: envVar.int(DEFAULT_LIMITS.maxDepth),
+    MAX_ALIASES: envVar.int(DEFAULT_LIMITS.maxAliases),
+    MAX_ROOT_FIELDS: envVar.int(DEFAULT_LIMITS.maxRootFields),
+    MAX_COST: envVar.int(DEFAULT_LIMITS.maxCost),
+    SUBGRAPH_TIMEOUT_MS: envVar.int(5000),
+    SUBGRAPH_DEDUPLICATION: envVar.bool(true),
+    INTROSPECTION: envVar.bool(!production),
+    TRUSTED_DOCUMENTS: envVar.text(undefined),
+  });
   return {
     production,
-    maxBodyBytes: intVar(env, 'MAX_BODY_BYTES', 100_000),
-    maxTokens: intVar(env, 'MAX_TOKENS', DEFAULT_LIMITS.maxTokens),
-    maxDepth: intVar(env, 'MAX_DEPTH', DEFAULT_LIMITS.maxDepth),
-    maxAliases: intVar(env, 'MAX_ALIASES', DEFAULT_LIMITS.maxAliases),
-    maxRootFields: intVar(env, 'MAX_ROOT_FIELDS', DEFAULT_LIMITS.maxRootFields),
-    maxCost: intVar(env, 'MAX_COST', DEFAULT_LIMITS.maxCost),
-    subgraphTimeoutMs: timeout === 0 ? 0 : Math.max(timeout, 1),
-    subgraphDeduplication: boolVar(env, 'SUBGRAPH_DEDUPLICATION', true),
-    introspection: boolVar(env, 'INTROSPECTION', !production),
+    maxBodyBytes: v.MAX_BODY_BYTES,
+    maxTokens: v.MAX_TOKENS,
+    maxDepth: v.MAX_DEPTH,
+    maxAliases: v.MAX_ALIASES,
+    maxRootFields: v.MAX_ROOT_FIELDS,
+    maxCost: v.MAX_COST,
+    subgraphTimeoutMs: v.SUBGRAPH_TIMEOUT_MS,
+    subgraphDeduplication: v.SUBGRAPH_DEDUPLICATION,
+    introspection: v.INTROSPECTION,
     hideSchemaDetails: production,
     corsOrigins: origins,
-    trustedDocuments: env.TRUSTED_DOCUMENTS || undefined,
+    trustedDocuments: v.TRUSTED_DOCUMENTS,
   };
 }
 
@@ -400,13 +395,14 @@ function maskGatewayErrorWithSuggestions(log: Logger, requestIdOf: (error: unkno
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
     }
     const requestId = requestIdOf(error) ?? (typeof ext.requestId === 'string' ? ext.requestId : undefined);
+    const thrown = original ?? error;
     log.error('request error', {
       requestId,
       message: formatted.message,
       code,
       serviceName: ext.serviceName,
       path: formatted.path,
-      err: describe(original ?? error),
+      err: thrown instanceof Error ? thrown : describe(thrown), // an Error: logged with its stack
     });
     const extensions: Record<string, unknown> = { code: 'INTERNAL_SERVER_ERROR' };
     if (typeof ext.serviceName === 'string') extensions.serviceName = ext.serviceName;

@@ -30,13 +30,13 @@ import {
 import { tokenReasonPlugin, type AuthVerifier } from '../platform/auth.ts';
 import type { SubgraphName } from '../platform/config.ts';
 import type { EventBus } from '../platform/events/bus.ts';
-import { BodyTooLarge, listen, runApollo, sendJson } from '../platform/http.ts';
+import { BodyTooLarge, listen, readBody, runApollo, sendJson } from '../platform/http.ts';
 import type { Logger } from '../platform/log.ts';
 import { REQUEST_ID_HEADER } from '../platform/protocol.ts';
 import type { GatewayContext } from './context.ts';
 import { SubgraphDataSource, keepAliveAgents } from './datasource.ts';
 import { checkHealth } from './health.ts';
-import { GatewayMetrics, loadMetricsSettings, setCurrentMetrics, startMetricsServer } from './metrics.ts';
+import { GatewayMetrics, loadMetricsSettings, startMetricsServer } from './metrics.ts';
 import {
   apolloSecurityOptions,
   corsHeaders,
@@ -109,7 +109,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const metricsSettings = loadMetricsSettings(opts.env ?? process.env);
   const metrics = new GatewayMetrics(metricsSettings.operationNames, trusted?.operationNames());
   metrics.bus = opts.bus;
-  setCurrentMetrics(metrics);
   const agents = keepAliveAgents();
   const errorIds = errorRequestIds();
 
@@ -177,7 +176,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         sendJson(res, 404, { error: 'not found' });
         return;
       }
-      let body = req.method === 'POST' ? await readLimitedBody(req, maxBody) : '';
+      let body = req.method === 'POST' ? await readBody(req, maxBody) : '';
       if (trusted) {
         const refused = applyTrustedDocuments(trusted, req, url, body);
         if ('error' in refused) {
@@ -212,7 +211,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         });
         return;
       }
-      opts.log.error('gateway request failed', { err: describe(err), requestId });
+      opts.log.error('gateway request failed', { err, requestId });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
       else res.end();
     }
@@ -333,41 +332,4 @@ function applyTrustedDocuments(
     req.url = url.pathname + url.search;
   }
   return { body };
-}
-
-/**
- * Read a request body up to `limit` bytes. Beyond it: BodyTooLarge, at once
- * when Content-Length says so; the rest of the body is drained (up to a
- * bound) so the client reads the 413 instead of a reset connection.
- */
-function readLimitedBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    const tooLarge = () => {
-      let drained = 0;
-      req.removeAllListeners('data');
-      req.on('data', (c: Buffer) => {
-        drained += c.length;
-        if (drained > 4 * limit + 1_000_000) req.destroy();
-      });
-      req.resume();
-      reject(new BodyTooLarge(`request body exceeds ${limit} bytes`));
-    };
-    if (Number.isFinite(declared) && declared > limit) {
-      tooLarge();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        tooLarge();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

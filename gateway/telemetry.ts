@@ -14,24 +14,21 @@
  * Sandbox landing page is loaded by the browser from Apollo's CDN; see
  * docs/client.md.)
  *
- * APOLLO_TELEMETRY_DISABLED, read here: unset, `true` or `1` (the default):
+ * APOLLO_TELEMETRY_DISABLED, read here: unset, `true` or `1` (or `yes`, `on`; the default):
  * all of the above is off — the variable is set to `true` in this process for
  * @apollo/gateway, and Apollo Server gets its "disabled" plugins for usage and
- * schema reporting. `false` or `0`: Apollo's own defaults apply (and the
+ * schema reporting. `false` or `0` (or `no`, `off`): Apollo's own defaults apply (and the
  * variable is set to `false` in this process).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginSchemaReportingDisabled, ApolloServerPluginUsageReportingDisabled } from '@apollo/server/plugin/disabled';
-import { ConfigError } from '../platform/config.ts';
+import { envVar, readEnv } from '../platform/env.ts';
 
 type Env = Record<string, string | undefined>;
 
 /** Whether Apollo's telemetry stays off (APOLLO_TELEMETRY_DISABLED; default true). */
 export function apolloTelemetryDisabled(env: Env): boolean {
-  const raw = (env.APOLLO_TELEMETRY_DISABLED ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(`APOLLO_TELEMETRY_DISABLED must be true or false, got "${env.APOLLO_TELEMETRY_DISABLED}"`);
+  return readEnv(env, { APOLLO_TELEMETRY_DISABLED: envVar.bool(true) }).APOLLO_TELEMETRY_DISABLED;
 }
 
 /**

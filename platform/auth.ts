@@ -22,6 +22,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT, jwtVerify, importPKCS8, importSPKI, type CryptoKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { GraphQLError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Config } from './config.ts';
@@ -159,8 +160,8 @@ export interface Revocation {
  */
 export class AuthVerifier {
   private key: Promise<CryptoKey>;
-  /** token -> viewer, least recently used first. */
-  private verified = new Map<string, Viewer>();
+  /** token -> viewer, the `cacheSize` most recently used (none when 0). */
+  private verified: LRUCache<string, Viewer> | undefined;
   private revokedSessions = new Map<string, number>(); // sid -> forget after (ms)
   private revokedUsers = new Set<string>();
   private listeners = new Set<(r: Revocation) => void>();
@@ -172,6 +173,7 @@ export class AuthVerifier {
     private readonly cacheSize = 10_000,
   ) {
     this.key = importSPKI(keys.publicPem, 'EdDSA');
+    this.verified = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
   }
 
   /** Apply revocations from the bus: recent history first, then live. */
@@ -227,15 +229,13 @@ export class AuthVerifier {
     const m = /^Bearer\s+([A-Za-z0-9\-_.]+)$/.exec(authorization.trim());
     if (!m) throw tokenRefused('TOKEN_INVALID', 'The access token is malformed.');
     const token = m[1];
-    const known = this.verified.get(token);
+    const known = this.verified?.get(token);
     if (known) {
       if (known.exp * 1000 <= Date.now()) {
-        this.verified.delete(token);
+        this.verified!.delete(token);
         throw tokenRefused('TOKEN_EXPIRED', EXPIRED);
       }
       if (this.isRevoked(known)) throw tokenRefused('TOKEN_INVALID', ENDED, true);
-      this.verified.delete(token); // most recently used last
-      this.verified.set(token, known);
       return known;
     }
     let payload;
@@ -258,8 +258,7 @@ export class AuthVerifier {
     };
     if (!payload.sub || !payload.sid) throw tokenRefused('TOKEN_INVALID', INVALID);
     if (this.isRevoked(viewer)) throw tokenRefused('TOKEN_INVALID', ENDED, true);
-    if (this.cacheSize > 0) {
-      if (this.verified.size >= this.cacheSize) this.verified.delete(this.verified.keys().next().value!);
+    if (this.verified) {
       Object.freeze(viewer.roles);
       this.verified.set(token, Object.freeze(viewer));
     }

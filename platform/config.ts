@@ -7,7 +7,10 @@
  * and exit 1 instead of a stack trace.
  */
 import path from 'node:path';
+import { ConfigError, envVar, readEnv, type Env } from './env.ts';
 import { privateKeyFromEnv, publicKeyFromEnv } from './key-config.ts';
+
+export { ConfigError };
 
 export const SUBGRAPH_NAMES = ['users', 'catalog', 'orders', 'messaging', 'promotions'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
@@ -20,10 +23,6 @@ export const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
   messaging: 4004,
   promotions: 4005,
 };
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 export interface OrderClock {
   paymentWindowS: number;
@@ -82,111 +81,103 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
-type Env = Record<string, string | undefined>;
-
 function configError(message: string): never {
   throw new ConfigError(message);
 }
 
-function int(env: Env, name: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return def;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function dbUrl(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} is not a valid URL (expected postgres://user@host:port/database)`);
-  }
-  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
-    throw new ConfigError(`${name} must start with postgres:// or postgresql://, got ${u.protocol}//`);
-  }
-  if (!u.hostname) throw new ConfigError(`${name} has no host`);
-  return raw;
-}
-
-function httpUrl(env: Env, name: string, def: string): string {
-  const raw = env[name] || def;
-  try {
-    const u = new URL(raw);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
-  } catch {
-    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
-  }
-  return raw;
-}
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 
 export function loadConfig(env: Env = process.env): Config {
-  const nodeEnv = env.NODE_ENV || 'development';
-  const production = nodeEnv === 'production';
-  const databaseUrl = dbUrl(env, 'DATABASE_URL');
+  const perSubgraph: Record<string, ReturnType<typeof envVar.int> | ReturnType<typeof envVar.postgresUrl>> = {};
+  for (const name of SUBGRAPH_NAMES) {
+    const upper = name.toUpperCase();
+    perSubgraph[`${upper}_DATABASE_URL`] = envVar.postgresUrl();
+    perSubgraph[`${upper}_PORT`] = envVar.int(DEFAULT_PORTS[name], { max: 65535 });
+  }
+  const v = readEnv(env, {
+    NODE_ENV: envVar.text('development'),
+    DATABASE_URL: envVar.postgresUrl(),
+    ...perSubgraph,
+    SEED: envVar.oneOf(['demo', 'none'], 'demo'),
+    LOG_LEVEL: envVar.oneOf(LOG_LEVELS, env.VITEST ? 'silent' : 'info'),
+    SUBGRAPH_SECRET: envVar.text(undefined),
+    ADMIN_EMAIL: envVar.text(undefined),
+    ADMIN_PASSWORD: envVar.text(undefined),
+    DATA_DIR: envVar.text('.data'),
+    EVENTS_DATABASE_URL: envVar.postgresUrl(),
+    DATABASE_POOL_MAX: envVar.int(10, { min: 1, max: 1000 }),
+    PORT: envVar.int(DEFAULT_PORTS.gateway, { max: 65535 }),
+    HOST: envVar.text('0.0.0.0'),
+    ACCESS_TOKEN_TTL_S: envVar.int(900, { min: 10, max: 86400 }),
+    REFRESH_TOKEN_TTL_S: envVar.int(2592000, { min: 60 }),
+    ORDER_PAYMENT_WINDOW_S: envVar.int(259200, { min: 1 }),
+    ORDER_SHIPPING_WINDOW_S: envVar.int(604800, { min: 1 }),
+    ORDER_DELIVERY_WINDOW_S: envVar.int(5184000, { min: 1 }),
+    ORDER_FEEDBACK_WINDOW_S: envVar.int(2592000, { min: 1 }),
+    ORDER_SWEEP_INTERVAL_MS: envVar.int(1000, { min: 10 }),
+    EXPRESS_SHIPPING_FEE_CENTS: envVar.int(999, { max: 1_000_000 }),
+    CHECKOUT_LEASE_S: envVar.int(30, { min: 1, max: 3600 }),
+    CHECKOUT_WAIT_MS: envVar.int(2000, { max: 60_000 }),
+    CHECKOUT_RETRY_MAX_MS: envVar.int(30_000, { min: 100, max: 3_600_000 }),
+    PAYMENT_CLAIM_LEASE_S: envVar.int(30, { min: 1, max: 3600 }),
+    MESSAGE_RATE_PER_MIN: envVar.int(30, { min: 1, max: 100_000 }),
+  });
+  const sub = v as unknown as Record<string, number | string | undefined>;
   const subgraphDatabaseUrls: Partial<Record<SubgraphName, string>> = {};
   const ports = {} as Record<SubgraphName, number>;
   const subgraphUrls = {} as Record<SubgraphName, string>;
   for (const name of SUBGRAPH_NAMES) {
     const upper = name.toUpperCase();
-    const u = dbUrl(env, `${upper}_DATABASE_URL`);
+    const u = sub[`${upper}_DATABASE_URL`] as string | undefined;
     if (u) subgraphDatabaseUrls[name] = u;
-    ports[name] = int(env, `${upper}_PORT`, DEFAULT_PORTS[name], 0, 65535);
-    subgraphUrls[name] = httpUrl(env, `${upper}_URL`, `http://127.0.0.1:${ports[name]}/graphql`);
+    ports[name] = sub[`${upper}_PORT`] as number;
+    // the URL's default depends on the port just read
+    subgraphUrls[name] = readEnv(env, { [`${upper}_URL`]: envVar.httpUrl(`http://127.0.0.1:${ports[name]}/graphql`) })[`${upper}_URL`];
   }
-  const seed = (env.SEED || 'demo').toLowerCase();
-  if (seed !== 'demo' && seed !== 'none') throw new ConfigError(`SEED must be "demo" or "none", got "${env.SEED}"`);
-  const logLevel = (env.LOG_LEVEL || (env.VITEST ? 'silent' : 'info')).toLowerCase();
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of debug, info, warn, error, silent`);
-  }
-  const secret = env.SUBGRAPH_SECRET || undefined;
+  const production = v.NODE_ENV === 'production';
+  const secret = v.SUBGRAPH_SECRET;
   if (secret !== undefined && secret.length < 16) {
     throw new ConfigError('SUBGRAPH_SECRET must be at least 16 characters');
   }
-  if ((env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) || (!env.ADMIN_EMAIL && env.ADMIN_PASSWORD)) {
+  if ((v.ADMIN_EMAIL && !v.ADMIN_PASSWORD) || (!v.ADMIN_EMAIL && v.ADMIN_PASSWORD)) {
     throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
   return {
-    nodeEnv,
+    nodeEnv: v.NODE_ENV,
     production,
-    dataDir: path.resolve(env.DATA_DIR || '.data'),
-    databaseUrl,
+    dataDir: path.resolve(v.DATA_DIR),
+    databaseUrl: v.DATABASE_URL,
     subgraphDatabaseUrls,
-    eventsDatabaseUrl: dbUrl(env, 'EVENTS_DATABASE_URL') ?? databaseUrl,
-    databasePoolMax: int(env, 'DATABASE_POOL_MAX', 10, 1, 1000),
-    port: int(env, 'PORT', DEFAULT_PORTS.gateway, 0, 65535),
-    host: env.HOST || '0.0.0.0',
+    eventsDatabaseUrl: v.EVENTS_DATABASE_URL ?? v.DATABASE_URL,
+    databasePoolMax: v.DATABASE_POOL_MAX,
+    port: v.PORT,
+    host: v.HOST,
     ports,
     subgraphUrls,
     subgraphSecret: secret,
     authPrivateKey: privateKeyFromEnv(env, configError),
     authPublicKey: publicKeyFromEnv(env, configError),
-    accessTokenTtlS: int(env, 'ACCESS_TOKEN_TTL_S', 900, 10, 86400),
-    refreshTokenTtlS: int(env, 'REFRESH_TOKEN_TTL_S', 2592000, 60),
-    adminEmail: env.ADMIN_EMAIL || undefined,
-    adminPassword: env.ADMIN_PASSWORD || undefined,
-    seed: production ? 'none' : (seed as 'demo' | 'none'),
+    accessTokenTtlS: v.ACCESS_TOKEN_TTL_S,
+    refreshTokenTtlS: v.REFRESH_TOKEN_TTL_S,
+    adminEmail: v.ADMIN_EMAIL,
+    adminPassword: v.ADMIN_PASSWORD,
+    seed: production ? 'none' : v.SEED,
     orderClock: {
-      paymentWindowS: int(env, 'ORDER_PAYMENT_WINDOW_S', 259200, 1),
-      shippingWindowS: int(env, 'ORDER_SHIPPING_WINDOW_S', 604800, 1),
-      deliveryWindowS: int(env, 'ORDER_DELIVERY_WINDOW_S', 5184000, 1),
-      feedbackWindowS: int(env, 'ORDER_FEEDBACK_WINDOW_S', 2592000, 1),
-      sweepIntervalMs: int(env, 'ORDER_SWEEP_INTERVAL_MS', 1000, 10),
+      paymentWindowS: v.ORDER_PAYMENT_WINDOW_S,
+      shippingWindowS: v.ORDER_SHIPPING_WINDOW_S,
+      deliveryWindowS: v.ORDER_DELIVERY_WINDOW_S,
+      feedbackWindowS: v.ORDER_FEEDBACK_WINDOW_S,
+      sweepIntervalMs: v.ORDER_SWEEP_INTERVAL_MS,
     },
-    expressShippingFee: int(env, 'EXPRESS_SHIPPING_FEE_CENTS', 999, 0, 1_000_000),
+    expressShippingFee: v.EXPRESS_SHIPPING_FEE_CENTS,
     checkout: {
-      leaseS: int(env, 'CHECKOUT_LEASE_S', 30, 1, 3600),
-      waitMs: int(env, 'CHECKOUT_WAIT_MS', 2000, 0, 60_000),
-      retryMaxMs: int(env, 'CHECKOUT_RETRY_MAX_MS', 30_000, 100, 3_600_000),
+      leaseS: v.CHECKOUT_LEASE_S,
+      waitMs: v.CHECKOUT_WAIT_MS,
+      retryMaxMs: v.CHECKOUT_RETRY_MAX_MS,
     },
-    paymentClaimLeaseS: int(env, 'PAYMENT_CLAIM_LEASE_S', 30, 1, 3600),
-    messageRatePerMin: int(env, 'MESSAGE_RATE_PER_MIN', 30, 1, 100_000),
-    logLevel: logLevel as Config['logLevel'],
+    paymentClaimLeaseS: v.PAYMENT_CLAIM_LEASE_S,
+    messageRatePerMin: v.MESSAGE_RATE_PER_MIN,
+    logLevel: v.LOG_LEVEL,
   };
 }
 

@@ -8,15 +8,35 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 
 export class BodyTooLarge extends Error {}
 
+/**
+ * Read a request body up to `limit` bytes (the one body reader of the
+ * subgraphs and the gateway). Beyond it: BodyTooLarge, at once when
+ * Content-Length says so; the rest of the body is drained (up to a bound) so
+ * the client reads the 413 instead of a reset connection.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () => {
+      let drained = 0;
+      req.removeAllListeners('data');
+      req.on('data', (c: Buffer) => {
+        drained += c.length;
+        if (drained > 4 * limit + 1_000_000) req.destroy();
+      });
+      req.resume();
+      reject(new BodyTooLarge(`request body exceeds ${limit} bytes`));
+    };
+    if (Number.isFinite(declared) && declared > limit) {
+      tooLarge();
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        reject(new BodyTooLarge(`request body exceeds ${limit} bytes`));
-        req.destroy();
+        tooLarge();
         return;
       }
       chunks.push(c);

@@ -39,7 +39,7 @@ export function startJob(job: Job, log: Logger): RunningJob {
       try {
         await job.run();
       } catch (err) {
-        if (!stopped) log.error(`${job.name} failed; trying again at the next interval`, { err: String(err) });
+        if (!stopped) log.error(`${job.name} failed; trying again at the next interval`, { err });
       } finally {
         running = undefined;
       }

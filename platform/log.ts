@@ -1,9 +1,16 @@
 /**
  * Structured JSON logs, one line per entry, on stdout (LOG_LEVEL, default
- * `info`; `silent` under tests).
+ * `info`; `silent` under tests): the project's `Logger` over pino.
+ *
+ * A line is `{"level":"info","time":"<ISO 8601>", ...bindings, ...fields, "msg":"..."}`.
+ * An Error passed as `err` (or `error`) is written with pino's error
+ * serializer: `{"type","message","stack", ...its own properties, "cause"}`;
+ * pass the Error itself (`log.error('…', { err })`), not `String(err)`, or
+ * the stack is lost.
  */
-const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as const;
-export type LogLevel = keyof typeof LEVELS;
+import pino from 'pino';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -15,19 +22,33 @@ export interface Logger {
 
 /** Where log lines go: stdout unless given (tests collect them). */
 export type LogSink = (line: string) => void;
-const stdout: LogSink = (line) => process.stdout.write(line);
 
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, sink: LogSink = stdout): Logger {
-  const min = LEVELS[level];
-  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (LEVELS[lvl] < min) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }) + '\n');
-  };
+/** stdout, written synchronously (a line is out before the process exits), shared by every logger of the process. */
+let stdoutDestination: pino.DestinationStream | undefined;
+function stdout(): pino.DestinationStream {
+  return (stdoutDestination ??= pino.destination({ dest: 1, sync: true }));
+}
+
+function adapt(p: pino.Logger): Logger {
+  // pino's (fields, msg) order behind the project's (msg, fields)
   return {
-    debug: (m, f) => write('debug', m, f),
-    info: (m, f) => write('info', m, f),
-    warn: (m, f) => write('warn', m, f),
-    error: (m, f) => write('error', m, f),
-    child: (f) => createLogger(level, { ...base, ...f }, sink),
+    debug: (msg, fields) => (fields ? p.debug(fields, msg) : p.debug(msg)),
+    info: (msg, fields) => (fields ? p.info(fields, msg) : p.info(msg)),
+    warn: (msg, fields) => (fields ? p.warn(fields, msg) : p.warn(msg)),
+    error: (msg, fields) => (fields ? p.error(fields, msg) : p.error(msg)),
+    child: (bindings) => adapt(p.child(bindings)),
   };
+}
+
+export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, sink?: LogSink): Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    base: null, // no pid/hostname: the same fields as before
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+  };
+  const destination = sink ? { write: (line: string) => sink(line) } : level === 'silent' ? { write: () => {} } : stdout();
+  const root = pino(options, destination);
+  return adapt(Object.keys(base).length ? root.child(base) : root);
 }

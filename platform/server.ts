@@ -127,7 +127,7 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
 function logHidden(log: Logger, errors: readonly GraphQLError[]): void {
   for (const e of errors) {
     if (isPublic(e.extensions?.code)) continue;
-    log.error('resolver error', { err: String(e.originalError ?? e), path: e.path });
+    log.error('resolver error', { err: e.originalError ?? e, path: e.path });
   }
 }
 
@@ -192,7 +192,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
             return await contextFor(req.headers.authorization, requestId!, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined);
           } catch (err) {
             // Apollo masks it without telling any plugin: log it here
-            if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err: String(err), requestId });
+            if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err, requestId });
             throw err;
           }
         }, { [REQUEST_ID_HEADER]: requestId! });
@@ -217,7 +217,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] });
         return;
       }
-      opts.log.error('request failed', { err: String(err), path: url.pathname, requestId });
+      opts.log.error('request failed', { err, path: url.pathname, requestId });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     }
@@ -330,7 +330,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
           (ctx.extra.viewers ??= new Map()).set(id, base);
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
-          opts.log.error('subscription setup failed', { err: String(err), requestId: payload.extensions?.requestId });
+          opts.log.error('subscription setup failed', { err, requestId: payload.extensions?.requestId });
           return [new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
         }
       },

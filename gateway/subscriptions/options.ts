@@ -3,6 +3,8 @@
  * from the environment, each with its default. docs/subscriptions.md lists
  * them for clients and operators.
  */
+import { envVar, readEnv } from '../../platform/env.ts';
+
 export interface SubscriptionOptions {
   /** SUBSCRIPTION_INIT_TIMEOUT_MS: time to send connection_init (default 5000). */
   initTimeoutMs: number;
@@ -48,39 +50,36 @@ export const SUBSCRIPTION_DEFAULTS: SubscriptionOptions = {
   deduplicate: true,
 };
 
-type IntOption = Exclude<keyof SubscriptionOptions, 'deduplicate'>;
-
-const ENV: Record<IntOption, string> = {
-  initTimeoutMs: 'SUBSCRIPTION_INIT_TIMEOUT_MS',
-  maxFrameBytes: 'SUBSCRIPTION_MAX_FRAME_BYTES',
-  maxPerConnection: 'SUBSCRIPTION_MAX_PER_CONNECTION',
-  maxSocketsPerClient: 'SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT',
-  queueLimit: 'SUBSCRIPTION_QUEUE_LIMIT',
-  upstreamRetryMs: 'SUBSCRIPTION_UPSTREAM_RETRY_MS',
-  keepAliveMs: 'SUBSCRIPTION_KEEPALIVE_MS',
-  writesPerTurn: 'SUBSCRIPTION_WRITES_PER_TURN',
-};
-
-/** Options from `env` (default process.env), then `overrides`; a bad number is an error at startup. */
+/** Options from `env` (default process.env), then `overrides`; a bad value is an error at startup. */
 export function subscriptionOptions(
   overrides: Partial<SubscriptionOptions> = {},
   env: Record<string, string | undefined> = process.env,
 ): SubscriptionOptions {
-  const out = { ...SUBSCRIPTION_DEFAULTS };
-  for (const key of Object.keys(ENV) as IntOption[]) {
-    const raw = env[ENV[key]];
-    if (raw === undefined || raw === '') continue;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`${ENV[key]} must be a positive integer (got ${JSON.stringify(raw)})`);
-    out[key] = n;
-  }
-  const dedup = env.SUBSCRIPTION_DEDUPLICATION?.toLowerCase();
-  if (dedup !== undefined && dedup !== '') {
-    if (['1', 'true', 'yes', 'on'].includes(dedup)) out.deduplicate = true;
-    else if (['0', 'false', 'no', 'off'].includes(dedup)) out.deduplicate = false;
-    else throw new Error(`SUBSCRIPTION_DEDUPLICATION must be true or false (got ${JSON.stringify(env.SUBSCRIPTION_DEDUPLICATION)})`);
-  }
-  return { ...out, ...overrides };
+  const d = SUBSCRIPTION_DEFAULTS;
+  const positive = (def: number) => envVar.int(def, { min: 1 });
+  const v = readEnv(env, {
+    SUBSCRIPTION_INIT_TIMEOUT_MS: positive(d.initTimeoutMs),
+    SUBSCRIPTION_MAX_FRAME_BYTES: positive(d.maxFrameBytes),
+    SUBSCRIPTION_MAX_PER_CONNECTION: positive(d.maxPerConnection),
+    SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT: positive(d.maxSocketsPerClient),
+    SUBSCRIPTION_QUEUE_LIMIT: positive(d.queueLimit),
+    SUBSCRIPTION_UPSTREAM_RETRY_MS: positive(d.upstreamRetryMs),
+    SUBSCRIPTION_KEEPALIVE_MS: positive(d.keepAliveMs),
+    SUBSCRIPTION_WRITES_PER_TURN: positive(d.writesPerTurn),
+    SUBSCRIPTION_DEDUPLICATION: envVar.bool(d.deduplicate),
+  });
+  const fromEnv: SubscriptionOptions = {
+    initTimeoutMs: v.SUBSCRIPTION_INIT_TIMEOUT_MS,
+    maxFrameBytes: v.SUBSCRIPTION_MAX_FRAME_BYTES,
+    maxPerConnection: v.SUBSCRIPTION_MAX_PER_CONNECTION,
+    maxSocketsPerClient: v.SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT,
+    queueLimit: v.SUBSCRIPTION_QUEUE_LIMIT,
+    upstreamRetryMs: v.SUBSCRIPTION_UPSTREAM_RETRY_MS,
+    keepAliveMs: v.SUBSCRIPTION_KEEPALIVE_MS,
+    writesPerTurn: v.SUBSCRIPTION_WRITES_PER_TURN,
+    deduplicate: v.SUBSCRIPTION_DEDUPLICATION,
+  };
+  return { ...fromEnv, ...overrides };
 }
 
 /** Close codes the gateway uses on client sockets (besides graphql-ws's own 44xx). */

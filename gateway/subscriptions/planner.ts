@@ -15,6 +15,7 @@
 import { buildOperationContext } from '@apollo/gateway';
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
+import { LRUCache } from 'lru-cache';
 import type { DocumentNode, FieldNode, GraphQLSchema, OperationDefinitionNode, ValueNode } from 'graphql';
 import { GraphQLError, Kind, parse, print, visit } from './graphql.ts';
 
@@ -62,22 +63,19 @@ export class SubscriptionPlanner {
     this.planner = new QueryPlanner(supergraph);
   }
 
-  private readonly cache = new Map<string, Omit<SubscriptionPlan, 'clientAfter'> & { afterValue: ValueNode | undefined }>();
+  private readonly cache = new LRUCache<string, Omit<SubscriptionPlan, 'clientAfter'> & { afterValue: ValueNode | undefined }>({ max: 500 });
 
   /**
    * Plan a validated subscription document; throws a GraphQLError when it
    * cannot be planned. Plans are cached by `key` (the query text and
-   * operation name), the most recent 500.
+   * operation name), the 500 most recently used.
    */
   plan(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>, key?: string): SubscriptionPlan {
     const cacheKey = key !== undefined ? `${operationName ?? ''}\n${key}` : undefined;
     let planned = cacheKey !== undefined ? this.cache.get(cacheKey) : undefined;
     if (!planned) {
       planned = this.build(document, operationName);
-      if (cacheKey !== undefined) {
-        if (this.cache.size >= 500) this.cache.delete(this.cache.keys().next().value!);
-        this.cache.set(cacheKey, planned);
-      }
+      if (cacheKey !== undefined) this.cache.set(cacheKey, planned);
     }
     const { afterValue, ...plan } = planned;
     return { ...plan, clientAfter: afterValue ? valueOf(afterValue, variables) : undefined };

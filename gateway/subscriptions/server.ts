@@ -24,6 +24,7 @@ import type { DocumentNode, ExecutionArgs } from 'graphql';
 import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, getVariableValues } from './graphql.ts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { LRUCache } from 'lru-cache';
 import type { AuthVerifier, Revocation, Viewer } from '../../platform/auth.ts';
 import type { Logger } from '../../platform/log.ts';
 import { SubgraphDataSource } from '../datasource.ts';
@@ -99,7 +100,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   const deps: StreamDeps = { planner, services, pool, options, log: o.log, shared: options.deduplicate ? new Map() : undefined, writer: new FrameWriter(options.writesPerTurn) };
   // Valid documents by query text: most clients send the same few subscriptions, so each
   // is parsed and validated once, and every subscription holds the same AST.
-  const documents = new Map<string, DocumentNode>();
+  const documents = new LRUCache<string, DocumentNode>({ max: DOCUMENT_CACHE_SIZE });
   const rules = [...specifiedRules, ...(o.production ? [NoSchemaIntrospectionCustomRule] : []), ...(o.limits ? [operationLimitsRule(o.limits)] : [])];
   const connections = new Set<Connection>();
   let streams = 0;
@@ -159,9 +160,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           return refuse(`At most ${options.maxPerConnection} subscriptions per connection.`, 'RATE_LIMITED');
         }
         let document = documents.get(payload.query);
-        if (document) {
-          documents.delete(payload.query); // most recently used last
-        } else {
+        if (!document) {
           try {
             document = o.limits ? parseOperation(payload.query, o.limits) : parse(payload.query);
           } catch (err) {
@@ -173,7 +172,6 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           if (invalid.length) {
             return invalid.map((e) => new GraphQLError(message(e.message), { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
           }
-          if (documents.size >= DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
         }
         const cacheable = payload.query.length <= MAX_CACHED_QUERY_LENGTH && document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription');
         if (cacheable) documents.set(payload.query, document);
@@ -190,7 +188,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           plan = planner.plan(document, operationName, coerced.coerced, payload.query);
         } catch (err) {
           if (err instanceof GraphQLError) return [new GraphQLError(message(err.message), { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
-          o.log.error('subscription planning failed', { err: String(err) });
+          o.log.error('subscription planning failed', { err });
           return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
         }
         const contextValue: StreamContext = {

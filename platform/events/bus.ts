@@ -195,7 +195,7 @@ export class EventBus {
       try {
         l(e);
       } catch (err) {
-        this.opts.log?.error('event listener failed', { topic: e.topic, seq: e.seq, err: String(err) });
+        this.opts.log?.error('event listener failed', { topic: e.topic, seq: e.seq, err });
       }
     };
     for (const l of this.listeners) call(l);
@@ -333,7 +333,7 @@ export class EventBus {
         } while (got === this.batch && !this.stopped);
       } while (this.pumpAgain && !this.stopped);
     } catch (err) {
-      this.opts.log?.warn('event bus read failed; retrying on next poll', { err: String(err) });
+      this.opts.log?.warn('event bus read failed; retrying on next poll', { err });
     } finally {
       this.pumping = false;
     }
@@ -382,7 +382,7 @@ export class EventBus {
         }
       } while (c.again && !this.stopped);
     } catch (err) {
-      this.opts.log?.error('event consumer failed; will retry', { consumer: c.name, err: String(err) });
+      this.opts.log?.error('event consumer failed; will retry', { consumer: c.name, err });
     } finally {
       c.running = false;
     }

@@ -87,7 +87,7 @@ export class OutboxRelay {
         }
       } while (this.again && !this.stopped);
     } catch (err) {
-      this.opts.log?.warn('outbox relay failed; retrying on next poll', { origin: this.origin, err: String(err) });
+      this.opts.log?.warn('outbox relay failed; retrying on next poll', { origin: this.origin, err });
     } finally {
       this.running = false;
     }

@@ -31,6 +31,7 @@ import {
   type GraphQLSchema,
   type Source,
 } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { LIVE_POSITION, startPositionOf } from './positions.ts';
 
 /** Context fields that say who the subscriber is. */
@@ -41,21 +42,17 @@ const MAX_CACHED_QUERY_LENGTH = 4096;
 
 /** `parse` and `validate` for graphql-ws, each at most once per distinct document. */
 export function documentCache(): { parse: (query: string | Source) => DocumentNode; validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[] } {
-  const documents = new Map<string, DocumentNode>();
+  const documents = new LRUCache<string, DocumentNode>({ max: MAX_DOCUMENTS });
   const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
   return {
     parse(source) {
       if (typeof source !== 'string') return parse(source);
       const query = source;
       let document = documents.get(query);
-      if (document) {
-        documents.delete(query); // most recently used last
-      } else {
+      if (!document) {
         document = parse(query);
-        if (query.length > MAX_CACHED_QUERY_LENGTH) return document;
-        if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value!);
+        if (query.length <= MAX_CACHED_QUERY_LENGTH) documents.set(query, document);
       }
-      documents.set(query, document);
       return document;
     },
     validate(schema, document) {

@@ -88,7 +88,10 @@ describe('errors reaching a client', () => {
       expectNothingInternal(r);
       // what the client cannot see, the operator finds in the catalog's log under the same request id
       const logged = logs.map((l) => JSON.parse(l)).filter((l) => l.requestId === requestId);
-      expect(logged).toContainEqual(expect.objectContaining({ level: 'error', subgraph: 'catalog', msg: 'resolver error', err: expect.stringMatching(/catalog/) }));
+      // with the error's stack, not just its message
+      expect(logged).toContainEqual(
+        expect.objectContaining({ level: 'error', subgraph: 'catalog', msg: 'resolver error', err: expect.objectContaining({ message: expect.stringMatching(/catalog/), stack: expect.stringMatching(/\n\s+at /) }) }),
+      );
     } finally {
       await db.execute(sql`alter schema catalog_away rename to catalog`);
     }
@@ -307,11 +310,20 @@ describe('GET /metrics', () => {
     const text = await res.text();
     expect(text).toContain('gateway_requests_total{operation="MetricsCategories",outcome="ok"} 2');
     expect(text).toMatch(/gateway_requests_total\{operation="unresolved",outcome="error"\} [1-9]/);
-    expect(text).toMatch(/gateway_request_duration_seconds_bucket\{operation="MetricsCategories",outcome="ok",le="\+Inf"\} 2/);
+    expect(text).toMatch(/gateway_request_duration_seconds_bucket\{le="\+Inf",operation="MetricsCategories",outcome="ok"\} 2/);
     expect(text).toContain(`gateway_subgraph_fetch_duration_seconds_count{subgraph="catalog"} ${catalogFetches + 2}`);
     expect(text).toMatch(/^gateway_open_websockets 0$/m);
     expect(text).toMatch(/^gateway_active_subscriptions 0$/m);
     expect(text).toMatch(/^gateway_event_bus_lag \d+$/m);
+  });
+
+  it("serves the process's and Node's own metrics beside the gateway's", async () => {
+    const text = await metricsText();
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes \d+/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+    expect(text).toContain('# TYPE nodejs_gc_duration_seconds histogram');
   });
 
   it('keeps at most METRICS_OPERATION_NAMES distinct operation names as labels and counts the rest as `other`', async () => {
