@@ -77,6 +77,27 @@ describe('store names that look alike', () => {
     }
   });
 
+  it('folds every case of a Cyrillic or Greek name alike', async () => {
+    const tag = crypto.randomUUID().slice(0, 4);
+    expect((await open(`Нора ${tag}`)).userErrors).toEqual([]);
+    for (const name of [`НОРА ${tag}`, `нора ${tag}`, `Hopa ${tag}`]) {
+      expect((await open(name)).userErrors.map((e: { code: string }) => e.code)).toEqual(['STORE_NAME_TAKEN']);
+    }
+    expect((await open(`ΥΓΕΙΑ ${tag}`)).userErrors).toEqual([]);
+    expect((await open(`υγεια ${tag}`)).userErrors.map((e: { code: string }) => e.code)).toEqual(['STORE_NAME_TAKEN']);
+  });
+
+  it('keeps the joiners that change what is seen: in an emoji sequence, and between Persian letters', async () => {
+    const tag = crypto.randomUUID().slice(0, 4);
+    for (const [joined, apart] of [
+      [`👩\u200D💻 Studio ${tag}`, `👩💻 Studio ${tag}`],
+      [`می\u200Cخواهم ${tag}`, `میخواهم ${tag}`],
+    ]) {
+      expect((await open(joined)).userErrors).toEqual([]);
+      expect((await open(apart)).userErrors).toEqual([]);
+    }
+  });
+
   it('refuses a name with fewer than two visible characters with INVALID_INPUT', async () => {
     for (const name of ['\u200B\u200B\u200B', 'X\u200B\u200E', '\u202E\u202C']) {
       const r = await open(name);

@@ -7,14 +7,17 @@
  * The key, in order:
  * 1. Unicode NFKC: compatibility forms become their plain letters (fullwidth
  *    "Ｓｈｏｐ", mathematical "𝐒𝐡𝐨𝐩", circled "Ⓢ", ligatures "ﬁ" → "Shop", "fi").
- * 2. Invisible characters removed: zero-width spaces and joiners, word joiner,
- *    BOM, soft hyphen, direction marks and embeddings/overrides/isolates, and
- *    every other default-ignorable or format (Cf) character.
- * 3. Letters of Cyrillic and Greek (and Latin small capitals) that look like
- *    Latin letters folded to them ("Ѕһор" → "Shop"), upper and lower case
- *    each to their look-alike.
- * 4. Lower-cased, NFKC again (lower-casing can leave a non-normalised string),
- *    every run of white space made one space, trimmed.
+ * 2. Invisible characters removed: zero-width spaces, word joiner, BOM, soft
+ *    hyphen, direction marks and embeddings/overrides/isolates, and every
+ *    other default-ignorable or format (Cf) character — except where they
+ *    change what is seen: a zero-width non-joiner between two letters of a
+ *    script other than Latin (Persian, Indic scripts) and a zero-width joiner
+ *    inside an emoji sequence ("👩‍💻" is not "👩💻").
+ * 3. Lower-cased (before folding, so every case of a letter folds alike).
+ * 4. Cyrillic and Greek letters (and Latin small capitals) that look like a
+ *    Latin letter, in either case, folded to it ("Ѕһор", "НОРА" and "нора"
+ *    alike → "shop", "hopa").
+ * 5. NFKC again, every run of white space made one space, trimmed.
  *
  * The folding is deliberately generous (a store name refused as taken can be
  * changed; a look-alike store cannot be told apart). Changing these rules
@@ -22,16 +25,18 @@
  * `backfillStoreNameKeys`, which fills only missing keys).
  */
 
-/** Cyrillic, Greek and Latin small-capital letters → the Latin letter they look like. */
+/**
+ * Lower-case Cyrillic, Greek and Latin small-capital letters → the Latin
+ * letter they (or their capitals) look like. Where a letter's small and
+ * capital forms look like different Latin letters, the small form's look-alike
+ * is used (Greek υ → u, ν → v), so every case of it folds alike.
+ */
 const CONFUSABLES: Record<string, string> = {
-  // Cyrillic capitals
-  А: 'A', В: 'B', С: 'C', Е: 'E', Н: 'H', І: 'I', Ј: 'J', К: 'K', М: 'M', О: 'O', Р: 'P', Ѕ: 'S', Т: 'T', Х: 'X', Ү: 'Y', Ԛ: 'Q', Ԝ: 'W', Ӏ: 'I', Ԁ: 'D', Ɡ: 'G',
-  // Cyrillic small letters
-  а: 'a', с: 'c', е: 'e', һ: 'h', і: 'i', ј: 'j', о: 'o', р: 'p', ѕ: 's', у: 'y', х: 'x', ԁ: 'd', ԛ: 'q', ԝ: 'w', ӏ: 'l', ү: 'y', ɡ: 'g', ѡ: 'w', ѵ: 'v', Ѵ: 'V',
-  // Greek capitals
-  Α: 'A', Β: 'B', Ε: 'E', Ζ: 'Z', Η: 'H', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Υ: 'Y', Χ: 'X', Ϲ: 'C', Ϳ: 'J',
-  // Greek small letters
-  ο: 'o', ν: 'v', ρ: 'p', α: 'a', ι: 'i', κ: 'k', υ: 'u', χ: 'x', ϲ: 'c', ϳ: 'j', γ: 'y',
+  // Cyrillic
+  а: 'a', в: 'b', с: 'c', е: 'e', н: 'h', һ: 'h', і: 'i', ј: 'j', к: 'k', м: 'm', о: 'o', р: 'p', ѕ: 's', т: 't', у: 'y', х: 'x', ү: 'y',
+  ԛ: 'q', ԝ: 'w', ӏ: 'l', ԁ: 'd', ɡ: 'g', ѡ: 'w', ѵ: 'v',
+  // Greek
+  α: 'a', β: 'b', ε: 'e', ζ: 'z', η: 'h', ι: 'i', κ: 'k', μ: 'm', ν: 'v', ο: 'o', ρ: 'p', τ: 't', υ: 'u', χ: 'x', ϲ: 'c', ϳ: 'j', γ: 'y',
   // Latin small capitals
   ᴀ: 'a', ʙ: 'b', ᴄ: 'c', ᴅ: 'd', ᴇ: 'e', ɢ: 'g', ʜ: 'h', ɪ: 'i', ᴊ: 'j', ᴋ: 'k', ʟ: 'l', ᴍ: 'm', ɴ: 'n', ᴏ: 'o', ᴘ: 'p', ʀ: 'r', ꜱ: 's', ᴛ: 't', ᴜ: 'u', ᴠ: 'v', ᴡ: 'w', ʏ: 'y', ᴢ: 'z',
   // dotless i and j look like i and j
@@ -41,14 +46,26 @@ const CONFUSABLE = new RegExp(`[${Object.keys(CONFUSABLES).join('')}]`, 'gu');
 
 /** Characters that show nothing (or only steer the text's direction). */
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/gu;
+const NON_LATIN_LETTER = /^(?!\p{Script=Latin})\p{L}$/u;
+const PICTOGRAPH = /^\p{Extended_Pictographic}$/u;
+
+/** Whether the invisible character at `at` changes what is seen (see step 2). */
+function shows(text: string, at: number): boolean {
+  const c = text[at];
+  const before = [...text.slice(0, at)].at(-1) ?? '';
+  const after = [...text.slice(at + 1)][0] ?? '';
+  if (c === '\u200c') return NON_LATIN_LETTER.test(before) && NON_LATIN_LETTER.test(after);
+  if (c === '\u200d') return (PICTOGRAPH.test(before) || before === '\ufe0f') && PICTOGRAPH.test(after);
+  return false;
+}
 
 /** The form store names are compared in (see above). */
 export function storeNameKey(name: string): string {
   return name
     .normalize('NFKC')
-    .replace(INVISIBLE, '')
-    .replace(CONFUSABLE, (c) => CONFUSABLES[c])
+    .replace(INVISIBLE, (c, at: number, text: string) => (shows(text, at) ? c : ''))
     .toLowerCase()
+    .replace(CONFUSABLE, (c) => CONFUSABLES[c])
     .normalize('NFKC')
     .replace(/\s+/gu, ' ')
     .trim();
