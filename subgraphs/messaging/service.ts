@@ -5,7 +5,7 @@ import { fail, forbidden, unauthenticated } from '../../platform/errors.ts';
 import { publish } from '../../platform/events/bus.ts';
 import type { SubgraphDeps } from '../../platform/subgraph.ts';
 import { decodeCursor, encodeCursor, isId, pageSize } from '../../platform/scalars.ts';
-import { liveEvents } from '../../platform/subscriptions/live.ts';
+import { liveEvents, SKIP } from '../../platform/subscriptions/live.ts';
 import * as q from './db/queries.ts';
 import type { Category, ConversationRow, MessageRow, Side } from './db/queries.ts';
 import { fetchStores, type Loaders } from './loaders.ts';
@@ -277,7 +277,7 @@ export class MessagingService {
       filter: only ? (e) => e.payload.conversationId === only : undefined,
       map: async (e) => {
         const m = await loadersFor(e.seq).message.load(String(e.payload.messageId));
-        if (!m) throw new GraphQLError('This message no longer exists.', { extensions: { code: 'NOT_FOUND' } });
+        if (!m) return SKIP; // deleted since (its author's data was erased): nothing to deliver
         return m;
       },
     });
