@@ -32,8 +32,8 @@ describe('resuming messageAdded over deleted messages', () => {
     const staying = await registerUser(t.client);
 
     const first = connect(t, seller.token);
-    const live = subscribe<{ messageAdded: { cursor: string; body: string } }>(first, INBOX);
-    // the subscription is running once a message sent now arrives
+    // from the start of the log (the seller is new): the message arrives whenever the subscription starts
+    const live = subscribe<{ messageAdded: { cursor: string; body: string } }>(first, INBOX, { after: '0' });
     await send(staying.client, { storeId, body: 'before' });
     const [seen] = await live.waitFor(1, 15_000);
     expect(seen.messageAdded.body).toBe('before');
