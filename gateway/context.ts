@@ -8,9 +8,8 @@ export interface GatewayContext {
   clientIp?: string;
   /**
    * The request's token was refused (expired, invalid, revoked): it runs as a
-   * guest's, and its UNAUTHENTICATED errors carry this reason.
+   * guest's, and its UNAUTHENTICATED errors carry this reason. The token itself
+   * is never sent on: subgraphs get the reason (`x-token-refused`, protocol.ts).
    */
   tokenReason?: TokenReason;
-  /** The refused `Authorization` header, forwarded to subgraphs (which verify it themselves and agree). */
-  refusedAuthorization?: string;
 }

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 // graphql-js as @apollo/gateway loads it (CommonJS): its executor must recognise our errors
 const { GraphQLError } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 type GraphQLError = import('graphql').GraphQLError;
-import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER } from '../platform/protocol.ts';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER, TOKEN_REFUSED_HEADER } from '../platform/protocol.ts';
 import type { GatewayContext } from './context.ts';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -194,11 +194,13 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     return body as GatewayGraphQLResponse;
   }
 
-  /** The subgraph secret, the viewer's token, the request id and the client's address. */
+  /** The subgraph secret, the viewer's token (or why it was refused), the request id and the client's address. */
   private addHeaders(headers: Record<string, string>, ctx: Partial<GatewayContext>): void {
     headers[SECRET_HEADER] = this.secret;
     if (ctx.viewer) headers.authorization = `Bearer ${ctx.viewer.token}`;
-    else if (ctx.refusedAuthorization) headers.authorization = ctx.refusedAuthorization; // the subgraph gives the same reason
+    // a refused token is never sent on (a subgraph that has not yet applied its revocation could
+    // accept it): the subgraph is told the reason and makes the same guest
+    else if (ctx.tokenReason) headers[TOKEN_REFUSED_HEADER] = ctx.tokenReason;
     if (ctx.requestId) headers[REQUEST_ID_HEADER] = ctx.requestId;
     if (ctx.clientIp) headers[CLIENT_IP_HEADER] = ctx.clientIp;
   }

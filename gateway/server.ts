@@ -195,10 +195,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           // and the sign-in mutations work, what needs a viewer is UNAUTHENTICATED with `reason`
           const auth = await opts.verifier.authenticate(req.headers.authorization);
           const context: GatewayContext = { viewer: auth.viewer, requestId, clientIp: req.socket.remoteAddress };
-          if (auth.reason) {
-            context.tokenReason = auth.reason;
-            context.refusedAuthorization = req.headers.authorization;
-          }
+          if (auth.reason) context.tokenReason = auth.reason;
           return context;
         },
         { [REQUEST_ID_HEADER]: requestId },

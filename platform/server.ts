@@ -11,7 +11,9 @@
  * `Authorization` token is verified again here, so a client that bypasses the
  * gateway gets nothing it could not get through it. A refused token (expired,
  * invalid, revoked) makes the request a guest's: public fields answer, and
- * every UNAUTHENTICATED error carries `extensions.reason` (auth.ts).
+ * every UNAUTHENTICATED error carries `extensions.reason` (auth.ts). The
+ * gateway never forwards a token it refused: it sends `x-token-refused:
+ * <reason>` instead, and the request is a guest's with that reason, unverified.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -28,7 +30,7 @@ import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
 import type { Logger } from './log.ts';
 import type { RequestContext } from './context.ts';
 import type { SubgraphDefinition } from './subgraph.ts';
-import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER } from './protocol.ts';
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER, TOKEN_REFUSED_HEADER } from './protocol.ts';
 import { SubscriptionGroups } from './subscriptions/groups.ts';
 import { batchNextFrames, NEXT_BATCH_HEADER } from './subscriptions/next-batch.ts';
 import { checkTextInput } from './text-input.ts';
@@ -165,8 +167,10 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
 
   const contextOf = (viewer: Viewer | null, requestId: string, clientIp?: string, tokenReason?: TokenReason): RequestContext =>
     module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}), ...(tokenReason ? { tokenReason } : {}) });
-  // a refused token makes a guest with the reason (not a failed request)
-  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string): Promise<RequestContext> => {
+  // a refused token makes a guest with the reason (not a failed request); the gateway, behind
+  // the secret, sends the reason it refused a token for instead of the token: a guest at once
+  const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string, refused?: string): Promise<RequestContext> => {
+    if (refused !== undefined) return contextOf(null, requestId, clientIp, TOKEN_REASONS.includes(refused as TokenReason) ? (refused as TokenReason) : 'TOKEN_INVALID');
     const auth = await opts.verifier.authenticate(authorization);
     return contextOf(auth.viewer, requestId, clientIp, auth.reason);
   };
@@ -189,7 +193,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         await runApollo(apollo, req, res, body, async () => {
           try {
             const ip = req.headers[CLIENT_IP_HEADER];
-            return await contextFor(req.headers.authorization, requestId!, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined);
+            const refused = req.headers[TOKEN_REFUSED_HEADER];
+            return await contextFor(req.headers.authorization, requestId!, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined, typeof refused === 'string' ? refused : undefined);
           } catch (err) {
             // Apollo masks it without telling any plugin: log it here
             if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err, requestId });

@@ -12,7 +12,8 @@
  * - Every subscribe is parsed, validated against the API schema and planned;
  *   only subscriptions are served here (queries and mutations: BAD_REQUEST).
  * - Limits: connection_init timeout, frame size, subscriptions per
- *   connection, sockets per client address (4429 beyond), a bounded queue per
+ *   connection, sockets per client address (IPv6 by /64; signed-in, guest and
+ *   not-yet-initialised sockets counted apart; 4429 beyond), a bounded queue per
  *   subscription, frames written per turn of the event loop (options.ts, writer.ts).
  * - A revoked session's sockets are closed with 4403, a token's expiry closes
  *   its socket with 4401, and `close()` ends every socket with 1012.
@@ -30,6 +31,7 @@ import type { Logger } from '../../platform/log.ts';
 import { SubgraphDataSource } from '../datasource.ts';
 import { operationLimitsRule, parseOperation, withoutSuggestions, type Limits } from '../security.ts';
 import type { GatewayContext } from '../context.ts';
+import { clientKey } from './client-key.ts';
 import { CloseCodes, subscriptionOptions, type SubscriptionOptions } from './options.ts';
 import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
 import { KeepAlive } from './keepalive.ts';
@@ -92,6 +94,52 @@ const MAX_CACHED_QUERY_LENGTH = 4096;
 
 const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
 
+type SlotKind = 'before-init' | 'signed-in' | 'guest';
+
+/**
+ * SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT, per client and per kind: sockets not yet
+ * past `connection_init`, signed-in sockets and guest sockets each count apart,
+ * so guests (kept open by keep-alive, never able to subscribe) cannot lock the
+ * signed-in people of a shared address out.
+ */
+class SocketSlots {
+  private readonly counts = new Map<string, number>();
+  private readonly held = new WeakMap<WebSocket, { client: string; kind: SlotKind }>();
+  constructor(private readonly max: number) {}
+
+  private take(ws: WebSocket, client: string, kind: SlotKind): boolean {
+    const key = `${kind} ${client}`;
+    const n = this.counts.get(key) ?? 0;
+    if (n >= this.max) return false;
+    this.counts.set(key, n + 1);
+    this.held.set(ws, { client, kind });
+    return true;
+  }
+
+  /** A new socket, before its connection_init. */
+  open(ws: WebSocket, client: string): boolean {
+    return this.take(ws, client, 'before-init');
+  }
+
+  /** Its connection_init was accepted: it counts as signed-in or guest from now on. */
+  settle(ws: WebSocket, kind: SlotKind): boolean {
+    const h = this.held.get(ws);
+    if (!h) return true;
+    this.release(ws);
+    return this.take(ws, h.client, kind);
+  }
+
+  release(ws: WebSocket): void {
+    const h = this.held.get(ws);
+    if (!h) return;
+    this.held.delete(ws);
+    const key = `${h.kind} ${h.client}`;
+    const n = (this.counts.get(key) ?? 1) - 1;
+    if (n > 0) this.counts.set(key, n);
+    else this.counts.delete(key);
+  }
+}
+
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const options = subscriptionOptions(o.options, o.env);
   const planner = new SubscriptionPlanner(o.supergraphSdl);
@@ -140,6 +188,11 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           return false;
         }
         if (socket.readyState !== socket.OPEN) return false;
+        // signed-in and guest sockets count apart (a guest cannot subscribe: guests never lock out the signed-in)
+        if (!slots.settle(socket, viewer ? 'signed-in' : 'guest')) {
+          socket.close(CloseCodes.TooManySockets, 'Too many connections from this address');
+          return false;
+        }
         const connection: Connection = { socket, viewer, clientIp: ctx.extra.request.socket.remoteAddress, streams: new Set() };
         // keep neither the credentials nor the upgrade request for the socket's lifetime:
         // the viewer has what is needed (memory per idle connection, bench/RESULTS.md)
@@ -234,8 +287,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   );
   const keepAlive = new KeepAlive(options.keepAliveMs);
   wss.on('connection', (ws) => keepAlive.add(ws));
-  /** Open sockets per client address (the TCP peer, as HTTP's clientIp). */
-  const perClient = new Map<string, number>();
+  /** Open sockets per client (the TCP peer's address, IPv6 by /64: client-key.ts) and kind. */
+  const slots = new SocketSlots(options.maxSocketsPerClient);
 
   return {
     options,
@@ -246,19 +299,13 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         socket.destroy();
         return;
       }
-      const address = req.socket.remoteAddress ?? 'unknown';
+      const client = clientKey(req.socket.remoteAddress);
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const open = perClient.get(address) ?? 0;
-        if (open >= options.maxSocketsPerClient) {
+        if (!slots.open(ws, client)) {
           ws.close(CloseCodes.TooManySockets, 'Too many connections from this address');
           return;
         }
-        perClient.set(address, open + 1);
-        ws.once('close', () => {
-          const n = (perClient.get(address) ?? 1) - 1;
-          if (n > 0) perClient.set(address, n);
-          else perClient.delete(address);
-        });
+        ws.once('close', () => slots.release(ws));
         wss.emit('connection', ws, req);
       });
     },

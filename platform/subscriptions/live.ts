@@ -24,8 +24,12 @@ export interface LiveOptions<T> {
   after?: number;
   /** Extra filter beyond "the viewer is in the audience". */
   filter?: (e: BusEvent) => boolean;
-  /** Turn an event into the subscription's value (may load data). */
-  map: (e: BusEvent) => Promise<T> | T;
+  /**
+   * Turn an event into the subscription's value (may load data); `SKIP` passes
+   * over an event that has nothing to deliver any more (e.g. its row was deleted
+   * since): nothing is sent for it and the stream goes on.
+   */
+  map: (e: BusEvent) => Promise<T | typeof SKIP> | T | typeof SKIP;
   /** Events buffered for a slow consumer before it is cut off (default 1000). */
   maxQueue?: number;
   /**
@@ -36,6 +40,9 @@ export interface LiveOptions<T> {
    */
   retryForMs?: number;
 }
+
+/** What `map` returns for an event to pass over (deleted since it was published). */
+export const SKIP: unique symbol = Symbol('live.skip');
 
 /** Runs `fn` until it succeeds, backing off, while `keepGoing()` and for at most `forMs`. */
 async function retrying<T>(fn: () => Promise<T> | T, forMs: number, keepGoing: () => boolean): Promise<T> {
@@ -102,7 +109,14 @@ export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
       const reject = failWaiting!;
       waiting = failWaiting = null;
       retrying(() => o.map(e), retryForMs, keepGoing).then(
-        (value) => resolve(ended() ? { value: undefined, done: true } : { value, done: false }),
+        (value) => {
+          if (ended()) return resolve({ value: undefined, done: true });
+          if (value !== SKIP) return resolve({ value, done: false });
+          // nothing to deliver for this one (its position is passed): the next event answers
+          waiting = resolve;
+          failWaiting = reject;
+          drain();
+        },
         (err) => (ended() ? resolve({ value: undefined, done: true }) : reject(err)),
       );
     } else if (done) {

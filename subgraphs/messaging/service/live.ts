@@ -2,7 +2,7 @@
 import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../../platform/auth.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import { liveEvents } from '../../../platform/subscriptions/live.ts';
+import { liveEvents, SKIP } from '../../../platform/subscriptions/live.ts';
 import type { MessageRow } from '../db/queries.ts';
 import { MESSAGE_CREATED } from '../events.ts';
 import type { Loaders } from '../loaders.ts';
@@ -29,7 +29,7 @@ export class LiveService {
       filter: only ? (e) => e.payload.conversationId === only : undefined,
       map: async (e) => {
         const m = await loadersFor(e.seq).message.load(String(e.payload.messageId));
-        if (!m) throw new GraphQLError('This message no longer exists.', { extensions: { code: 'NOT_FOUND' } });
+        if (!m) return SKIP; // deleted since (its author's data was erased): nothing to deliver
         return m;
       },
     });
