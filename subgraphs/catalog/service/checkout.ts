@@ -92,12 +92,11 @@ export class CheckoutService {
   async release(key: string): Promise<{ ok: true }> {
     await this.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
+      // tombstone first: an unknown key is remembered (a late reservation never takes stock), and
+      // an in-flight reservation of the key is waited for, so that markReleased (a new statement) sees it
+      await q.tombstoneReservation(tx, key, now);
       const [released] = await q.markReleased(tx, key, now);
-      if (!released) {
-        // unknown key: remember it, so a reservation arriving late can never take stock
-        await q.tombstoneReservation(tx, key, now);
-        return;
-      }
+      if (!released) return;
       const items = (typeof released.items === 'string' ? JSON.parse(released.items) : released.items) as StockItem[];
       const changed = [];
       for (const it of [...items].sort((a, b) => (a.variantId < b.variantId ? -1 : 1))) {

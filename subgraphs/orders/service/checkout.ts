@@ -85,6 +85,8 @@ export class CheckoutService {
         if (due) {
           // give back what the dead attempt took first, so that its coupons can be used again
           await this.jobs.run(due);
+          // that may have taken most of the lease: renew it before the quote (lost meanwhile: look again)
+          if (!(await q.renewCheckoutLease(db.drizzle, viewer.id, key, attempt, this.leaseUntil()))) continue;
           return this.run(viewer, input, attempt);
         }
         continue;
@@ -139,7 +141,8 @@ export class CheckoutService {
   private async run(viewer: Viewer, input: CheckoutInput, attempt: string): Promise<{ orders: OrderRow[] }> {
     const { db, internal, config, clock } = this.deps;
     const key = input.idempotencyKey;
-    const sagaKey = `checkout:${viewer.id}:${key}:${attempt}`;
+    // the idempotency key hashed: the saga's keys stay short whatever its length (1–200)
+    const sagaKey = `checkout:${viewer.id}:${crypto.createHash('sha256').update(key).digest('hex')}:${attempt}`;
     const taken: Step[] = [];
     try {
       // 2. what is being bought, and where to
@@ -218,6 +221,8 @@ export class CheckoutService {
           orders: drafts.map((d) => ({ orderId: d.id, storeId: d.storeId, subtotal: d.subtotal })),
         });
         if (!redeem.ok) {
+          // the key was released: this attempt was taken over and its give-backs ran
+          if (redeem.error.code === 'KEY_RELEASED') throw new ClaimLost();
           const code = redeem.error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'COUPON_NOT_APPLICABLE';
           fail(code, redeem.error.message || 'A coupon cannot be applied.', ['input', 'couponCodes']);
         }
@@ -285,7 +290,8 @@ export class CheckoutService {
         this.deps.log.error('could not free a checkout key', { err: String(e) });
         return [] as string[];
       });
-      if (err instanceof ClaimLost) {
+      if (taken.length) {
+        // every failure after a step (not only ClaimLost): a step may have landed after its undo ran
         due.push(
           ...(await this.undoAgain(viewer, key, attempt, taken).catch((e) => {
             this.deps.log.error('could not write the give-backs of a checkout that lost its key', { err: String(e) });

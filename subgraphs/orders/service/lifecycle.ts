@@ -268,7 +268,8 @@ export class LifecycleService {
         if (c.paymentId) {
           const [payment] = await q.paymentsByIds(db.drizzle, [c.paymentId]);
           const { providerRef } = await q.recordRefund(db.drizzle, { orderId: c.id, paymentId: c.paymentId, amount: c.total });
-          if (!providerRef && payment?.providerRef) {
+          // a total of 0 (a coupon covered it all) has nothing to give back: refunded without the provider
+          if (!providerRef && payment?.providerRef && c.total > 0) {
             const r = await this.provider.refund({ reference: payment.providerRef, amount: c.total, idempotencyKey: `refund:${c.id}` });
             await q.refundMade(db.drizzle, c.id, r.reference);
           }

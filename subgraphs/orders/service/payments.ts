@@ -114,7 +114,10 @@ export class PaymentService {
     } else {
       await this.record(claim, result.reference, 'Payment received');
     }
-    return this.answer((await q.getPayment(db, viewer.id, key))!);
+    const settled = await q.getPayment(db, viewer.id, key);
+    // recovered meanwhile as "not charged" (its lease passed): the payment and its claims are gone
+    if (!settled) fail('INVALID_STATE', 'The payment took too long and was abandoned; nothing was charged. Try again.', ['idempotencyKey']);
+    return this.answer(settled);
   }
 
   /**

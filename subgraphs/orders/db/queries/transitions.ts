@@ -58,7 +58,8 @@ const deadlines = {
 /**
  * The sweeper's claim: orders of `status` whose `deadline` column is due,
  * locked with SKIP LOCKED so concurrent sweepers and people never collide,
- * then moved in the same statement.
+ * then moved in the same statement. An order whose payment is charging (paying_payment_id)
+ * is not due for its payment deadline: a dead attempt's claim is freed by the payments sweeper.
  */
 export async function transitionDue(
   tx: Executor,
@@ -72,7 +73,7 @@ export async function transitionDue(
   const due = tx
     .select({ id: orders.id })
     .from(orders)
-    .where(and(eq(orders.status, status), lte(column, now)))
+    .where(and(eq(orders.status, status), lte(column, now), deadlineColumn === 'payment_deadline' ? isNull(orders.payingPaymentId) : undefined))
     .orderBy(column)
     .limit(limit)
     .for('update', { skipLocked: true });
