@@ -261,11 +261,15 @@ describe('a page of products costs a constant number of SQL statements', () => {
     expect(one).toBeLessThanOrEqual(8);
   });
 
-  /** The catalog statements of one query (the least of three runs), and its data. */
+  /**
+   * The catalog statements of one query (the least of up to eight runs: background work on the
+   * same database handle, such as event consumers, may add some to a run on a busy machine), and its data.
+   */
   async function measure<T = any>(client: ReturnType<typeof api>, query: string, variables?: Record<string, unknown>): Promise<{ n: number; data: T }> {
     let n = Infinity;
     let data!: T;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 8 && n > 1; i++) {
+      if (i >= 3) await new Promise((r) => setTimeout(r, 50));
       const before = catalogStatements(t);
       data = await client.data<T>(query, variables);
       n = Math.min(n, catalogStatements(t) - before);
