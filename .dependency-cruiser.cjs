@@ -55,7 +55,8 @@ module.exports = {
     },
     {
       name: 'subgraph-not-to-runtime',
-      comment: 'A subgraph declares itself (subgraph.ts) and is started by the registry; it does not import the registry, the gateway or the entry points (its index.ts, the entry of its own process, excepted).',
+      comment:
+        'A subgraph declares itself (subgraph.ts) and is started by the registry; it does not import the registry, the gateway or the entry points (its index.ts, the entry of its own process, excepted).',
       severity: 'error',
       from: { path: `^subgraphs/${SUBGRAPH}/`, pathNot: `^subgraphs/${SUBGRAPH}/index[.]ts$` },
       to: { path: '^(subgraphs/(runtime|main|index)[.]ts$|gateway/|stack[.]ts$|main[.]ts$)' },

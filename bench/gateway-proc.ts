@@ -53,7 +53,12 @@ if (kind === 'ours') {
       tell({ type: 'heap-snapshot', file: v8.writeHeapSnapshot(m.file) });
     }
     if (m?.type === 'subscription-stats') {
-      tell({ type: 'subscription-stats', upstream: gw.subscriptions.activeUpstream(), streams: gw.subscriptions.activeStreams(), sockets: gw.subscriptions.connections() });
+      tell({
+        type: 'subscription-stats',
+        upstream: gw.subscriptions.activeUpstream(),
+        streams: gw.subscriptions.activeStreams(),
+        sockets: gw.subscriptions.connections(),
+      });
     }
   });
   stop = () => gw.close();

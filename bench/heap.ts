@@ -45,7 +45,9 @@ const mb = (b: number) => (b / 2 ** 20).toFixed(2).padStart(8);
 if (argv[1] === '--diff' && argv[2]) {
   const later = kinds(file);
   const earlier = kinds(argv[2]);
-  console.log(`total ${mb(earlier.total)} MB -> ${mb(later.total)} MB (${later.total >= earlier.total ? '+' : ''}${((later.total - earlier.total) / 2 ** 20).toFixed(2)} MB)`);
+  console.log(
+    `total ${mb(earlier.total)} MB -> ${mb(later.total)} MB (${later.total >= earlier.total ? '+' : ''}${((later.total - earlier.total) / 2 ** 20).toFixed(2)} MB)`,
+  );
   const rows = [...later.by].map(([k, v]) => {
     const e = earlier.by.get(k) ?? { count: 0, size: 0 };
     return { k, size: v.size - e.size, count: v.count - e.count };
@@ -57,6 +59,8 @@ if (argv[1] === '--diff' && argv[2]) {
   const per = Number(argv[1]) || 0;
   console.log(`total ${(total / 2 ** 20).toFixed(1)} MB${per ? `, ${Math.round(total / per)} B per subscriber` : ''}`);
   for (const [k, v] of [...by].sort((a, b) => b[1].size - a[1].size).slice(0, 40)) {
-    console.log(`${mb(v.size)} MB ${String(v.count).padStart(8)} ${per ? `${(v.size / per).toFixed(0).padStart(6)} B/sub ${(v.count / per).toFixed(1).padStart(5)}/sub ` : ''} ${k}`);
+    console.log(
+      `${mb(v.size)} MB ${String(v.count).padStart(8)} ${per ? `${(v.size / per).toFixed(0).padStart(6)} B/sub ${(v.count / per).toFixed(1).padStart(5)}/sub ` : ''} ${k}`,
+    );
   }
 }

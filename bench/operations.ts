@@ -12,7 +12,10 @@ export const DASHBOARD = `query Dashboard {
 }`;
 
 /** The dashboard with the orders page size as a variable (for the SQL count). */
-export const DASHBOARD_PAGED = DASHBOARD.replace('query Dashboard {', 'query Dashboard($orders: Int!) {').replace('orders(first: 10)', 'orders(first: $orders)');
+export const DASHBOARD_PAGED = DASHBOARD.replace('query Dashboard {', 'query Dashboard($orders: Int!) {').replace(
+  'orders(first: 10)',
+  'orders(first: $orders)',
+);
 
 export const PRODUCT = `query ProductPage($id: ID!) {
   product(id: $id) {

@@ -56,6 +56,11 @@ if (process.argv[1] && import.meta.url === `file://${path.resolve(process.argv[1
     console.error('usage: tsx bench/profile.ts <file.cpuprofile | directory>');
     process.exit(2);
   }
-  const files = fs.statSync(target).isDirectory() ? fs.readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(target, f)) : [target];
+  const files = fs.statSync(target).isDirectory()
+    ? fs
+        .readdirSync(target)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => path.join(target, f))
+    : [target];
   for (const f of files) console.log(summarise(f) + '\n');
 }

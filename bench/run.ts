@@ -108,7 +108,10 @@ const results: any = {
     loadavgAtStart: os.loadavg(),
   },
   versions: Object.fromEntries(
-    ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', 'graphql', 'autocannon', 'graphql-ws', 'postgres', '@electric-sql/pglite'].map((p) => [p, version(p)]),
+    ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', 'graphql', 'autocannon', 'graphql-ws', 'postgres', '@electric-sql/pglite'].map((p) => [
+      p,
+      version(p),
+    ]),
   ),
   database: process.env.DATABASE_URL ? 'postgresql' : 'pglite (in-memory)',
   gateways: {} as Record<string, any>,
@@ -181,7 +184,11 @@ function machineMeter(): () => { stealPct: number; busyPct: number } {
 
 /** ms per delivery → µs per delivery, without PostgreSQL (idle in a fan-out, and shared with the sender's request). */
 function perDelivery(ms: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(ms).filter(([k]) => k !== 'postgres').map(([k, v]) => [k, Math.round(v * 1000)]));
+  return Object.fromEntries(
+    Object.entries(ms)
+      .filter(([k]) => k !== 'postgres')
+      .map(([k, v]) => [k, Math.round(v * 1000)]),
+  );
 }
 
 function bodyOf(p: { query: string; variables?: Record<string, unknown> }): string {
@@ -210,8 +217,11 @@ async function warmStack(loader: Child, urls: string[], data: BenchData, tokens:
   }
   const bodies = pages(data.productId).map(bodyOf);
   const seconds = Math.max(3, profile.warmup * 2);
-  for (const url of urls) for (const toks of [[data.buyerToken], tokens]) await load(loader, { url, bodies, tokens: toks, connections: profile.connections, duration: seconds });
-  log(`stack warmed: ${bodies.length} pages through each of ${urls.length} gateways, both modes, ${seconds} s each${benchDbUrl ? ', after vacuum analyze' : ''}`);
+  for (const url of urls)
+    for (const toks of [[data.buyerToken], tokens]) await load(loader, { url, bodies, tokens: toks, connections: profile.connections, duration: seconds });
+  log(
+    `stack warmed: ${bodies.length} pages through each of ${urls.length} gateways, both modes, ${seconds} s each${benchDbUrl ? ', after vacuum analyze' : ''}`,
+  );
 }
 
 async function main() {
@@ -219,141 +229,166 @@ async function main() {
     benchDbUrl = await createDatabase(adminUrl, dbName);
     log(`fresh database ${dbName}`);
   }
-  const base = { BENCH_KEYS: JSON.stringify(keys), BENCH_SECRET: secret, BENCH_DATABASE_URL: benchDbUrl, BENCH_SUBGRAPH_PROCESSES: subgraphProcesses ? '1' : '' };
+  const base = {
+    BENCH_KEYS: JSON.stringify(keys),
+    BENCH_SECRET: secret,
+    BENCH_DATABASE_URL: benchDbUrl,
+    BENCH_SUBGRAPH_PROCESSES: subgraphProcesses ? '1' : '',
+  };
   results.subgraphProcesses = subgraphProcesses ? 5 : 1;
 
   if (only.has('gateways') || only.has('curve') || only.has('subscriptions')) {
     const profDir = path.join(BENCH_DIR, 'results', `cpu-${stamp}`);
-    await withChild('subgraphs-proc.ts', base, async (subgraphs) => {
-      const { urls } = await subgraphs.next('ready');
-      log(`subgraphs up: ${Object.values(urls).join(' ')}`);
-      results.subgraphsRssMbAtStart = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
-      // the supergraph, with the bench subgraphs' URLs
-      let sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
-      for (const [name, u] of Object.entries(urls)) sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${u}$2`);
-      const supergraph = path.join(tmp, 'supergraph.graphql');
-      fs.writeFileSync(supergraph, sdl);
-      const gwEnv = (kind: GatewayKind) => ({ ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(urls), BENCH_SUPERGRAPH: supergraph });
+    await withChild(
+      'subgraphs-proc.ts',
+      base,
+      async (subgraphs) => {
+        const { urls } = await subgraphs.next('ready');
+        log(`subgraphs up: ${Object.values(urls).join(' ')}`);
+        results.subgraphsRssMbAtStart = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
+        // the supergraph, with the bench subgraphs' URLs
+        let sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
+        for (const [name, u] of Object.entries(urls)) sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${u}$2`);
+        const supergraph = path.join(tmp, 'supergraph.graphql');
+        fs.writeFileSync(supergraph, sdl);
+        const gwEnv = (kind: GatewayKind) => ({ ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(urls), BENCH_SUPERGRAPH: supergraph });
 
-      let data!: BenchData;
-      let tokens!: string[];
-      await withChild('load-proc.ts', {}, async (loader) => {
-        await loader.next('ready');
-        const kinds = GATEWAYS.filter((kind) => only.has('gateways') || only.has('curve') || (kind === 'ours' && only.has('subscriptions')));
-        // Every gateway runs from the start, idle while another is measured, and each cell is
-        // measured on all of them back to back, the first one rotating from cell to cell: a drift
-        // of the machine (CPU steal, PostgreSQL's caches, the subgraphs' JIT) then falls on every
-        // gateway alike instead of on whichever is measured first.
-        const gws = new Map<GatewayKind, { gw: Child; url: string }>();
-        const stopGateway = async (kind: GatewayKind) => {
-          const { gw } = gws.get(kind)!;
-          gws.delete(kind);
-          children.splice(children.indexOf(gw), 1);
-          await gw.stop();
-        };
-        try {
-          for (const kind of kinds) {
-            const gw = startChild('gateway-proc.ts', gwEnv(kind), cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
-            children.push(gw);
-            const { url } = await gw.next('ready', 120_000);
-            gws.set(kind, { gw, url });
-            log(`${LABEL[kind]} up at ${url} (rss ${(gw.rssBytes() / 2 ** 20).toFixed(0)} MB)`);
-          }
-          const first = gws.get(kinds[0])!;
-          data = await seedBuyer(first.url, { checkouts: profile.checkouts });
-          // the sign-in tokens last 15 minutes, a full run longer: the same people, tokens of an hour
-          data.buyerToken = (await mintTokens(keys, data.buyerToken, 1))[0];
-          data.sellerToken = (await mintTokens(keys, data.sellerToken, 1))[0];
-          tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
-          results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
-          log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
-          // Subgraphs remember the tokens they verified, and they serve every gateway: let them see
-          // each distinct token once now, or the first gateway measured would pay for verifications
-          // the later ones find remembered.
-          const ps = pages(data.productId);
-          const dashboard = ps.find((p) => p.name === 'dashboard')!;
-          let next = 0;
-          await Promise.all(Array.from({ length: 16 }, async () => {
-            while (next < tokens.length) await new GraphQLClient(first.url, tokens[next++]).request(dashboard.query, dashboard.variables);
-          }));
-          log(`subgraphs have verified the ${tokens.length} distinct tokens`);
-          if (only.has('gateways') || only.has('curve')) await warmStack(loader, [...gws.values()].map((g) => g.url), data, tokens);
-
-          for (const [kind, { gw, url }] of gws) {
-            const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
-            // sanity: every page answers without errors through this gateway
-            const client = new GraphQLClient(url, data.buyerToken);
-            entry.check = {};
-            for (const p of ps) {
-              const r = await client.request(p.query, p.variables);
-              entry.check[p.name] = r.errors?.length ? `errors: ${JSON.stringify(r.errors).slice(0, 300)}` : r.status === 200 && r.data ? 'ok' : `status ${r.status}`;
-            }
-            log(`${kind} check: ${JSON.stringify(entry.check)}`);
-          }
-          const measured = [...gws.keys()];
-          /** The gateways in the order to measure the next cell in: rotated by one per cell. */
-          let cell = 0;
-          const rotation = () => {
-            const n = measured.length;
-            const k = cell++ % Math.max(1, n);
-            return [...measured.slice(k), ...measured.slice(0, k)];
+        let data!: BenchData;
+        let tokens!: string[];
+        await withChild('load-proc.ts', {}, async (loader) => {
+          await loader.next('ready');
+          const kinds = GATEWAYS.filter((kind) => only.has('gateways') || only.has('curve') || (kind === 'ours' && only.has('subscriptions')));
+          // Every gateway runs from the start, idle while another is measured, and each cell is
+          // measured on all of them back to back, the first one rotating from cell to cell: a drift
+          // of the machine (CPU steal, PostgreSQL's caches, the subgraphs' JIT) then falls on every
+          // gateway alike instead of on whichever is measured first.
+          const gws = new Map<GatewayKind, { gw: Child; url: string }>();
+          const stopGateway = async (kind: GatewayKind) => {
+            const { gw } = gws.get(kind)!;
+            gws.delete(kind);
+            children.splice(children.indexOf(gw), 1);
+            await gw.stop();
           };
-          if (only.has('gateways')) {
-            const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
-            for (const mode of ['identical', 'distinct'] as const) {
-              const toks = mode === 'identical' ? [data.buyerToken] : tokens;
-              for (const w of workloads) {
-                // the mix is the headline: measured in `mixRounds` rounds (each on every gateway,
-                // rotating), the round with the median RPS reported and every round kept beside it
-                const rounds = w.name === 'mix' ? profile.mixRounds : 1;
-                const byKind = new Map<GatewayKind, any[]>();
-                for (let round = 0; round < rounds; round++) for (const kind of rotation()) {
-                  const { gw, url } = gws.get(kind)!;
-                  const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
-                  await load(loader, { ...run, duration: profile.warmup });
-                  const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
-                  const machine = machineMeter();
-                  const r = await load(loader, { ...run, duration: profile.duration });
-                  r.cpuMsPerRequest = cpu(r.requests);
-                  Object.assign(r, machine());
-                  r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
-                  byKind.set(kind, [...(byKind.get(kind) ?? []), r]);
-                  log(`${kind} ${mode}/${w.name}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB busy ${r.busyPct} % steal ${r.stealPct} %`);
-                  await sleep(1000); // abandoned requests of this cell finish before the next gateway's warm-up
-                }
-                for (const [kind, rs] of byKind) {
-                  const median = [...rs].sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)];
-                  if (rs.length > 1) median.rounds = rs.map((x) => ({ rps: x.rps, p50: x.p50, p99: x.p99, errors: x.errors }));
-                  results.gateways[kind].runs[`${mode}/${w.name}`] = median;
+          try {
+            for (const kind of kinds) {
+              const gw = startChild('gateway-proc.ts', gwEnv(kind), cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
+              children.push(gw);
+              const { url } = await gw.next('ready', 120_000);
+              gws.set(kind, { gw, url });
+              log(`${LABEL[kind]} up at ${url} (rss ${(gw.rssBytes() / 2 ** 20).toFixed(0)} MB)`);
+            }
+            const first = gws.get(kinds[0])!;
+            data = await seedBuyer(first.url, { checkouts: profile.checkouts });
+            // the sign-in tokens last 15 minutes, a full run longer: the same people, tokens of an hour
+            data.buyerToken = (await mintTokens(keys, data.buyerToken, 1))[0];
+            data.sellerToken = (await mintTokens(keys, data.sellerToken, 1))[0];
+            tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
+            results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
+            log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
+            // Subgraphs remember the tokens they verified, and they serve every gateway: let them see
+            // each distinct token once now, or the first gateway measured would pay for verifications
+            // the later ones find remembered.
+            const ps = pages(data.productId);
+            const dashboard = ps.find((p) => p.name === 'dashboard')!;
+            let next = 0;
+            await Promise.all(
+              Array.from({ length: 16 }, async () => {
+                while (next < tokens.length) await new GraphQLClient(first.url, tokens[next++]).request(dashboard.query, dashboard.variables);
+              }),
+            );
+            log(`subgraphs have verified the ${tokens.length} distinct tokens`);
+            if (only.has('gateways') || only.has('curve'))
+              await warmStack(
+                loader,
+                [...gws.values()].map((g) => g.url),
+                data,
+                tokens,
+              );
+
+            for (const [kind, { gw, url }] of gws) {
+              const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
+              // sanity: every page answers without errors through this gateway
+              const client = new GraphQLClient(url, data.buyerToken);
+              entry.check = {};
+              for (const p of ps) {
+                const r = await client.request(p.query, p.variables);
+                entry.check[p.name] = r.errors?.length
+                  ? `errors: ${JSON.stringify(r.errors).slice(0, 300)}`
+                  : r.status === 200 && r.data
+                    ? 'ok'
+                    : `status ${r.status}`;
+              }
+              log(`${kind} check: ${JSON.stringify(entry.check)}`);
+            }
+            const measured = [...gws.keys()];
+            /** The gateways in the order to measure the next cell in: rotated by one per cell. */
+            let cell = 0;
+            const rotation = () => {
+              const n = measured.length;
+              const k = cell++ % Math.max(1, n);
+              return [...measured.slice(k), ...measured.slice(0, k)];
+            };
+            if (only.has('gateways')) {
+              const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
+              for (const mode of ['identical', 'distinct'] as const) {
+                const toks = mode === 'identical' ? [data.buyerToken] : tokens;
+                for (const w of workloads) {
+                  // the mix is the headline: measured in `mixRounds` rounds (each on every gateway,
+                  // rotating), the round with the median RPS reported and every round kept beside it
+                  const rounds = w.name === 'mix' ? profile.mixRounds : 1;
+                  const byKind = new Map<GatewayKind, any[]>();
+                  for (let round = 0; round < rounds; round++)
+                    for (const kind of rotation()) {
+                      const { gw, url } = gws.get(kind)!;
+                      const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
+                      await load(loader, { ...run, duration: profile.warmup });
+                      const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
+                      const machine = machineMeter();
+                      const r = await load(loader, { ...run, duration: profile.duration });
+                      r.cpuMsPerRequest = cpu(r.requests);
+                      Object.assign(r, machine());
+                      r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
+                      byKind.set(kind, [...(byKind.get(kind) ?? []), r]);
+                      log(
+                        `${kind} ${mode}/${w.name}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB busy ${r.busyPct} % steal ${r.stealPct} %`,
+                      );
+                      await sleep(1000); // abandoned requests of this cell finish before the next gateway's warm-up
+                    }
+                  for (const [kind, rs] of byKind) {
+                    const median = [...rs].sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)];
+                    if (rs.length > 1) median.rounds = rs.map((x) => ({ rps: x.rps, p50: x.p50, p99: x.p99, errors: x.errors }));
+                    results.gateways[kind].runs[`${mode}/${w.name}`] = median;
+                  }
                 }
               }
             }
-          }
-          if (only.has('curve')) {
-            for (const c of profile.curve) {
-              for (const kind of rotation()) {
-                const { url } = gws.get(kind)!;
-                const run = { url, bodies: ps.map(bodyOf), tokens, connections: c };
-                await load(loader, { ...run, duration: Math.max(1, Math.ceil(profile.warmup / 2)) });
-                const r = await load(loader, { ...run, duration: Math.max(2, Math.ceil(profile.duration * 0.6)) });
-                (results.curve[kind] ??= []).push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
-                log(`${kind} curve c=${c}: ${r.rps.toFixed(0)} rps p99 ${r.p99} ms`);
+            if (only.has('curve')) {
+              for (const c of profile.curve) {
+                for (const kind of rotation()) {
+                  const { url } = gws.get(kind)!;
+                  const run = { url, bodies: ps.map(bodyOf), tokens, connections: c };
+                  await load(loader, { ...run, duration: Math.max(1, Math.ceil(profile.warmup / 2)) });
+                  const r = await load(loader, { ...run, duration: Math.max(2, Math.ceil(profile.duration * 0.6)) });
+                  (results.curve[kind] ??= []).push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
+                  log(`${kind} curve c=${c}: ${r.rps.toFixed(0)} rps p99 ${r.p99} ms`);
+                }
               }
             }
+            // the subscription part has the machine to itself: every other gateway stops first
+            for (const kind of [...gws.keys()]) if (kind !== 'ours' || !only.has('subscriptions')) await stopGateway(kind);
+            const ours = gws.get('ours');
+            if (ours && only.has('subscriptions')) {
+              await sleep(2000);
+              await subscriptions(ours.url, data, ours.gw, { subgraphs, profDir });
+            }
+          } finally {
+            for (const kind of [...gws.keys()]) await stopGateway(kind);
           }
-          // the subscription part has the machine to itself: every other gateway stops first
-          for (const kind of [...gws.keys()]) if (kind !== 'ours' || !only.has('subscriptions')) await stopGateway(kind);
-          const ours = gws.get('ours');
-          if (ours && only.has('subscriptions')) {
-            await sleep(2000);
-            await subscriptions(ours.url, data, ours.gw, { subgraphs, profDir });
-          }
-        } finally {
-          for (const kind of [...gws.keys()]) await stopGateway(kind);
-        }
-      });
-      results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
-    }, cpuProf ? { cpuProf: path.join(profDir, 'subgraphs') } : {});
+        });
+        results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
+      },
+      cpuProf ? { cpuProf: path.join(profDir, 'subgraphs') } : {},
+    );
   }
 
   if (only.has('sql')) {
@@ -385,7 +420,15 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
         await sleep(1000);
         const s = await stats();
         const heap = await gw.settledHeap();
-        churn.rounds.push({ round, acked: c.acked, errors: c.errors, upstreamAfter: s.upstream, streamsAfter: s.streams, socketsAfter: s.sockets, heapMb: +(heap / 2 ** 20).toFixed(2) });
+        churn.rounds.push({
+          round,
+          acked: c.acked,
+          errors: c.errors,
+          upstreamAfter: s.upstream,
+          streamsAfter: s.streams,
+          socketsAfter: s.sockets,
+          heapMb: +(heap / 2 ** 20).toFixed(2),
+        });
         log(`churn round ${round}: ${churn.cyclesPerRound} cycles, upstream ${s.upstream}, streams ${s.streams}, heap ${(heap / 2 ** 20).toFixed(2)} MB`);
       }
       // growth from the end of the first round (warm: code compiled, pools opened) to the end of the last
@@ -426,7 +469,9 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
             gw.send({ type: 'heap-snapshot', file: path.join(BENCH_DIR, 'results', `heap-${stamp}.heapsnapshot`) });
             log(`heap snapshot: ${(await gw.next('heap-snapshot', 300_000)).file}`);
           }
-          log(`subscriptions ${n} (${Math.min(n, tokens.length)} sessions): opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`);
+          log(
+            `subscriptions ${n} (${Math.min(n, tokens.length)} sessions): opened in ${openS.toFixed(1)} s (acked ${opened.acked}, errors ${opened.errors}, closed ${opened.closed}); rss ${(rssBefore / 2 ** 20).toFixed(0)} -> ${(rssAfter / 2 ** 20).toFixed(0)} MB`,
+          );
           // a few messages to the demo store; every subscribed seller socket receives each one
           const messages = profile.messages;
           let mutationMs: number[] = [];
@@ -440,7 +485,8 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
             const { value: r, ms, backends } = dbWatch ? await dbWatch.watch(request) : await timed(request);
             mutationMs.push(ms);
             if (backends) slowSends.push({ message: mutationMs.length, ms, backends });
-            if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length) results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
+            if (r.errors?.length || (r.data as any)?.sendMessage?.userErrors?.length)
+              results.notes.push(`sendMessage failed: ${JSON.stringify(r.errors ?? r.data).slice(0, 200)}`);
           };
           // warm-up: one message to every socket first, not measured (its p99 is kept apart: the
           // first delivery through freshly opened sockets runs code not yet compiled, here and in
@@ -449,17 +495,28 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           mutationMs = [];
           slowSends.length = 0;
           // --cpu-prof: also a profile of every process over the delivery window alone, at the largest size
-          const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['gateway', gw], ['subgraphs', procs.subgraphs], ['subscribers', subs]] as const) : [];
+          const windowed =
+            cpuProf && n === Math.max(...profile.subscribers)
+              ? ([
+                  ['gateway', gw],
+                  ['subgraphs', procs.subgraphs],
+                  ['subscribers', subs],
+                ] as const)
+              : [];
           for (const [, c] of windowed) await c.startProfile();
           const cpu = cpuMeter({ gateway: gw, subgraphs: procs.subgraphs, subscribers: subs });
           const machine = machineMeter();
           const stopProbe = dbWatch?.probe();
           // the gateway's HTTP side while it fans out: a query it answers alone, every 50 ms
-          const stopGatewayProbe = probe(() => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.text()), 50);
+          const stopGatewayProbe = probe(
+            () => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.text()),
+            50,
+          );
           const { received, summary } = await deliveries(subs, messages, opened.acked, send);
           const commitProbe = await stopProbe?.();
           const gatewayProbe = await stopGatewayProbe();
-          for (const [name, c] of windowed) await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}-${Math.min(n, tokens.length)}-sessions.cpuprofile`));
+          for (const [name, c] of windowed)
+            await c.stopProfile(path.join(procs.profDir, 'delivery', `${name}-${n}-${Math.min(n, tokens.length)}-sessions.cpuprofile`));
           if (windowed.length) log(`delivery-window profiles: ${path.join(procs.profDir, 'delivery')}`);
           const row = {
             subscribers: n,
@@ -494,7 +551,9 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           };
           rows.push(row);
           results.subscriptions.push(row);
-          log(`subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms), ${row.bytesPerIdleSubscription} B/sub`);
+          log(
+            `subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms), ${row.bytesPerIdleSubscription} B/sub`,
+          );
           for (const x of slowSends) log(`  sendMessage ${x.message} took ${x.ms} ms; at 300 ms PostgreSQL: ${x.backends.join(' | ')}`);
         }
       }
@@ -592,7 +651,13 @@ async function floor(subs: Child) {
         await fl.next('broadcasted');
       };
       const warmup = await deliveries(subs, 1, opened.acked, broadcast); // as for this gateway: not measured
-      const windowed = cpuProf && n === Math.max(...profile.subscribers) ? ([['floor', fl], ['floor-subscribers', subs]] as const) : [];
+      const windowed =
+        cpuProf && n === Math.max(...profile.subscribers)
+          ? ([
+              ['floor', fl],
+              ['floor-subscribers', subs],
+            ] as const)
+          : [];
       for (const [, c] of windowed) await c.startProfile();
       const cpu = cpuMeter({ floor: fl, subscribers: subs });
       const machine = machineMeter();

@@ -87,8 +87,23 @@ export async function runSoak(args: string[]): Promise<number> {
     kind: 'soak',
     date: started.toISOString(),
     command: `npm run bench -- ${args.join(' ')}`,
-    settings: { minutes, warmupMinutes, sampleS, gcEveryS, connections, buyers, tokens: Number(arg('soak-tokens') ?? 1000), subgraphProcesses: subgraphProcesses ? 5 : 1 },
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1), node: process.version, loadavgAtStart: os.loadavg() },
+    settings: {
+      minutes,
+      warmupMinutes,
+      sampleS,
+      gcEveryS,
+      connections,
+      buyers,
+      tokens: Number(arg('soak-tokens') ?? 1000),
+      subgraphProcesses: subgraphProcesses ? 5 : 1,
+    },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGb: +(os.totalmem() / 2 ** 30).toFixed(1),
+      node: process.version,
+      loadavgAtStart: os.loadavg(),
+    },
     database: adminUrl ? 'postgresql' : 'pglite (in-memory)',
     samples: {} as Record<string, Sample[]>,
     load: {} as any,
@@ -104,7 +119,12 @@ export async function runSoak(args: string[]): Promise<number> {
       benchDbUrl = await createDatabase(adminUrl, dbName);
       log(`fresh database ${dbName}`);
     }
-    const base = { BENCH_KEYS: JSON.stringify(keys), BENCH_SECRET: secret, BENCH_DATABASE_URL: benchDbUrl, BENCH_SUBGRAPH_PROCESSES: subgraphProcesses ? '1' : '' };
+    const base = {
+      BENCH_KEYS: JSON.stringify(keys),
+      BENCH_SECRET: secret,
+      BENCH_DATABASE_URL: benchDbUrl,
+      BENCH_SUBGRAPH_PROCESSES: subgraphProcesses ? '1' : '',
+    };
     const subgraphs = startChild('subgraphs-proc.ts', base);
     children.push(subgraphs);
     const { urls } = await subgraphs.next('ready', 300_000);
@@ -125,10 +145,12 @@ export async function runSoak(args: string[]): Promise<number> {
     const data = await seedBuyer(url, { checkouts: 4 });
     const tokens = await mintTokens(keys, data.buyerToken, Number(arg('soak-tokens') ?? 1000));
     // the checkout loops' buyers: one account each (a buyer has one cart), with an address; tokens of an hour
-    const loopBuyers = await Promise.all(Array.from({ length: buyers }, async () => {
-      const b = await registerBuyer(new GraphQLClient(url));
-      return { token: (await mintTokens(keys, b.token, 1))[0], addressId: b.addressId };
-    }));
+    const loopBuyers = await Promise.all(
+      Array.from({ length: buyers }, async () => {
+        const b = await registerBuyer(new GraphQLClient(url));
+        return { token: (await mintTokens(keys, b.token, 1))[0], addressId: b.addressId };
+      }),
+    );
     const seller = await login(new GraphQLClient(url), DEMO.sellerEmail, DEMO.password);
     const product = await createProduct(seller.client, data.storeId, { title: 'Soak lamp', variants: [{ stock: 1_000_000, price: '3.50' }] });
     log(`seeded: bench buyer, ${tokens.length} tokens, product ${product.id}`);
@@ -136,9 +158,11 @@ export async function runSoak(args: string[]): Promise<number> {
     // that cache would be filling during the soak and read as growth
     const dashboard = pages(data.productId).find((p) => p.name === 'dashboard')!;
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < tokens.length) await new GraphQLClient(url, tokens[next++]).request(dashboard.query, dashboard.variables);
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < tokens.length) await new GraphQLClient(url, tokens[next++]).request(dashboard.query, dashboard.variables);
+      }),
+    );
     log(`the subgraphs have verified the ${tokens.length} tokens`);
 
     // sampling: RSS and heap of every process every `sampleS`, the collected heap every `gcEveryS`
@@ -146,7 +170,13 @@ export async function runSoak(args: string[]): Promise<number> {
     const sampleAll = async (gc: boolean) => {
       const t = +((Date.now() - t0) / 1000).toFixed(1);
       const add = (name: string, m: NodeJS.MemoryUsage) =>
-        (results.samples[name] ??= []).push({ t, rssMb: +(m.rss / MB).toFixed(1), heapMb: +(m.heapUsed / MB).toFixed(1), externalMb: +(m.external / MB).toFixed(1), ...(gc ? { gcHeapMb: +(m.heapUsed / MB).toFixed(1) } : {}) });
+        (results.samples[name] ??= []).push({
+          t,
+          rssMb: +(m.rss / MB).toFixed(1),
+          heapMb: +(m.heapUsed / MB).toFixed(1),
+          externalMb: +(m.external / MB).toFixed(1),
+          ...(gc ? { gcHeapMb: +(m.heapUsed / MB).toFixed(1) } : {}),
+        });
       gw.send({ type: 'mem', gc });
       add('gateway', (await gw.next('mem', 60_000)).memory);
       subgraphs.send({ type: 'mem-subgraphs', gc });
@@ -175,7 +205,9 @@ export async function runSoak(args: string[]): Promise<number> {
       const client = new GraphQLClient(url, token);
       while (!stopping) {
         try {
-          const cart = await client.data<any>(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { cart { id } ${ERR} } }`, { v: product.variants[0].id });
+          const cart = await client.data<any>(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { cart { id } ${ERR} } }`, {
+            v: product.variants[0].id,
+          });
           const placed = await client.data<any>(`mutation($input: CheckoutInput!) { checkout(input: $input) { orders { id } ${ERR} } }`, {
             input: { cartId: cart.addToCart.cart.id, shippingAddressId: addressId, idempotencyKey: crypto.randomUUID() },
           });
@@ -199,7 +231,9 @@ export async function runSoak(args: string[]): Promise<number> {
     const bodies = pages(data.productId).map((p) => JSON.stringify({ query: p.query, variables: p.variables ?? {} }));
     loader.send({ type: 'run', run: { url, bodies, tokens, connections, duration: Math.round(durationMs / 1000) } });
     const loops = loopBuyers.map(checkoutLoop);
-    log(`soak: ${minutes} min of the page mix (${connections} connections, ${tokens.length} distinct tokens) and ${buyers} checkout-and-pay loops; warm-up ${warmupMinutes} min`);
+    log(
+      `soak: ${minutes} min of the page mix (${connections} connections, ${tokens.length} distinct tokens) and ${buyers} checkout-and-pay loops; warm-up ${warmupMinutes} min`,
+    );
     let lastGc = -Infinity;
     let snapped = false;
     while (Date.now() - t0 < durationMs) {
@@ -211,17 +245,29 @@ export async function runSoak(args: string[]): Promise<number> {
         await snapshot('warm');
       }
       const s = results.samples;
-      if (gc) log(`t=${((Date.now() - t0) / 1000).toFixed(0)} s: ${Object.entries(s).map(([k, v]: [string, any]) => `${k} ${v.at(-1).rssMb}/${v.at(-1).gcHeapMb}`).join(', ')} (RSS/heap MB); checkouts ${c.ok} paid ${c.paid} failed ${c.failed}`);
-      await sleep(Math.max(0, sampleS * 1000 - (Date.now() - t0) % (sampleS * 1000)));
+      if (gc)
+        log(
+          `t=${((Date.now() - t0) / 1000).toFixed(0)} s: ${Object.entries(s)
+            .map(([k, v]: [string, any]) => `${k} ${v.at(-1).rssMb}/${v.at(-1).gcHeapMb}`)
+            .join(', ')} (RSS/heap MB); checkouts ${c.ok} paid ${c.paid} failed ${c.failed}`,
+        );
+      await sleep(Math.max(0, sampleS * 1000 - ((Date.now() - t0) % (sampleS * 1000))));
     }
     const loadResult = await loader.next('result', 120_000);
     stopping = true;
     await Promise.all(loops);
     await sampleAll(true);
     await snapshot('end');
-    results.load = loadResult.error ? { error: loadResult.error } : {
-      requests: loadResult.result.requests, rps: loadResult.result.rps, p50: loadResult.result.p50, p99: loadResult.result.p99, errors: loadResult.result.errors, gqlErrorsEstimate: loadResult.result.gqlErrorsEstimate,
-    };
+    results.load = loadResult.error
+      ? { error: loadResult.error }
+      : {
+          requests: loadResult.result.requests,
+          rps: loadResult.result.rps,
+          p50: loadResult.result.p50,
+          p99: loadResult.result.p99,
+          errors: loadResult.result.errors,
+          gqlErrorsEstimate: loadResult.result.gqlErrorsEstimate,
+        };
     results.checkoutsPerMin = +(c.ok / minutes).toFixed(1);
 
     // per process: the warm-up value (median of the last minute of warm-up), then slopes and max
@@ -246,7 +292,9 @@ export async function runSoak(args: string[]): Promise<number> {
     }
     log(`checkouts ${c.ok} (paid ${c.paid}, failed ${c.failed}); page mix ${results.load.requests ?? '?'} requests`);
     for (const [k, p] of Object.entries(results.processes) as [string, any][]) {
-      log(`${k}: RSS warm ${p.rssWarmMb} MB, slope ${p.rssSlopeMbPerMin} MB/min, max ${p.rssMaxMb} MB; heap after GC ${p.gcHeapWarmMb} -> ${p.gcHeapEndMb} MB, slope ${p.gcHeapSlopeMbPerMin} MB/min`);
+      log(
+        `${k}: RSS warm ${p.rssWarmMb} MB, slope ${p.rssSlopeMbPerMin} MB/min, max ${p.rssMaxMb} MB; heap after GC ${p.gcHeapWarmMb} -> ${p.gcHeapEndMb} MB, slope ${p.gcHeapSlopeMbPerMin} MB/min`,
+      );
     }
   } catch (err) {
     failed = err;
@@ -270,7 +318,11 @@ export async function runSoak(args: string[]): Promise<number> {
       `Soak: RSS of each process (${results.database})`,
       'minutes since the load started',
       'RSS (MB)',
-      Object.entries(results.samples as Record<string, Sample[]>).map(([name, xs], i) => ({ name, color: colors[i % colors.length], points: xs.map((x) => ({ x: x.t / 60, y: x.rssMb })) })),
+      Object.entries(results.samples as Record<string, Sample[]>).map(([name, xs], i) => ({
+        name,
+        color: colors[i % colors.length],
+        points: xs.map((x) => ({ x: x.t / 60, y: x.rssMb })),
+      })),
     ).replace(/<circle [^>]*\/>/g, ''),
   );
   writeSoakSection(results, { jsonFile, svgFile, out: path.join(BENCH_DIR, 'RESULTS.md') });
@@ -287,15 +339,26 @@ export function writeSoakSection(r: any, files: { jsonFile: string; svgFile: str
   const f = (v: unknown, d = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : '–');
   const L: string[] = [BEGIN, '', '## Soak: memory under steady load', ''];
   const s = r.settings;
-  L.push(`\`${r.command}\` on ${r.date} (finished ${r.finished}), ${r.database}, subgraphs ${s.subgraphProcesses === 5 ? 'one process each' : 'in one process'}. Raw numbers: [${path.relative(dir, files.jsonFile)}](${path.relative(dir, files.jsonFile)}); RSS over time: [${path.relative(dir, files.svgFile)}](${path.relative(dir, files.svgFile)}).`, '');
-  L.push(`${s.minutes} min of the page mix through this gateway (${s.connections} connections, distinct tokens: ${r.load.requests ?? '?'} requests, ${f(r.load.rps, 0)} RPS, p99 ${r.load.p99 ?? '–'} ms, ${r.load.errors ?? '?'} errors) while ${s.buyers} buyers checked out and paid in a loop (${r.checkouts.ok} checkouts, ${r.checkouts.paid} paid, ${r.checkouts.failed} failed: ${r.checkoutsPerMin} per minute). RSS and heap sampled every ${s.sampleS} s, the heap after a full collection every ${s.gcEveryS} s. The first ${s.warmupMinutes} min are warm-up; slopes are least squares over the rest. Load average ${r.machine.loadavgAtStart.map((x: number) => x.toFixed(2)).join(' / ')} at start, ${r.machine.loadavgAtEnd.map((x: number) => x.toFixed(2)).join(' / ')} at end (${r.machine.cpus} cores).`, '');
-  L.push('| process | RSS at start MB | RSS after warm-up MB | RSS slope after warm-up MB/min | RSS max MB | RSS at end MB | heap after GC, warm → end MB | heap slope MB/min |');
+  L.push(
+    `\`${r.command}\` on ${r.date} (finished ${r.finished}), ${r.database}, subgraphs ${s.subgraphProcesses === 5 ? 'one process each' : 'in one process'}. Raw numbers: [${path.relative(dir, files.jsonFile)}](${path.relative(dir, files.jsonFile)}); RSS over time: [${path.relative(dir, files.svgFile)}](${path.relative(dir, files.svgFile)}).`,
+    '',
+  );
+  L.push(
+    `${s.minutes} min of the page mix through this gateway (${s.connections} connections, distinct tokens: ${r.load.requests ?? '?'} requests, ${f(r.load.rps, 0)} RPS, p99 ${r.load.p99 ?? '–'} ms, ${r.load.errors ?? '?'} errors) while ${s.buyers} buyers checked out and paid in a loop (${r.checkouts.ok} checkouts, ${r.checkouts.paid} paid, ${r.checkouts.failed} failed: ${r.checkoutsPerMin} per minute). RSS and heap sampled every ${s.sampleS} s, the heap after a full collection every ${s.gcEveryS} s. The first ${s.warmupMinutes} min are warm-up; slopes are least squares over the rest. Load average ${r.machine.loadavgAtStart.map((x: number) => x.toFixed(2)).join(' / ')} at start, ${r.machine.loadavgAtEnd.map((x: number) => x.toFixed(2)).join(' / ')} at end (${r.machine.cpus} cores).`,
+    '',
+  );
+  L.push(
+    '| process | RSS at start MB | RSS after warm-up MB | RSS slope after warm-up MB/min | RSS max MB | RSS at end MB | heap after GC, warm → end MB | heap slope MB/min |',
+  );
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [k, p] of Object.entries(r.processes) as [string, any][]) {
-    L.push(`| ${k} | ${f(p.rssAtStartMb)} | ${f(p.rssWarmMb)} | ${f(p.rssSlopeMbPerMin, 2)} | ${f(p.rssMaxMb)} | ${f(p.rssEndMb)} | ${f(p.gcHeapWarmMb)} → ${f(p.gcHeapEndMb)} | ${f(p.gcHeapSlopeMbPerMin, 3)} |`);
+    L.push(
+      `| ${k} | ${f(p.rssAtStartMb)} | ${f(p.rssWarmMb)} | ${f(p.rssSlopeMbPerMin, 2)} | ${f(p.rssMaxMb)} | ${f(p.rssEndMb)} | ${f(p.gcHeapWarmMb)} → ${f(p.gcHeapEndMb)} | ${f(p.gcHeapSlopeMbPerMin, 3)} |`,
+    );
   }
   L.push('');
-  if (r.checkouts.errors.length) L.push(`Checkout errors (first ${r.checkouts.errors.length}): ${r.checkouts.errors.map((e: string) => `\`${e.replace(/`/g, "'")}\``).join('; ')}`, '');
+  if (r.checkouts.errors.length)
+    L.push(`Checkout errors (first ${r.checkouts.errors.length}): ${r.checkouts.errors.map((e: string) => `\`${e.replace(/`/g, "'")}\``).join('; ')}`, '');
   if (r.notes.length) L.push(...r.notes.map((n: string) => `- ${n}`), '');
   L.push(END);
   const section = L.join('\n');

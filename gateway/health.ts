@@ -1,10 +1,7 @@
 /** `GET /health`: ready when every subgraph answers its own /health. */
 import type { SubgraphName } from '../platform/config.ts';
 
-export async function checkHealth(
-  urls: Record<SubgraphName, string>,
-  timeoutMs = 2000,
-): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+export async function checkHealth(urls: Record<SubgraphName, string>, timeoutMs = 2000): Promise<{ ok: boolean; body: Record<string, unknown> }> {
   const results = await Promise.all(
     Object.entries(urls).map(async ([name, url]) => {
       try {

@@ -147,11 +147,7 @@ interface SetStats {
  * Introspection fields (`__schema`, `__type`, `__typename`) count as nothing
  * but their aliases: introspection is off in production.
  */
-export function measureOperation(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  fragments: Record<string, FragmentDefinitionNode>,
-): OperationStats {
+export function measureOperation(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>): OperationStats {
   const memo = new Map<string, SetStats>();
   const inProgress = new Set<string>();
   const empty: SetStats = { fields: 0, depth: 0, aliases: 0, cost: 0 };
@@ -244,7 +240,13 @@ export function limitErrorsFor(stats: OperationStats, limits: Limits, node?: Ope
     errors.push(limitError('MAX_ALIASES', `Operation${name} uses ${stats.aliases} aliases; the limit is ${limits.maxAliases} (MAX_ALIASES).`, node));
   }
   if (limits.maxRootFields && stats.rootFields > limits.maxRootFields) {
-    errors.push(limitError('MAX_ROOT_FIELDS', `Operation${name} asks for ${stats.rootFields} top-level fields; the limit is ${limits.maxRootFields} (MAX_ROOT_FIELDS).`, node));
+    errors.push(
+      limitError(
+        'MAX_ROOT_FIELDS',
+        `Operation${name} asks for ${stats.rootFields} top-level fields; the limit is ${limits.maxRootFields} (MAX_ROOT_FIELDS).`,
+        node,
+      ),
+    );
   }
   if (limits.maxCost && stats.cost > limits.maxCost) {
     errors.push(limitError('MAX_COST', `Operation${name} has an estimated cost of ${stats.cost}; the limit is ${limits.maxCost} (MAX_COST).`, node));
@@ -391,7 +393,8 @@ function maskGatewayErrorWithSuggestions(log: Logger, requestIdOf: (error: unkno
     if (ext.limit && code === 'GRAPHQL_VALIDATION_FAILED') code = QUERY_TOO_COMPLEX;
     if (code && PUBLIC_ERROR_CODES.has(code) && code !== 'INTERNAL_SERVER_ERROR') {
       const extensions: Record<string, unknown> = { code };
-      for (const k of PUBLIC_EXTENSIONS) if (ext[k] !== undefined && k !== 'requestId' && (k !== 'reason' || code === 'UNAUTHENTICATED')) extensions[k] = ext[k];
+      for (const k of PUBLIC_EXTENSIONS)
+        if (ext[k] !== undefined && k !== 'requestId' && (k !== 'reason' || code === 'UNAUTHENTICATED')) extensions[k] = ext[k];
       return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions };
     }
     const requestId = requestIdOf(error) ?? (typeof ext.requestId === 'string' ? ext.requestId : undefined);
@@ -452,4 +455,3 @@ export function corsHeaders(s: SecuritySettings, origin: string | undefined, pre
   }
   return headers;
 }
-

@@ -23,10 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { tokenReasonPlugin, type AuthVerifier } from '../platform/auth.ts';
 import type { SubgraphName } from '../platform/config.ts';
 import type { EventBus } from '../platform/events/bus.ts';
@@ -116,7 +113,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const gateway = new ApolloGateway({
     supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
     buildService: ({ name }) =>
-      new SubgraphDataSource(name, opts.urls[name as SubgraphName], opts.secret, { timeoutMs: security.subgraphTimeoutMs, deduplicate: security.subgraphDeduplication, metrics, agents }),
+      new SubgraphDataSource(name, opts.urls[name as SubgraphName], opts.secret, {
+        timeoutMs: security.subgraphTimeoutMs,
+        deduplicate: security.subgraphDeduplication,
+        metrics,
+        agents,
+      }),
     logger: {
       debug() {},
       info() {},
@@ -204,7 +206,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       if (err instanceof BodyTooLarge) {
         res.setHeader('connection', 'close');
         sendJson(res, 413, {
-          errors: [{ message: `Request body too large: the limit is ${security.maxBodyBytes} bytes (MAX_BODY_BYTES).`, extensions: { code: 'BAD_REQUEST', limit: 'MAX_BODY_BYTES' } }],
+          errors: [
+            {
+              message: `Request body too large: the limit is ${security.maxBodyBytes} bytes (MAX_BODY_BYTES).`,
+              extensions: { code: 'BAD_REQUEST', limit: 'MAX_BODY_BYTES' },
+            },
+          ],
         });
         return;
       }
@@ -230,7 +237,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     void handle(req, res, requestId);
   });
   server.keepAliveTimeout = 65_000;
-  const subscriptions = createSubscriptionServer({ supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'), urls: opts.urls, secret: opts.secret, verifier: opts.verifier, log: opts.log, production: opts.production, limits: security, env: opts.env });
+  const subscriptions = createSubscriptionServer({
+    supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
+    urls: opts.urls,
+    secret: opts.secret,
+    verifier: opts.verifier,
+    log: opts.log,
+    production: opts.production,
+    limits: security,
+    env: opts.env,
+  });
   server.on('upgrade', subscriptions.handleUpgrade);
   metrics.websocketSource = () => ({ websockets: subscriptions.connections(), subscriptions: subscriptions.activeStreams() });
   const port = await listen(server, opts.port, opts.host, 'gateway');
@@ -291,12 +307,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 }
 
 /** Rewrite a request to its trusted document, or say why it is refused. */
-function applyTrustedDocuments(
-  trusted: TrustedDocuments,
-  req: http.IncomingMessage,
-  url: URL,
-  body: string,
-): { body: string } | { error: Error } {
+function applyTrustedDocuments(trusted: TrustedDocuments, req: http.IncomingMessage, url: URL, body: string): { body: string } | { error: Error } {
   if (req.method === 'POST') {
     let parsed: unknown;
     try {

@@ -58,10 +58,7 @@ export function forbidden(message = 'You are not allowed to do this.'): GraphQLE
  * Run a mutation's work and shape its payload: `{ ...result, userErrors: [] }`
  * on success, `{ ...empty, userErrors: [e] }` on a UserErrorException.
  */
-export async function payload<T extends object>(
-  empty: T,
-  work: () => Promise<T>,
-): Promise<T & { userErrors: UserError[] }> {
+export async function payload<T extends object>(empty: T, work: () => Promise<T>): Promise<T & { userErrors: UserError[] }> {
   try {
     return { ...(await work()), userErrors: [] };
   } catch (err) {

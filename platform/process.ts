@@ -25,10 +25,13 @@ export function onShutdown(stop: () => Promise<void>): void {
     stopping = true;
     process.stderr.write(`${signal}: shutting down\n`);
     // in-flight work gets this long to finish; then the process goes anyway
-    setTimeout(() => {
-      process.stderr.write('shutdown took too long; exiting\n');
-      process.exit(1);
-    }, Number(process.env.SHUTDOWN_TIMEOUT_MS) || 10_000).unref();
+    setTimeout(
+      () => {
+        process.stderr.write('shutdown took too long; exiting\n');
+        process.exit(1);
+      },
+      Number(process.env.SHUTDOWN_TIMEOUT_MS) || 10_000,
+    ).unref();
     stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -36,7 +36,6 @@ import { batchNextFrames, NEXT_BATCH_HEADER } from './subscriptions/next-batch.t
 import { checkTextInput } from './text-input.ts';
 import { positionFrame, POSITIONS_HEADER, startPositionOf } from './subscriptions/positions.ts';
 
-
 /** What the server needs of a subgraph's definition (subgraph.ts). */
 export type SubgraphModule = Pick<SubgraphDefinition, 'typeDefs' | 'resolvers' | 'context' | 'internal'>;
 
@@ -170,7 +169,8 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   // a refused token makes a guest with the reason (not a failed request); the gateway, behind
   // the secret, sends the reason it refused a token for instead of the token: a guest at once
   const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string, refused?: string): Promise<RequestContext> => {
-    if (refused !== undefined) return contextOf(null, requestId, clientIp, TOKEN_REASONS.includes(refused as TokenReason) ? (refused as TokenReason) : 'TOKEN_INVALID');
+    if (refused !== undefined)
+      return contextOf(null, requestId, clientIp, TOKEN_REASONS.includes(refused as TokenReason) ? (refused as TokenReason) : 'TOKEN_INVALID');
     const auth = await opts.verifier.authenticate(authorization);
     return contextOf(auth.viewer, requestId, clientIp, auth.reason);
   };
@@ -190,17 +190,29 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       requestId = (req.headers[REQUEST_ID_HEADER] as string) || crypto.randomUUID();
       const body = req.method === 'POST' ? await readBody(req, maxBody) : '';
       if (url.pathname === '/graphql') {
-        await runApollo(apollo, req, res, body, async () => {
-          try {
-            const ip = req.headers[CLIENT_IP_HEADER];
-            const refused = req.headers[TOKEN_REFUSED_HEADER];
-            return await contextFor(req.headers.authorization, requestId!, typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined, typeof refused === 'string' ? refused : undefined);
-          } catch (err) {
-            // Apollo masks it without telling any plugin: log it here
-            if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err, requestId });
-            throw err;
-          }
-        }, { [REQUEST_ID_HEADER]: requestId! });
+        await runApollo(
+          apollo,
+          req,
+          res,
+          body,
+          async () => {
+            try {
+              const ip = req.headers[CLIENT_IP_HEADER];
+              const refused = req.headers[TOKEN_REFUSED_HEADER];
+              return await contextFor(
+                req.headers.authorization,
+                requestId!,
+                typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined,
+                typeof refused === 'string' ? refused : undefined,
+              );
+            } catch (err) {
+              // Apollo masks it without telling any plugin: log it here
+              if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err, requestId });
+              throw err;
+            }
+          },
+          { [REQUEST_ID_HEADER]: requestId! },
+        );
         return;
       }
       const internal = /^\/internal\/([a-zA-Z]+)$/.exec(url.pathname);
@@ -319,9 +331,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         connections.delete(ctx);
       },
       onSubscribe: async (ctx, id, payload) => {
-        const auth =
-          (payload.extensions?.authorization as string | undefined) ??
-          (ctx.connectionParams?.authorization as string | undefined);
+        const auth = (payload.extensions?.authorization as string | undefined) ?? (ctx.connectionParams?.authorization as string | undefined);
         try {
           const nul = checkTextInput(parsedOrUndefined(payload.query), payload.variables, 'ws');
           if (nul) return [nul];

@@ -41,9 +41,7 @@ export function readSubgraphSdl(name: SubgraphName): string {
 }
 
 /** Runs composition over the five SDL files, with the default URLs. */
-export function composeSubgraphs(
-  urls: Readonly<Record<SubgraphName, string>> = DEFAULT_SUBGRAPH_URLS,
-): CompositionResult {
+export function composeSubgraphs(urls: Readonly<Record<SubgraphName, string>> = DEFAULT_SUBGRAPH_URLS): CompositionResult {
   return composeServices(
     SUBGRAPH_NAMES.map((name) => ({
       name,

@@ -5,14 +5,7 @@
 // USERS_URL, CATALOG_URL, ORDERS_URL, MESSAGING_URL, PROMOTIONS_URL at runtime.
 import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import {
-  CompositionError,
-  DEFAULT_SUBGRAPH_URLS,
-  SUBGRAPH_NAMES,
-  SUPERGRAPH_PATH,
-  composeSupergraph,
-  subgraphUrlsFromEnv,
-} from './compose-lib.ts';
+import { CompositionError, DEFAULT_SUBGRAPH_URLS, SUBGRAPH_NAMES, SUPERGRAPH_PATH, composeSupergraph, subgraphUrlsFromEnv } from './compose-lib.ts';
 
 let supergraph: string;
 try {

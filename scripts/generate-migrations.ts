@@ -9,9 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const owners = process.argv.slice(2).length
-  ? process.argv.slice(2)
-  : ['kit', 'users', 'catalog', 'orders', 'messaging', 'promotions'];
+const owners = process.argv.slice(2).length ? process.argv.slice(2) : ['kit', 'users', 'catalog', 'orders', 'messaging', 'promotions'];
 for (const owner of owners) {
   // drizzle-kit wants paths relative to the project root
   const [schema, out] =

@@ -224,7 +224,9 @@ export function onStop(stop: () => Promise<void>): void {
     if (m?.type === 'profile-start') {
       session = new Session();
       session.connect();
-      session.post('Profiler.enable', () => session!.post('Profiler.setSamplingInterval', { interval: 200 }, () => session!.post('Profiler.start', () => tell({ type: 'profile-started' }))));
+      session.post('Profiler.enable', () =>
+        session!.post('Profiler.setSamplingInterval', { interval: 200 }, () => session!.post('Profiler.start', () => tell({ type: 'profile-started' }))),
+      );
     }
     if (m?.type === 'profile-stop' && session) {
       const s = session;

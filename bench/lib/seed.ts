@@ -32,26 +32,54 @@ export async function seedBuyer(url: string, opts: { checkouts: number }): Promi
   const anon = new GraphQLClient(url);
   const buyer = await registerUser(anon, { fullName: 'Bench Buyer' });
   const c = buyer.client;
-  const address = await ok(c, `mutation($input: ShippingAddressInput!) { addShippingAddress(input: $input) { address { id } ${ERR} } }`,
-    { input: { recipientName: 'Bench Buyer', phone: '+1 555 0100', country: 'US', province: 'CA', city: 'Springfield', street: '1 Main St', postalCode: '90210' } },
-    'addShippingAddress');
+  const address = await ok(
+    c,
+    `mutation($input: ShippingAddressInput!) { addShippingAddress(input: $input) { address { id } ${ERR} } }`,
+    {
+      input: {
+        recipientName: 'Bench Buyer',
+        phone: '+1 555 0100',
+        country: 'US',
+        province: 'CA',
+        city: 'Springfield',
+        street: '1 Main St',
+        postalCode: '90210',
+      },
+    },
+    'addShippingAddress',
+  );
   const found = await anon.data<any>(`{ searchProducts(first: 40) { edges { node { id store { id } variants { id stock } } } } }`);
   const products = found.searchProducts.edges.map((e: any) => e.node).filter((p: any) => p.variants.some((v: any) => v.stock >= 20));
   if (!products.length) throw new Error('the demo catalog has no product in stock');
   const variant = (i: number) => products[i % products.length].variants.find((v: any) => v.stock >= 20).id;
   const addToCart = async (cartId: string | undefined, variantId: string) =>
-    (await ok(c, `mutation($cartId: ID, $v: ID!) { addToCart(cartId: $cartId, variantId: $v, quantity: 1) { cart { id } ${ERR} } }`, { cartId, v: variantId }, 'addToCart')).cart.id as string;
+    (
+      await ok(
+        c,
+        `mutation($cartId: ID, $v: ID!) { addToCart(cartId: $cartId, variantId: $v, quantity: 1) { cart { id } ${ERR} } }`,
+        { cartId, v: variantId },
+        'addToCart',
+      )
+    ).cart.id as string;
   let cartId: string | undefined;
   let orders = 0;
   for (let i = 0; i < opts.checkouts; i++) {
     cartId = await addToCart(cartId, variant(i));
     cartId = await addToCart(cartId, variant(i + 1));
-    const r = await ok(c, `mutation($input: CheckoutInput!) { checkout(input: $input) { orders { id } ${ERR} } }`,
-      { input: { cartId, shippingAddressId: address.address.id, idempotencyKey: crypto.randomUUID() } }, 'checkout');
+    const r = await ok(
+      c,
+      `mutation($input: CheckoutInput!) { checkout(input: $input) { orders { id } ${ERR} } }`,
+      { input: { cartId, shippingAddressId: address.address.id, idempotencyKey: crypto.randomUUID() } },
+      'checkout',
+    );
     orders += r.orders.length;
     if (i % 2 === 0) {
-      await ok(c, `mutation($ids: [ID!]!, $key: String!) { payOrders(orderIds: $ids, payment: { method: CARD, token: "tok_visa" }, idempotencyKey: $key) { payment { id } ${ERR} } }`,
-        { ids: r.orders.map((o: any) => o.id), key: crypto.randomUUID() }, 'payOrders');
+      await ok(
+        c,
+        `mutation($ids: [ID!]!, $key: String!) { payOrders(orderIds: $ids, payment: { method: CARD, token: "tok_visa" }, idempotencyKey: $key) { payment { id } ${ERR} } }`,
+        { ids: r.orders.map((o: any) => o.id), key: crypto.randomUUID() },
+        'payOrders',
+      );
     }
   }
   for (let i = 0; i < 3; i++) cartId = await addToCart(cartId, variant(i + 2));
@@ -85,15 +113,32 @@ export async function seedReviews(url: string, buyerToken: string, count: number
   const address = (await c.data<any>(`{ viewer { shippingAddresses { id } } }`)).viewer.shippingAddresses[0].id;
   for (let i = 0; i < count; i++) {
     const cart = await ok(c, `mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { cart { id } ${ERR} } }`, { v: product.variants[0].id }, 'addToCart');
-    const placed = await ok(c, `mutation($input: CheckoutInput!) { checkout(input: $input) { orders { id } ${ERR} } }`,
-      { input: { cartId: cart.cart.id, shippingAddressId: address, idempotencyKey: crypto.randomUUID() } }, 'checkout');
+    const placed = await ok(
+      c,
+      `mutation($input: CheckoutInput!) { checkout(input: $input) { orders { id } ${ERR} } }`,
+      { input: { cartId: cart.cart.id, shippingAddressId: address, idempotencyKey: crypto.randomUUID() } },
+      'checkout',
+    );
     const orderId = placed.orders[0].id;
-    await ok(c, `mutation($ids: [ID!]!, $key: String!) { payOrders(orderIds: $ids, payment: { method: CARD, token: "tok_visa" }, idempotencyKey: $key) { payment { id } ${ERR} } }`,
-      { ids: [orderId], key: crypto.randomUUID() }, 'payOrders');
-    await ok(seller.client, `mutation($id: ID!, $tn: String!) { shipOrder(orderId: $id, trackingNumber: $tn) { order { id } ${ERR} } }`, { id: orderId, tn: `TRK${i}` }, 'shipOrder');
+    await ok(
+      c,
+      `mutation($ids: [ID!]!, $key: String!) { payOrders(orderIds: $ids, payment: { method: CARD, token: "tok_visa" }, idempotencyKey: $key) { payment { id } ${ERR} } }`,
+      { ids: [orderId], key: crypto.randomUUID() },
+      'payOrders',
+    );
+    await ok(
+      seller.client,
+      `mutation($id: ID!, $tn: String!) { shipOrder(orderId: $id, trackingNumber: $tn) { order { id } ${ERR} } }`,
+      { id: orderId, tn: `TRK${i}` },
+      'shipOrder',
+    );
     await ok(c, `mutation($id: ID!) { confirmReceipt(orderId: $id) { order { id } ${ERR} } }`, { id: orderId }, 'confirmReceipt');
-    await ok(c, `mutation($id: ID!, $input: FeedbackInput!) { leaveFeedback(orderId: $id, input: $input) { order { id } ${ERR} } }`,
-      { id: orderId, input: { productRating: 1 + (i % 5), shippingRating: 5, communicationRating: 4, comment: `Review ${i}` } }, 'leaveFeedback');
+    await ok(
+      c,
+      `mutation($id: ID!, $input: FeedbackInput!) { leaveFeedback(orderId: $id, input: $input) { order { id } ${ERR} } }`,
+      { id: orderId, input: { productRating: 1 + (i % 5), shippingRating: 5, communicationRating: 4, comment: `Review ${i}` } },
+      'leaveFeedback',
+    );
   }
   return product.id;
 }

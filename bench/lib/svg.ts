@@ -17,7 +17,12 @@ function niceMax(v: number): number {
 }
 
 export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[]): string {
-  const W = 720, H = 420, L = 70, R = 160, T = 40, B = 50;
+  const W = 720,
+    H = 420,
+    L = 70,
+    R = 160,
+    T = 40,
+    B = 50;
   const xs = series.flatMap((s) => s.points.map((p) => p.x));
   const ys = series.flatMap((s) => s.points.map((p) => p.y));
   const xMax = niceMax(Math.max(1, ...xs));
@@ -29,7 +34,8 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${W / 2 - R / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`);
   for (let i = 0; i <= 5; i++) {
-    const xv = (xMax * i) / 5, yv = (yMax * i) / 5;
+    const xv = (xMax * i) / 5,
+      yv = (yMax * i) / 5;
     out.push(`<line x1="${px(xv)}" y1="${T}" x2="${px(xv)}" y2="${H - B}" stroke="#eee"/>`);
     out.push(`<line x1="${L}" y1="${py(yv)}" x2="${W - R}" y2="${py(yv)}" stroke="#eee"/>`);
     out.push(`<text x="${px(xv)}" y="${H - B + 16}" text-anchor="middle">${+xv.toFixed(1)}</text>`);

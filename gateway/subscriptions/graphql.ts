@@ -13,16 +13,6 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const graphql = require('graphql') as typeof import('graphql');
 
-export const {
-  GraphQLError,
-  Kind,
-  NoSchemaIntrospectionCustomRule,
-  getOperationAST,
-  getVariableValues,
-  parse,
-  print,
-  specifiedRules,
-  validate,
-  visit,
-} = graphql;
+export const { GraphQLError, Kind, NoSchemaIntrospectionCustomRule, getOperationAST, getVariableValues, parse, print, specifiedRules, validate, visit } =
+  graphql;
 export type GraphQLError = import('graphql').GraphQLError;

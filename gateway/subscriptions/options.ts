@@ -51,10 +51,7 @@ export const SUBSCRIPTION_DEFAULTS: SubscriptionOptions = {
 };
 
 /** Options from `env` (default process.env), then `overrides`; a bad value is an error at startup. */
-export function subscriptionOptions(
-  overrides: Partial<SubscriptionOptions> = {},
-  env: Record<string, string | undefined> = process.env,
-): SubscriptionOptions {
+export function subscriptionOptions(overrides: Partial<SubscriptionOptions> = {}, env: Record<string, string | undefined> = process.env): SubscriptionOptions {
   const d = SUBSCRIPTION_DEFAULTS;
   const positive = (def: number) => envVar.int(def, { min: 1 });
   const v = readEnv(env, {

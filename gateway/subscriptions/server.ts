@@ -143,9 +143,19 @@ class SocketSlots {
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const options = subscriptionOptions(o.options, o.env);
   const planner = new SubscriptionPlanner(o.supergraphSdl);
-  const services = Object.fromEntries(Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]));
+  const services = Object.fromEntries(
+    Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]),
+  );
   const pool = new UpstreamPool(o.urls, o.secret);
-  const deps: StreamDeps = { planner, services, pool, options, log: o.log, shared: options.deduplicate ? new Map() : undefined, writer: new FrameWriter(options.writesPerTurn) };
+  const deps: StreamDeps = {
+    planner,
+    services,
+    pool,
+    options,
+    log: o.log,
+    shared: options.deduplicate ? new Map() : undefined,
+    writer: new FrameWriter(options.writesPerTurn),
+  };
   // Valid documents by query text: most clients send the same few subscriptions, so each
   // is parsed and validated once, and every subscription holds the same AST.
   const documents = new LRUCache<string, DocumentNode>({ max: DOCUMENT_CACHE_SIZE });
@@ -223,10 +233,18 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           }
           const invalid = validate(planner.schema, document, rules);
           if (invalid.length) {
-            return invalid.map((e) => new GraphQLError(message(e.message), { nodes: e.nodes, extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' } }));
+            return invalid.map(
+              (e) =>
+                new GraphQLError(message(e.message), {
+                  nodes: e.nodes,
+                  extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' },
+                }),
+            );
           }
         }
-        const cacheable = payload.query.length <= MAX_CACHED_QUERY_LENGTH && document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription');
+        const cacheable =
+          payload.query.length <= MAX_CACHED_QUERY_LENGTH &&
+          document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription');
         if (cacheable) documents.set(payload.query, document);
         const operationName = payload.operationName ?? undefined;
         const operation = getOperationAST(document, operationName);
@@ -240,7 +258,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         try {
           plan = planner.plan(document, operationName, coerced.coerced, payload.query);
         } catch (err) {
-          if (err instanceof GraphQLError) return [new GraphQLError(message(err.message), { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
+          if (err instanceof GraphQLError)
+            return [new GraphQLError(message(err.message), { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
           o.log.error('subscription planning failed', { err });
           return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
         }

@@ -53,7 +53,10 @@ interface Row {
 function toEvent(r: Row): BusEvent {
   const audience = Array.isArray(r.audience)
     ? r.audience
-    : String(r.audience).replace(/^\{|\}$/g, '').split(',').filter(Boolean);
+    : String(r.audience)
+        .replace(/^\{|\}$/g, '')
+        .split(',')
+        .filter(Boolean);
   return {
     seq: Number(r.seq),
     topic: r.topic,
@@ -68,18 +71,17 @@ export async function publish(tx: Executor, events: NewEvent[]): Promise<number[
   if (events.length === 0) return [];
   await tx.execute(sql`select pg_advisory_xact_lock(${PUBLISH_LOCK})`);
   const values = sql.join(
-    events.map(
-      (e) =>
-        sql`(${e.topic}, ${JSON.stringify(e.payload)}::jsonb, ${toTextArray(e.audience ?? [])}::text[])`,
-    ),
+    events.map((e) => sql`(${e.topic}, ${JSON.stringify(e.payload)}::jsonb, ${toTextArray(e.audience ?? [])}::text[])`),
     sql`, `,
   );
-  const rows = await queryRows<{ seq: string }>(
-    tx,
-    sql`insert into events.log (topic, payload, audience) values ${values} returning seq`,
-  );
+  const rows = await queryRows<{ seq: string }>(tx, sql`insert into events.log (topic, payload, audience) values ${values} returning seq`);
   const seqs = rows.map((r) => Number(r.seq));
-  await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload(String(seqs[seqs.length - 1]), events.map((e) => e.topic))})`);
+  await tx.execute(
+    sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload(
+      String(seqs[seqs.length - 1]),
+      events.map((e) => e.topic),
+    )})`,
+  );
   return seqs;
 }
 
@@ -95,7 +97,10 @@ export function notifyPayload(label: string, topics: Iterable<string>): string {
 function notifiedTopics(payload: string | undefined): Set<string> | undefined {
   const i = payload?.indexOf(' ') ?? -1;
   if (i < 0) return undefined;
-  const topics = payload!.slice(i + 1).split(',').filter(Boolean);
+  const topics = payload!
+    .slice(i + 1)
+    .split(',')
+    .filter(Boolean);
   return topics.length ? new Set(topics) : undefined;
 }
 
@@ -226,10 +231,7 @@ export class EventBus {
     for (;;) {
       // read before looking, so a copy applied meanwhile still wakes the wait below
       const seen = this.lastSeq;
-      const [copy] = await queryRows<{ seq: string }>(
-        this.db.drizzle,
-        sql`select seq from events.log where origin = ${origin} and origin_seq = ${last}`,
-      );
+      const [copy] = await queryRows<{ seq: string }>(this.db.drizzle, sql`select seq from events.log where origin = ${origin} and origin_seq = ${last}`);
       const left = giveUpAt - Date.now();
       if (copy) return this.waitFor(Number(copy.seq), Math.max(left, 0));
       if (left <= 0) return;
@@ -285,8 +287,18 @@ export class EventBus {
     const rows = await queryRows<Row>(
       this.db.drizzle,
       sql`select seq, topic, payload, audience, created_at from events.log
-          where topic in (${sql.join(topics.map((t) => sql`${t}`), sql`, `)})
-            and (created_at > ${since.toISOString()}${always.length ? sql` or topic in (${sql.join(always.map((t) => sql`${t}`), sql`, `)})` : sql``})
+          where topic in (${sql.join(
+            topics.map((t) => sql`${t}`),
+            sql`, `,
+          )})
+            and (created_at > ${since.toISOString()}${
+              always.length
+                ? sql` or topic in (${sql.join(
+                    always.map((t) => sql`${t}`),
+                    sql`, `,
+                  )})`
+                : sql``
+            })
           order by seq`,
     );
     return rows.map(toEvent);
@@ -295,7 +307,13 @@ export class EventBus {
   /** Events after `after`, oldest first, optionally only for one audience member. */
   async readAfter(after: number, opts: { topics?: string[]; audience?: string; limit?: number } = {}): Promise<BusEvent[]> {
     const conds = [sql`seq > ${after}`];
-    if (opts.topics?.length) conds.push(sql`topic in (${sql.join(opts.topics.map((t) => sql`${t}`), sql`, `)})`);
+    if (opts.topics?.length)
+      conds.push(
+        sql`topic in (${sql.join(
+          opts.topics.map((t) => sql`${t}`),
+          sql`, `,
+        )})`,
+      );
     if (opts.audience) conds.push(sql`audience @> ${toTextArray([opts.audience])}::text[]`);
     const rows = await queryRows<Row>(
       this.db.drizzle,
@@ -353,30 +371,20 @@ export class EventBus {
     }
     c.running = true;
     try {
-      await c.db.drizzle.execute(
-        sql`insert into events.consumers (name) values (${c.name}) on conflict (name) do nothing`,
-      );
+      await c.db.drizzle.execute(sql`insert into events.consumers (name) values (${c.name}) on conflict (name) do nothing`);
       do {
         c.again = false;
         let more = true;
         while (more && !this.stopped) {
           more = await c.db.drizzle.transaction(async (tx) => {
-            const [pos] = await queryRows<{ position: string }>(
-              tx,
-              sql`select position from events.consumers where name = ${c.name} for update skip locked`,
-            );
+            const [pos] = await queryRows<{ position: string }>(tx, sql`select position from events.consumers where name = ${c.name} for update skip locked`);
             if (!pos) return false; // another instance holds this consumer right now
             const from = Number(pos.position);
-            const events =
-              c.db.key === this.db.key
-                ? await readAfterIn(tx, from, c.topics, this.batch)
-                : await this.readAfter(from, { topics: c.topics });
+            const events = c.db.key === this.db.key ? await readAfterIn(tx, from, c.topics, this.batch) : await this.readAfter(from, { topics: c.topics });
             if (events.length === 0) return false;
             for (const e of events) await c.handler(tx, e);
             const last = events[events.length - 1].seq;
-            await tx.execute(
-              sql`update events.consumers set position = ${last}, updated_at = now() where name = ${c.name}`,
-            );
+            await tx.execute(sql`update events.consumers set position = ${last}, updated_at = now() where name = ${c.name}`);
             return events.length === this.batch;
           });
         }
@@ -393,7 +401,10 @@ async function readAfterIn(tx: Executor, after: number, topics: string[], limit:
   const rows = await queryRows<Row>(
     tx,
     sql`select seq, topic, payload, audience, created_at from events.log
-        where seq > ${after} and topic in (${sql.join(topics.map((t) => sql`${t}`), sql`, `)})
+        where seq > ${after} and topic in (${sql.join(
+          topics.map((t) => sql`${t}`),
+          sql`, `,
+        )})
         order by seq limit ${limit}`,
   );
   return rows.map(toEvent);

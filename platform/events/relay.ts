@@ -60,10 +60,7 @@ export class OutboxRelay {
       do {
         this.again = false;
         for (;;) {
-          const [pos] = await queryRows<{ position: string }>(
-            this.local.drizzle,
-            sql`select position from events.consumers where name = ${this.consumer}`,
-          );
+          const [pos] = await queryRows<{ position: string }>(this.local.drizzle, sql`select position from events.consumers where name = ${this.consumer}`);
           const rows = await queryRows<{ seq: string; topic: string; payload: unknown; audience: string[]; created_at: string }>(
             this.local.drizzle,
             sql`select seq, topic, payload, audience, created_at from events.log
@@ -79,7 +76,12 @@ export class OutboxRelay {
                 values (${r.topic}, ${payload}::jsonb, ${`{${audience.map((a) => `"${a}"`).join(',')}}`}::text[], ${new Date(r.created_at).toISOString()}, ${this.origin}, ${Number(r.seq)})
                 on conflict (origin, origin_seq) do nothing`);
             }
-            await tx.execute(sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload('relay', rows.map((r) => r.topic))})`);
+            await tx.execute(
+              sql`select pg_notify(${EVENTS_CHANNEL}, ${notifyPayload(
+                'relay',
+                rows.map((r) => r.topic),
+              )})`,
+            );
           });
           await this.local.drizzle.execute(
             sql`update events.consumers set position = ${Number(rows[rows.length - 1].seq)}, updated_at = now() where name = ${this.consumer}`,

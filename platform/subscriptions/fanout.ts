@@ -41,7 +41,10 @@ const MAX_DOCUMENTS = 500;
 const MAX_CACHED_QUERY_LENGTH = 4096;
 
 /** `parse` and `validate` for graphql-ws, each at most once per distinct document. */
-export function documentCache(): { parse: (query: string | Source) => DocumentNode; validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[] } {
+export function documentCache(): {
+  parse: (query: string | Source) => DocumentNode;
+  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+} {
   const documents = new LRUCache<string, DocumentNode>({ max: MAX_DOCUMENTS });
   const validated = new WeakMap<DocumentNode, readonly GraphQLError[]>();
   return {

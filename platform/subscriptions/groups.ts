@@ -220,7 +220,11 @@ export class SubscriptionGroups {
       return undefined;
     }
     const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
-    const operation = payload.operationName ? operations.find((d) => d.name?.value === payload.operationName) : operations.length === 1 ? operations[0] : undefined;
+    const operation = payload.operationName
+      ? operations.find((d) => d.name?.value === payload.operationName)
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
     const root = operation?.selectionSet.selections.find((s) => s.kind === Kind.FIELD && !s.name.value.startsWith('__'));
     if (!root || root.kind !== Kind.FIELD || root.directives?.length) return undefined;
     const cursor = root.selectionSet?.selections.find((s) => s.kind === Kind.FIELD && s.name.value === 'cursor' && !s.directives?.length);
@@ -252,7 +256,15 @@ export class SubscriptionGroups {
     if (!group) {
       const groupId = `${GROUP_PREFIX}${++this.nextGroup}`;
       const viewerOfGroup = Object.freeze({ ...viewer, sessionId: `group:${groupId}` });
-      group = { id: groupId, key, replay: this.replays(payload), userId: viewer.id, viewer: viewerOfGroup, members: new Map(), cursorPath: this.o.positions ? this.cursorPath(payload) : undefined };
+      group = {
+        id: groupId,
+        key,
+        replay: this.replays(payload),
+        userId: viewer.id,
+        viewer: viewerOfGroup,
+        members: new Map(),
+        cursorPath: this.o.positions ? this.cursorPath(payload) : undefined,
+      };
       this.groups.set(groupId, group);
       this.byKey.set(key, group);
     }
@@ -317,7 +329,12 @@ function isSubscribePayload(p: unknown): p is SubscribePayload {
   if (p === null || typeof p !== 'object') return false;
   const { query, operationName, variables, extensions } = p as Record<string, unknown>;
   const objectOrNone = (v: unknown) => v === undefined || v === null || (typeof v === 'object' && !Array.isArray(v));
-  return typeof query === 'string' && (operationName === undefined || operationName === null || typeof operationName === 'string') && objectOrNone(variables) && objectOrNone(extensions);
+  return (
+    typeof query === 'string' &&
+    (operationName === undefined || operationName === null || typeof operationName === 'string') &&
+    objectOrNone(variables) &&
+    objectOrNone(extensions)
+  );
 }
 
 /** Per document: whether an `after` argument has a literal value, and the variables given to `after` arguments. */

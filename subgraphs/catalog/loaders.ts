@@ -84,7 +84,11 @@ export function createLoaders(db: Database) {
         for (const [g, ks] of groups) {
           const storeIds = [...new Set(ks.map((k) => k.storeId))];
           const rows = await q.storeProductPages(d, storeIds, ks[0].limit, ks[0].after);
-          for (const k of ks) results.set(JSON.stringify([g, k.storeId]), rows.filter((r) => r.storeId === k.storeId));
+          for (const k of ks)
+            results.set(
+              JSON.stringify([g, k.storeId]),
+              rows.filter((r) => r.storeId === k.storeId),
+            );
         }
         return keys.map((k) => results.get(JSON.stringify([JSON.stringify([k.limit, k.after]), k.storeId])) ?? []);
       },

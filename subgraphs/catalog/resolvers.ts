@@ -122,8 +122,7 @@ export const resolvers = {
     lines: (c: q.CartRow, _: unknown, ctx: Ctx) => ctx.loaders.cartLines.load(c.id),
     subtotal: async (c: q.CartRow, _: unknown, ctx: Ctx) =>
       money((await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.variant.price * l.quantity, 0)),
-    totalQuantity: async (c: q.CartRow, _: unknown, ctx: Ctx) =>
-      (await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.quantity, 0),
+    totalQuantity: async (c: q.CartRow, _: unknown, ctx: Ctx) => (await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.quantity, 0),
   },
 
   CartLine: {

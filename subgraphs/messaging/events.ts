@@ -33,7 +33,11 @@ export function messageCreated(m: { id: string; conversationId: string }, recipi
 
 /** What the consumers do with a well-formed event (service/inbox.ts). */
 export interface InboxRules {
-  orderStatusChanged(tx: Tx, seq: number, o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string }): Promise<void>;
+  orderStatusChanged(
+    tx: Tx,
+    seq: number,
+    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string },
+  ): Promise<void>;
   priceDropped(tx: Tx, seq: number, d: { userId: string; title: string; previousPrice: unknown; newPrice: unknown }): Promise<void>;
   userDeactivated(tx: Tx, userId: string): Promise<void>;
 }
@@ -56,7 +60,14 @@ export function consumers(inbox: InboxRules, log: Logger): Consumer[] {
           return;
         }
         const number = typeof p.number === 'string' ? p.number : p.orderId;
-        await inbox.orderStatusChanged(tx, e.seq, { orderId: p.orderId, number, buyerId: p.buyerId, storeId: p.storeId, sellerId: p.sellerId, status: p.status });
+        await inbox.orderStatusChanged(tx, e.seq, {
+          orderId: p.orderId,
+          number,
+          buyerId: p.buyerId,
+          storeId: p.storeId,
+          sellerId: p.sellerId,
+          status: p.status,
+        });
       },
     },
     {

@@ -5,14 +5,7 @@ import { byIds, groupBy } from '../../platform/collections.ts';
 import type { Database } from '../../platform/db.ts';
 import type { InternalClient } from '../../platform/internal.ts';
 import type { Logger } from '../../platform/log.ts';
-import {
-  conversationsAboutOrders,
-  conversationsByIds,
-  messagePages,
-  messagesByIds,
-  type ConversationRow,
-  type MessageRow,
-} from './db/queries.ts';
+import { conversationsAboutOrders, conversationsByIds, messagePages, messagesByIds, type ConversationRow, type MessageRow } from './db/queries.ts';
 
 export interface StoreInfo {
   id: string;

@@ -113,7 +113,15 @@ export const resolvers = {
     lines: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.linesByOrder.load(o.id),
     shippingAddress: async (o: OrderParent, _: unknown, ctx: Ctx) => {
       const r = await row(o, ctx);
-      return { recipientName: r.recipientName, phone: r.phone, country: r.country, province: r.province, city: r.city, street: r.street, postalCode: r.postalCode };
+      return {
+        recipientName: r.recipientName,
+        phone: r.phone,
+        country: r.country,
+        province: r.province,
+        city: r.city,
+        street: r.street,
+        postalCode: r.postalCode,
+      };
     },
     shippingMethod: field('shippingMethod'),
     subtotal: moneyField('subtotal'),

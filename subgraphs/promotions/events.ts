@@ -47,7 +47,10 @@ export const consumers: Consumer[] = [
       const productId = p.productId;
       const title = typeof p.title === 'string' ? p.title : null;
       const drops = await priceChanged(tx, { productId, title, price, oldPrice: cents(p.oldMinPrice), seq: event.seq });
-      await publish(tx, drops.map((d) => priceDropped(d, productId, title, price)));
+      await publish(
+        tx,
+        drops.map((d) => priceDropped(d, productId, title, price)),
+      );
     },
   },
   {

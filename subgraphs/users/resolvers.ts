@@ -20,7 +20,8 @@ export const resolvers = {
     viewer: async (_: unknown, __: unknown, ctx: Ctx) => {
       // a guest is null; a refused token is told (its error carries the reason, platform/auth.ts)
       if (!ctx.viewer) {
-        if (ctx.tokenReason) throw tokenRefused(ctx.tokenReason, ctx.tokenReason === 'TOKEN_EXPIRED' ? 'The access token has expired.' : 'The access token is invalid.');
+        if (ctx.tokenReason)
+          throw tokenRefused(ctx.tokenReason, ctx.tokenReason === 'TOKEN_EXPIRED' ? 'The access token has expired.' : 'The access token is invalid.');
         return null;
       }
       const u = await ctx.loaders.userById.load(ctx.viewer.id);
@@ -30,10 +31,8 @@ export const resolvers = {
   Mutation: {
     register: (_: unknown, a: { input: { email: string; password: string; fullName: string } }, ctx: Ctx) =>
       payload(noAuth, () => ctx.service.register(a.input)),
-    login: (_: unknown, a: { email: string; password: string }, ctx: Ctx) =>
-      payload(noAuth, () => ctx.service.login(a.email, a.password, ctx.clientIp)),
-    refreshSession: (_: unknown, a: { refreshToken: string }, ctx: Ctx) =>
-      payload(noAuth, () => ctx.service.refreshSession(a.refreshToken)),
+    login: (_: unknown, a: { email: string; password: string }, ctx: Ctx) => payload(noAuth, () => ctx.service.login(a.email, a.password, ctx.clientIp)),
+    refreshSession: (_: unknown, a: { refreshToken: string }, ctx: Ctx) => payload(noAuth, () => ctx.service.refreshSession(a.refreshToken)),
     logout: authed((_: unknown, __: unknown, ctx: Me) => ctx.service.logout(ctx.viewer)),
     updateProfile: authed((_: unknown, a: { input: ProfileInput }, ctx: Me) =>
       payload({ user: null }, async () => ({ user: await ctx.service.updateProfile(ctx.viewer, a.input) })),

@@ -241,9 +241,7 @@ describe('wish list and store list', () => {
     expect((await internal(t, 'checkoutQuote', { buyerId: ann.userId })).body.ok).toBe(true);
 
     await t.stack.eventsDb.drizzle.transaction((tx) => publish(tx, [{ topic: 'user.deactivated', payload: { userId: ann.userId }, audience: [ann.userId] }]));
-    await expect
-      .poll(async () => (await internal(t, 'checkoutQuote', { buyerId: ann.userId })).body.error?.code, { timeout: 10_000 })
-      .toBe('INVALID_INPUT');
+    await expect.poll(async () => (await internal(t, 'checkoutQuote', { buyerId: ann.userId })).body.error?.code, { timeout: 10_000 }).toBe('INVALID_INPUT');
     expect((await api(t).data<any>(`query($id: ID!) { store(id: $id) { followerCount } }`, { id: store.id })).store.followerCount).toBe(0);
     expect((await api(t).data<any>(`query($id: ID!) { store(id: $id) { name } }`, { id: annStore.id })).store.name).toBe('Ann Leaves');
   });
@@ -271,30 +269,33 @@ describe("the viewer's cart, Wish List, Store List and stores", () => {
     storeList { name followerCount }
     stores { name } } }`;
 
-  it.skipIf(Boolean(process.env.CATALOG_TEST_DIRECT))('shows the signed-in person their cart, saved products newest first, followed stores and own stores', async () => {
-    const ann = await registerUser(t.client);
-    await ann.client.data(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 2) { userErrors { code } } }`, { v: products[0].variants[0].id });
-    for (const p of products) {
-      t.clock.advance(1);
-      await ann.client.data(`mutation($id: ID!) { addToWishList(productId: $id) { userErrors { code } } }`, { id: p.id });
-    }
-    await ann.client.data(`mutation($id: ID!) { followStore(storeId: $id) { userErrors { code } } }`, { id: store.id });
-    await openStore(ann.client, 'Ann Own Shop');
+  it.skipIf(Boolean(process.env.CATALOG_TEST_DIRECT))(
+    'shows the signed-in person their cart, saved products newest first, followed stores and own stores',
+    async () => {
+      const ann = await registerUser(t.client);
+      await ann.client.data(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 2) { userErrors { code } } }`, { v: products[0].variants[0].id });
+      for (const p of products) {
+        t.clock.advance(1);
+        await ann.client.data(`mutation($id: ID!) { addToWishList(productId: $id) { userErrors { code } } }`, { id: p.id });
+      }
+      await ann.client.data(`mutation($id: ID!) { followStore(storeId: $id) { userErrors { code } } }`, { id: store.id });
+      await openStore(ann.client, 'Ann Own Shop');
 
-    const first = await ann.client.data<any>(VIEWER, {});
-    expect(first.viewer.cart.totalQuantity).toBe(2);
-    expect(first.viewer.storeList).toEqual([{ name: 'Viewer Goods', followerCount: 1 }]);
-    expect(first.viewer.stores).toEqual([{ name: 'Ann Own Shop' }]);
-    const titles: string[] = [];
-    let page = first.viewer.wishList;
-    for (;;) {
-      expect(page.totalCount).toBe(5);
-      titles.push(...page.edges.map((e: any) => e.node.title));
-      if (!page.pageInfo.hasNextPage) break;
-      page = (await ann.client.data<any>(VIEWER, { after: page.pageInfo.endCursor })).viewer.wishList;
-    }
-    expect(titles).toEqual(['Viewer 4', 'Viewer 3', 'Viewer 2', 'Viewer 1', 'Viewer 0']);
-  });
+      const first = await ann.client.data<any>(VIEWER, {});
+      expect(first.viewer.cart.totalQuantity).toBe(2);
+      expect(first.viewer.storeList).toEqual([{ name: 'Viewer Goods', followerCount: 1 }]);
+      expect(first.viewer.stores).toEqual([{ name: 'Ann Own Shop' }]);
+      const titles: string[] = [];
+      let page = first.viewer.wishList;
+      for (;;) {
+        expect(page.totalCount).toBe(5);
+        titles.push(...page.edges.map((e: any) => e.node.title));
+        if (!page.pageInfo.hasNextPage) break;
+        page = (await ann.client.data<any>(VIEWER, { after: page.pageInfo.endCursor })).viewer.wishList;
+      }
+      expect(titles).toEqual(['Viewer 4', 'Viewer 3', 'Viewer 2', 'Viewer 1', 'Viewer 0']);
+    },
+  );
 
   it.skipIf(Boolean(process.env.CATALOG_TEST_DIRECT))('creates the cart on first use and keeps it', async () => {
     const bob = await registerUser(t.client);

@@ -35,7 +35,8 @@ describe.skipIf(!onPostgres)('releasing a reservation that is still running (Pos
 
   /** Sessions of the test database waiting for a lock (other than ours). */
   async function waiting(): Promise<number> {
-    const [r] = await admin`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
+    const [r] =
+      await admin`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`;
     return r.n;
   }
   async function until(check: () => Promise<boolean>, ms = 30_000) {

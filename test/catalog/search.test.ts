@@ -189,7 +189,12 @@ describe('searching products', () => {
     }
     const forged = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
     const id = '00000000-0000-4000-8000-000000000000';
-    for (const [sort, k] of [['PRICE_ASC', 2 ** 40], ['RELEVANCE', '1e-999'], ['RELEVANCE', 'NaN'], ['NEWEST', 'yesterday']] as const) {
+    for (const [sort, k] of [
+      ['PRICE_ASC', 2 ** 40],
+      ['RELEVANCE', '1e-999'],
+      ['RELEVANCE', 'NaN'],
+      ['NEWEST', 'yesterday'],
+    ] as const) {
       const r = await api(t).request(SEARCH, { query: 'mug', sort, after: forged({ s: sort, k, i: id }) });
       expect(r.errors?.[0].extensions?.code, `${sort} ${k}`).toBe('BAD_USER_INPUT');
     }
@@ -306,11 +311,9 @@ describe('a page of products costs a constant number of SQL statements', () => {
     const fan = await mintPerson(t, { via: api(t) });
     await fan.client.data(`mutation($id: ID!) { followStore(storeId: $id) { userErrors { code } } }`, { id: stores[1].id });
     const product = products.find((p) => p.title === 'Product 4')!; // in stores[1]
-    const { n, data } = await measure(
-      api(t),
-      `query($id: ID!) { product(id: $id) { title store { id name followerCount } variants { sku stock } } }`,
-      { id: product.id },
-    );
+    const { n, data } = await measure(api(t), `query($id: ID!) { product(id: $id) { title store { id name followerCount } variants { sku stock } } }`, {
+      id: product.id,
+    });
     expect(data.product).toEqual({
       title: 'Product 4',
       store: { id: stores[1].id, name: stores[1].name, followerCount: 1 },

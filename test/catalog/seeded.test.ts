@@ -21,7 +21,9 @@ describe('a seeded stack has a demo catalog', () => {
   });
 
   it('holds several stores of the demo seller with a few dozen products across the categories', async () => {
-    const d = await t.client.data<any>(`{ searchProducts(first: 100) { totalCount edges { node { category { name parent { name } } store { id } variants { options { name value } price { amount } stock } } } } }`);
+    const d = await t.client.data<any>(
+      `{ searchProducts(first: 100) { totalCount edges { node { category { name parent { name } } store { id } variants { options { name value } price { amount } stock } } } } }`,
+    );
     expect(d.searchProducts.totalCount).toBeGreaterThanOrEqual(24);
     const stores = new Set(d.searchProducts.edges.map((e: any) => e.node.store.id));
     expect(stores.size).toBeGreaterThanOrEqual(3);

@@ -35,10 +35,22 @@ describe('the internal operations checkout uses', () => {
       variants: [{ stock: 3 }, { stock: 1, options: [{ name: 'Color', value: 'B' }] }],
     });
     const [a, b] = p.variants.map((v) => v.id);
-    const fail = await internal(t, 'reserveStock', { key: 'order-1', items: [{ variantId: a, quantity: 2 }, { variantId: b, quantity: 2 }] });
+    const fail = await internal(t, 'reserveStock', {
+      key: 'order-1',
+      items: [
+        { variantId: a, quantity: 2 },
+        { variantId: b, quantity: 2 },
+      ],
+    });
     expect(fail.body).toEqual({ ok: false, error: { code: 'OUT_OF_STOCK', message: expect.any(String), variantId: b } });
     expect(await stockOf(p.id)).toEqual([3, 1]);
-    const ok = await internal(t, 'reserveStock', { key: 'order-2', items: [{ variantId: a, quantity: 2 }, { variantId: b, quantity: 1 }] });
+    const ok = await internal(t, 'reserveStock', {
+      key: 'order-2',
+      items: [
+        { variantId: a, quantity: 2 },
+        { variantId: b, quantity: 1 },
+      ],
+    });
     expect(ok.body).toEqual({ ok: true });
     expect(await stockOf(p.id)).toEqual([1, 0]);
   });
@@ -123,7 +135,9 @@ describe('the internal operations checkout uses', () => {
     });
     const some = await internal(t, 'checkoutQuote', { buyerId: buyer.userId, lineIds: [cart.lines[1].id] });
     expect(some.body.lines.map((l: any) => l.title)).toEqual(['Quoted Mug']);
-    expect((await internal(t, 'checkoutQuote', { buyerId: buyer.userId, lineIds: ['00000000-0000-4000-8000-000000000000'] })).body.error.code).toBe('NOT_FOUND');
+    expect((await internal(t, 'checkoutQuote', { buyerId: buyer.userId, lineIds: ['00000000-0000-4000-8000-000000000000'] })).body.error.code).toBe(
+      'NOT_FOUND',
+    );
     expect((await internal(t, 'checkoutQuote', { buyerId: buyer.userId, lineIds: [] })).body.error.code).toBe('INVALID_INPUT');
     // somebody else's cart is not found for this buyer
     const other = await mintPerson(t, { via: api(t) });
@@ -138,7 +152,10 @@ describe('the internal operations checkout uses', () => {
   it('quotes a guest cart by its id', async () => {
     const cart = (await api(t).data<any>(`mutation { createGuestCart { id } }`)).createGuestCart;
     const p = await createProduct(seller.client, store.id, { variants: [{ stock: 5 }] });
-    await api(t).data(`mutation($c: ID, $v: ID!) { addToCart(cartId: $c, variantId: $v, quantity: 1) { userErrors { code } } }`, { c: cart.id, v: p.variants[0].id });
+    await api(t).data(`mutation($c: ID, $v: ID!) { addToCart(cartId: $c, variantId: $v, quantity: 1) { userErrors { code } } }`, {
+      c: cart.id,
+      v: p.variants[0].id,
+    });
     const buyer = await mintPerson(t, { via: api(t) });
     const r = await internal(t, 'checkoutQuote', { buyerId: buyer.userId, cartId: cart.id });
     expect(r.body).toMatchObject({ ok: true, cartId: cart.id, lines: [{ variantId: p.variants[0].id, quantity: 1 }] });
@@ -164,7 +181,16 @@ describe('stock reservation under concurrency', () => {
         internal(t, 'reserveStock', {
           key: `race-${i}`,
           // each takes one scarce unit and two plentiful ones, in varying order
-          items: i % 2 ? [{ variantId: scarce, quantity: 1 }, { variantId: plenty, quantity: 2 }] : [{ variantId: plenty, quantity: 2 }, { variantId: scarce, quantity: 1 }],
+          items:
+            i % 2
+              ? [
+                  { variantId: scarce, quantity: 1 },
+                  { variantId: plenty, quantity: 2 },
+                ]
+              : [
+                  { variantId: plenty, quantity: 2 },
+                  { variantId: scarce, quantity: 1 },
+                ],
         }),
       ),
     );

@@ -78,8 +78,24 @@ describe('products and variants', () => {
       categoryId: CATEGORY.womensClothing,
       images: ['https://img.example.com/tote.jpg'],
       variants: [
-        { sku: 'TOTE-RED-S', options: [{ name: 'Color', value: 'Red' }, { name: 'Size', value: 'S' }], price: '12.5', stock: 3 },
-        { sku: 'TOTE-RED-L', options: [{ name: 'Color', value: 'Red' }, { name: 'Size', value: 'L' }], price: '14.00', stock: 0 },
+        {
+          sku: 'TOTE-RED-S',
+          options: [
+            { name: 'Color', value: 'Red' },
+            { name: 'Size', value: 'S' },
+          ],
+          price: '12.5',
+          stock: 3,
+        },
+        {
+          sku: 'TOTE-RED-L',
+          options: [
+            { name: 'Color', value: 'Red' },
+            { name: 'Size', value: 'L' },
+          ],
+          price: '14.00',
+          stock: 0,
+        },
       ],
     });
     const read = await api(t).data<any>(
@@ -94,8 +110,26 @@ describe('products and variants', () => {
       store: { name: 'Owner Outfitters' },
       priceRange: { min: { amount: '12.50', currencyCode: 'USD' }, max: { amount: '14.00' } },
       variants: [
-        { sku: 'TOTE-RED-S', options: [{ name: 'Color', value: 'Red' }, { name: 'Size', value: 'S' }], price: { amount: '12.50' }, stock: 3, product: { id: p.id } },
-        { sku: 'TOTE-RED-L', options: [{ name: 'Color', value: 'Red' }, { name: 'Size', value: 'L' }], price: { amount: '14.00' }, stock: 0, product: { id: p.id } },
+        {
+          sku: 'TOTE-RED-S',
+          options: [
+            { name: 'Color', value: 'Red' },
+            { name: 'Size', value: 'S' },
+          ],
+          price: { amount: '12.50' },
+          stock: 3,
+          product: { id: p.id },
+        },
+        {
+          sku: 'TOTE-RED-L',
+          options: [
+            { name: 'Color', value: 'Red' },
+            { name: 'Size', value: 'L' },
+          ],
+          price: { amount: '14.00' },
+          stock: 0,
+          product: { id: p.id },
+        },
       ],
     });
   });
@@ -117,8 +151,18 @@ describe('products and variants', () => {
     ['negative stock', { variants: [{ stock: -1 }] }, 'INVALID_INPUT', ['input', 'variants', '0', 'stock']],
     ['huge stock', { variants: [{ stock: 2_000_000 }] }, 'INVALID_INPUT', ['input', 'variants', '0', 'stock']],
     ['no variants', { variants: [] }, 'INVALID_INPUT', ['input', 'variants']],
-    ['51 variants', { variants: Array.from({ length: 51 }, (_, i) => ({ options: [{ name: 'N', value: String(i) }] })) }, 'INVALID_INPUT', ['input', 'variants']],
-    ['a SKU twice in the product', { variants: [{ sku: 'SAME-1' }, { sku: 'SAME-1', options: [{ name: 'Color', value: 'x' }] }] }, 'DUPLICATE_SKU', ['input', 'variants', '1', 'sku']],
+    [
+      '51 variants',
+      { variants: Array.from({ length: 51 }, (_, i) => ({ options: [{ name: 'N', value: String(i) }] })) },
+      'INVALID_INPUT',
+      ['input', 'variants'],
+    ],
+    [
+      'a SKU twice in the product',
+      { variants: [{ sku: 'SAME-1' }, { sku: 'SAME-1', options: [{ name: 'Color', value: 'x' }] }] },
+      'DUPLICATE_SKU',
+      ['input', 'variants', '1', 'sku'],
+    ],
     ['an image that is not http(s)', { images: ['ftp://example.com/a.jpg'] }, 'INVALID_INPUT', ['input', 'images', '0']],
     ['a javascript: image', { images: ['javascript:alert(1)'] }, 'INVALID_INPUT', ['input', 'images', '0']],
     ['an unknown category', { categoryId: '00000000-0000-4000-8000-000000000000' }, 'NOT_FOUND', ['input', 'categoryId']],
@@ -154,7 +198,10 @@ describe('products and variants', () => {
   it("lets the owner change a variant's price and stock, and announces both in events", async () => {
     const p = await createProduct(owner.client, store.id, {
       title: 'Price Watch Lamp',
-      variants: [{ price: '20.00', stock: 5 }, { price: '30.00', stock: 5, options: [{ name: 'Color', value: 'Blue' }] }],
+      variants: [
+        { price: '20.00', stock: 5 },
+        { price: '30.00', stock: 5, options: [{ name: 'Color', value: 'Blue' }] },
+      ],
     });
     const from = t.stack.bus.position;
     const d = await owner.client.data<any>(UPDATE_VARIANT, { id: p.variants[0].id, input: { price: '15.00', stock: 7 } });
@@ -165,7 +212,16 @@ describe('products and variants', () => {
     expect(events.map((e) => [e.topic, e.payload])).toEqual([
       [
         'product.price_changed',
-        { productId: p.id, variantId: p.variants[0].id, storeId: store.id, title: 'Price Watch Lamp', oldPrice: 2000, newPrice: 1500, oldMinPrice: 2000, newMinPrice: 1500 },
+        {
+          productId: p.id,
+          variantId: p.variants[0].id,
+          storeId: store.id,
+          title: 'Price Watch Lamp',
+          oldPrice: 2000,
+          newPrice: 1500,
+          oldMinPrice: 2000,
+          newMinPrice: 1500,
+        },
       ],
       ['product.stock_changed', { productId: p.id, variantId: p.variants[0].id, stock: 7 }],
     ]);

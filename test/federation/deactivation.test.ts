@@ -22,18 +22,32 @@ describe('deactivating an account, across every subgraph', () => {
     const product = found.searchProducts.edges[0].node;
     productId = product.id;
     const p = person.client;
-    ok((await p.data(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { userErrors { code } } }`, { v: product.variants[0].id })).addToCart, 'addToCart');
+    ok(
+      (await p.data(`mutation($v: ID!) { addToCart(variantId: $v, quantity: 1) { userErrors { code } } }`, { v: product.variants[0].id })).addToCart,
+      'addToCart',
+    );
     ok((await p.data(`mutation($p: ID!) { addToWishList(productId: $p) { userErrors { code } } }`, { p: productId })).addToWishList, 'addToWishList');
     ok((await p.data(`mutation($s: ID!) { followStore(storeId: $s) { userErrors { code } } }`, { s: storeId })).followStore, 'followStore');
     ok((await p.data(`mutation($p: ID!) { watchPrice(productId: $p) { userErrors { code } } }`, { p: productId })).watchPrice, 'watchPrice');
     const code = `LEAVE${Date.now() % 100000}`;
-    const coupon = await seller.client.data(
-      `mutation($i: CreateCouponInput!) { createCoupon(input: $i) { coupon { id } userErrors { code message } } }`,
-      { i: { kind: 'SELLER', storeId, code, title: 'Five off', amountOff: '5.00', minOrderAmount: '0', expiresAt: new Date(Date.now() + 86_400_000).toISOString() } },
-    );
+    const coupon = await seller.client.data(`mutation($i: CreateCouponInput!) { createCoupon(input: $i) { coupon { id } userErrors { code message } } }`, {
+      i: {
+        kind: 'SELLER',
+        storeId,
+        code,
+        title: 'Five off',
+        amountOff: '5.00',
+        minOrderAmount: '0',
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    });
     ok(coupon.createCoupon, 'createCoupon');
     ok((await p.data(`mutation($c: String) { claimCoupon(code: $c) { userErrors { code } } }`, { c: code })).claimCoupon, 'claimCoupon');
-    ok((await p.data(`mutation($s: ID!) { sendMessage(input: { storeId: $s, body: "Is this lamp dimmable?" }) { userErrors { code } } }`, { s: storeId })).sendMessage, 'sendMessage');
+    ok(
+      (await p.data(`mutation($s: ID!) { sendMessage(input: { storeId: $s, body: "Is this lamp dimmable?" }) { userErrors { code } } }`, { s: storeId }))
+        .sendMessage,
+      'sendMessage',
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -41,9 +55,10 @@ describe('deactivating an account, across every subgraph', () => {
   }, 60_000);
 
   const sellerView = async () =>
-    (
-      await seller.client.data(`query($s: ID!) { store(id: $s) { followerCount conversations { totalCount } } }`, { s: storeId })
-    ).store as { followerCount: number; conversations: { totalCount: number } };
+    (await seller.client.data(`query($s: ID!) { store(id: $s) { followerCount conversations { totalCount } } }`, { s: storeId })).store as {
+      followerCount: number;
+      conversations: { totalCount: number };
+    };
 
   /** What each subgraph still holds of the person. */
   async function leftovers(): Promise<Record<string, number>> {
@@ -52,7 +67,10 @@ describe('deactivating an account, across every subgraph', () => {
     const s = t.stack.subgraphs;
     const id = person.userId;
     return {
-      cartLines: await count(s.catalog.db, sql`select count(*) as n from catalog.cart_lines l join catalog.carts c on c.id = l.cart_id where c.owner_id = ${id}`),
+      cartLines: await count(
+        s.catalog.db,
+        sql`select count(*) as n from catalog.cart_lines l join catalog.carts c on c.id = l.cart_id where c.owner_id = ${id}`,
+      ),
       wishList: await count(s.catalog.db, sql`select count(*) as n from catalog.wish_list_items where user_id = ${id}`),
       storeList: await count(s.catalog.db, sql`select count(*) as n from catalog.store_follows where user_id = ${id}`),
       coupons: await count(s.promotions.db, sql`select count(*) as n from promotions.user_coupons where user_id = ${id} and used_at is null`),

@@ -13,7 +13,15 @@ import { GraphQLClient } from '../helpers/client.ts';
 async function startEmbedded(dataDir: string) {
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', HOST: '127.0.0.1', SEED: 'demo' });
   const ports = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0]));
-  const stack = await startStack({ config, keys: loadKeys(config), clock: new ManualClock(), log: createLogger('silent'), port: 0, subgraphPorts: ports, metricsPort: 0 });
+  const stack = await startStack({
+    config,
+    keys: loadKeys(config),
+    clock: new ManualClock(),
+    log: createLogger('silent'),
+    port: 0,
+    subgraphPorts: ports,
+    metricsPort: 0,
+  });
   return { stack, client: new GraphQLClient(stack.gateway.url) };
 }
 

@@ -78,8 +78,7 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
   }, 120_000);
 
   afterAll(async () => {
-    const exited = (c: ChildProcess) =>
-      new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
+    const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
     for (const c of children) c.kill('SIGTERM');
     const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
     await Promise.all(children.map(exited));

@@ -44,10 +44,9 @@ export async function registerUser(client: GraphQLClient, overrides: RegisterOve
   const email = overrides.email ?? `user-${crypto.randomUUID().slice(0, 12)}@example.test`;
   const password = overrides.password ?? 'correct-Horse-9-battery';
   const fullName = overrides.fullName ?? 'Test Person';
-  const data = await client.as(undefined).data<{ register: any }>(
-    `mutation Register($input: RegisterInput!) { register(input: $input) { ${AUTH_FIELDS} } }`,
-    { input: { email, password, fullName } },
-  );
+  const data = await client.as(undefined).data<{ register: any }>(`mutation Register($input: RegisterInput!) { register(input: $input) { ${AUTH_FIELDS} } }`, {
+    input: { email, password, fullName },
+  });
   const p = data.register;
   if (p.userErrors.length || !p.accessToken) throw new Error(`register failed: ${JSON.stringify(p.userErrors)}`);
   return { token: p.accessToken, refreshToken: p.refreshToken, userId: p.viewer.id, email, password, fullName, client: client.as(p.accessToken) };
@@ -77,7 +76,9 @@ export async function registerBuyer(client: GraphQLClient): Promise<Buyer> {
   const a = await registerUserWithRetry(client, { fullName: 'Ada Buyer' });
   const r = await a.client.data<{ addShippingAddress: any }>(
     `mutation($input: ShippingAddressInput!) { addShippingAddress(input: $input) { address { id } userErrors { code message } } }`,
-    { input: { recipientName: 'Ada Buyer', phone: '+1 555 0100', country: 'US', province: 'CA', city: 'Springfield', street: '1 Main St', postalCode: '90210' } },
+    {
+      input: { recipientName: 'Ada Buyer', phone: '+1 555 0100', country: 'US', province: 'CA', city: 'Springfield', street: '1 Main St', postalCode: '90210' },
+    },
   );
   if (r.addShippingAddress.userErrors.length) throw new Error(JSON.stringify(r.addShippingAddress.userErrors));
   return { ...a, addressId: r.addShippingAddress.address.id };
@@ -85,10 +86,12 @@ export async function registerBuyer(client: GraphQLClient): Promise<Buyer> {
 
 /** Signs in with an email and password; throws when refused. */
 export async function login(client: GraphQLClient, email: string, password: string): Promise<Account> {
-  const data = await client.as(undefined).data<{ login: any }>(
-    `mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_FIELDS} } }`,
-    { email, password },
-  );
+  const data = await client
+    .as(undefined)
+    .data<{ login: any }>(`mutation Login($email: String!, $password: String!) { login(email: $email, password: $password) { ${AUTH_FIELDS} } }`, {
+      email,
+      password,
+    });
   const p = data.login;
   if (p.userErrors.length || !p.accessToken) throw new Error(`login failed: ${JSON.stringify(p.userErrors)}`);
   return {

@@ -23,7 +23,13 @@ export interface ExtraGateway {
 /** A second gateway in front of the test stack's subgraphs (or the given urls), with its own environment. */
 export async function startExtraGateway(
   t: TestStack,
-  opts: { env?: Record<string, string>; urls?: Partial<Record<SubgraphName, string>>; production?: boolean; drainTimeoutMs?: number; metricsPort?: number | null } = {},
+  opts: {
+    env?: Record<string, string>;
+    urls?: Partial<Record<SubgraphName, string>>;
+    production?: boolean;
+    drainTimeoutMs?: number;
+    metricsPort?: number | null;
+  } = {},
 ): Promise<ExtraGateway> {
   const production = opts.production ?? false;
   const gateway = await startGateway({
@@ -81,20 +87,17 @@ export function startDelayProxy(target: string, delayMs: number): Promise<TestSe
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const up = http.request(
-        { host: t.hostname, port: t.port, path: req.url, method: req.method, headers: { ...req.headers, host: t.host } },
-        (upRes) => {
-          const body: Buffer[] = [];
-          upRes.on('data', (c: Buffer) => body.push(c));
-          upRes.on('end', () => {
-            setTimeout(() => {
-              if (res.destroyed) return;
-              res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-              res.end(Buffer.concat(body));
-            }, delayMs);
-          });
-        },
-      );
+      const up = http.request({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: { ...req.headers, host: t.host } }, (upRes) => {
+        const body: Buffer[] = [];
+        upRes.on('data', (c: Buffer) => body.push(c));
+        upRes.on('end', () => {
+          setTimeout(() => {
+            if (res.destroyed) return;
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            res.end(Buffer.concat(body));
+          }, delayMs);
+        });
+      });
       up.on('error', () => res.destroyed || res.writeHead(502).end());
       up.end(Buffer.concat(chunks));
     });

@@ -82,7 +82,15 @@ export async function publishEvents(t: TestStack, events: NewEvent[]): Promise<n
   return t.stack.eventsDb.drizzle.transaction((tx) => publish(tx, events));
 }
 
-export function orderStatusChanged(o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; previousStatus?: string | null; status: string }): NewEvent {
+export function orderStatusChanged(o: {
+  orderId: string;
+  number: string;
+  buyerId: string;
+  storeId: string;
+  sellerId: string;
+  previousStatus?: string | null;
+  status: string;
+}): NewEvent {
   return {
     topic: 'order.status_changed',
     payload: { previousStatus: null, reason: null, at: new Date().toISOString(), ...o },

@@ -75,7 +75,15 @@ export async function placedOrder(
       storeName: 'Fixture store',
       checkoutKey: `fixture-${seq++}`,
       reservationKey: `fixture:${id}`,
-      address: { recipientName: opts.recipientName ?? 'Ada Buyer', phone: '+1 555 0100', country: 'US', province: 'CA', city: 'Springfield', street: '1 Main St', postalCode: '90210' },
+      address: {
+        recipientName: opts.recipientName ?? 'Ada Buyer',
+        phone: '+1 555 0100',
+        country: 'US',
+        province: 'CA',
+        city: 'Springfield',
+        street: '1 Main St',
+        postalCode: '90210',
+      },
       shippingMethod: 'STANDARD',
       subtotal,
       shippingCost: 0,
@@ -178,7 +186,14 @@ export async function shop(t: TestStack, opts: { price?: string; stock?: number 
         title: 'Test lamp',
         description: 'A lamp for tests',
         categoryId: cats.categories[0].id,
-        variants: [{ sku: `SKU-${crypto.randomUUID().slice(0, 8)}`, options: [{ name: 'Color', value: 'Blue' }], price: opts.price ?? '10.00', stock: opts.stock ?? 100 }],
+        variants: [
+          {
+            sku: `SKU-${crypto.randomUUID().slice(0, 8)}`,
+            options: [{ name: 'Color', value: 'Blue' }],
+            price: opts.price ?? '10.00',
+            stock: opts.stock ?? 100,
+          },
+        ],
       },
     },
   );

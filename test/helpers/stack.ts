@@ -71,7 +71,17 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   const subgraphPorts = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])) as Record<SubgraphName, number>;
   let stack: Stack;
   try {
-    stack = await startStack({ config, keys, clock, log: opts.logs ? createLogger('error', {}, (line) => opts.logs!.push(line)) : createLogger(config.logLevel), port: 0, subgraphPorts, pglite, env, metricsPort: 0 });
+    stack = await startStack({
+      config,
+      keys,
+      clock,
+      log: opts.logs ? createLogger('error', {}, (line) => opts.logs!.push(line)) : createLogger(config.logLevel),
+      port: 0,
+      subgraphPorts,
+      pglite,
+      env,
+      metricsPort: 0,
+    });
   } catch (err) {
     await pglite?.close();
     if (dbName) await dropDatabase(adminUrl!, dbName);

@@ -26,38 +26,46 @@ describe('unread counts and the send rate under concurrency', () => {
     await t?.stop();
   });
 
-  it.skipIf(!onPostgres)('(PostgreSQL) 50 concurrent first messages make one conversation, and the owner’s unread count is exactly 50', async () => {
-    freshWindow();
-    const buyer = await mintPerson(t);
-    const sent = await Promise.all(Array.from({ length: 50 }, (_, i) => send(buyer.client, { storeId, body: `message ${i}` })));
-    expect(new Set(sent.map((m) => m.conversation.id)).size).toBe(1);
-    expect(new Set(sent.map((m) => m.cursor)).size).toBe(50);
-    const box = await inbox(t, seller);
-    const c = box.conversations.find((x) => x.id === sent[0].conversation.id);
-    expect(c.unreadCount).toBe(50);
-    expect(c.messages.filter((m: any) => !m.read)).toHaveLength(50);
-    expect(box.unread).toBe(50);
-  }, 120_000);
+  it.skipIf(!onPostgres)(
+    '(PostgreSQL) 50 concurrent first messages make one conversation, and the owner’s unread count is exactly 50',
+    async () => {
+      freshWindow();
+      const buyer = await mintPerson(t);
+      const sent = await Promise.all(Array.from({ length: 50 }, (_, i) => send(buyer.client, { storeId, body: `message ${i}` })));
+      expect(new Set(sent.map((m) => m.conversation.id)).size).toBe(1);
+      expect(new Set(sent.map((m) => m.cursor)).size).toBe(50);
+      const box = await inbox(t, seller);
+      const c = box.conversations.find((x) => x.id === sent[0].conversation.id);
+      expect(c.unreadCount).toBe(50);
+      expect(c.messages.filter((m: any) => !m.read)).toHaveLength(50);
+      expect(box.unread).toBe(50);
+    },
+    120_000,
+  );
 
-  it.skipIf(!onPostgres)('(PostgreSQL) both sides writing at once while the owner marks read keeps each side’s count exact', async () => {
-    freshWindow();
-    const buyer = await mintPerson(t);
-    const first = await send(buyer.client, { storeId, body: 'hello' });
-    const conversationId = first.conversation.id;
-    const markRead = () =>
-      seller.client.data(`mutation($id: ID!) { markConversationRead(conversationId: $id) { userErrors { code } } }`, { id: conversationId });
-    await Promise.all([
-      ...Array.from({ length: 25 }, (_, i) => send(buyer.client, { conversationId, body: `buyer ${i}` })),
-      ...Array.from({ length: 25 }, (_, i) => send(seller.client, { conversationId, body: `seller ${i}` })),
-      markRead(),
-      markRead(),
-    ]);
-    const sellerSide = (await inbox(t, seller)).conversations.find((x) => x.id === conversationId);
-    expect(sellerSide.unreadCount).toBe(sellerSide.messages.filter((m: any) => !m.read).length);
-    const buyerSide = (await inbox(t, buyer)).conversations.find((x) => x.id === conversationId);
-    expect(buyerSide.unreadCount).toBe(25);
-    expect(buyerSide.messages.filter((m: any) => !m.read)).toHaveLength(25);
-  }, 120_000);
+  it.skipIf(!onPostgres)(
+    '(PostgreSQL) both sides writing at once while the owner marks read keeps each side’s count exact',
+    async () => {
+      freshWindow();
+      const buyer = await mintPerson(t);
+      const first = await send(buyer.client, { storeId, body: 'hello' });
+      const conversationId = first.conversation.id;
+      const markRead = () =>
+        seller.client.data(`mutation($id: ID!) { markConversationRead(conversationId: $id) { userErrors { code } } }`, { id: conversationId });
+      await Promise.all([
+        ...Array.from({ length: 25 }, (_, i) => send(buyer.client, { conversationId, body: `buyer ${i}` })),
+        ...Array.from({ length: 25 }, (_, i) => send(seller.client, { conversationId, body: `seller ${i}` })),
+        markRead(),
+        markRead(),
+      ]);
+      const sellerSide = (await inbox(t, seller)).conversations.find((x) => x.id === conversationId);
+      expect(sellerSide.unreadCount).toBe(sellerSide.messages.filter((m: any) => !m.read).length);
+      const buyerSide = (await inbox(t, buyer)).conversations.find((x) => x.id === conversationId);
+      expect(buyerSide.unreadCount).toBe(25);
+      expect(buyerSide.messages.filter((m: any) => !m.read)).toHaveLength(25);
+    },
+    120_000,
+  );
 
   it(`refuses the sender’s message past ${RATE} a minute with RATE_LIMITED, exactly, and lets them write again a minute later`, async () => {
     freshWindow();

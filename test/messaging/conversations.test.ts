@@ -52,7 +52,13 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
     expect(Number(second.cursor)).toBeGreaterThan(Number(first.cursor));
 
     const { conversation } = await buyer.client.data(CONVERSATION, { id: conversationId });
-    expect(conversation).toMatchObject({ category: 'SELLER', store: { id: storeId }, unreadCount: 0, archived: false, lastMessage: { body: 'It is for a gift.' } });
+    expect(conversation).toMatchObject({
+      category: 'SELLER',
+      store: { id: storeId },
+      unreadCount: 0,
+      archived: false,
+      lastMessage: { body: 'It is for a gift.' },
+    });
     expect(conversation.messages.edges.map((e: any) => e.node.body)).toEqual(['It is for a gift.', 'Hello! Is the blue kettle in stock?']);
   });
 
@@ -77,7 +83,12 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
 
   it('pages messages newest first with cursors', async () => {
     const page = async (after?: string) =>
-      (await buyer.client.data(`query($id: ID!, $after: String) { conversation(id: $id) { messages(first: 2, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { body } } } } }`, { id: conversationId, after })).conversation.messages;
+      (
+        await buyer.client.data(
+          `query($id: ID!, $after: String) { conversation(id: $id) { messages(first: 2, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { body } } } } }`,
+          { id: conversationId, after },
+        )
+      ).conversation.messages;
     const p1 = await page();
     expect(p1.edges.map((e: any) => e.node.body)).toEqual(['Yes, two left.', 'It is for a gift.']);
     expect(p1.pageInfo.hasNextPage).toBe(true);
@@ -145,7 +156,11 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
       [{ storeId, body: '' }, 'INVALID_INPUT', 'body'],
       [{ storeId, body: '   ' }, 'INVALID_INPUT', 'body'],
       [{ storeId, body: 'x'.repeat(4001) }, 'INVALID_INPUT', 'body'],
-      [{ storeId, body: 'six', attachments: Array.from({ length: 6 }, (_, i) => ({ url: `https://x.test/${i}.png`, contentType: 'image/png' })) }, 'INVALID_INPUT', 'attachments'],
+      [
+        { storeId, body: 'six', attachments: Array.from({ length: 6 }, (_, i) => ({ url: `https://x.test/${i}.png`, contentType: 'image/png' })) },
+        'INVALID_INPUT',
+        'attachments',
+      ],
       [{ storeId, body: 'js', attachments: [{ url: 'javascript:alert(1)', contentType: 'text/html' }] }, 'INVALID_INPUT', 'url'],
       [{ storeId, body: 'data', attachments: [{ url: 'data:text/html;base64,PHNjcmlwdD4=', contentType: 'text/html' }] }, 'INVALID_INPUT', 'url'],
       [{ storeId, body: 'long', attachments: [{ url: `https://x.test/${'a'.repeat(2040)}`, contentType: 'image/png' }] }, 'INVALID_INPUT', 'url'],
@@ -174,7 +189,9 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
 
   it('links a message to one of the buyer’s orders with that store, and Order.conversation finds it', async () => {
     const orderId = crypto.randomUUID();
-    await publishEvents(t, [orderStatusChanged({ orderId, number: '2026-000777', buyerId: buyer.userId, storeId, sellerId: seller.userId, status: 'SHIPMENT_REQUIRED' })]);
+    await publishEvents(t, [
+      orderStatusChanged({ orderId, number: '2026-000777', buyerId: buyer.userId, storeId, sellerId: seller.userId, status: 'SHIPMENT_REQUIRED' }),
+    ]);
     await caughtUp(t, 'messaging.order-updates', 'order.status_changed');
     const m = await send(buyer.client, { storeId, orderId, body: 'When will my order ship?' });
     expect(m.conversation.id).toBe(conversationId);
@@ -185,10 +202,9 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
 
     const orderConversation = async (who: Person) =>
       (
-        await messagingSubgraph(t, who.token).data(
-          `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { conversation { id } } } }`,
-          { r: [{ __typename: 'Order', id: orderId }] },
-        )
+        await messagingSubgraph(t, who.token).data(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { conversation { id } } } }`, {
+          r: [{ __typename: 'Order', id: orderId }],
+        })
       )._entities[0].conversation;
     expect(await orderConversation(buyer)).toEqual({ id: conversationId });
     expect(await orderConversation(seller)).toEqual({ id: conversationId });
@@ -198,7 +214,10 @@ describe('a buyer and a store talk in one SELLER conversation', () => {
   it('after the buyer reports the conversation, the store’s messages are refused (BLOCKED) and the buyer may still write', async () => {
     const bad = await buyer.client.data(MUTATE('reportConversation', ', reason: $reason'), { id: conversationId, reason: '' });
     expect(bad.reportConversation.userErrors[0].code).toBe('INVALID_INPUT');
-    const ok = await buyer.client.data(MUTATE('reportConversation', ', reason: $reason'), { id: conversationId, reason: 'Asked me to pay outside the platform.' });
+    const ok = await buyer.client.data(MUTATE('reportConversation', ', reason: $reason'), {
+      id: conversationId,
+      reason: 'Asked me to pay outside the platform.',
+    });
     expect(ok.reportConversation.userErrors).toEqual([]);
     const before = (await inbox(t, buyer)).unread;
     const refused = await sendMessage(seller.client, { conversationId, body: 'Pay me by wire!' });

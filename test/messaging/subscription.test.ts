@@ -85,7 +85,13 @@ describe('messageAdded on the messaging subgraph', () => {
     const buyerStream = subscribe(buyer, { after: '0' });
     const first = await send(buyer, { storeId, body: 'Does the lamp come with a bulb?' });
     await eventually(async () => expect(sellerStream.events.map((e) => e.id)).toEqual([first.id]));
-    expect(sellerStream.events[0]).toMatchObject({ cursor: first.cursor, body: first.body, senderRole: 'BUYER', read: false, conversation: { id: first.conversation.id, category: 'SELLER' } });
+    expect(sellerStream.events[0]).toMatchObject({
+      cursor: first.cursor,
+      body: first.body,
+      senderRole: 'BUYER',
+      read: false,
+      conversation: { id: first.conversation.id, category: 'SELLER' },
+    });
 
     const reply = await send(seller, { conversationId: first.conversation.id, body: 'Yes, a warm white one.' });
     await eventually(async () => expect(buyerStream.events.map((e) => e.id)).toEqual([reply.id]));
@@ -123,9 +129,22 @@ describe('messageAdded on the messaging subgraph', () => {
     });
     const narrowed = subscribe(buyer, { conversationId: sellerConversation, after: '0' });
     await publishEvents(t, [
-      orderStatusChanged({ orderId: crypto.randomUUID(), number: '2026-000900', buyerId: buyer.userId, storeId, sellerId: seller.userId, status: 'SHIPMENT_REQUIRED' }),
+      orderStatusChanged({
+        orderId: crypto.randomUUID(),
+        number: '2026-000900',
+        buyerId: buyer.userId,
+        storeId,
+        sellerId: seller.userId,
+        status: 'SHIPMENT_REQUIRED',
+      }),
     ]);
-    await eventually(async () => expect(all.events.at(-1)).toMatchObject({ senderRole: 'SYSTEM', body: 'Order 2026-000900 is now awaiting shipment.', conversation: { category: 'ORDER_UPDATES' } }));
+    await eventually(async () =>
+      expect(all.events.at(-1)).toMatchObject({
+        senderRole: 'SYSTEM',
+        body: 'Order 2026-000900 is now awaiting shipment.',
+        conversation: { category: 'ORDER_UPDATES' },
+      }),
+    );
     await eventually(async () => expect(narrowed.events.length).toBe(all.events.length - 1));
     expect(narrowed.events.every((e) => e.conversation.id === sellerConversation)).toBe(true);
     all.stop();

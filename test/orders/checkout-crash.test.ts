@@ -65,7 +65,10 @@ async function ordersProcess(): Promise<{ child: ChildProcess; gateway: ExtraGat
   children.push(child);
   const end = Date.now() + 90_000;
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status === 200, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > end || child.exitCode !== null) throw new Error('the orders process did not start');
     await new Promise((r) => setTimeout(r, 250));
@@ -109,7 +112,12 @@ async function scene() {
   const [a, b] = [await shop(t), await shop(t)];
   const buyer = await registerBuyer(t.client);
   const code = await sellerCoupon(a);
-  await expectOk(buyer.client, `mutation($code: String) { claimCoupon(code: $code) { userCoupon { status } userErrors { field code message } } }`, { code }, 'claimCoupon');
+  await expectOk(
+    buyer.client,
+    `mutation($code: String) { claimCoupon(code: $code) { userCoupon { status } userErrors { field code message } } }`,
+    { code },
+    'claimCoupon',
+  );
   await addToCart(buyer.client, a.variantId, 1);
   await addToCart(buyer.client, b.variantId, 1);
   return { a, b, buyer, code, key: crypto.randomUUID() };
@@ -153,15 +161,20 @@ describe.skipIf(!onPostgres)('an orders process dying mid-checkout (PostgreSQL: 
     expect(early.errors).toBeUndefined();
     expect(early.data!.checkout).toEqual({
       orders: [],
-      userErrors: [{ field: ['input', 'idempotencyKey'], code: 'INVALID_STATE', message: 'A checkout with this idempotency key is still in progress; try again shortly.' }],
+      userErrors: [
+        { field: ['input', 'idempotencyKey'], code: 'INVALID_STATE', message: 'A checkout with this idempotency key is still in progress; try again shortly.' },
+      ],
     });
 
     // nobody retries for a while: once the dead attempt's lease is over, what it took comes back
-    await eventually(async () => {
-      expect(await stockOf(t, a.productId)).toBe(100);
-      expect(await stockOf(t, b.productId)).toBe(100);
-      expect(await couponStatus(buyer, code)).toBe('AVAILABLE');
-    }, (LEASE_S + 30) * 1000);
+    await eventually(
+      async () => {
+        expect(await stockOf(t, a.productId)).toBe(100);
+        expect(await stockOf(t, b.productId)).toBe(100);
+        expect(await couponStatus(buyer, code)).toBe('AVAILABLE');
+      },
+      (LEASE_S + 30) * 1000,
+    );
     expect(await orderCount(buyer)).toBe(0);
 
     const done = await checkoutRequest(t.client, buyer, { idempotencyKey: key, couponCodes: [code] });
@@ -186,11 +199,14 @@ describe.skipIf(!onPostgres)('an orders process dying mid-checkout (PostgreSQL: 
     child.kill('SIGSTOP');
 
     // the retry keeps answering "in progress" until the lease is over, then takes over and completes
-    const done = await eventually(async () => {
-      const r = await checkoutRequest(t.client, buyer, { idempotencyKey: key, couponCodes: [code] });
-      expect(r.data!.checkout.userErrors).toEqual([]);
-      return r.data!.checkout;
-    }, (LEASE_S + 30) * 1000);
+    const done = await eventually(
+      async () => {
+        const r = await checkoutRequest(t.client, buyer, { idempotencyKey: key, couponCodes: [code] });
+        expect(r.data!.checkout.userErrors).toEqual([]);
+        return r.data!.checkout;
+      },
+      (LEASE_S + 30) * 1000,
+    );
     expect(done.orders).toHaveLength(2);
     expect(done.orders.find((o: any) => o.store.id === a.storeId).couponCodes).toEqual([code]);
 

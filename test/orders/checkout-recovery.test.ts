@@ -33,7 +33,17 @@ function checkout(via: GraphQLClient, b: Buyer, input: Record<string, unknown>) 
 async function addAddress(a: Account): Promise<string> {
   const r = await a.client.data<{ addShippingAddress: any }>(
     `mutation($input: ShippingAddressInput!) { addShippingAddress(input: $input) { address { id } userErrors { code message } } }`,
-    { input: { recipientName: 'Sam Seller', phone: '+1 555 0101', country: 'US', province: 'CA', city: 'Springfield', street: '2 Main St', postalCode: '90210' } },
+    {
+      input: {
+        recipientName: 'Sam Seller',
+        phone: '+1 555 0101',
+        country: 'US',
+        province: 'CA',
+        city: 'Springfield',
+        street: '2 Main St',
+        postalCode: '90210',
+      },
+    },
   );
   return r.addShippingAddress.address.id;
 }
@@ -68,7 +78,12 @@ describe('checkout rules', () => {
     await addToCart(buyer.client, s.variantId, 2);
     const express = [{ storeId: s.storeId, method: 'EXPRESS' }];
     const seen = '29.99'; // 2 × 10.00 + 9.99 EXPRESS shipping
-    await expectOk(s.seller.client, `mutation($v: ID!) { updateVariant(variantId: $v, input: { price: "12.00" }) { product { id } userErrors { field code message } } }`, { v: s.variantId }, 'updateVariant');
+    await expectOk(
+      s.seller.client,
+      `mutation($v: ID!) { updateVariant(variantId: $v, input: { price: "12.00" }) { product { id } userErrors { field code message } } }`,
+      { v: s.variantId },
+      'updateVariant',
+    );
 
     const changed = await checkout(t.client, buyer, { shipping: express, expectedTotal: seen });
     expect(changed.orders).toEqual([]);

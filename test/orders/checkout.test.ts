@@ -12,9 +12,11 @@ const CART = `{ viewer { id cart { id lines { id quantity } } } }`;
 const cartOf = async (b: Buyer) => (await b.client.data<any>(CART)).viewer.cart;
 
 function checkout(b: Buyer, input: Record<string, unknown>) {
-  return b.client.data<{ checkout: any }>(M.checkout, {
-    input: { shippingAddressId: b.addressId, idempotencyKey: crypto.randomUUID(), ...input },
-  }).then((d) => d.checkout);
+  return b.client
+    .data<{ checkout: any }>(M.checkout, {
+      input: { shippingAddressId: b.addressId, idempotencyKey: crypto.randomUUID(), ...input },
+    })
+    .then((d) => d.checkout);
 }
 
 async function sellerCoupon(s: Shop, t: TestStack, input: Record<string, unknown> = {}): Promise<string> {
@@ -40,7 +42,12 @@ async function sellerCoupon(s: Shop, t: TestStack, input: Record<string, unknown
 }
 
 async function claim(b: Buyer, code: string): Promise<void> {
-  await expectOk(b.client, `mutation($code: String) { claimCoupon(code: $code) { userCoupon { status } userErrors { field code message } } }`, { code }, 'claimCoupon');
+  await expectOk(
+    b.client,
+    `mutation($code: String) { claimCoupon(code: $code) { userCoupon { status } userErrors { field code message } } }`,
+    { code },
+    'claimCoupon',
+  );
 }
 
 const couponStatus = async (b: Buyer, code: string) => {
@@ -221,7 +228,12 @@ describe('seller views, ratings and reviews', () => {
     await pay(buyer, [id]);
     await expectOk(s.seller.client, M.ship, { id, tn: 'TN-9' }, 'shipOrder');
     await expectOk(buyer.client, M.confirm, { id }, 'confirmReceipt');
-    await expectOk(buyer.client, M.feedback, { id, input: { productRating: 4, shippingRating: 5, communicationRating: 5, comment: 'Bright' } }, 'leaveFeedback');
+    await expectOk(
+      buyer.client,
+      M.feedback,
+      { id, input: { productRating: 4, shippingRating: 5, communicationRating: 5, comment: 'Bright' } },
+      'leaveFeedback',
+    );
     const r = await t.client.data<any>(
       `query($id: ID!) { product(id: $id) { rating reviewCount reviews(first: 5) { totalCount edges { node { rating comment authorName } } } store { rating } } }`,
       { id: s.productId },

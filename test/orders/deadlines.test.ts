@@ -109,10 +109,7 @@ describe.skipIf(!onPostgres)('people racing each other and the sweeper (PostgreS
   it('lets exactly one of cancelOrder and shipOrder win, with one transition and one event', async () => {
     for (let i = 0; i < 5; i++) {
       const id = await orderIn(t, buyer, seller, 'SHIPMENT_REQUIRED');
-      const [c, s] = await Promise.all([
-        buyer.client.data<any>(M.cancel, { id }),
-        seller.client.data<any>(M.ship, { id, tn: 'RACE-1' }),
-      ]);
+      const [c, s] = await Promise.all([buyer.client.data<any>(M.cancel, { id }), seller.client.data<any>(M.ship, { id, tn: 'RACE-1' })]);
       const wins = [c.cancelOrder, s.shipOrder].filter((p) => p.userErrors.length === 0);
       expect(wins).toHaveLength(1);
       expect([c.cancelOrder, s.shipOrder].find((p) => p.userErrors.length)?.userErrors[0].code).toBe('INVALID_STATE');

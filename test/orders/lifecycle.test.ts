@@ -23,8 +23,7 @@ describe('the order life cycle', () => {
     [buyer, seller, stranger] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
   });
 
-  const status = async (id: string, who: Person = buyer) =>
-    (await who.client.data<{ order: any }>(ORDER_QUERY, { id })).order?.status;
+  const status = async (id: string, who: Person = buyer) => (await who.client.data<{ order: any }>(ORDER_QUERY, { id })).order?.status;
 
   it('shows a placed order to its buyer and its seller, with its first history entry', async () => {
     const o = await placedOrder(t, buyer, seller);
@@ -81,10 +80,12 @@ describe('the order life cycle', () => {
     expect(confirmed.order.status).toBe('FEEDBACK_REQUIRED');
     expect(confirmed.order.feedbackDeadline).toBeTruthy();
 
-    const fb = (await buyer.client.data<any>(M.feedback, {
-      id: o.id,
-      input: { productRating: 5, shippingRating: 4, communicationRating: 3, comment: 'Lovely' },
-    })).leaveFeedback;
+    const fb = (
+      await buyer.client.data<any>(M.feedback, {
+        id: o.id,
+        input: { productRating: 5, shippingRating: 4, communicationRating: 3, comment: 'Lovely' },
+      })
+    ).leaveFeedback;
     expect(fb.userErrors).toEqual([]);
     expect(fb.order.status).toBe('COMPLETED');
     expect(fb.order.feedback).toEqual({ productRating: 5, shippingRating: 4, communicationRating: 3, comment: 'Lovely' });
@@ -253,7 +254,6 @@ describe('paying', () => {
 });
 
 describe('lists and counts', () => {
-
   it('lists my orders newest first with cursors, a status filter and a total, and counts them per status', async () => {
     const [buyer, seller] = await Promise.all([registerUser(t.client), mintPerson(t, { via: client(t) })]);
     const ids: string[] = [];
@@ -288,10 +288,13 @@ describe('lists and counts', () => {
     for (let i = 0; i < 3; i++) await placedOrder(t, buyer, seller, { storeId });
     const direct = new GraphQLClient(t.stack.urls.orders, seller.token, { 'x-subgraph-secret': t.stack.secret });
     const storeOrders = (status: string | null) =>
-      direct.data<any>(`query($reps: [_Any!]!, $status: OrderStatus) { _entities(representations: $reps) { ... on Store { orders(first: 1, status: $status) { totalCount edges { node { id } } } } } }`, {
-        reps: [{ __typename: 'Store', id: storeId }],
-        status,
-      });
+      direct.data<any>(
+        `query($reps: [_Any!]!, $status: OrderStatus) { _entities(representations: $reps) { ... on Store { orders(first: 1, status: $status) { totalCount edges { node { id } } } } } }`,
+        {
+          reps: [{ __typename: 'Store', id: storeId }],
+          status,
+        },
+      );
     expect((await storeOrders(null))._entities[0].orders).toMatchObject({ totalCount: 3, edges: [{}] });
     expect((await storeOrders('CANCELLED'))._entities[0].orders).toMatchObject({ totalCount: 0, edges: [] });
   });
@@ -355,24 +358,38 @@ describe('the cost of a dashboard and of a product page', () => {
     const ratings = [5, 2, 4];
     for (const [i, productRating] of ratings.entries()) {
       const o = await placedOrder(t, buyer, seller, { productId: reviewed });
-      await q.insertFeedback(db, { orderId: o.id, buyerId: buyer.userId, storeId: o.storeId, productRating, shippingRating: 5, communicationRating: 5, comment: `r${i}`, at: t.clock.now() });
+      await q.insertFeedback(db, {
+        orderId: o.id,
+        buyerId: buyer.userId,
+        storeId: o.storeId,
+        productRating,
+        shippingRating: 5,
+        communicationRating: 5,
+        comment: `r${i}`,
+        at: t.clock.now(),
+      });
       t.clock.advance(1);
     }
     await placedOrder(t, buyer, seller, { productId: unreviewed }); // an order without feedback
     // Product belongs to the catalog: ask the orders subgraph for its fields directly
     const direct = new GraphQLClient(t.stack.urls.orders, undefined, { 'x-subgraph-secret': t.stack.secret });
     const page = (after: string | null, first = 2) =>
-      direct.data<any>(
-        `query($reps: [_Any!]!, $after: String, $first: Int) { _entities(representations: $reps) { ... on Product {
+      direct
+        .data<any>(
+          `query($reps: [_Any!]!, $after: String, $first: Int) { _entities(representations: $reps) { ... on Product {
           rating reviewCount reviews(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { rating comment } } } } } }`,
-        { reps: [reviewed, unreviewed].map((id) => ({ __typename: 'Product', id })), after, first },
-      ).then((d) => d._entities);
+          { reps: [reviewed, unreviewed].map((id) => ({ __typename: 'Product', id })), after, first },
+        )
+        .then((d) => d._entities);
     const stats = { rating: 11 / 3, reviewCount: 3 };
     const none = { rating: null, reviewCount: 0, reviews: { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] } };
 
     const [p1, n1] = await page(null);
     expect(p1.rating).toBeCloseTo(stats.rating);
-    expect(p1).toMatchObject({ reviewCount: 3, reviews: { totalCount: 3, pageInfo: { hasNextPage: true }, edges: [{ node: { rating: 4, comment: 'r2' } }, { node: { rating: 2, comment: 'r1' } }] } });
+    expect(p1).toMatchObject({
+      reviewCount: 3,
+      reviews: { totalCount: 3, pageInfo: { hasNextPage: true }, edges: [{ node: { rating: 4, comment: 'r2' } }, { node: { rating: 2, comment: 'r1' } }] },
+    });
     expect(n1).toEqual(none);
     const [p2, n2] = await page(p1.reviews.pageInfo.endCursor);
     expect(p2.rating).toBeCloseTo(stats.rating);
@@ -389,7 +406,6 @@ describe('the cost of a dashboard and of a product page', () => {
 });
 
 describe('account deactivation', () => {
-
   it('strips the buyer’s name and address from their orders, keeping the orders for the seller', async () => {
     const [buyer, seller] = await Promise.all([mintPerson(t, { via: client(t) }), mintPerson(t, { via: client(t) })]);
     const o = await placedOrder(t, buyer, seller, { recipientName: 'Grace Hopper' });

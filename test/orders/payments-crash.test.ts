@@ -132,7 +132,15 @@ describe.skipIf(!onPostgres)('a payment whose orders process is killed -9 betwee
         storeName: 'Fixture store',
         checkoutKey: `fixture-${id}`,
         reservationKey: `fixture:${id}`,
-        address: { recipientName: 'Ada Buyer', phone: '+1 555 0100', country: 'US', province: 'CA', city: 'Springfield', street: '1 Main St', postalCode: '90210' },
+        address: {
+          recipientName: 'Ada Buyer',
+          phone: '+1 555 0100',
+          country: 'US',
+          province: 'CA',
+          city: 'Springfield',
+          street: '1 Main St',
+          postalCode: '90210',
+        },
         shippingMethod: 'STANDARD',
         subtotal: total,
         shippingCost: 0,
@@ -141,7 +149,17 @@ describe.skipIf(!onPostgres)('a payment whose orders process is killed -9 betwee
         couponCodes: [],
         paymentDeadline: new Date(now.getTime() + 86400_000),
         createdAt: now,
-        lines: [{ productId: crypto.randomUUID(), variantId: crypto.randomUUID(), title: 'Fixture product', options: [], quantity: 1, unitPrice: total, subtotal: total }],
+        lines: [
+          {
+            productId: crypto.randomUUID(),
+            variantId: crypto.randomUUID(),
+            title: 'Fixture product',
+            options: [],
+            quantity: 1,
+            unitPrice: total,
+            subtotal: total,
+          },
+        ],
       });
       await recordStatusChanges(tx, [row], 'Order placed', now);
       return row;

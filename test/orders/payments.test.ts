@@ -118,7 +118,9 @@ describe('payOrders: one charge per order, dead attempts recovered', () => {
     expect(retry.orders[0].status).toBe('SHIPMENT_REQUIRED');
     expect(await chargeCount(t)).toBe(before + 1);
     // the dead attempt's provider key is closed: a late charge with it charges nothing
-    expect(await provider.charge({ amount: 2500, currency: 'USD', method: 'CARD', token: 'tok_visa', idempotencyKey: dead.id })).toEqual({ status: 'CANCELLED' });
+    expect(await provider.charge({ amount: 2500, currency: 'USD', method: 'CARD', token: 'tok_visa', idempotencyKey: dead.id })).toEqual({
+      status: 'CANCELLED',
+    });
     expect(await chargeCount(t)).toBe(before + 1);
     expect((await pay(buyer, [o.id], 'tok_visa', key)).payment.id).toBe(retry.payment.id);
   });
@@ -218,7 +220,11 @@ describe.skipIf(!onPostgres)('payOrders racing itself with different keys (Postg
 
   it('never charges an order twice when payments of overlapping sets of orders race, and answers each of them', async () => {
     const [a, b, c] = await Promise.all([1000, 2000, 4000].map((total) => placedOrder(t, buyer, seller, { total })));
-    const sets = [[a.id, b.id], [b.id, c.id], [c.id, a.id]];
+    const sets = [
+      [a.id, b.id],
+      [b.id, c.id],
+      [c.id, a.id],
+    ];
     const before = await chargeCount(t);
     const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => pay(buyer, sets[i % 3], 'tok_visa', crypto.randomUUID())));
     const won = answers.filter((x) => x.userErrors.length === 0);

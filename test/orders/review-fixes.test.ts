@@ -37,7 +37,12 @@ async function claimedCoupon(t: TestStack, s: Shop, b: Buyer, amountOff: string)
     },
     'createCoupon',
   );
-  await expectOk(b.client, `mutation($code: String) { claimCoupon(code: $code) { userCoupon { status } userErrors { field code message } } }`, { code }, 'claimCoupon');
+  await expectOk(
+    b.client,
+    `mutation($code: String) { claimCoupon(code: $code) { userCoupon { status } userErrors { field code message } } }`,
+    { code },
+    'claimCoupon',
+  );
   return code;
 }
 

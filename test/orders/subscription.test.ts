@@ -119,9 +119,7 @@ describe('Subscription.orderStatusChanged on the orders subgraph', () => {
     const resumed = listen(open(buyer.token), { orderId: o.id, after: cursor });
     await eventually(async () => expect(resumed.values.map((v) => v.status)).toEqual(['SHIPMENT_REQUIRED', 'UNCONFIRMED_DELIVERY']));
     await buyer.client.data(M.confirm, { id: o.id });
-    await eventually(async () =>
-      expect(resumed.values.map((v) => v.status)).toEqual(['SHIPMENT_REQUIRED', 'UNCONFIRMED_DELIVERY', 'FEEDBACK_REQUIRED']),
-    );
+    await eventually(async () => expect(resumed.values.map((v) => v.status)).toEqual(['SHIPMENT_REQUIRED', 'UNCONFIRMED_DELIVERY', 'FEEDBACK_REQUIRED']));
     resumed.stop();
   });
 

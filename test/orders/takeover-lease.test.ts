@@ -23,7 +23,9 @@ describe.skipIf(!onPostgres)('a checkout taking over a dead attempt (PostgreSQL 
   let t: TestStack;
   let admin: postgres.Sql;
   beforeAll(async () => {
-    t = await startTestStack({ env: { CHECKOUT_LEASE_S: String(LEASE_S), CHECKOUT_WAIT_MS: '2000', ORDER_SWEEP_INTERVAL_MS: '3600000', SUBGRAPH_TIMEOUT_MS: '60000' } });
+    t = await startTestStack({
+      env: { CHECKOUT_LEASE_S: String(LEASE_S), CHECKOUT_WAIT_MS: '2000', ORDER_SWEEP_INTERVAL_MS: '3600000', SUBGRAPH_TIMEOUT_MS: '60000' },
+    });
     admin = postgres(t.databaseUrl!, { max: 4, onnotice: () => {} });
   }, 240_000);
   afterAll(async () => {
@@ -47,7 +49,7 @@ describe.skipIf(!onPostgres)('a checkout taking over a dead attempt (PostgreSQL 
     }
   }
 
-  it('keeps the key it took over while it gives back the dead attempt\'s stock, so a third call with the key waits for its orders', async () => {
+  it("keeps the key it took over while it gives back the dead attempt's stock, so a third call with the key waits for its orders", async () => {
     const s = await shop(t);
     const b = await registerBuyer(t.client);
     await addToCart(b.client, s.variantId, 1);
@@ -56,7 +58,15 @@ describe.skipIf(!onPostgres)('a checkout taking over a dead attempt (PostgreSQL 
     const db = t.stack.subgraphs.orders.db.drizzle;
     const dead = crypto.randomUUID();
     expect(await q.claimCheckout(db, b.userId, key, dead, new Date(t.clock.now().getTime() - 1000))).toBe(true);
-    await q.insertCheckoutJob(db, { buyerId: b.userId, key, attempt: dead, kind: 'release_stock', payload: { key: `dead:${dead}` }, state: 'ARMED', now: t.clock.now() });
+    await q.insertCheckoutJob(db, {
+      buyerId: b.userId,
+      key,
+      attempt: dead,
+      kind: 'release_stock',
+      payload: { key: `dead:${dead}` },
+      state: 'ARMED',
+      now: t.clock.now(),
+    });
 
     const quoteHeld = await admin.reserve();
     let taking: Promise<any> | undefined;

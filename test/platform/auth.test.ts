@@ -26,7 +26,10 @@ describe('AuthVerifier', () => {
     const { token, exp } = await new TokenSigner(keys, 1).sign(claims);
     expect(await verifier.verify(`Bearer ${token}`)).toMatchObject({ id: 'u1' });
     await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
-    await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' }, message: 'The access token has expired.' });
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({
+      extensions: { code: 'UNAUTHENTICATED' },
+      message: 'The access token has expired.',
+    });
   });
 
   it('still refuses a token signed with another key, however often it is sent', async () => {

@@ -101,9 +101,7 @@ describe('the event bus', () => {
     };
     bus.consume('test.once', ['test.work'], db, handler);
     bus2.consume('test.once', ['test.work'], db, handler);
-    await Promise.all(
-      Array.from({ length: 40 }, (_, i) => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.work', payload: { i } }]))),
-    );
+    await Promise.all(Array.from({ length: 40 }, (_, i) => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.work', payload: { i } }]))));
     await until(() => handled.length >= 40);
     await new Promise((r) => setTimeout(r, 300));
     await bus2.stop();
@@ -114,9 +112,7 @@ describe('the event bus', () => {
     const seen: number[] = [];
     const off = bus.onEvent((e) => e.topic === 'test.order' && seen.push(e.seq));
     const seqs = (
-      await Promise.all(
-        Array.from({ length: 50 }, () => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.order', payload: {} }]))),
-      )
+      await Promise.all(Array.from({ length: 50 }, () => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.order', payload: {} }]))))
     ).flat();
     await bus.waitFor(Math.max(...seqs));
     off();
@@ -150,7 +146,12 @@ describe('the event bus', () => {
     await until(() => handledA.length === 3);
     await new Promise((r) => setTimeout(r, 300));
     expect(bStatements).toBe(before);
-    await db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.wake_a', payload: { i: 3 } }, { topic: 'test.wake_b', payload: { i: 9 } }]));
+    await db.drizzle.transaction((tx) =>
+      publish(tx, [
+        { topic: 'test.wake_a', payload: { i: 3 } },
+        { topic: 'test.wake_b', payload: { i: 9 } },
+      ]),
+    );
     await until(() => handledA.length === 4 && handledB.length === 1);
     expect(handledB).toEqual([9]);
     await quiet.stop();

@@ -66,7 +66,12 @@ function setup() {
   const subscribe = sharedSubscribe();
   const documents = documentCache();
   const open = async (query: string, viewer: string, variableValues: Record<string, unknown> = {}) => {
-    const stream = (await subscribe({ schema, document: documents.parse(query), contextValue: { viewer, service: {} }, variableValues })) as AsyncIterableIterator<ExecutionResult>;
+    const stream = (await subscribe({
+      schema,
+      document: documents.parse(query),
+      contextValue: { viewer, service: {} },
+      variableValues,
+    })) as AsyncIterableIterator<ExecutionResult>;
     return { next: async () => (await stream.next()).value as ExecutionResult, close: () => stream.return!() };
   };
   /** One event value, the same object for every subscriber (as per-event DataLoaders give). */

@@ -48,6 +48,8 @@ describe('validInput', () => {
   });
 
   it('uses the code it is given, and no field for a problem with the whole input', () => {
-    expect(() => validInput(z.string('Send text.'), 42, { code: 'BAD_COUPON' })).toThrow(expect.objectContaining({ userError: { code: 'BAD_COUPON', field: null, message: 'Send text.' } }));
+    expect(() => validInput(z.string('Send text.'), 42, { code: 'BAD_COUPON' })).toThrow(
+      expect.objectContaining({ userError: { code: 'BAD_COUPON', field: null, message: 'Send text.' } }),
+    );
   });
 });

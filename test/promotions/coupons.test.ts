@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
-import {
-  CLAIM_COUPON,
-  CREATE_COUPON,
-  MY_COUPONS,
-  claim,
-  inDays,
-  platformCoupon,
-  uniqueCode,
-} from '../helpers/promotions.ts';
+import { CLAIM_COUPON, CREATE_COUPON, MY_COUPONS, claim, inDays, platformCoupon, uniqueCode } from '../helpers/promotions.ts';
 
 describe('platform coupons and the My Coupons wallet', () => {
   let t: TestStack;
@@ -77,8 +69,7 @@ describe('platform coupons and the My Coupons wallet', () => {
     ['a quantity of 0', { quantity: 0 }, 'quantity'],
     ['a store on a platform coupon', { storeId: '00000000-0000-4000-8000-000000000001' }, 'storeId'],
   ])('rejects %s with a clear error and stores nothing', async (_what, override, field) => {
-    const resolve = (v: unknown) =>
-      typeof v === 'string' && v.startsWith('START') ? inDays(t, Number(v.slice(5))) : v;
+    const resolve = (v: unknown) => (typeof v === 'string' && v.startsWith('START') ? inDays(t, Number(v.slice(5))) : v);
     const input = Object.fromEntries(Object.entries(override).map(([k, v]) => [k, resolve(v)]));
     const before = (await t.client.data<{ availableCoupons: any[] }>(`{ availableCoupons { id } }`)).availableCoupons.length;
     const { createCoupon } = await create(admin, input);

@@ -68,10 +68,7 @@ describe('a released redemption key (promotions tombstones)', () => {
       for (let round = 0; round < 20; round++) {
         const { buyer, coupon } = await claimed();
         const key = uuid();
-        const [redeemed, released] = await Promise.all([
-          redeem(buyer.userId, coupon.code, key),
-          promotionsInternal(t, 'releaseCoupons', { key }),
-        ]);
+        const [redeemed, released] = await Promise.all([redeem(buyer.userId, coupon.code, key), promotionsInternal(t, 'releaseCoupons', { key })]);
         expect(released).toEqual({ ok: true });
         // either answer is fine for the redeem (it ran first, or found the key released) ...
         if (!redeemed.ok) expect(redeemed.error.code).toBe('KEY_RELEASED');

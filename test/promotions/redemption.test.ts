@@ -48,10 +48,14 @@ describe('redeeming coupons at checkout (internal operations for the orders subg
   it('puts a platform coupon on the largest order that reaches its minimum', async () => {
     const { buyer, coupon } = await claimed({ amountOff: '1.00', minOrderAmount: '20.00' });
     const large = uuid();
-    const r = await redeem(buyer.userId, [coupon.code], [
-      { orderId: uuid(), storeId: uuid(), subtotal: 1500 },
-      { orderId: large, storeId: uuid(), subtotal: 2500 },
-    ]);
+    const r = await redeem(
+      buyer.userId,
+      [coupon.code],
+      [
+        { orderId: uuid(), storeId: uuid(), subtotal: 1500 },
+        { orderId: large, storeId: uuid(), subtotal: 2500 },
+      ],
+    );
     expect(r.applications).toEqual([expect.objectContaining({ orderId: large, discount: 100 })]);
   });
 
@@ -93,9 +97,7 @@ describe('redeeming coupons at checkout (internal operations for the orders subg
 
   it('uses one claimed coupon once when two checkouts race for it', async () => {
     const { buyer, coupon } = await claimed({ amountOff: '2.00' });
-    const answers = await Promise.all(
-      [1, 2].map(() => redeem(buyer.userId, [coupon.code], [{ orderId: uuid(), storeId: uuid(), subtotal: 1000 }])),
-    );
+    const answers = await Promise.all([1, 2].map(() => redeem(buyer.userId, [coupon.code], [{ orderId: uuid(), storeId: uuid(), subtotal: 1000 }])));
     expect(answers.filter((a) => a.ok)).toHaveLength(1);
     expect(answers.find((a) => !a.ok).error.code).toBe('COUPON_NOT_APPLICABLE');
     const mine = await buyer.client.data<{ viewer: any }>(MY_COUPONS, { status: 'USED' });

@@ -27,7 +27,16 @@ describe('price watches (the AliExpress Alert)', () => {
     const [seq] = await publishEvents(t, [
       {
         topic: 'product.price_changed',
-        payload: { productId, variantId: crypto.randomUUID(), storeId: crypto.randomUUID(), title, oldPrice: oldMinPrice, newPrice: newMinPrice, oldMinPrice, newMinPrice },
+        payload: {
+          productId,
+          variantId: crypto.randomUUID(),
+          storeId: crypto.randomUUID(),
+          title,
+          oldPrice: oldMinPrice,
+          newPrice: newMinPrice,
+          oldMinPrice,
+          newMinPrice,
+        },
         audience: [],
       },
     ]);

@@ -65,10 +65,14 @@ describe.runIf(onPostgres)('PostgreSQL connections cut under load (PostgreSQL)',
     expect(failed).toBeGreaterThan(0);
 
     // after the cuts, everything works again without restarting anything
-    await eventually(async () => {
-      const r = await buyer.client.request(SEND, { input: { storeId, body: 'after the storm' } });
-      return Boolean(r.data?.sendMessage?.message);
-    }, 20_000, 'a message after the cuts');
+    await eventually(
+      async () => {
+        const r = await buyer.client.request(SEND, { input: { storeId, body: 'after the storm' } });
+        return Boolean(r.data?.sendMessage?.message);
+      },
+      20_000,
+      'a message after the cuts',
+    );
     accepted.push('after the storm');
 
     // what is stored: every message, page by page, as the seller reads them

@@ -34,7 +34,11 @@ describe('graceful shutdown', () => {
   it('of the gateway finishes every request in flight, then refuses new connections', async () => {
     const slow = await startDelayProxy(t.stack.urls.users, 2000);
     // identical requests: without de-duplication each is its own subgraph fetch in flight
-    const g = await startExtraGateway(t, { urls: { users: slow.url }, env: { SUBGRAPH_TIMEOUT_MS: '30000', SUBGRAPH_DEDUPLICATION: 'false' }, drainTimeoutMs: 30_000 });
+    const g = await startExtraGateway(t, {
+      urls: { users: slow.url },
+      env: { SUBGRAPH_TIMEOUT_MS: '30000', SUBGRAPH_DEDUPLICATION: 'false' },
+      drainTimeoutMs: 30_000,
+    });
     try {
       const inFlight = Array.from({ length: 10 }, () => g.client.request('{ categories { id } viewer { id } }'));
       await until(() => slow.requests >= 10);
@@ -85,7 +89,10 @@ describe('graceful shutdown', () => {
       const client = new GraphQLClient(`http://127.0.0.1:${port}/graphql`);
       const startedBy = Date.now() + 60_000;
       for (;;) {
-        const ok = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+        const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
+          () => true,
+          () => false,
+        );
         if (ok) break;
         if (Date.now() > startedBy || child.exitCode !== null) throw new Error(`gateway did not start: ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
@@ -112,16 +119,22 @@ describe('graceful shutdown', () => {
     const server = await startSubgraphServer(
       {
         typeDefs: parse('type Query { slow: Int }'),
-        resolvers: { Query: { slow: () => {
-            started++;
-            return new Promise((resolve) => setTimeout(() => resolve(42), 500));
-          } } },
+        resolvers: {
+          Query: {
+            slow: () => {
+              started++;
+              return new Promise((resolve) => setTimeout(() => resolve(42), 500));
+            },
+          },
+        },
         context: (base) => base,
       },
       { name: 'slowpoke', port: 0, host: '127.0.0.1', secret, verifier: new AuthVerifier(t.keys, 60), log: createLogger('silent') },
     );
     const ask = () =>
-      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-subgraph-secret': secret }, body: '{"query":"{ slow }"}' }).then((r) => r.json());
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-subgraph-secret': secret }, body: '{"query":"{ slow }"}' }).then(
+        (r) => r.json(),
+      );
     const inFlight = Array.from({ length: 5 }, ask);
     await until(() => started === 5);
     const closing = Date.now();

@@ -62,7 +62,10 @@ describe('errors reaching a client', () => {
   });
 
   it('keep a documented code a subgraph sent, with its message', async () => {
-    answer = { data: null, errors: [{ message: 'You are not allowed to do this.', path: ['availableCoupons'], extensions: { code: 'FORBIDDEN', detail: 'owner 42' } }] };
+    answer = {
+      data: null,
+      errors: [{ message: 'You are not allowed to do this.', path: ['availableCoupons'], extensions: { code: 'FORBIDDEN', detail: 'owner 42' } }],
+    };
     const r = await viaFake.client.request('{ availableCoupons { id } }');
     expect(r.errors![0]).toMatchObject({ message: 'You are not allowed to do this.', extensions: { code: 'FORBIDDEN', serviceName: 'promotions' } });
     expect(JSON.stringify(r)).not.toContain('owner 42');
@@ -90,7 +93,12 @@ describe('errors reaching a client', () => {
       const logged = logs.map((l) => JSON.parse(l)).filter((l) => l.requestId === requestId);
       // with the error's stack, not just its message
       expect(logged).toContainEqual(
-        expect.objectContaining({ level: 'error', subgraph: 'catalog', msg: 'resolver error', err: expect.objectContaining({ message: expect.stringMatching(/catalog/), stack: expect.stringMatching(/\n\s+at /) }) }),
+        expect.objectContaining({
+          level: 'error',
+          subgraph: 'catalog',
+          msg: 'resolver error',
+          err: expect.objectContaining({ message: expect.stringMatching(/catalog/), stack: expect.stringMatching(/\n\s+at /) }),
+        }),
       );
     } finally {
       await db.execute(sql`alter schema catalog_away rename to catalog`);
@@ -127,7 +135,10 @@ describe('errors reaching a client', () => {
 
   describe('CORS', () => {
     const preflight = (url: string, origin: string) =>
-      fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' } });
+      fetch(url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+      });
 
     it('let Apollo Studio Sandbox call the gateway outside production', async () => {
       const res = await preflight(t.url, 'https://studio.apollographql.com');
@@ -145,7 +156,11 @@ describe('errors reaching a client', () => {
       const prod = await startExtraGateway(t, { production: true, env: { CORS_ORIGINS: 'https://shop.example, https://m.shop.example' } });
       try {
         expect((await preflight(prod.url, 'https://shop.example')).headers.get('access-control-allow-origin')).toBe('https://shop.example');
-        const r = await fetch(prod.url, { method: 'POST', headers: { origin: 'https://m.shop.example', 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+        const r = await fetch(prod.url, {
+          method: 'POST',
+          headers: { origin: 'https://m.shop.example', 'content-type': 'application/json' },
+          body: '{"query":"{ __typename }"}',
+        });
         expect(r.headers.get('access-control-allow-origin')).toBe('https://m.shop.example');
         expect((await preflight(prod.url, 'https://studio.apollographql.com')).headers.get('access-control-allow-origin')).toBeNull();
       } finally {
@@ -162,7 +177,11 @@ describe('errors reaching a client', () => {
   });
 
   it('refuse batched requests', async () => {
-    const res = await fetch(t.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"query":"{ __typename }"},{"query":"{ __typename }"}]' });
+    const res = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[{"query":"{ __typename }"},{"query":"{ __typename }"}]',
+    });
     expect(res.status).toBe(400);
   });
 
@@ -213,7 +232,10 @@ describe('errors reaching a client', () => {
         ['subscription { messageAdded(aftr: "1") { id } }'],
       ];
       const prodStack = { ...t, wsUrl: prod.url.replace(/^http/, 'ws') } as TestStack;
-      for (const [stack, production] of [[t, false], [prodStack, true]] as const) {
+      for (const [stack, production] of [
+        [t, false],
+        [prodStack, true],
+      ] as const) {
         const ws = connect(stack, someone.token);
         for (const [query, variables] of documents) {
           const sub = subscribe(ws, query, variables);
@@ -242,7 +264,10 @@ describe('trusted documents (TRUSTED_DOCUMENTS)', () => {
   });
 
   const send = (body: unknown) =>
-    fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, ...(await r.json()) }));
+    fetch(g.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({
+      status: r.status,
+      ...(await r.json()),
+    }));
 
   it('run a known document by its hash', async () => {
     const r = await send({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
@@ -395,16 +420,22 @@ describe('identical queries in flight (SUBGRAPH_DEDUPLICATION)', () => {
     const people = await Promise.all(Array.from({ length: 5 }, () => mintPerson(t, { via: on.client })));
     expect(await fetchesDuring(() => Promise.all(people.map((p) => p.client.request(COUPONS))))).toBe(5);
     const p = people[0];
-    expect(await fetchesDuring(() => Promise.all(Array.from({ length: 5 }, () => p.client.request('mutation { watchPrice(productId: "x") { userErrors { code } } }'))))).toBe(5);
+    expect(
+      await fetchesDuring(() =>
+        Promise.all(Array.from({ length: 5 }, () => p.client.request('mutation { watchPrice(productId: "x") { userErrors { code } } }'))),
+      ),
+    ).toBe(5);
     const q = await mintPerson(t, { via: off.client });
     expect(await fetchesDuring(() => Promise.all(Array.from({ length: 5 }, () => q.client.request(COUPONS))))).toBe(5);
   });
 
   it('fetch again once the shared answer is in (nothing is cached)', async () => {
     const p = await mintPerson(t, { via: on.client });
-    expect(await fetchesDuring(async () => {
-      await p.client.request(COUPONS);
-      await p.client.request(COUPONS);
-    })).toBe(2);
+    expect(
+      await fetchesDuring(async () => {
+        await p.client.request(COUPONS);
+        await p.client.request(COUPONS);
+      }),
+    ).toBe(2);
   });
 });

@@ -108,18 +108,15 @@ describe('NUL bytes in text input', () => {
   it('looks into nested input objects and lists, not only top-level arguments', async () => {
     const seller = await mintPerson(t);
     const store = (await seller.client.data<any>(OPEN_STORE, { input: { name: `Nested ${crypto.randomUUID().slice(0, 8)}` } })).openStore.store;
-    const r = await seller.client.request(
-      `mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }`,
-      {
-        input: {
-          storeId: store.id,
-          title: 'Lamp',
-          description: 'A lamp',
-          categoryId: crypto.randomUUID(),
-          variants: [{ sku: 'L-1', options: [{ name: 'Color', value: `Red${NUL}` }], price: '10.00', stock: 1 }],
-        },
+    const r = await seller.client.request(`mutation($input: CreateProductInput!) { createProduct(input: $input) { product { id } userErrors { code } } }`, {
+      input: {
+        storeId: store.id,
+        title: 'Lamp',
+        description: 'A lamp',
+        categoryId: crypto.randomUUID(),
+        variants: [{ sku: 'L-1', options: [{ name: 'Color', value: `Red${NUL}` }], price: '10.00', stock: 1 }],
       },
-    );
+    });
     expectInvalidInput(r);
   });
 

@@ -171,7 +171,15 @@ describe('the limits for the websocket path', () => {
   });
 
   it('reads its defaults and the environment', () => {
-    expect(loadSecuritySettings({})).toMatchObject({ maxBodyBytes: 100000, maxTokens: 5000, maxDepth: 12, maxAliases: 30, maxRootFields: 20, maxCost: 50000, subgraphTimeoutMs: 5000 });
+    expect(loadSecuritySettings({})).toMatchObject({
+      maxBodyBytes: 100000,
+      maxTokens: 5000,
+      maxDepth: 12,
+      maxAliases: 30,
+      maxRootFields: 20,
+      maxCost: 50000,
+      subgraphTimeoutMs: 5000,
+    });
     expect(loadSecuritySettings({ MAX_DEPTH: '0' }).maxDepth).toBe(0);
     expect(() => loadSecuritySettings({ MAX_COST: 'lots' })).toThrow(/MAX_COST/);
   });

@@ -125,11 +125,18 @@ describe('a refused access token on the websocket', () => {
         super(address, protocols, { headers: { 'x-subgraph-secret': t.stack.secret } });
       }
     };
-    const client = createClient({ url: t.stack.urls.messaging.replace(/^http/, 'ws'), webSocketImpl: Secret, retryAttempts: 0, connectionParams: { authorization: `Bearer ${expired}` } });
+    const client = createClient({
+      url: t.stack.urls.messaging.replace(/^http/, 'ws'),
+      webSocketImpl: Secret,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${expired}` },
+    });
     const error = await new Promise<unknown>((resolve) => {
       client.subscribe({ query: 'subscription { messageAdded { id } }' }, { next: () => {}, error: resolve, complete: () => resolve(undefined) });
     });
-    expect(error).toEqual([expect.objectContaining({ message: 'The access token has expired.', extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' } })]);
+    expect(error).toEqual([
+      expect.objectContaining({ message: 'The access token has expired.', extensions: { code: 'UNAUTHENTICATED', reason: 'TOKEN_EXPIRED' } }),
+    ]);
     await client.dispose();
   });
 });

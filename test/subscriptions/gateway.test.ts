@@ -12,8 +12,7 @@ import { connect, eventually, subscribe, type Collected } from '../helpers/subsc
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The bodies a subscriber received that start with `tag`, without the priming pings. */
-const bodies = (sub: Collected, tag: string) =>
-  sub.events.map((e) => e.messageAdded.body as string).filter((b) => b.startsWith(tag) && !b.includes(' ping '));
+const bodies = (sub: Collected, tag: string) => sub.events.map((e) => e.messageAdded.body as string).filter((b) => b.startsWith(tag) && !b.includes(' ping '));
 
 const MESSAGES = `subscription Inbox($after: String) {
   messageAdded(after: $after) { cursor body senderRole conversation { id store { id name } } }
@@ -308,7 +307,11 @@ describe('subscriptions through the gateway websocket', () => {
     const onLaptop = subscribe(laptop, MESSAGES);
     const onTablet = subscribe(tablet, MESSAGES);
     await primed(onTablet, 'shared');
-    await eventually(() => [onPhone, onLaptop].every((s) => s.events.some((e) => String(e.messageAdded.body).startsWith('shared ping'))), 5_000, 'the pings on every socket');
+    await eventually(
+      () => [onPhone, onLaptop].every((s) => s.events.some((e) => String(e.messageAdded.body).startsWith('shared ping'))),
+      5_000,
+      'the pings on every socket',
+    );
     expect(t.stack.gateway.subscriptions.activeStreams()).toBe(3);
     expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
     for (const s of [onPhone, onLaptop, onTablet]) s.results.length = 0;
@@ -418,7 +421,9 @@ describe('a subscriber that stops reading', () => {
     (ws as unknown as { _socket: import('node:net').Socket })._socket.resume();
     await eventually(() => closed !== undefined, 40_000, 'the close frame');
     expect(closed).toEqual({ code: 4429, reason: 'Subscriber too slow' });
-    const numbered = delivered().filter((b) => !b.startsWith('warm-up')).map((b) => Number(b.slice(0, 5)));
+    const numbered = delivered()
+      .filter((b) => !b.startsWith('warm-up'))
+      .map((b) => Number(b.slice(0, 5)));
     expect(numbered.length).toBeLessThan(sent);
     expect(new Set(numbered).size).toBe(numbered.length);
   }, 120_000);

@@ -221,7 +221,13 @@ describe('a user signed in on many devices', () => {
     // first answer runs apart (joining, it would miss what was already replayed)
     const REPLAY = `subscription($after: String) { messageAdded(after: $after) { body } }`;
     const replay = (id: string, device: Account) =>
-      raw.ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: REPLAY, variables: { after: '0' }, extensions: { authorization: `Bearer ${device.token}` } } }));
+      raw.ws.send(
+        JSON.stringify({
+          id,
+          type: 'subscribe',
+          payload: { query: REPLAY, variables: { after: '0' }, extensions: { authorization: `Bearer ${device.token}` } },
+        }),
+      );
     replay('r1', devices[0]);
     replay('r2', devices[2]);
     await eventually(() => receivers('group four').length === 2, 5_000, 'the replays');

@@ -42,7 +42,8 @@ function seen(frames: Frame[], id: string): string[] {
   const out: string[] = [];
   for (const f of frames) {
     if (f.type === 'position' && f.id === id) out.push(`position ${f.cursor}`);
-    if ((f.type === 'next' && f.id === id) || (f.type === 'next_batch' && f.ids?.includes(id))) out.push(`event ${f.payload!.data!.messageAdded!.cursor} ${f.payload!.data!.messageAdded!.body}`);
+    if ((f.type === 'next' && f.id === id) || (f.type === 'next_batch' && f.ids?.includes(id)))
+      out.push(`event ${f.payload!.data!.messageAdded!.cursor} ${f.payload!.data!.messageAdded!.body}`);
   }
   return out;
 }

@@ -40,7 +40,9 @@ describe('gateway subscriptions across a restart of the subgraph', () => {
   /** The buyer writes to every store, through the gateway. */
   async function sendToAll(body: string) {
     for (const s of stores) {
-      const d = await buyer.client.data<{ sendMessage: { message: { id: string } | null; userErrors: unknown[] } }>(SEND, { input: { storeId: s.storeId, body } });
+      const d = await buyer.client.data<{ sendMessage: { message: { id: string } | null; userErrors: unknown[] } }>(SEND, {
+        input: { storeId: s.storeId, body },
+      });
       if (!d.sendMessage.message) throw new Error(`sendMessage failed: ${JSON.stringify(d.sendMessage.userErrors)}`);
     }
   }

@@ -87,7 +87,14 @@ function streamOf(variables: Record<string, unknown>, options: Partial<Subscript
 function sharingStreams(options: Partial<SubscriptionOptions> = {}) {
   const pool = new FakePool();
   const shared = new Map<string, SubscriptionSource>();
-  const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: { ...SUBSCRIPTION_DEFAULTS, ...options }, log: createLogger('silent'), shared };
+  const deps = {
+    planner,
+    services: {},
+    pool: pool as unknown as UpstreamPool,
+    options: { ...SUBSCRIPTION_DEFAULTS, ...options },
+    log: createLogger('silent'),
+    shared,
+  };
   const overflows: number[] = [];
   let n = 0;
   const open = (variables: Record<string, unknown> = {}, who = viewer) => {
@@ -173,7 +180,16 @@ describe('a gateway subscription stream', () => {
     const pool = new FakePool();
     const plan = planner.plan(parse(QUERY), undefined, {}, QUERY);
     const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: SUBSCRIPTION_DEFAULTS, log: createLogger('silent') };
-    new GatewayStream(deps, plan, { viewer, requestId: 'r1' }, {}, QUERY, () => {}, () => {}, { id: 'sub-é1', socket });
+    new GatewayStream(
+      deps,
+      plan,
+      { viewer, requestId: 'r1' },
+      {},
+      QUERY,
+      () => {},
+      () => {},
+      { id: 'sub-é1', socket },
+    );
     // payload lengths around the 7-bit, 16-bit and 64-bit length encodings, with multi-byte characters
     const bodies = ['hi', 'ü'.repeat(40), 'x'.repeat(200), '€'.repeat(21_830), 'y'.repeat(70_000)];
     bodies.forEach((body, i) => pool.current.sink.next({ data: { messageAdded: { body, gwCursor_: `c${i}` } } }));
@@ -188,7 +204,16 @@ describe('a gateway subscription stream', () => {
     const writer = new FrameWriter(1);
     const deps = { planner, services: {}, pool: pool as unknown as UpstreamPool, options: SUBSCRIPTION_DEFAULTS, log: createLogger('silent'), writer };
     const plan = planner.plan(parse(QUERY), undefined, {}, QUERY);
-    const stream = new GatewayStream(deps, plan, { viewer, requestId: 'r1' }, {}, QUERY, () => {}, () => {}, { id: 's1', socket });
+    const stream = new GatewayStream(
+      deps,
+      plan,
+      { viewer, requestId: 'r1' },
+      {},
+      QUERY,
+      () => {},
+      () => {},
+      { id: 's1', socket },
+    );
     for (let i = 1; i <= 4; i++) pool.emit(i);
     expect(writer.pending).toBe(3); // one frame this turn, three for the next ones
     pool.current.sink.complete();

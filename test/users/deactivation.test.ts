@@ -16,16 +16,20 @@ describe('deactivating an account', () => {
     await t?.stop();
   });
 
-  const internal = (op: string, input: unknown) => fetch(t.stack.urls.users.replace(/\/graphql$/, `/internal/${op}`), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-subgraph-secret': t.stack.secret },
-    body: JSON.stringify(input),
-  }).then((r) => r.json());
+  const internal = (op: string, input: unknown) =>
+    fetch(t.stack.urls.users.replace(/\/graphql$/, `/internal/${op}`), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-subgraph-secret': t.stack.secret },
+      body: JSON.stringify(input),
+    }).then((r) => r.json());
 
   it('needs the right password and the account email typed again, changing nothing otherwise', async () => {
     const a = await registerUser(t.client);
     const wrongPw = await a.client.data(DEACTIVATE, { p: 'not-the-password', e: a.email });
-    expect(wrongPw.deactivateAccount).toEqual({ deactivated: false, userErrors: [expect.objectContaining({ code: 'INVALID_CREDENTIALS', field: ['password'] })] });
+    expect(wrongPw.deactivateAccount).toEqual({
+      deactivated: false,
+      userErrors: [expect.objectContaining({ code: 'INVALID_CREDENTIALS', field: ['password'] })],
+    });
     const wrongEmail = await a.client.data(DEACTIVATE, { p: a.password, e: 'someone-else@example.test' });
     expect(wrongEmail.deactivateAccount.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', field: ['confirmEmail'] })]);
     expect((await a.client.data(VIEWER)).viewer.id).toBe(a.userId);
@@ -117,7 +121,7 @@ describe('start-up data', () => {
     expect(claims.roles).toContain('admin');
   });
 
-  it('offers other subgraphs a person\'s shipping address, and nobody else\'s', async () => {
+  it("offers other subgraphs a person's shipping address, and nobody else's", async () => {
     const buyer = await loginDemo(t.client, 'buyer');
     const addressId = (await buyer.client.data(VIEWER)).viewer.shippingAddresses[0].id;
     const call = (input: unknown) =>

@@ -27,10 +27,25 @@ describe('profile, security and the address book', () => {
     it('changes only the fields given, and an explicit null clears one', async () => {
       const a = await registerUser(t.client);
       const r1 = await a.client.data(UPDATE_PROFILE, {
-        input: { fullName: 'Ada King', gender: 'FEMALE', phone: '+44 1', organization: 'Analytical Engines', photoUrl: 'https://img.example/ada.png', zip: 'W1', fax: '123', contactAddress: 'London' },
+        input: {
+          fullName: 'Ada King',
+          gender: 'FEMALE',
+          phone: '+44 1',
+          organization: 'Analytical Engines',
+          photoUrl: 'https://img.example/ada.png',
+          zip: 'W1',
+          fax: '123',
+          contactAddress: 'London',
+        },
       });
       expect(r1.updateProfile.userErrors).toEqual([]);
-      expect(r1.updateProfile.user).toMatchObject({ fullName: 'Ada King', gender: 'FEMALE', phone: '+44 1', organization: 'Analytical Engines', photoUrl: 'https://img.example/ada.png' });
+      expect(r1.updateProfile.user).toMatchObject({
+        fullName: 'Ada King',
+        gender: 'FEMALE',
+        phone: '+44 1',
+        organization: 'Analytical Engines',
+        photoUrl: 'https://img.example/ada.png',
+      });
       const r2 = await a.client.data(UPDATE_PROFILE, { input: { phone: null, zip: 'W2' } });
       expect(r2.updateProfile.user).toMatchObject({ fullName: 'Ada King', gender: 'FEMALE', phone: null, zip: 'W2', organization: 'Analytical Engines' });
     });
@@ -133,7 +148,10 @@ describe('profile, security and the address book', () => {
       const ids = third.addShippingAddress.user.shippingAddresses;
       expect(ids.filter((x: any) => x.isDefault)).toEqual([{ id: third.addShippingAddress.address.id, isDefault: true }]);
 
-      const moved = await a.client.data(UPDATE_ADDRESS, { id: second.addShippingAddress.address.id, input: address({ city: 'Lyon', country: 'FR', isDefault: true }) });
+      const moved = await a.client.data(UPDATE_ADDRESS, {
+        id: second.addShippingAddress.address.id,
+        input: address({ city: 'Lyon', country: 'FR', isDefault: true }),
+      });
       expect(moved.updateShippingAddress.userErrors).toEqual([]);
       expect(moved.updateShippingAddress.address).toMatchObject({ city: 'Lyon', isDefault: true });
       expect(moved.updateShippingAddress.user.shippingAddresses.filter((x: any) => x.isDefault)).toHaveLength(1);

@@ -3,19 +3,7 @@ import { TokenSigner, generateKeys } from '../../platform/auth.ts';
 import { registerUser } from '../helpers/accounts.ts';
 import { STACK_START_TIMEOUT_MS } from './helpers.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import {
-  CHANGE_PASSWORD,
-  LOGIN,
-  LOGOUT,
-  NEEDS_VIEWER,
-  REFRESH,
-  REGISTER,
-  VIEWER,
-  algNoneToken,
-  callSubgraph,
-  codeOf,
-  expiredToken,
-} from './helpers.ts';
+import { CHANGE_PASSWORD, LOGIN, LOGOUT, NEEDS_VIEWER, REFRESH, REGISTER, VIEWER, algNoneToken, callSubgraph, codeOf, expiredToken } from './helpers.ts';
 
 describe('accounts and sessions', () => {
   let t: TestStack;
@@ -106,7 +94,13 @@ describe('accounts and sessions', () => {
     it('throttles a client address (x-client-ip) across accounts', async () => {
       const ip = { 'x-client-ip': '203.0.113.7' };
       const login = (email: string, password: string) =>
-        callSubgraph(t.stack.urls.users, t.stack.secret, `mutation { login(email: ${JSON.stringify(email)}, password: ${JSON.stringify(password)}) { accessToken userErrors { code } } }`, undefined, ip);
+        callSubgraph(
+          t.stack.urls.users,
+          t.stack.secret,
+          `mutation { login(email: ${JSON.stringify(email)}, password: ${JSON.stringify(password)}) { accessToken userErrors { code } } }`,
+          undefined,
+          ip,
+        );
       for (let i = 0; i < 20; i++) {
         const r = await login(`spray-${i}@example.test`, 'guessed-password');
         expect(r.data.login.userErrors[0].code).toBe('INVALID_CREDENTIALS');
@@ -114,7 +108,13 @@ describe('accounts and sessions', () => {
       const a = await registerUser(t.client);
       const blocked = await login(a.email, a.password);
       expect(blocked.data.login.userErrors[0].code).toBe('TOO_MANY_ATTEMPTS');
-      const elsewhere = await callSubgraph(t.stack.urls.users, t.stack.secret, `mutation { login(email: ${JSON.stringify(a.email)}, password: ${JSON.stringify(a.password)}) { accessToken userErrors { code } } }`, undefined, { 'x-client-ip': '198.51.100.1' });
+      const elsewhere = await callSubgraph(
+        t.stack.urls.users,
+        t.stack.secret,
+        `mutation { login(email: ${JSON.stringify(a.email)}, password: ${JSON.stringify(a.password)}) { accessToken userErrors { code } } }`,
+        undefined,
+        { 'x-client-ip': '198.51.100.1' },
+      );
       expect(elsewhere.data.login.userErrors).toEqual([]);
       t.clock.advance(15 * 60 + 1);
     });
@@ -178,7 +178,7 @@ describe('accounts and sessions', () => {
       }
     });
 
-    it('answers another person\'s User reference with null on a direct _entities call', async () => {
+    it("answers another person's User reference with null on a direct _entities call", async () => {
       const a = await registerUser(t.client);
       const b = await registerUser(t.client);
       const q = `{ _entities(representations: [{ __typename: "User", id: "${b.userId}" }, { __typename: "User", id: "${a.userId}" }]) { ... on User { id email } } }`;

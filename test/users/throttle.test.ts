@@ -38,8 +38,7 @@ const tally = (all: string[][]) => {
   return out;
 };
 
-const login = async (email: string, password: string) =>
-  codes((await t.client.data<any>(LOGIN, { email, password })).login.userErrors);
+const login = async (email: string, password: string) => codes((await t.client.data<any>(LOGIN, { email, password })).login.userErrors);
 
 /** Each password check after sign-in, with a given password; returns its userErrors codes. */
 const checks: Record<string, (a: Account, password: string) => Promise<string[]>> = {
@@ -49,8 +48,7 @@ const checks: Record<string, (a: Account, password: string) => Promise<string[]>
     codes((await a.client.data<any>(CHANGE_EMAIL, { p: password, e: `moved-${crypto.randomUUID().slice(0, 8)}@example.test` })).changeEmail.userErrors),
   setSecurityQuestion: async (a, password) =>
     codes((await a.client.data<any>(SET_QUESTION, { p: password, q: 'First pet?', a: 'Rex' })).setSecurityQuestion.userErrors),
-  deactivateAccount: async (a, password) =>
-    codes((await a.client.data<any>(DEACTIVATE, { p: password, e: a.email, r: null })).deactivateAccount.userErrors),
+  deactivateAccount: async (a, password) => codes((await a.client.data<any>(DEACTIVATE, { p: password, e: a.email, r: null })).deactivateAccount.userErrors),
 };
 
 describe('sign-in throttling', () => {

@@ -1,18 +1,6 @@
 /** The catalog subgraph's tables, all in the PostgreSQL schema "catalog". */
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  customType,
-  index,
-  integer,
-  jsonb,
-  pgSchema,
-  primaryKey,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { check, customType, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const catalogSchema = pgSchema('catalog');
 
@@ -139,10 +127,7 @@ export const cartLines = catalogSchema.table(
     quantity: integer('quantity').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex('cart_lines_cart_variant_idx').on(t.cartId, t.variantId),
-    check('cart_lines_quantity_range', sql`${t.quantity} between 1 and 999`),
-  ],
+  (t) => [uniqueIndex('cart_lines_cart_variant_idx').on(t.cartId, t.variantId), check('cart_lines_quantity_range', sql`${t.quantity} between 1 and 999`)],
 );
 
 export const wishListItems = catalogSchema.table(

@@ -128,7 +128,14 @@ export class CartService {
       const guestLines = await q.lockLinesOf(tx, gid);
       if (!guestLines.length) return;
       const ownLines = new Map((await q.lockLinesOf(tx, own.id)).map((l) => [l.variantId, l]));
-      const stock = new Map((await q.stocksOf(tx, guestLines.map((l) => l.variantId))).map((v) => [v.id, v.stock]));
+      const stock = new Map(
+        (
+          await q.stocksOf(
+            tx,
+            guestLines.map((l) => l.variantId),
+          )
+        ).map((v) => [v.id, v.stock]),
+      );
       for (const g of guestLines) {
         const existing = ownLines.get(g.variantId);
         const have = existing?.quantity ?? 0;

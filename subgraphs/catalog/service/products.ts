@@ -70,7 +70,11 @@ export class ProductService {
 
     const now = this.deps.clock.now();
     const product = await this.db.transaction(async (tx) => {
-      const taken = await q.skusInStore(tx, store.id, variants.map((x) => x.sku));
+      const taken = await q.skusInStore(
+        tx,
+        store.id,
+        variants.map((x) => x.sku),
+      );
       if (taken.length) {
         const i = variants.findIndex((x) => x.sku === taken[0].sku);
         fail('DUPLICATE_SKU', `SKU "${taken[0].sku}" is already used in this store.`, ['input', 'variants', String(i), 'sku']);

@@ -48,7 +48,7 @@ export class StoreService {
           await q.setStoreNameKey(this.db, row.id, key);
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
-          this.deps.log.warn('store name looks like an older store\'s; both kept', { storeId: row.id });
+          this.deps.log.warn("store name looks like an older store's; both kept", { storeId: row.id });
           await q.setStoreNameKey(this.db, row.id, `${key}\u200b${row.id}`);
         }
         filled++;

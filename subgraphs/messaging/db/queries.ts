@@ -39,7 +39,11 @@ function toMessage(r: Record<string, unknown>): MessageRow {
   };
 }
 
-const uuidArray = (ids: string[]) => sql`array[${sql.join(ids.map((i) => sql`${i}`), sql`, `)}]::uuid[]`;
+const uuidArray = (ids: string[]) =>
+  sql`array[${sql.join(
+    ids.map((i) => sql`${i}`),
+    sql`, `,
+  )}]::uuid[]`;
 
 // ───────────── reads ─────────────
 
@@ -91,7 +95,10 @@ function conversationWhere(f: ConversationFilter): SQL | undefined {
   if (f.userId) {
     conds.push(or(eq(conversations.buyerId, f.userId), eq(conversations.sellerId, f.userId)));
     // the archive flag of the person's side: a CASE the builder has no word for
-    if (archived) conds.push(sql`(case when ${conversations.buyerId} = ${f.userId} then ${conversations.buyerArchived} else ${conversations.sellerArchived} end) = ${f.archived}`);
+    if (archived)
+      conds.push(
+        sql`(case when ${conversations.buyerId} = ${f.userId} then ${conversations.buyerArchived} else ${conversations.sellerArchived} end) = ${f.archived}`,
+      );
   }
   if (f.storeId) {
     conds.push(eq(conversations.storeId, f.storeId), eq(conversations.category, 'SELLER'));
@@ -204,8 +211,7 @@ export async function ensureSystemConversation(tx: Executor, userId: string, cat
 
 /** One more unread message for the recipient's side, atomically (locks the row until commit). */
 export async function countIncoming(tx: Executor, conversationId: string, recipientSide: Side, orderId: string | null, now: Date): Promise<void> {
-  const counter =
-    recipientSide === 'BUYER' ? { buyerUnread: sql`${conversations.buyerUnread} + 1` } : { sellerUnread: sql`${conversations.sellerUnread} + 1` };
+  const counter = recipientSide === 'BUYER' ? { buyerUnread: sql`${conversations.buyerUnread} + 1` } : { sellerUnread: sql`${conversations.sellerUnread} + 1` };
   await tx
     .update(conversations)
     .set({ ...counter, updatedAt: now, ...(orderId ? { orderId } : {}) })
@@ -249,10 +255,16 @@ export async function recordSeq(tx: Executor, messageId: string, conversationId:
 export async function markRead(tx: Executor, conversationId: string, side: Side): Promise<void> {
   if (side === 'BUYER') {
     await tx.update(conversations).set({ buyerUnread: 0 }).where(eq(conversations.id, conversationId));
-    await tx.update(messages).set({ readByBuyer: true }).where(and(eq(messages.conversationId, conversationId), not(messages.readByBuyer)));
+    await tx
+      .update(messages)
+      .set({ readByBuyer: true })
+      .where(and(eq(messages.conversationId, conversationId), not(messages.readByBuyer)));
   } else {
     await tx.update(conversations).set({ sellerUnread: 0 }).where(eq(conversations.id, conversationId));
-    await tx.update(messages).set({ readBySeller: true }).where(and(eq(messages.conversationId, conversationId), not(messages.readBySeller)));
+    await tx
+      .update(messages)
+      .set({ readBySeller: true })
+      .where(and(eq(messages.conversationId, conversationId), not(messages.readBySeller)));
   }
 }
 
@@ -263,7 +275,10 @@ export async function setArchived(tx: Executor, conversationId: string, side: Si
     .where(eq(conversations.id, conversationId));
 }
 
-export async function insertReport(tx: Executor, r: { conversationId: string; reporterId: string; reporterSide: Side; reason: string; createdAt: Date }): Promise<void> {
+export async function insertReport(
+  tx: Executor,
+  r: { conversationId: string; reporterId: string; reporterSide: Side; reason: string; createdAt: Date },
+): Promise<void> {
   await tx.insert(reports).values(r);
 }
 

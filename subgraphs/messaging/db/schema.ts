@@ -31,8 +31,12 @@ export const conversations = messagingSchema.table(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [
-    uniqueIndex('conversations_seller_uq').on(t.buyerId, t.storeId).where(sql`category = 'SELLER'`),
-    uniqueIndex('conversations_system_uq').on(t.buyerId, t.category).where(sql`category <> 'SELLER'`),
+    uniqueIndex('conversations_seller_uq')
+      .on(t.buyerId, t.storeId)
+      .where(sql`category = 'SELLER'`),
+    uniqueIndex('conversations_system_uq')
+      .on(t.buyerId, t.category)
+      .where(sql`category <> 'SELLER'`),
     index('conversations_buyer_idx').on(t.buyerId, t.lastSeq),
     index('conversations_seller_idx').on(t.sellerId, t.lastSeq),
     index('conversations_store_idx').on(t.storeId, t.lastSeq),

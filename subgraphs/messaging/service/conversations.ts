@@ -46,7 +46,12 @@ export class ConversationService {
     return this.conversationPage({ userId, category: args.category, archived: args.archived }, args);
   }
 
-  async storeConversations(viewer: Viewer, storeId: string, args: { archived?: boolean | null } & PageArgs, loaders: Loaders): Promise<Connection<ConversationRow>> {
+  async storeConversations(
+    viewer: Viewer,
+    storeId: string,
+    args: { archived?: boolean | null } & PageArgs,
+    loaders: Loaders,
+  ): Promise<Connection<ConversationRow>> {
     const store = isId(storeId) ? await loaders.store.load(storeId) : null;
     if (!store || store.ownerId !== viewer.id) throw forbidden("Only the store's owner can read its conversations.");
     return this.conversationPage({ storeId, archived: args.archived }, args);
@@ -58,7 +63,12 @@ export class ConversationService {
     const after = conversationAfter(args.after);
     const rows = await q.listConversations(db, { ...filter, after, limit: n + 1 });
     // counted only when the client asks for totalCount
-    return connection(rows, n, (c) => encodeCursor({ s: c.lastSeq, i: c.id }), () => q.countConversations(db, { ...filter, limit: 0 }));
+    return connection(
+      rows,
+      n,
+      (c) => encodeCursor({ s: c.lastSeq, i: c.id }),
+      () => q.countConversations(db, { ...filter, limit: 0 }),
+    );
   }
 
   async unreadMessageCount(viewer: Viewer, userId: string): Promise<number> {

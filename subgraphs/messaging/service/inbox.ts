@@ -38,7 +38,11 @@ export function priceDropText(title: string, previousPrice: unknown, newPrice: u
 export class InboxService implements InboxRules {
   constructor(private readonly deps: SubgraphDeps) {}
 
-  async orderStatusChanged(tx: Tx, seq: number, o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string }): Promise<void> {
+  async orderStatusChanged(
+    tx: Tx,
+    seq: number,
+    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string },
+  ): Promise<void> {
     await q.upsertKnownOrder(tx, { orderId: o.orderId, number: o.number, buyerId: o.buyerId, storeId: o.storeId, sellerId: o.sellerId });
     await this.systemMessage(tx, seq, o.buyerId, 'ORDER_UPDATES', orderUpdateText(o.number, o.status), o.orderId);
   }

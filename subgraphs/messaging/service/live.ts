@@ -1,5 +1,4 @@
 /** The subscription `messageAdded`: the viewer's new messages, live, resumable from a Message.cursor. */
-import { GraphQLError } from 'graphql';
 import type { Viewer } from '../../../platform/auth.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { liveEvents, SKIP } from '../../../platform/subscriptions/live.ts';

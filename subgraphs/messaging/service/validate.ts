@@ -27,7 +27,10 @@ export function validateSendInput(input: SendMessageInput): AttachmentValue[] {
   const hasConversation = input.conversationId !== null && input.conversationId !== undefined;
   const hasStore = input.storeId !== null && input.storeId !== undefined;
   if (hasConversation === hasStore) {
-    fail('INVALID_INPUT', 'Give either conversationId (to reply) or storeId (to write to a store), not both or neither.', ['input', hasConversation ? 'storeId' : 'conversationId']);
+    fail('INVALID_INPUT', 'Give either conversationId (to reply) or storeId (to write to a store), not both or neither.', [
+      'input',
+      hasConversation ? 'storeId' : 'conversationId',
+    ]);
   }
   if (typeof input.body !== 'string' || input.body.trim().length === 0) {
     fail('INVALID_INPUT', 'A message cannot be empty.', ['input', 'body']);
@@ -41,7 +44,8 @@ export function validateSendInput(input: SendMessageInput): AttachmentValue[] {
   }
   return attachments.map((a, i) => {
     const field = ['input', 'attachments', String(i)];
-    if (typeof a.url !== 'string' || a.url.length > MAX_URL_CHARS) fail('INVALID_INPUT', `An attachment URL is at most ${MAX_URL_CHARS} characters.`, [...field, 'url']);
+    if (typeof a.url !== 'string' || a.url.length > MAX_URL_CHARS)
+      fail('INVALID_INPUT', `An attachment URL is at most ${MAX_URL_CHARS} characters.`, [...field, 'url']);
     let url: URL;
     try {
       url = new URL(a.url);

@@ -1,19 +1,6 @@
 /** The orders subgraph's tables, all in the PostgreSQL schema "orders". */
 import { sql } from 'drizzle-orm';
-import {
-  bigserial,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgSchema,
-  primaryKey,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const ordersSchema = pgSchema('orders');
 
@@ -52,7 +39,10 @@ export const orders = ordersSchema.table(
     shippingCost: integer('shipping_cost').notNull(),
     discount: integer('discount').notNull(),
     total: integer('total').notNull(),
-    couponCodes: text('coupon_codes').array().notNull().default(sql`'{}'::text[]`),
+    couponCodes: text('coupon_codes')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     paymentDeadline: ts('payment_deadline'),
     shipByDeadline: ts('ship_by_deadline'),
     deliveryDeadline: ts('delivery_deadline'),
@@ -79,10 +69,18 @@ export const orders = ordersSchema.table(
     index('orders_buyer_created_idx').on(t.buyerId, t.createdAt, t.id),
     index('orders_store_created_idx').on(t.storeId, t.createdAt, t.id),
     index('orders_status_idx').on(t.status),
-    index('orders_payment_due_idx').on(t.paymentDeadline).where(sql`status = 'PAYMENT_REQUIRED'`),
-    index('orders_ship_due_idx').on(t.shipByDeadline).where(sql`status = 'SHIPMENT_REQUIRED'`),
-    index('orders_delivery_due_idx').on(t.deliveryDeadline).where(sql`status = 'UNCONFIRMED_DELIVERY'`),
-    index('orders_feedback_due_idx').on(t.feedbackDeadline).where(sql`status = 'FEEDBACK_REQUIRED'`),
+    index('orders_payment_due_idx')
+      .on(t.paymentDeadline)
+      .where(sql`status = 'PAYMENT_REQUIRED'`),
+    index('orders_ship_due_idx')
+      .on(t.shipByDeadline)
+      .where(sql`status = 'SHIPMENT_REQUIRED'`),
+    index('orders_delivery_due_idx')
+      .on(t.deliveryDeadline)
+      .where(sql`status = 'UNCONFIRMED_DELIVERY'`),
+    index('orders_feedback_due_idx')
+      .on(t.feedbackDeadline)
+      .where(sql`status = 'FEEDBACK_REQUIRED'`),
     index('orders_compensation_idx')
       .on(t.id)
       .where(sql`release_stock_due or release_coupons_due or refund_due`),
@@ -100,7 +98,9 @@ export const orderLines = ordersSchema.table(
     productId: uuid('product_id').notNull(),
     variantId: uuid('variant_id').notNull(),
     title: text('title').notNull(),
-    options: jsonb('options').notNull().default(sql`'[]'::jsonb`),
+    options: jsonb('options')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
     quantity: integer('quantity').notNull(),
     unitPrice: integer('unit_price').notNull(),
     subtotal: integer('subtotal').notNull(),
@@ -149,7 +149,10 @@ export const checkouts = ordersSchema.table(
     /** Fresh per attempt: the catalog/promotions keys of a failed attempt are never reused. */
     attempt: uuid('attempt').notNull(),
     state: text('state').notNull(), // PENDING | DONE
-    orderIds: uuid('order_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    orderIds: uuid('order_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     createdAt: ts('created_at').notNull().defaultNow(),
     /**
      * The attempt holds the key until then (CHECKOUT_LEASE_S, renewed before each
@@ -160,7 +163,9 @@ export const checkouts = ordersSchema.table(
   },
   (t) => [
     primaryKey({ columns: [t.buyerId, t.key] }),
-    index('checkouts_pending_lease_idx').on(t.leaseUntil).where(sql`state = 'PENDING'`),
+    index('checkouts_pending_lease_idx')
+      .on(t.leaseUntil)
+      .where(sql`state = 'PENDING'`),
   ],
 );
 
@@ -190,7 +195,9 @@ export const checkoutJobs = ordersSchema.table(
   },
   (t) => [
     index('checkout_jobs_attempt_idx').on(t.attempt),
-    index('checkout_jobs_due_idx').on(t.nextRunAt).where(sql`state = 'DUE'`),
+    index('checkout_jobs_due_idx')
+      .on(t.nextRunAt)
+      .where(sql`state = 'DUE'`),
   ],
 );
 
@@ -215,7 +222,10 @@ export const payments = ordersSchema.table(
     state: text('state').notNull(), // PENDING | SUCCEEDED | DECLINED | VOIDED
     method: text('method').notNull(),
     amount: integer('amount').notNull().default(0),
-    orderIds: uuid('order_ids').array().notNull().default(sql`'{}'::uuid[]`),
+    orderIds: uuid('order_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     providerRef: text('provider_ref'),
     declineMessage: text('decline_message'),
     /** PENDING: the attempt's lease; past it, the sweeper (or a retry) recovers the payment. */
@@ -229,8 +239,12 @@ export const payments = ordersSchema.table(
   },
   (t) => [
     uniqueIndex('payments_buyer_key_idx').on(t.buyerId, t.key),
-    index('payments_pending_idx').on(t.leaseUntil).where(sql`state = 'PENDING'`),
-    index('payments_void_due_idx').on(t.id).where(sql`void_due`),
+    index('payments_pending_idx')
+      .on(t.leaseUntil)
+      .where(sql`state = 'PENDING'`),
+    index('payments_void_due_idx')
+      .on(t.id)
+      .where(sql`void_due`),
   ],
 );
 

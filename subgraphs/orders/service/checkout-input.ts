@@ -29,9 +29,7 @@ export interface QuoteLine {
 }
 
 export type Quote = { ok: true; cartId: string; lines: QuoteLine[] } | InternalFailure;
-export type Redeem =
-  | { ok: true; applications: { orderId: string; couponId: string; code: string; kind: string; discount: number }[] }
-  | InternalFailure;
+export type Redeem = { ok: true; applications: { orderId: string; couponId: string; code: string; kind: string; discount: number }[] } | InternalFailure;
 export type Address = { recipientName: string; phone: string; country: string; province: string | null; city: string; street: string; postalCode: string };
 
 export function sortLike(rows: OrderRow[], ids: string[]): OrderRow[] {

@@ -107,14 +107,7 @@ export class CheckoutService {
    * the step, ARMED, in one transaction. Throws ClaimLost when the attempt no
    * longer holds the key (then the step is not taken).
    */
-  private async arm(
-    viewer: Viewer,
-    key: string,
-    attempt: string,
-    taken: Step[],
-    kind: q.CheckoutJobKind,
-    payload: Record<string, unknown>,
-  ): Promise<void> {
+  private async arm(viewer: Viewer, key: string, attempt: string, taken: Step[], kind: q.CheckoutJobKind, payload: Record<string, unknown>): Promise<void> {
     await this.deps.db.drizzle.transaction(async (tx) => {
       if (!(await q.renewCheckoutLease(tx, viewer.id, key, attempt, this.leaseUntil()))) throw new ClaimLost();
       await q.insertCheckoutJob(tx, { buyerId: viewer.id, key, attempt, kind, payload, state: 'ARMED', now: this.deps.clock.now() });
@@ -160,7 +153,10 @@ export class CheckoutService {
         fail('OWN_STORE', 'You cannot buy from your own store.', ['input', 'lineIds']);
       }
       // lines that already became an order (their removal from the cart may still be pending) are never bought again
-      const ordered = await q.orderedCartLines(db.drizzle, quote.lines.map((l) => l.lineId));
+      const ordered = await q.orderedCartLines(
+        db.drizzle,
+        quote.lines.map((l) => l.lineId),
+      );
       if (ordered.size && input.lineIds) fail('NOT_FOUND', 'A cart line was already ordered.', ['input', 'lineIds']);
       const lines = quote.lines.filter((l) => !ordered.has(l.lineId));
       if (!lines.length) fail('INVALID_INPUT', 'The cart is empty.', ['input', 'lineIds']);

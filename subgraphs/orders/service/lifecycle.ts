@@ -52,7 +52,13 @@ export class LifecycleService {
     await this.own(viewer, orderId, 'buyer');
     const why = reason?.trim() ? reason.trim() : 'Cancelled by the buyer';
     // one statement for both cases: what is owed back depends on the status it had
-    return this.act(viewer, orderId, 'buyer', { from: ['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED'], to: 'CANCELLED', set: [q.assign.cancellationGiveBacks()] }, why);
+    return this.act(
+      viewer,
+      orderId,
+      'buyer',
+      { from: ['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED'], to: 'CANCELLED', set: [q.assign.cancellationGiveBacks()] },
+      why,
+    );
   }
 
   async extendShippingTime(viewer: Viewer, orderId: string, days: number): Promise<OrderRow> {
@@ -80,7 +86,13 @@ export class LifecycleService {
 
   async confirmReceipt(viewer: Viewer, orderId: string): Promise<OrderRow> {
     await this.own(viewer, orderId, 'buyer');
-    return this.act(viewer, orderId, 'buyer', { from: ['UNCONFIRMED_DELIVERY'], to: 'FEEDBACK_REQUIRED', set: [this.feedbackDue()] }, 'Receipt confirmed by the buyer');
+    return this.act(
+      viewer,
+      orderId,
+      'buyer',
+      { from: ['UNCONFIRMED_DELIVERY'], to: 'FEEDBACK_REQUIRED', set: [this.feedbackDue()] },
+      'Receipt confirmed by the buyer',
+    );
   }
 
   async leaveFeedback(viewer: Viewer, orderId: string, input: FeedbackInput): Promise<OrderRow> {
@@ -211,7 +223,11 @@ export class LifecycleService {
       {
         status: 'UNCONFIRMED_DELIVERY',
         column: 'delivery_deadline',
-        spec: (now) => ({ from: ['UNCONFIRMED_DELIVERY'], to: 'FEEDBACK_REQUIRED', set: [q.assign.feedbackDeadline(new Date(now.getTime() + clock.feedbackWindowS * 1000))] }),
+        spec: (now) => ({
+          from: ['UNCONFIRMED_DELIVERY'],
+          to: 'FEEDBACK_REQUIRED',
+          set: [q.assign.feedbackDeadline(new Date(now.getTime() + clock.feedbackWindowS * 1000))],
+        }),
         reason: 'Delivery confirmed automatically',
       },
       {

@@ -56,7 +56,8 @@ export class PaymentService {
     const orderIds = [...new Set(orderIdsIn)];
     if (!orderIds.length || orderIds.length > 50) fail('INVALID_INPUT', 'Pay for 1–50 orders at once.', ['orderIds']);
     if (!orderIds.every(isId)) fail('NOT_FOUND', 'No such order.', ['orderIds']);
-    if (typeof payment.token !== 'string' || !payment.token || payment.token.length > 200) fail('INVALID_INPUT', 'A payment token is required.', ['payment', 'token']);
+    if (typeof payment.token !== 'string' || !payment.token || payment.token.length > 200)
+      fail('INVALID_INPUT', 'A payment token is required.', ['payment', 'token']);
 
     const started = Date.now();
     let recovered = false;

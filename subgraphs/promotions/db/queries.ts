@@ -95,8 +95,7 @@ export async function takeClaim(db: Executor, couponId: string): Promise<boolean
   return rows.length > 0;
 }
 
-const wallet = (db: Executor) =>
-  db.select({ coupon: coupons, entry: userCoupons }).from(userCoupons).innerJoin(coupons, eq(coupons.id, userCoupons.couponId));
+const wallet = (db: Executor) => db.select({ coupon: coupons, entry: userCoupons }).from(userCoupons).innerJoin(coupons, eq(coupons.id, userCoupons.couponId));
 
 export async function walletEntry(db: Executor, couponId: string, userId: string): Promise<WalletRow | null> {
   const [row] = await wallet(db).where(and(eq(userCoupons.couponId, couponId), eq(userCoupons.userId, userId)));
@@ -123,7 +122,10 @@ export function lockWalletByCodes(db: Executor, userId: string, codes: readonly 
       and(
         eq(uc.userId, userId),
         // upper() is not in the builder (codes compare case-insensitively)
-        inArray(sql`upper(${coupons.code})`, codes.map((x) => x.toUpperCase())),
+        inArray(
+          sql`upper(${coupons.code})`,
+          codes.map((x) => x.toUpperCase()),
+        ),
       ),
     )
     .orderBy(uc.id)
@@ -160,20 +162,13 @@ export async function deleteUnusedWallet(db: Executor, userId: string): Promise<
 
 /** Reserves a redemption key; false when it exists already (then read its answer). */
 export async function startRedemption(db: Executor, key: string, buyerId: string): Promise<boolean> {
-  const rows = await db
-    .insert(redemptions)
-    .values({ key, buyerId })
-    .onConflictDoNothing({ target: redemptions.key })
-    .returning({ key: redemptions.key });
+  const rows = await db.insert(redemptions).values({ key, buyerId }).onConflictDoNothing({ target: redemptions.key }).returning({ key: redemptions.key });
   return rows.length > 0;
 }
 
 /** The stored answer of a key, and whether releaseCoupons released it (a released key never redeems). */
 export async function redemptionResult(db: Executor, key: string): Promise<{ result: unknown; released: boolean }> {
-  const [row] = await db
-    .select({ result: redemptions.result, releasedAt: redemptions.releasedAt })
-    .from(redemptions)
-    .where(eq(redemptions.key, key));
+  const [row] = await db.select({ result: redemptions.result, releasedAt: redemptions.releasedAt }).from(redemptions).where(eq(redemptions.key, key));
   return { result: row?.result ?? null, released: row?.releasedAt != null };
 }
 

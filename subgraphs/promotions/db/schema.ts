@@ -8,7 +8,9 @@ export const promotionsSchema = pgSchema('promotions');
 export const coupons = promotionsSchema.table(
   'coupons',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     code: text('code').notNull(),
     kind: text('kind', { enum: ['PLATFORM', 'SELLER'] }).notNull(), // a check constraint, not a type (no migration)
     storeId: uuid('store_id'),
@@ -38,7 +40,9 @@ export const coupons = promotionsSchema.table(
 export const userCoupons = promotionsSchema.table(
   'user_coupons',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     couponId: uuid('coupon_id')
       .notNull()
       .references(() => coupons.id),

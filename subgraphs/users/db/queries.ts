@@ -22,7 +22,10 @@ export async function activeUserByEmail(db: Executor, email: string): Promise<Us
 
 export async function usersByIds(db: Executor, ids: readonly string[]): Promise<UserRow[]> {
   if (!ids.length) return [];
-  return db.select().from(users).where(inArray(users.id, [...ids]));
+  return db
+    .select()
+    .from(users)
+    .where(inArray(users.id, [...ids]));
 }
 
 /** The active user row, locked for the rest of the transaction. */
@@ -48,11 +51,7 @@ export async function insertUserIfEmailFree(
   db: Executor,
   values: { email: string; fullName: string; passwordHash: string; passwordStrength: number; createdAt: Date },
 ): Promise<UserRow | undefined> {
-  const [r] = await db
-    .insert(users)
-    .values(values)
-    .onConflictDoNothing()
-    .returning();
+  const [r] = await db.insert(users).values(values).onConflictDoNothing().returning();
   return r;
 }
 
@@ -119,9 +118,7 @@ export async function revokeUserSessions(db: Executor, userId: string, now: Date
   const rows = await db
     .update(sessions)
     .set({ revokedAt: now })
-    .where(
-      and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined),
-    )
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keep ? ne(sessions.id, keep) : undefined))
     .returning({ id: sessions.id });
   return rows.map((r) => r.id);
 }
@@ -155,7 +152,10 @@ export async function addressOf(db: Executor, userId: string, id: string): Promi
 }
 
 export async function insertAddress(db: Executor, userId: string, fields: AddressFields, isDefault: boolean, createdAt: Date) {
-  const [r] = await db.insert(shippingAddresses).values({ ...fields, userId, isDefault, createdAt }).returning();
+  const [r] = await db
+    .insert(shippingAddresses)
+    .values({ ...fields, userId, isDefault, createdAt })
+    .returning();
   return r;
 }
 

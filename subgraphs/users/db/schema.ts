@@ -7,7 +7,9 @@ export const usersSchema = pgSchema('users');
 export const users = usersSchema.table(
   'users',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     /** Stored trimmed and lower-cased: emails are case-insensitive. */
     email: text('email').notNull(),
     fullName: text('full_name').notNull(),
@@ -23,14 +25,19 @@ export const users = usersSchema.table(
     passwordStrength: integer('password_strength').notNull().default(0),
     securityQuestion: text('security_question'),
     securityAnswerHash: text('security_answer_hash'),
-    roles: text('roles').array().notNull().default(sql`'{}'::text[]`),
+    roles: text('roles')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
     deactivationReason: text('deactivation_reason'),
   },
   (t) => [
     // Unique among active accounts only: a deactivated account frees its email.
-    uniqueIndex('users_active_email_key').on(sql`lower(${t.email})`).where(sql`${t.deactivatedAt} is null`),
+    uniqueIndex('users_active_email_key')
+      .on(sql`lower(${t.email})`)
+      .where(sql`${t.deactivatedAt} is null`),
   ],
 );
 
@@ -38,8 +45,12 @@ export const sessions = usersSchema.table(
   'sessions',
   {
     /** The access token's `sid`. */
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
-    userId: uuid('user_id').notNull().references(() => users.id),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
     /** sha256 (hex) of the current refresh token; rotated on every refresh. */
     refreshTokenHash: text('refresh_token_hash').notNull(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
@@ -52,15 +63,21 @@ export const sessions = usersSchema.table(
 /** Refresh tokens already rotated away: presenting one again is a reuse (theft) signal. */
 export const usedRefreshTokens = usersSchema.table('used_refresh_tokens', {
   tokenHash: text('token_hash').primaryKey(),
-  sessionId: uuid('session_id').notNull().references(() => sessions.id),
+  sessionId: uuid('session_id')
+    .notNull()
+    .references(() => sessions.id),
   usedAt: timestamp('used_at', { withTimezone: true }).notNull(),
 });
 
 export const shippingAddresses = usersSchema.table(
   'shipping_addresses',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
-    userId: uuid('user_id').notNull().references(() => users.id),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
     recipientName: text('recipient_name').notNull(),
     phone: text('phone').notNull(),
     country: text('country').notNull(),
@@ -74,7 +91,9 @@ export const shippingAddresses = usersSchema.table(
   (t) => [
     index('shipping_addresses_user_id_idx').on(t.userId, t.createdAt),
     // At most one default per person (the service keeps exactly one while any exist).
-    uniqueIndex('shipping_addresses_one_default').on(t.userId).where(sql`${t.isDefault}`),
+    uniqueIndex('shipping_addresses_one_default')
+      .on(t.userId)
+      .where(sql`${t.isDefault}`),
   ],
 );
 

@@ -101,7 +101,15 @@ export async function seedDemo(deps: Deps): Promise<void> {
     await q.insertAddress(
       tx,
       DEMO.buyerId,
-      { recipientName: 'Demo Buyer', phone: '+1 555 0100', country: 'US', province: 'CA', city: 'San Francisco', street: '1 Market Street', postalCode: '94105' },
+      {
+        recipientName: 'Demo Buyer',
+        phone: '+1 555 0100',
+        country: 'US',
+        province: 'CA',
+        city: 'San Francisco',
+        street: '1 Market Street',
+        postalCode: '94105',
+      },
       true,
       now,
     );

@@ -50,7 +50,11 @@ export async function lockCart(tx: Executor, cartId: string): Promise<void> {
 /** The line of a cart for a variant, row-locked. */
 export async function lockLine(tx: Executor, cartId: string, where: { lineId?: string; variantId?: string }): Promise<CartLineRow | null> {
   const cond = where.lineId ? eq(cartLines.id, where.lineId) : eq(cartLines.variantId, where.variantId!);
-  const [row] = await tx.select().from(cartLines).where(and(eq(cartLines.cartId, cartId), cond)).for('update');
+  const [row] = await tx
+    .select()
+    .from(cartLines)
+    .where(and(eq(cartLines.cartId, cartId), cond))
+    .for('update');
   return row ?? null;
 }
 

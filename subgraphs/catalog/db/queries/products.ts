@@ -11,13 +11,19 @@ export function allCategories(db: Executor): Promise<CategoryRow[]> {
 }
 
 export function categoriesByIds(db: Executor, ids: readonly string[]): Promise<CategoryRow[]> {
-  return db.select().from(categories).where(inArray(categories.id, [...ids]));
+  return db
+    .select()
+    .from(categories)
+    .where(inArray(categories.id, [...ids]));
 }
 
 // ───────────────────────────── stores ─────────────────────────────
 
 export function storesByIds(db: Executor, ids: readonly string[]): Promise<StoreRow[]> {
-  return db.select().from(stores).where(inArray(stores.id, [...ids]));
+  return db
+    .select()
+    .from(stores)
+    .where(inArray(stores.id, [...ids]));
 }
 
 export function storesByOwner(db: Executor, ownerId: string): Promise<StoreRow[]> {
@@ -41,12 +47,7 @@ export function insertStore(
 
 /** Stores made before names had keys, oldest first. */
 export function storesWithoutNameKey(db: Executor, limit: number): Promise<{ id: string; name: string }[]> {
-  return db
-    .select({ id: stores.id, name: stores.name })
-    .from(stores)
-    .where(isNull(stores.nameKey))
-    .orderBy(asc(stores.createdAt), asc(stores.id))
-    .limit(limit);
+  return db.select({ id: stores.id, name: stores.name }).from(stores).where(isNull(stores.nameKey)).orderBy(asc(stores.createdAt), asc(stores.id)).limit(limit);
 }
 
 /** Sets a store's missing name key (a unique violation when another store holds it). */
@@ -69,7 +70,10 @@ export async function followerCounts(db: Executor, storeIds: readonly string[]):
 // ───────────────────────────── products and variants ─────────────────────────────
 
 export function productsByIds(db: Executor, ids: readonly string[]): Promise<ProductRow[]> {
-  return db.select(productColumns).from(products).where(inArray(products.id, [...ids]));
+  return db
+    .select(productColumns)
+    .from(products)
+    .where(inArray(products.id, [...ids]));
 }
 
 /**
@@ -77,10 +81,7 @@ export function productsByIds(db: Executor, ids: readonly string[]): Promise<Pro
  * (a product page shows all three): selected as the product, store and
  * follower-count loaders select them, so the product-page loader primes those.
  */
-export function productPagesByIds(
-  db: Executor,
-  ids: readonly string[],
-): Promise<{ product: ProductRow; store: StoreRow; followerCount: number }[]> {
+export function productPagesByIds(db: Executor, ids: readonly string[]): Promise<{ product: ProductRow; store: StoreRow; followerCount: number }[]> {
   return db
     .select({ product: productColumns, store: stores, followerCount: db.$count(storeFollows, eq(storeFollows.storeId, stores.id)) })
     .from(products)
@@ -89,7 +90,10 @@ export function productPagesByIds(
 }
 
 export function variantsByIds(db: Executor, ids: readonly string[]): Promise<VariantRow[]> {
-  return db.select().from(variants).where(inArray(variants.id, [...ids]));
+  return db
+    .select()
+    .from(variants)
+    .where(inArray(variants.id, [...ids]));
 }
 
 export function variantsByProductIds(db: Executor, productIds: readonly string[]): Promise<VariantRow[]> {
@@ -100,15 +104,15 @@ export function variantsByProductIds(db: Executor, productIds: readonly string[]
     .orderBy(asc(variants.productId), asc(variants.position), asc(variants.id));
 }
 
-export function insertProduct(
-  db: Executor,
-  v: Omit<ProductRow, 'id'> & { id?: string },
-): Promise<ProductRow[]> {
+export function insertProduct(db: Executor, v: Omit<ProductRow, 'id'> & { id?: string }): Promise<ProductRow[]> {
   return db.insert(products).values(v).returning(productColumns);
 }
 
 export function skusInStore(db: Executor, storeId: string, skus: string[]): Promise<{ sku: string }[]> {
-  return db.select({ sku: variants.sku }).from(variants).where(and(eq(variants.storeId, storeId), inArray(variants.sku, skus)));
+  return db
+    .select({ sku: variants.sku })
+    .from(variants)
+    .where(and(eq(variants.storeId, storeId), inArray(variants.sku, skus)));
 }
 
 /** Inserts variants; returns fewer rows than given when a SKU is already used in the store. */
@@ -117,10 +121,7 @@ export function insertVariants(db: Executor, rows: (typeof variants.$inferInsert
 }
 
 /** The variant with its product's title and min price and its store's owner; product and variant row-locked. */
-export async function lockVariant(
-  tx: Executor,
-  id: string,
-): Promise<{ variant: VariantRow; ownerId: string; title: string; minPrice: number } | null> {
+export async function lockVariant(tx: Executor, id: string): Promise<{ variant: VariantRow; ownerId: string; title: string; minPrice: number } | null> {
   // the product row first: price changes of one product queue up, so old/new min prices are exact
   const [ref] = await tx.select({ productId: variants.productId }).from(variants).where(eq(variants.id, id));
   if (!ref) return null;
@@ -140,13 +141,15 @@ export function updateVariantRow(tx: Executor, id: string, set: { price?: number
 
 /** Recomputes a product's price range from its variants. */
 export function refreshPriceRange(tx: Executor, productId: string): Promise<{ minPrice: number; maxPrice: number }[]> {
-  return tx
-    .update(products)
-    // raw: a correlated aggregate as the new value (the builder has no subquery in SET)
-    .set({
-      minPrice: sql`(select min(price) from catalog.variants where product_id = ${productId})`,
-      maxPrice: sql`(select max(price) from catalog.variants where product_id = ${productId})`,
-    })
-    .where(eq(products.id, productId))
-    .returning({ minPrice: products.minPrice, maxPrice: products.maxPrice });
+  return (
+    tx
+      .update(products)
+      // raw: a correlated aggregate as the new value (the builder has no subquery in SET)
+      .set({
+        minPrice: sql`(select min(price) from catalog.variants where product_id = ${productId})`,
+        maxPrice: sql`(select max(price) from catalog.variants where product_id = ${productId})`,
+      })
+      .where(eq(products.id, productId))
+      .returning({ minPrice: products.minPrice, maxPrice: products.maxPrice })
+  );
 }

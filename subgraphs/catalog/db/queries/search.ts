@@ -65,14 +65,7 @@ export interface SearchPage {
  * (and read from any row of it). Without it the count is left out: a window
  * over every match would keep PostgreSQL from stopping at the page's last row.
  */
-export async function searchPage(
-  db: Executor,
-  f: SearchFilter,
-  sort: SortKey,
-  limit: number,
-  after: Keyset | null,
-  withTotal: boolean,
-): Promise<SearchPage> {
+export async function searchPage(db: Executor, f: SearchFilter, sort: SortKey, limit: number, after: Keyset | null, withTotal: boolean): Promise<SearchPage> {
   const { withCats, where } = filterSql(f);
   const rank = f.text !== null ? sql`ts_rank(p.search, ${tsQuery(f.text)})` : sql`0::real`;
   const total = withTotal ? sql`count(*) over ()` : sql`null`;
@@ -126,12 +119,7 @@ export async function searchCount(db: Executor, f: SearchFilter): Promise<number
 }
 
 /** Newest-first pages of several stores' products in one statement. */
-export async function storeProductPages(
-  db: Executor,
-  storeIds: readonly string[],
-  limit: number,
-  after: Keyset | null,
-): Promise<ProductRow[]> {
+export async function storeProductPages(db: Executor, storeIds: readonly string[], limit: number, after: Keyset | null): Promise<ProductRow[]> {
   // raw: a per-store window (row_number over partition) to page several stores in one statement
   const keyset = after ? sql`(p.created_at, p.id) < (${String(after.key)}::timestamptz, ${after.id}::uuid)` : sql`true`;
   const rows = await queryRows<RawProduct>(
@@ -140,7 +128,10 @@ export async function storeProductPages(
           select ${rawProductColumns}, p.created_at,
                  row_number() over (partition by p.store_id order by p.created_at desc, p.id desc) as rn
           from catalog.products p
-          where p.store_id in (${sql.join(storeIds.map((id) => sql`${id}::uuid`), sql`, `)}) and ${keyset}
+          where p.store_id in (${sql.join(
+            storeIds.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )}) and ${keyset}
         ) s where s.rn <= ${limit} order by s.store_id, s.created_at desc, s.id desc`,
   );
   return rows.map(toProduct);

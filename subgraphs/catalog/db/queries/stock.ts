@@ -10,21 +10,25 @@ export function claimReservation(tx: Executor, key: string, items: { variantId: 
 
 /** Takes `quantity` units if (and only if) that many are available. */
 export function takeStock(tx: Executor, variantId: string, quantity: number) {
-  return tx
-    .update(variants)
-    // raw: an increment relative to the row's value (the builder has no column arithmetic)
-    .set({ stock: sql`${variants.stock} - ${quantity}` })
-    .where(and(eq(variants.id, variantId), gte(variants.stock, quantity)))
-    .returning({ id: variants.id, productId: variants.productId, stock: variants.stock });
+  return (
+    tx
+      .update(variants)
+      // raw: an increment relative to the row's value (the builder has no column arithmetic)
+      .set({ stock: sql`${variants.stock} - ${quantity}` })
+      .where(and(eq(variants.id, variantId), gte(variants.stock, quantity)))
+      .returning({ id: variants.id, productId: variants.productId, stock: variants.stock })
+  );
 }
 
 export function giveStock(tx: Executor, variantId: string, quantity: number) {
-  return tx
-    .update(variants)
-    // raw: see takeStock
-    .set({ stock: sql`${variants.stock} + ${quantity}` })
-    .where(eq(variants.id, variantId))
-    .returning({ id: variants.id, productId: variants.productId, stock: variants.stock });
+  return (
+    tx
+      .update(variants)
+      // raw: see takeStock
+      .set({ stock: sql`${variants.stock} + ${quantity}` })
+      .where(eq(variants.id, variantId))
+      .returning({ id: variants.id, productId: variants.productId, stock: variants.stock })
+  );
 }
 
 /** Remembers a key released before (or without) a reservation, so it can never reserve later. */

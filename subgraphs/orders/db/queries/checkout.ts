@@ -25,7 +25,13 @@ export async function claimCheckout(db: Executor, buyerId: string, key: string, 
 
 export async function getCheckout(db: Executor, buyerId: string, key: string): Promise<CheckoutClaim | null> {
   const [r] = await db
-    .select({ attempt: checkouts.attempt, state: checkouts.state, orderIds: checkouts.orderIds, createdAt: checkouts.createdAt, leaseUntil: checkouts.leaseUntil })
+    .select({
+      attempt: checkouts.attempt,
+      state: checkouts.state,
+      orderIds: checkouts.orderIds,
+      createdAt: checkouts.createdAt,
+      leaseUntil: checkouts.leaseUntil,
+    })
     .from(checkouts)
     .where(and(eq(checkouts.buyerId, buyerId), eq(checkouts.key, key)));
   return r ? { ...r, state: r.state as CheckoutClaim['state'] } : null;
@@ -62,7 +68,11 @@ function heldBy(buyerId: string, key: string, attempt: string): SQL {
  * (taken over or recovered). Locks the claim row for the rest of `tx`.
  */
 export async function renewCheckoutLease(tx: Executor, buyerId: string, key: string, attempt: string, leaseUntil: Date): Promise<boolean> {
-  const rows = await tx.update(checkouts).set({ leaseUntil }).where(heldBy(buyerId, key, attempt)).returning({ key: checkouts.key });
+  const rows = await tx
+    .update(checkouts)
+    .set({ leaseUntil })
+    .where(heldBy(buyerId, key, attempt))
+    .returning({ key: checkouts.key });
   return rows.length === 1;
 }
 
@@ -142,7 +152,16 @@ export async function insertCheckoutJob(
 ): Promise<string> {
   const [r] = await tx
     .insert(checkoutJobs)
-    .values({ buyerId: j.buyerId, checkoutKey: j.key, attempt: j.attempt, kind: j.kind, payload: j.payload, state: j.state, nextRunAt: j.now, createdAt: j.now })
+    .values({
+      buyerId: j.buyerId,
+      checkoutKey: j.key,
+      attempt: j.attempt,
+      kind: j.kind,
+      payload: j.payload,
+      state: j.state,
+      nextRunAt: j.now,
+      createdAt: j.now,
+    })
     .returning({ id: checkoutJobs.id });
   return r.id;
 }
@@ -177,7 +196,10 @@ export async function checkoutJobDone(db: Executor, id: string): Promise<void> {
 }
 
 export async function checkoutJobFailed(db: Executor, id: string, nextRunAt: Date, error: string): Promise<void> {
-  await db.update(checkoutJobs).set({ leaseUntil: null, nextRunAt, lastError: error.slice(0, 500) }).where(eq(checkoutJobs.id, id));
+  await db
+    .update(checkoutJobs)
+    .set({ leaseUntil: null, nextRunAt, lastError: error.slice(0, 500) })
+    .where(eq(checkoutJobs.id, id));
 }
 
 /** Which of these cart lines already became an order. */

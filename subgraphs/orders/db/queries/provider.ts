@@ -14,7 +14,15 @@ export interface TestChargeRow {
 /** Records a charge under its idempotency key unless the key has one already; returns the key's record. */
 export async function testProviderCharge(
   db: Executor,
-  c: { idempotencyKey: string; status: TestChargeRow['status']; reference: string | null; amount: number; currency: string; method: string; message: string | null },
+  c: {
+    idempotencyKey: string;
+    status: TestChargeRow['status'];
+    reference: string | null;
+    amount: number;
+    currency: string;
+    method: string;
+    message: string | null;
+  },
 ): Promise<TestChargeRow> {
   await db.insert(testProviderCharges).values(c).onConflictDoNothing({ target: testProviderCharges.idempotencyKey });
   const [r] = await db

@@ -134,7 +134,16 @@ export async function extendShipBy(tx: Executor, orderId: string, buyerId: strin
 
 export async function insertFeedback(
   tx: Executor,
-  f: { orderId: string; buyerId: string; storeId: string; productRating: number; shippingRating: number; communicationRating: number; comment: string | null; at: Date },
+  f: {
+    orderId: string;
+    buyerId: string;
+    storeId: string;
+    productRating: number;
+    shippingRating: number;
+    communicationRating: number;
+    comment: string | null;
+    at: Date;
+  },
 ): Promise<void> {
   const { at, ...row } = f;
   await tx.insert(feedback).values({ ...row, createdAt: at });
