@@ -1,5 +1,5 @@
 /**
- * The gateway's security settings, in one place (DESIGN.md decision 11).
+ * The gateway's security settings, in one place (docs/operations.md).
  *
  * Every limit is read from the environment with a documented default
  * (docs/operations.md); `0` turns a limit off. The same checks run on HTTP

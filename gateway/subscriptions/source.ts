@@ -131,11 +131,6 @@ export class SubscriptionSource {
     this.open();
   }
 
-  /** The cursor the next re-subscription resumes after. */
-  get resumeCursor(): string | null {
-    return (this.payload.variables[AFTER_VARIABLE] as string | null) ?? null;
-  }
-
   add(listener: SourceListener): void {
     this.listeners.add(listener);
   }

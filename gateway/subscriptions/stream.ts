@@ -126,11 +126,6 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
     this.source.add(this);
   }
 
-  /** The cursor a re-subscription upstream would resume after. */
-  get resumeCursor(): string | null {
-    return this.source.resumeCursor;
-  }
-
   result(r: ExecutionResult): void {
     if (this.closed) return;
     if (this.results.length + this.unflushed >= this.deps.options.queueLimit) return this.overflow();

@@ -1,5 +1,5 @@
 /**
- * The order life cycle (CONTRACT.md "Orders"): people's transitions, the
+ * The order life cycle (docs/orders.md, the status table): people's transitions, the
  * deadline sweeper, and the compensation outbox.
  *
  * Every transition is ONE conditional UPDATE (… where id = $1 and status in
