@@ -32,7 +32,7 @@ export async function fetchStores(internal: InternalClient, ids: readonly string
     const res = await internal.call<{ stores?: StoreInfo[] }>('catalog', 'storesByIds', { ids });
     return byId(ids, res.stores ?? []);
   } catch (err) {
-    log?.warn('catalog storesByIds failed', { err: String(err) });
+    log?.warn('catalog storesByIds failed', { err });
     throw unavailable('The catalog');
   }
 }
@@ -66,7 +66,7 @@ export function createLoaders(db: Database, internal: InternalClient, log?: Logg
         const m = new Map((res.users ?? []).map((u) => [u.id, u.fullName]));
         return ids.map((id) => m.get(id) ?? 'Deleted user');
       } catch (err) {
-        log?.warn('users profiles failed', { err: String(err) });
+        log?.warn('users profiles failed', { err });
         return ids.map(() => unavailable('The buyer name'));
       }
     }),

@@ -46,7 +46,7 @@ export class CheckoutJobs {
     try {
       jobs = await q.leaseCheckoutJobs(this.deps.db.drizzle, this.deps.clock.now(), JOB_LEASE_S, BATCH, ids);
     } catch (err) {
-      this.deps.log.error('could not lease checkout jobs; the sweeper will retry', { err: String(err) });
+      this.deps.log.error('could not lease checkout jobs; the sweeper will retry', { err });
       return 0;
     }
     for (const job of jobs) await this.runOne(job);
@@ -63,7 +63,7 @@ export class CheckoutJobs {
       await q.checkoutJobDone(db.drizzle, job.id);
     } catch (err) {
       const wait = Math.min(FIRST_RETRY_MS * 2 ** Math.min(job.tries - 1, 20), config.checkout.retryMaxMs);
-      log.warn('checkout job failed; will retry', { job: job.kind, id: job.id, tries: job.tries, retryInMs: wait, err: String(err) });
+      log.warn('checkout job failed; will retry', { job: job.kind, id: job.id, tries: job.tries, retryInMs: wait, err: err });
       await q.checkoutJobFailed(db.drizzle, job.id, new Date(clock.now().getTime() + wait), String(err)).catch(() => {
         /* the lease runs out and the job is tried again */
       });

@@ -283,14 +283,14 @@ export class CheckoutService {
     } catch (err) {
       const due = await q.abandonCheckout(db.drizzle, viewer.id, key, attempt, clock.now()).catch((e) => {
         // the lease runs out and the recovery sweep does the same
-        this.deps.log.error('could not free a checkout key', { err: String(e) });
+        this.deps.log.error('could not free a checkout key', { err: e });
         return [] as string[];
       });
       if (taken.length) {
         // every failure after a step (not only ClaimLost): a step may have landed after its undo ran
         due.push(
           ...(await this.undoAgain(viewer, key, attempt, taken).catch((e) => {
-            this.deps.log.error('could not write the give-backs of a checkout that lost its key', { err: String(e) });
+            this.deps.log.error('could not write the give-backs of a checkout that lost its key', { err: e });
             return [] as string[];
           })),
         );
@@ -300,7 +300,7 @@ export class CheckoutService {
       if (err instanceof ClaimLost) {
         fail('INVALID_STATE', 'A newer call with this idempotency key took over; try again shortly to get its result.', ['input', 'idempotencyKey']);
       }
-      this.deps.log.error('checkout failed', { err: String(err) });
+      this.deps.log.error('checkout failed', { err });
       fail('CHECKOUT_FAILED', 'The checkout could not be completed; nothing was charged or reserved. Please try again.');
     }
   }

@@ -293,7 +293,7 @@ export class LifecycleService {
         done.refund = true;
       }
     } catch (err) {
-      log.warn('order give-back failed; will retry', { orderId: c.id, err: String(err), currency: CURRENCY });
+      log.warn('order give-back failed; will retry', { orderId: c.id, err, currency: CURRENCY });
     }
     await q.compensationDone(db.drizzle, c.id, done);
   }

@@ -25,7 +25,7 @@ export async function watchPrice(deps: SubgraphDeps, viewer: Viewer, productId: 
     price = parseMoney(product.priceRange?.min?.amount ?? '');
   } catch (err) {
     if (err instanceof UserErrorException) throw err;
-    deps.log.warn('catalog unavailable for watchPrice; using the last known price', { err: String(err) });
+    deps.log.warn('catalog unavailable for watchPrice; using the last known price', { err });
   }
   await deps.db.drizzle.transaction(async (tx) => {
     // last seen: the current price; unknown: null until the first price event

@@ -55,7 +55,7 @@ export async function deactivateAccount(
     if (typeof r?.count !== 'number') throw new Error('no count');
     pending = r.count;
   } catch (err) {
-    deps.log.warn('pendingOrders check failed; refusing to deactivate', { err: String(err) });
+    deps.log.warn('pendingOrders check failed; refusing to deactivate', { err });
     fail('SERVICE_UNAVAILABLE', 'We could not check your orders right now, so the account was not deactivated. Try again later.');
   }
   if (pending > 0) {

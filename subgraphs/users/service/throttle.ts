@@ -74,7 +74,7 @@ export async function settleAttempt(deps: Deps, attempt: Attempt, succeeded: boo
       if (attempt.address) await q.settleAttempt(tx, attempt.address, outcome);
     });
   } catch (err) {
-    deps.log.warn('could not settle a sign-in attempt; it counts as in flight until its window passes', { err: String(err) });
+    deps.log.warn('could not settle a sign-in attempt; it counts as in flight until its window passes', { err });
   }
 }
 
