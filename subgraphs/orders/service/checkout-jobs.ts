@@ -63,7 +63,7 @@ export class CheckoutJobs {
       await q.checkoutJobDone(db.drizzle, job.id);
     } catch (err) {
       const wait = Math.min(FIRST_RETRY_MS * 2 ** Math.min(job.tries - 1, 20), config.checkout.retryMaxMs);
-      log.warn('checkout job failed; will retry', { job: job.kind, id: job.id, tries: job.tries, retryInMs: wait, err: err });
+      log.warn('checkout job failed; will retry', { job: job.kind, id: job.id, tries: job.tries, retryInMs: wait, err });
       await q.checkoutJobFailed(db.drizzle, job.id, new Date(clock.now().getTime() + wait), String(err)).catch(() => {
         /* the lease runs out and the job is tried again */
       });

@@ -92,7 +92,7 @@ export class PaymentService {
       result = await this.provider.charge({ amount: claim.amount, currency: CURRENCY, method: payment.method, token: payment.token, idempotencyKey: claim.id });
     } catch (err) {
       // the outcome is unknown: settle it now if the provider answers, else the sweeper will after the lease
-      this.deps.log.error('payment provider failed; settling the payment by its key', { paymentId: claim.id, err: err });
+      this.deps.log.error('payment provider failed; settling the payment by its key', { paymentId: claim.id, err });
       await this.settleByProvider(claim).catch(() => {});
       throw err;
     }
@@ -242,7 +242,7 @@ export class PaymentService {
   /** Recovers payments of dead attempts, then refunds voided charges. Safe in any number of instances. */
   async sweepOnce(): Promise<void> {
     for (const p of await q.stalePayments(this.deps.db.drizzle, this.deps.clock.now(), 20)) {
-      await this.recover(p).catch((err) => this.deps.log.error('payment recovery failed; retrying next sweep', { paymentId: p.id, err: err }));
+      await this.recover(p).catch((err) => this.deps.log.error('payment recovery failed; retrying next sweep', { paymentId: p.id, err }));
     }
     await this.settleVoids();
   }
@@ -256,7 +256,7 @@ export class PaymentService {
         const r = await this.provider.refund({ reference: v.providerRef, amount: v.voidAmount, idempotencyKey: `void:${v.id}` });
         await q.voidDone(db, v.id, r.reference);
       } catch (err) {
-        this.deps.log.warn('refund of a voided charge failed; will retry', { paymentId: v.id, err: err });
+        this.deps.log.warn('refund of a voided charge failed; will retry', { paymentId: v.id, err });
         await q.voidDone(db, v.id, null).catch(() => {});
       }
     }
