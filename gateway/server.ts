@@ -34,16 +34,8 @@ import type { GatewayContext } from './context.ts';
 import { SubgraphDataSource, keepAliveAgents } from './datasource.ts';
 import { checkHealth } from './health.ts';
 import { GatewayMetrics, loadMetricsSettings, startMetricsServer } from './metrics.ts';
-import {
-  apolloSecurityOptions,
-  corsHeaders,
-  describe,
-  loadSecuritySettings,
-  maskGatewayError,
-  errorRequestIds,
-  requestIdFrom,
-  type SecuritySettings,
-} from './security.ts';
+import { apolloSecurityOptions, corsHeaders, loadSecuritySettings, requestIdFrom, type SecuritySettings } from './security.ts';
+import { describe, maskGatewayError, errorRequestIds } from './errors.ts';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { apolloTelemetrySwitch } from './telemetry.ts';
 import { TrustedDocuments } from './trusted-documents.ts';
