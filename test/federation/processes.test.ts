@@ -1,38 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeys } from '../../platform/auth.ts';
 import { createDatabase, dropDatabase } from '../../platform/db.ts';
 import { onPostgres } from '../helpers/stack.ts';
+import { freePort, waitHealthy } from '../helpers/net.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const names = ['users', 'catalog', 'orders', 'messaging', 'promotions'] as const;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url: string, ms = 60_000): Promise<Response> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.status === 200) return res;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > end) throw new Error(`not healthy: ${url}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processes (PostgreSQL)', () => {
   const children: ChildProcess[] = [];

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -22,15 +23,6 @@ function runMain(env: Record<string, string>, timeoutMs = 80_000): Promise<{ cod
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stderr, stdout });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
     });
   });
 }

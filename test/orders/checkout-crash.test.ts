@@ -12,7 +12,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -22,18 +21,10 @@ import { startExtraGateway, type ExtraGateway } from '../helpers/gateway.ts';
 import { M, addToCart, eventually, expectOk, shop, stockOf, type Shop } from '../helpers/orders.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import type { GraphQLClient } from '../helpers/client.ts';
+import { freePort } from '../helpers/net.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const LEASE_S = 12;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
 

@@ -11,7 +11,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
@@ -23,31 +22,10 @@ import { recordStatusChanges } from '../../subgraphs/orders/service/common.ts';
 import { GraphQLClient } from '../helpers/client.ts';
 import { eventually, M, ORDER_QUERY } from '../helpers/orders.ts';
 import { onPostgres } from '../helpers/stack.ts';
+import { freePort, waitHealthy } from '../helpers/net.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const LEASE_S = 3;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url: string, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > end) throw new Error(`not healthy: ${url}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
 

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,14 +32,7 @@ export function start(args: string[], env: Record<string, string>, preload: stri
   return { exited, stdout: () => stdout, stderr: () => stderr, kill: (signal = 'SIGTERM') => child.kill(signal) };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../helpers/net.ts';
 
 /** Waits until `check` is true, polling every 100 ms, or throws after `ms`. */
 export async function waitFor(check: () => boolean, what: string, ms = 60_000): Promise<void> {

@@ -1,6 +1,9 @@
 /**
  * One client address may hold at most SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT
  * websockets on the gateway (default 50); one more is closed with 4429.
+ * Guest websockets (connection_init without a token: kept open, never able to
+ * subscribe) count apart from signed-in ones, so a script holding the limit in
+ * guest sockets from a shared address does not lock the signed-in people out.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -15,11 +18,11 @@ interface Socket {
   closed?: { code: number; reason: string };
 }
 
-/** A raw graphql-ws socket that sends connection_init with `token` and notes its ack and close. */
-function open(url: string, token: string): Socket {
+/** A raw graphql-ws socket that sends connection_init (with `token`, or as a guest) and notes its ack and close. */
+function open(url: string, token?: string): Socket {
   const ws = new WebSocket(url, 'graphql-transport-ws');
   const s: Socket = { ws, acked: false };
-  ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+  ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} })));
   ws.on('message', (data) => {
     if (JSON.parse(String(data)).type === 'connection_ack') s.acked = true;
   });
@@ -60,6 +63,27 @@ describe('websockets per client address', () => {
     expect(again.closed).toBeUndefined();
     expect(again.acked).toBe(true);
     for (const s of [...first, again]) s.ws.close();
+    await eventually(() => t.stack.gateway.subscriptions.connections() === 0, 5_000, 'every socket to close');
+  });
+
+  it('count guests apart: they do not lock signed-in clients of that address out, and are capped themselves', async () => {
+    const guests = [open(t.wsUrl), open(t.wsUrl), open(t.wsUrl)];
+    await eventually(() => guests.every((s) => s.acked), 10_000, 'three guest sockets acknowledged');
+
+    const signedIn = [open(t.wsUrl, person.token), open(t.wsUrl, person.token), open(t.wsUrl, person.token)];
+    await eventually(() => signedIn.every((s) => s.acked || s.closed !== undefined), 10_000, 'the signed-in sockets to be answered');
+    expect(signedIn.map((s) => s.closed)).toEqual([undefined, undefined, undefined]);
+    expect(signedIn.every((s) => s.acked)).toBe(true);
+
+    // one more of either kind is over the limit
+    const extraGuest = open(t.wsUrl);
+    const extraSignedIn = open(t.wsUrl, person.token);
+    await eventually(() => extraGuest.closed !== undefined && extraSignedIn.closed !== undefined, 10_000, 'the extra sockets to close');
+    expect(extraGuest.closed).toEqual({ code: 4429, reason: 'Too many connections from this address' });
+    expect(extraSignedIn.closed).toEqual({ code: 4429, reason: 'Too many connections from this address' });
+    expect([...guests, ...signedIn].every((s) => s.closed === undefined)).toBe(true);
+
+    for (const s of [...guests, ...signedIn]) s.ws.close();
     await eventually(() => t.stack.gateway.subscriptions.connections() === 0, 5_000, 'every socket to close');
   });
 });
