@@ -26,6 +26,37 @@ export type AttachmentInput = {
   url: Scalars['String']['input'];
 };
 
+/** One admin action, as recorded (append-only: nobody can change or remove an entry). */
+export type AuditEntry = {
+  __typename: 'AuditEntry';
+  /** What was done: SUSPEND_STORE, REINSTATE_STORE, SUSPEND_USER, REINSTATE_USER, RESOLVE_REPORT (see docs/admin.md). */
+  action: Scalars['String']['output'];
+  /** The admin's email when the entry was recorded. */
+  actorEmail: Maybe<Scalars['String']['output']>;
+  /** The admin who acted. */
+  actorId: Scalars['ID']['output'];
+  /** When it was done. */
+  at: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Why (the admin's reason or note). */
+  reason: Maybe<Scalars['String']['output']>;
+  targetId: Scalars['ID']['output'];
+  /** What it was done to: STORE, USER, REPORT. */
+  targetType: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEntryEdge = {
+  __typename: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
 export type AuthPayload = {
   __typename: 'AuthPayload';
   accessToken: Maybe<Scalars['String']['output']>;
@@ -310,6 +341,8 @@ export type Mutation = {
   payOrders: PaymentPayload;
   refreshSession: AuthPayload;
   register: AuthPayload;
+  /** Admins only: lifts a suspension. */
+  reinstateUser: UserModerationPayload;
   removeCartLine: CartPayload;
   removeFromWishList: WishListPayload;
   removeShippingAddress: UserPayload;
@@ -320,6 +353,8 @@ export type Mutation = {
   setSecurityQuestion: UserPayload;
   /** Seller: marks the order shipped. */
   shipOrder: OrderPayload;
+  /** Admins only: the account's sessions end at once and sign-in is refused (ACCOUNT_SUSPENDED) until reinstated. */
+  suspendUser: UserModerationPayload;
   unarchiveConversation: ConversationPayload;
   unfollowStore: StoreListPayload;
   unwatchPrice: PriceWatchPayload;
@@ -468,6 +503,12 @@ export type MutationRegisterArgs = {
 };
 
 
+export type MutationReinstateUserArgs = {
+  reason: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveCartLineArgs = {
   cartId?: InputMaybe<Scalars['ID']['input']>;
   lineId: Scalars['ID']['input'];
@@ -511,6 +552,12 @@ export type MutationSetSecurityQuestionArgs = {
 export type MutationShipOrderArgs = {
   orderId: Scalars['ID']['input'];
   trackingNumber: Scalars['String']['input'];
+};
+
+
+export type MutationSuspendUserArgs = {
+  reason: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -793,6 +840,8 @@ export type ProductVariant = {
 
 export type Query = {
   __typename: 'Query';
+  /** Admins only: every admin action, newest first. */
+  auditLog: AuditEntryConnection;
   /** Coupons that can be claimed now; storeId narrows to that store's seller coupons. */
   availableCoupons: Array<Coupon>;
   /** A guest cart, by the id that createGuestCart returned. */
@@ -806,6 +855,12 @@ export type Query = {
   store: Maybe<Store>;
   /** The signed-in person; null without a valid access token. */
   viewer: Maybe<User>;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1115,6 +1170,15 @@ export type UserError = {
   /** Path to the offending input field, e.g. ["input", "email"]; null when not about one field. */
   field: Maybe<Array<Scalars['String']['output']>>;
   message: Scalars['String']['output'];
+};
+
+/** An account's suspension changed (the account itself is private: only its id). */
+export type UserModerationPayload = {
+  __typename: 'UserModerationPayload';
+  /** Whether the account is now suspended. */
+  suspended: Scalars['Boolean']['output'];
+  userErrors: Array<UserError>;
+  userId: Maybe<Scalars['ID']['output']>;
 };
 
 export type UserPayload = {

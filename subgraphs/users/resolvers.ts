@@ -4,7 +4,7 @@ import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload as shape } from '../../platform/errors.ts';
 import { DateTime, isId } from '../../platform/scalars.ts';
 import type { UsersContext } from './context.ts';
-import type { AddressRow, UserRow } from './db/schema.ts';
+import type { AddressRow, AuditRow, UserRow } from './db/schema.ts';
 import type { AddressInput, ProfileInput } from './service/index.ts';
 import { securityLevel } from './service/secrets.ts';
 
@@ -27,6 +27,7 @@ export const resolvers = {
       const u = await ctx.loaders.userById.load(ctx.viewer.id);
       return u && !u.deactivatedAt ? u : null;
     },
+    auditLog: authed((_: unknown, a: { first?: number | null; after?: string | null }, ctx: Me) => ctx.service.auditLog(ctx.viewer, a.first, a.after)),
   },
   Mutation: {
     register: (_: unknown, a: { input: { email: string; password: string; fullName: string } }, ctx: Ctx) =>
@@ -64,6 +65,15 @@ export const resolvers = {
         deactivated: await ctx.service.deactivateAccount(ctx.viewer, a.password, a.confirmEmail, a.reason, ctx.clientIp),
       })),
     ),
+    suspendUser: authed((_: unknown, a: { userId: string; reason: string }, ctx: Me) =>
+      payload({ userId: null, suspended: false }, () => ctx.service.suspendUser(ctx.viewer, a.userId, a.reason)),
+    ),
+    reinstateUser: authed((_: unknown, a: { userId: string; reason: string }, ctx: Me) =>
+      payload({ userId: null, suspended: false }, () => ctx.service.reinstateUser(ctx.viewer, a.userId, a.reason)),
+    ),
+  },
+  AuditEntry: {
+    id: (e: AuditRow) => e.id,
   },
   User: {
     /** Only ever the viewer: anyone else's reference resolves to null. */

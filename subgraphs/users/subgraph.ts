@@ -1,7 +1,7 @@
 /**
  * The users subgraph, declared in one place: schema, resolvers, per-request
- * context, internal operations (internal.ts), the events it publishes
- * (events.ts; it consumes none), the housekeeping job and the demo data.
+ * context, internal operations (internal.ts), the events it publishes and
+ * the audit log's consumer (events.ts), the housekeeping job and the demo data.
  * index.ts makes it listen.
  */
 import type { Job } from '../../platform/jobs.ts';
@@ -24,7 +24,7 @@ export const createSubgraph: SubgraphFactory = async (deps) => {
     resolvers,
     context: createContext(deps, service),
     internal: internalRoutes(service),
-    consumers,
+    consumers: consumers(service, deps.log),
     jobs: [prune],
     seed: () => service.seedDemo(),
     start: () => service.ensureAdmin(),
