@@ -341,6 +341,8 @@ export type Mutation = {
   payOrders: PaymentPayload;
   refreshSession: AuthPayload;
   register: AuthPayload;
+  /** Admins only: lifts a store's suspension. */
+  reinstateStore: StorePayload;
   /** Admins only: lifts a suspension. */
   reinstateUser: UserModerationPayload;
   removeCartLine: CartPayload;
@@ -353,6 +355,8 @@ export type Mutation = {
   setSecurityQuestion: UserPayload;
   /** Seller: marks the order shipped. */
   shipOrder: OrderPayload;
+  /** Admins only: the store leaves search and cannot sell (checkout answers STORE_SUSPENDED); its open orders go on. */
+  suspendStore: StorePayload;
   /** Admins only: the account's sessions end at once and sign-in is refused (ACCOUNT_SUSPENDED) until reinstated. */
   suspendUser: UserModerationPayload;
   unarchiveConversation: ConversationPayload;
@@ -503,6 +507,12 @@ export type MutationRegisterArgs = {
 };
 
 
+export type MutationReinstateStoreArgs = {
+  reason: Scalars['String']['input'];
+  storeId: Scalars['ID']['input'];
+};
+
+
 export type MutationReinstateUserArgs = {
   reason: Scalars['String']['input'];
   userId: Scalars['ID']['input'];
@@ -552,6 +562,12 @@ export type MutationSetSecurityQuestionArgs = {
 export type MutationShipOrderArgs = {
   orderId: Scalars['ID']['input'];
   trackingNumber: Scalars['String']['input'];
+};
+
+
+export type MutationSuspendStoreArgs = {
+  reason: Scalars['String']['input'];
+  storeId: Scalars['ID']['input'];
 };
 
 
@@ -1008,6 +1024,8 @@ export type Store = {
   products: ProductConnection;
   /** Average productRating of the feedback on this store's orders; null before any. */
   rating: Maybe<Scalars['Float']['output']>;
+  /** Suspended by the marketplace: out of search, nothing of it can be bought (its placed orders go on). */
+  suspended: Scalars['Boolean']['output'];
 };
 
 
