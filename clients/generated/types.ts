@@ -174,6 +174,39 @@ export type ConversationPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A report of a SELLER conversation by one of its participants. */
+export type ConversationReport = {
+  __typename: 'ConversationReport';
+  /** The reported conversation, with its messages. */
+  conversation: Conversation;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  /** The store reported (when a buyer reported). */
+  reportedStore: Maybe<Store>;
+  /** The person reported. */
+  reportedUserId: Maybe<Scalars['ID']['output']>;
+  reporterId: Scalars['ID']['output'];
+  /** BUYER: the buyer reported the store; SELLER: the store's owner reported the buyer. */
+  reporterSide: SenderRole;
+  resolution: Maybe<ReportAction>;
+  resolutionNote: Maybe<Scalars['String']['output']>;
+  resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  status: ReportStatus;
+};
+
+export type ConversationReportConnection = {
+  __typename: 'ConversationReportConnection';
+  edges: Array<ConversationReportEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ConversationReportEdge = {
+  __typename: 'ConversationReportEdge';
+  cursor: Scalars['String']['output'];
+  node: ConversationReport;
+};
+
 export type Coupon = {
   __typename: 'Coupon';
   /** Exactly one of amountOff and percentOff is set. */
@@ -351,6 +384,8 @@ export type Mutation = {
   reportConversation: ConversationPayload;
   /** Seller: settles an open dispute; refund true refunds the buyer. */
   resolveDispute: OrderPayload;
+  /** Admins only: resolves an open report once (DISMISS, WARN, SUSPEND_STORE, SUSPEND_USER); note is kept in the audit log. */
+  resolveReport: ResolveReportPayload;
   sendMessage: SendMessagePayload;
   setSecurityQuestion: UserPayload;
   /** Seller: marks the order shipped. */
@@ -544,6 +579,13 @@ export type MutationReportConversationArgs = {
 export type MutationResolveDisputeArgs = {
   orderId: Scalars['ID']['input'];
   refund: Scalars['Boolean']['input'];
+};
+
+
+export type MutationResolveReportArgs = {
+  action: ReportAction;
+  note?: InputMaybe<Scalars['String']['input']>;
+  reportId: Scalars['ID']['input'];
 };
 
 
@@ -866,6 +908,8 @@ export type Query = {
   conversation: Maybe<Conversation>;
   order: Maybe<Order>;
   product: Maybe<Product>;
+  /** Admins only: conversation reports, oldest first (the moderation queue); status narrows. */
+  reports: ConversationReportConnection;
   /** English full-text search over title and description; every argument optional. */
   searchProducts: ProductConnection;
   store: Maybe<Store>;
@@ -905,6 +949,13 @@ export type QueryProductArgs = {
 };
 
 
+export type QueryReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ReportStatus>;
+};
+
+
 export type QuerySearchProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   categoryId?: InputMaybe<Scalars['ID']['input']>;
@@ -925,6 +976,27 @@ export type RegisterInput = {
   email: Scalars['String']['input'];
   fullName: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+/** What an admin does with a report (docs/admin.md). */
+export type ReportAction =
+  /** Nothing more. */
+  | 'DISMISS'
+  /** Suspends the reported store (only when a buyer reported a store). */
+  | 'SUSPEND_STORE'
+  /** Suspends the reported person (the store's owner when a buyer reported; the buyer when the store's owner did). */
+  | 'SUSPEND_USER'
+  /** A SYSTEM message to the reported party in the reported conversation. */
+  | 'WARN';
+
+export type ReportStatus =
+  | 'OPEN'
+  | 'RESOLVED';
+
+export type ResolveReportPayload = {
+  __typename: 'ResolveReportPayload';
+  report: Maybe<ConversationReport>;
+  userErrors: Array<UserError>;
 };
 
 export type Review = {
