@@ -23,7 +23,7 @@ const REPORT = `mutation($c: ID!, $r: String!) { reportConversation(conversation
 const STORE = `query($id: ID!) { store(id: $id) { id suspended } }`;
 const CONVERSATION = `query($id: ID!) { conversation(id: $id) { unreadCount messages(first: 10) { edges { node { senderRole senderName body read } } } } }`;
 
-describe('moderation: who may act, conversation reports, and the audit log', () => {
+describe('moderation: who may act, conversation reports, and the audit log', { timeout: 120_000 }, () => {
   let t: TestStack;
   let admin: Account;
   let buyer: Account;
@@ -35,7 +35,7 @@ describe('moderation: who may act, conversation reports, and the audit log', () 
     admin = await loginAdmin(t);
     [buyer, seller] = await Promise.all([registerUser(t.client), registerUser(t.client)]);
     storeId = await openStore(seller);
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await t?.stop();
   }, 60_000);

@@ -15,14 +15,14 @@ function checkout(b: Buyer) {
     .then((d) => d.checkout);
 }
 
-describe('admins suspending stores and people', () => {
+describe('admins suspending stores and people', { timeout: 120_000 }, () => {
   let t: TestStack;
   let admin: Account;
 
   beforeAll(async () => {
     t = await startTestStack({ env: { ...ADMIN_ENV, ...PATIENT_GATEWAY } });
     admin = await loginAdmin(t);
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     await t?.stop();
   }, 60_000);

@@ -25,6 +25,19 @@ export async function reinstateUser(db: Executor, id: string): Promise<UserRow |
   return r;
 }
 
+/**
+ * The active account, its row locked FOR SHARE until commit: sign-ins of one account do not wait
+ * for each other, but a suspension (an UPDATE of the row) waits for them, and they for it.
+ */
+export async function shareActiveUser(db: Executor, id: string): Promise<UserRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, id), isNull(users.deactivatedAt)))
+    .for('share');
+  return r;
+}
+
 // ---- the audit log (append-only: a trigger refuses UPDATE, DELETE and TRUNCATE)
 
 export type NewAuditEntry = Omit<AuditRow, 'position' | 'recordedAt'>;

@@ -3,6 +3,7 @@ import type { Viewer } from '../../../platform/auth.ts';
 import { fail } from '../../../platform/errors.ts';
 import { publish } from '../../../platform/events/bus.ts';
 import * as q from '../db/queries.ts';
+import * as qa from '../db/queries-admin.ts';
 import type { UserRow } from '../db/schema.ts';
 import { sessionsRevoked } from '../events.ts';
 import { candidate, issue, newSession, refreshExpiry, settle, type AuthResult, type Deps } from './common.ts';
@@ -28,7 +29,7 @@ export async function login(deps: Deps, emailRaw: string, password: string, clie
   const session = await deps.db.drizzle.transaction(async (tx) => {
     // the account's row locked: a suspension committing meanwhile either comes first (refused
     // here) or revokes this session too
-    const locked = await q.lockActiveUser(tx, signedIn.id);
+    const locked = await qa.shareActiveUser(tx, signedIn.id);
     if (!locked) fail('INVALID_CREDENTIALS', 'The email or password is not correct.');
     refuseSuspended(locked);
     return newSession(deps, tx, signedIn.id);
