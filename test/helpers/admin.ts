@@ -54,7 +54,7 @@ export async function auditEntryFor(admin: Account, action: string, targetId: st
     const found = (await auditEntries(admin)).find((e) => e.action === action && e.targetId === targetId);
     if (!found) throw new Error(`no ${action} entry for ${targetId} yet`);
     return found;
-  });
+  }, 20_000);
 }
 
 /** The GraphQL error code of an answer (first error), or undefined. */
