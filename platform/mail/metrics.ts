@@ -33,7 +33,12 @@ export class MailMetrics {
       help: 'Emails waiting to be sent (-1: queue unreadable).',
       registers: [this.registry],
       async collect() {
-        this.set(await state().then((s) => s.pending, () => -1));
+        this.set(
+          await state().then(
+            (s) => s.pending,
+            () => -1,
+          ),
+        );
       },
     });
     new Gauge({
@@ -41,7 +46,12 @@ export class MailMetrics {
       help: 'Age of the oldest email waiting to be sent.',
       registers: [this.registry],
       async collect() {
-        this.set(await state().then((s) => s.oldestPendingSeconds, () => 0));
+        this.set(
+          await state().then(
+            (s) => s.oldestPendingSeconds,
+            () => 0,
+          ),
+        );
       },
     });
   }

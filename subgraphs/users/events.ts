@@ -5,9 +5,8 @@
  * It consumes the events it emails people about (service/notifications.ts):
  * order status changes, price drops of watched products, new messages.
  */
-import type { NewEvent } from '../../platform/events/bus.ts';
+import type { Handler, NewEvent } from '../../platform/events/bus.ts';
 import type { Consumer } from '../../platform/subgraph.ts';
-import type { UsersService } from './service/index.ts';
 
 /** Sessions ended (logout, password change, refresh-token reuse, deactivation): their tokens are refused. */
 export const SESSION_REVOKED = 'session.revoked';
@@ -22,11 +21,18 @@ export function userDeactivated(userId: string): NewEvent {
   return { topic: USER_DEACTIVATED, payload: { userId }, audience: [userId] };
 }
 
+export interface Notifier {
+  notifyOrderStatus: Handler;
+  notifyPriceDrop: Handler;
+  notifyMessage: Handler;
+}
+
 /**
  * Notification emails: each consumer queues its emails in the transaction that
- * moves its position (exactly once per event), keyed by event and person.
+ * moves its position (exactly once per event), keyed by event and person
+ * (`service` is the UsersService, service/notifications.ts).
  */
-export function consumers(service: UsersService): Consumer[] {
+export function consumers(service: Notifier): Consumer[] {
   return [
     { name: 'users.order-emails', topics: ['order.status_changed'], handle: (tx, e) => service.notifyOrderStatus(tx, e) },
     { name: 'users.price-drop-emails', topics: ['promotion.price_dropped'], handle: (tx, e) => service.notifyPriceDrop(tx, e) },

@@ -25,7 +25,9 @@ let t: TestStack;
 let smtp: TestSmtp;
 beforeAll(async () => {
   smtp = await startSmtp();
-  t = await startTestStack({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Shop <no-reply@shop.test>', MAIL_INTERVAL_MS: '50', MAIL_RETRY_MAX_MS: '200' } });
+  t = await startTestStack({
+    env: { SMTP_URL: smtp.url, MAIL_FROM: 'Shop <no-reply@shop.test>', MAIL_INTERVAL_MS: '200', MAIL_RETRY_MAX_MS: '200', SUBGRAPH_TIMEOUT_MS: '30000' },
+  });
 }, STACK_START_TIMEOUT_MS);
 afterAll(async () => {
   await t?.stop();

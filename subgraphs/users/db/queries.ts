@@ -1,19 +1,7 @@
 /** Every SQL statement of the users subgraph. */
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lt, lte, min, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db.ts';
-import {
-  emailCodes,
-  loginFailures,
-  mailQueue,
-  sessions,
-  shippingAddresses,
-  usedRefreshTokens,
-  users,
-  type AddressRow,
-  type MailRow,
-  type NewMail,
-  type UserRow,
-} from './schema.ts';
+import { loginFailures, sessions, shippingAddresses, usedRefreshTokens, users, type AddressRow, type UserRow } from './schema.ts';
 import type { AddressFields } from '../service/validation.ts';
 import { pruneMail } from './queries-mail.ts';
 
