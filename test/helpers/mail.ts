@@ -58,7 +58,8 @@ export async function startSmtp(): Promise<TestSmtp> {
           simpleParser(stream).then(
             (m) => {
               const to = Array.isArray(m.to) ? m.to[0] : m.to;
-              const unsub = m.headers.get('list-unsubscribe') as { url?: string } | string | undefined;
+              // mailparser gathers the List-* headers under "list"
+              const unsub = (m.headers.get('list') as { unsubscribe?: { url?: string } } | undefined)?.unsubscribe;
               received.push({
                 to: to?.value[0]?.address ?? '',
                 from: m.from?.text ?? '',
@@ -66,7 +67,7 @@ export async function startSmtp(): Promise<TestSmtp> {
                 text: m.text ?? '',
                 html: typeof m.html === 'string' ? m.html : '',
                 messageId: m.messageId ?? '',
-                listUnsubscribe: typeof unsub === 'string' ? unsub.replace(/^<|>$/g, '') : unsub?.url,
+                listUnsubscribe: unsub?.url,
               });
               callback();
             },

@@ -107,6 +107,20 @@ describe('password reset by email', () => {
     expect(smtp.all((m) => m.to === a.email)).toHaveLength(3);
   });
 
+  it('sends at most ten codes per client address in the window, unknown emails counted alike', async () => {
+    for (let i = 0; i < 10; i++) {
+      expect((await t.client.data<any>(REQUEST_RESET, { e: `nobody-${i}-${crypto.randomUUID().slice(0, 6)}@example.test` })).requestPasswordReset).toBe(true);
+    }
+    const a = await registerUser(t.client);
+    expect((await t.client.data<any>(REQUEST_RESET, { e: a.email })).requestPasswordReset).toBe(true);
+    // the window passes: this address may ask again, and only that code arrives
+    t.clock.advance(15 * 60 + 1);
+    const { code } = await resetCode(a);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.all((m) => m.to === a.email)).toHaveLength(1);
+    expect(codes(await reset(a.email, code))).toEqual([]);
+  });
+
   it.skipIf(!onPostgres)('lets exactly one of two resets with the same code at once succeed (PostgreSQL only)', async () => {
     const a = await registerUser(t.client);
     const { code } = await resetCode(a);
