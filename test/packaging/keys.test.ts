@@ -95,20 +95,21 @@ describe('the signing key can come from a file (AUTH_PRIVATE_KEY_FILE)', { timeo
 });
 
 describe('email in production', { timeout: 150_000 }, () => {
-  it('the users subgraph refuses to start without SMTP_URL, with one line naming it', async () => {
+  it('refuses to start without SMTP_URL, with one line naming it (the users subgraph sends mail)', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-nosmtp-'));
     try {
-      const p = start(['subgraphs/index.ts', 'users'], {
+      const p = start(['main.ts'], {
         NODE_ENV: 'production',
         AUTH_PRIVATE_KEY: ed25519Pem(),
         SUBGRAPH_SECRET: secret,
         DATA_DIR: dir,
-        USERS_PORT: String(await freePort()),
+        PORT: String(await freePort()),
+        METRICS_PORT: '0',
         LOG_LEVEL: 'error',
       });
       expect(await p.exited).toBe(1);
       expect(p.stderr().trim().split('\n')).toEqual([
-        'users subgraph failed to start: SMTP_URL must be set in production (e.g. smtp://user:pass@host:587): the users subgraph emails codes and notifications',
+        'marketplace failed to start: SMTP_URL must be set in production (e.g. smtp://user:pass@host:587): the users subgraph emails codes and notifications',
       ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
