@@ -100,6 +100,10 @@ describe('admins suspending stores and people', { timeout: 120_000 }, () => {
   it('a suspended person is signed out everywhere at once (open websocket closed, tokens refused) and cannot sign in until reinstated', async () => {
     const p = await registerUser(t.client);
     const other = await login(t.client, p.email, p.password);
+    const q = await p.client.data(`mutation($p: String!) { setSecurityQuestion(password: $p, question: "First pet?", answer: "Rex") { ${ERR} } }`, {
+      p: p.password,
+    });
+    expect(q.setSecurityQuestion.userErrors).toEqual([]);
     let acked = false;
     const ws = connect(t, p.token, { on: { connected: () => (acked = true) } });
     const sub = subscribe(ws, `subscription { messageAdded { id } }`);
@@ -123,6 +127,11 @@ describe('admins suspending stores and people', { timeout: 120_000 }, () => {
     expect(signIn.login).toEqual({ accessToken: null, userErrors: [expect.objectContaining({ code: 'ACCOUNT_SUSPENDED' })] });
     const refresh = await t.client.data(`mutation($r: String!) { refreshSession(refreshToken: $r) { accessToken ${ERR} } }`, { r: other.refreshToken });
     expect(refresh.refreshSession.accessToken).toBeNull();
+    const reset = await t.client.data(
+      `mutation($e: String!) { resetPasswordWithSecurityAnswer(email: $e, answer: "rex", newPassword: "a-brand-new-password") { accessToken ${ERR} } }`,
+      { e: p.email },
+    );
+    expect(reset.resetPasswordWithSecurityAnswer).toEqual({ accessToken: null, userErrors: [expect.objectContaining({ code: 'ACCOUNT_SUSPENDED' })] });
     // a wrong password still says only INVALID_CREDENTIALS: the suspension is told to the account's holder alone
     const wrong = await t.client.data(`mutation($e: String!) { login(email: $e, password: "not-the-password") { ${ERR} } }`, { e: p.email });
     expect(wrong.login.userErrors[0].code).toBe('INVALID_CREDENTIALS');
