@@ -13,7 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { systemClock } from '../platform/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from '../platform/config.ts';
 import { openDatabase } from '../platform/db.ts';
-import { EventBus } from '../platform/events/bus.ts';
+import { createEventBus } from '../platform/events/bus.ts';
 import { createLogger } from '../platform/log.ts';
 import { runMigrations } from '../platform/migrate.ts';
 import { startSubgraph, type RunningSubgraph } from '../subgraphs/runtime.ts';
@@ -81,7 +81,7 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
   }
   const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite });
   await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
-  const bus = new EventBus(eventsDb, { log });
+  const bus = createEventBus(config, eventsDb, { log });
   await bus.start();
   const urls = { ...config.subgraphUrls };
   const subgraphs: RunningSubgraph[] = [];

@@ -5,6 +5,8 @@
  */
 import crypto from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { generateKeys, type AuthKeys } from '../../platform/auth.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type Config, type SubgraphName } from '../../platform/config.ts';
@@ -14,6 +16,8 @@ import { startStack, type Stack } from '../../stack.ts';
 import { GraphQLClient } from './client.ts';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
+/** `EVENT_BUS=nats` (with DATABASE_URL): the stacks run the JetStream bus, each on a stream of its own. */
+export const onNats = process.env.EVENT_BUS === 'nats';
 
 export interface TestStack {
   stack: Stack;
@@ -63,6 +67,10 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     // two test files run at once, each with its own stack: stay well under
     // PostgreSQL's default 100 connections
     DATABASE_POOL_MAX: '4',
+    EVENT_BUS: onNats ? 'nats' : 'postgres',
+    NATS_URL: process.env.NATS_URL,
+    // a stream per stack: test files running at once never see each other's events
+    NATS_STREAM: `test_${crypto.randomBytes(6).toString('hex')}`,
     ...opts.env,
   };
   const config = loadConfig(env);
@@ -85,6 +93,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   } catch (err) {
     await pglite?.close();
     if (dbName) await dropDatabase(adminUrl!, dbName);
+    if (config.eventBus === 'nats') await deleteStream(config);
     throw err;
   }
   const url = stack.gateway.url;
@@ -102,6 +111,17 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       await stack.stop();
       await pglite?.close();
       if (dbName) await dropDatabase(adminUrl!, dbName);
+      if (config.eventBus === 'nats') await deleteStream(config);
     },
   };
+}
+
+/** Remove a test stack's JetStream stream. */
+export async function deleteStream(config: Pick<Config, 'nats'>): Promise<void> {
+  const nc = await connect({ servers: config.nats.url });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(config.nats.stream).catch(() => false);
+  } finally {
+    await nc.close();
+  }
 }
