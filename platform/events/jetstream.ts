@@ -31,6 +31,8 @@ export interface OutboxEvent {
 }
 
 export class EventStream {
+  private readonly reconnectHooks = new Set<() => void>();
+
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
@@ -68,6 +70,12 @@ export class EventStream {
     } catch {
       await this.jsm.streams.add({ name: stream, subjects: [`${stream}.>`], num_replicas: replicas, duplicate_window: DUPLICATE_WINDOW_MS * 1e6 });
     }
+  }
+
+  /** Called after each reconnection (a restarted server has lost in-memory consumers). */
+  onReconnect(hook: () => void): () => void {
+    this.reconnectHooks.add(hook);
+    return () => this.reconnectHooks.delete(hook);
   }
 
   subject(topic: string): string {

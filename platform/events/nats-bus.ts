@@ -50,6 +50,8 @@ export class NatsEventBus implements EventBus {
     this.stream = await EventStream.open(this.settings, this.opts.log);
     countBus('nats', 1);
     this.listeners.position = await this.stream.head();
+    // a restarted server forgot the tail's consumer: follow again from the position
+    this.stream.onReconnect(() => void this.tail?.close().catch(() => {}));
     void this.follow();
     this.timer = setInterval(() => this.consumers.wake(), this.opts.pollIntervalMs ?? 1000);
     this.timer.unref();
@@ -64,7 +66,8 @@ export class NatsEventBus implements EventBus {
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: this.listeners.position + 1,
         });
-        this.tail = await consumer.consume({ max_messages: 1000 });
+        // heartbeats every 2.5 s: a consumer gone silent is noticed and made again
+        this.tail = await consumer.consume({ max_messages: 1000, expires: 5000 });
         if (this.stopped) await this.tail.close();
         for await (const m of this.tail) {
           const e = decode(m);
