@@ -11,10 +11,13 @@
  *
  * Parts: gateways (the marketplace pages alone and mixed, identical requests
  * and a distinct authorization per request), curve (p99 against load for the
- * SVG), subscriptions (fan-out on this project's gateway), sql (statements per
- * operation at page sizes 1/20/100, in-process).
+ * SVG), subscriptions (fan-out on this project's gateway, on the PostgreSQL bus
+ * and again on NATS JetStream with --fanout-buses=postgres,nats), sql (statements per
+ * operation at page sizes 1/20/100, in-process), bus (the event buses side by side:
+ * publishing throughput and delivery latency, PostgreSQL and JetStream; needs
+ * DATABASE_URL and NATS at NATS_URL, bench/bus.ts; --bus-publishers=<n>, --bus-seconds=<s>).
  *
- * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
+ * Options: --full, --only=gateways,curve,subscriptions,sql,bus, --gateways=ours,apollo,hive,
  * --duration=<s> (per measurement), --warmup=<s>, --mix-rounds=<n>, --connections=<n>,
  * --subgraph-processes=1 (on PostgreSQL, all five subgraphs in one process as `npm start` runs them;
  * default there: each its own process, as deployed; on PGlite always one),
@@ -45,6 +48,7 @@ import { lineChart } from './lib/svg.ts';
 import { pages } from './operations.ts';
 import { sqlPerOperation } from './sql.ts';
 import { writeReport } from './report.ts';
+import { busBench } from './bus.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--soak')) {
@@ -54,7 +58,7 @@ if (args.includes('--soak')) {
 }
 const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const full = args.includes('--full');
-const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql').split(','));
+const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql,bus').split(','));
 const cpuProf = args.includes('--cpu-prof');
 const heapSnapshot = args.includes('--heap-snapshot');
 /**
@@ -119,6 +123,7 @@ const results: any = {
   subscriptions: [] as any[],
   subscriptionFloor: [] as any[],
   sql: undefined as any,
+  bus: [] as any[],
   notes: [] as string[],
 };
 
@@ -389,6 +394,20 @@ async function main() {
       },
       cpuProf ? { cpuProf: path.join(profDir, 'subgraphs') } : {},
     );
+  }
+
+  if (only.has('bus')) {
+    if (!adminUrl) log('bus: skipped (needs DATABASE_URL: the JetStream bus runs on PostgreSQL only)');
+    else {
+      log('event buses side by side: PostgreSQL (publish lock) and NATS JetStream (outbox + relay)');
+      results.bus = await busBench({
+        adminUrl,
+        natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+        seconds: Number(arg('bus-seconds') ?? (full ? 20 : 5)),
+        publishers: Number(arg('bus-publishers') ?? 16),
+        log,
+      });
+    }
   }
 
   if (only.has('sql')) {
