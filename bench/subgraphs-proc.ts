@@ -28,6 +28,10 @@ const env = {
   DATABASE_URL: process.env.BENCH_DATABASE_URL || undefined,
   // the bench sends a few messages quickly; everything else as shipped
   MESSAGE_RATE_PER_MIN: '100000',
+  // the fan-out on each bus (run.ts --fanout-buses): postgres unless told
+  EVENT_BUS: process.env.BENCH_EVENT_BUS || 'postgres',
+  NATS_URL: process.env.NATS_URL,
+  NATS_STREAM: process.env.BENCH_NATS_STREAM || undefined,
 };
 const config = { ...loadConfig(env), seed: 'demo' as const };
 const keys = JSON.parse(process.env.BENCH_KEYS!);
