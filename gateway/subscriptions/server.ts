@@ -22,18 +22,17 @@ import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ExecutionArgs } from 'graphql';
-import { GraphQLError, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, getVariableValues } from './graphql.ts';
+import { GraphQLError } from './graphql.ts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { DocumentCache } from '../../platform/subscriptions/documents.ts';
 import type { AuthVerifier, Revocation, Viewer } from '../../platform/auth.ts';
 import type { Logger } from '../../platform/log.ts';
 import { SubgraphDataSource } from '../datasource.ts';
-import { withoutSuggestions } from '../errors.ts';
-import { operationLimitsRule, parseOperation, type Limits } from '../limits.ts';
+import type { Limits } from '../limits.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientKey } from './client-key.ts';
 import { CloseCodes, subscriptionOptions, type SubscriptionOptions } from './options.ts';
+import { subscriptionPreparer } from './operation.ts';
 import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
 import { KeepAlive } from './keepalive.ts';
 import { SocketSlots } from './slots.ts';
@@ -107,16 +106,9 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     shared: options.deduplicate ? new Map() : undefined,
     writer: new FrameWriter(options.writesPerTurn),
   };
-  // most clients send the same few subscriptions: each text parsed (with the limits) and validated once
-  const rules = [...specifiedRules, ...(o.production ? [NoSchemaIntrospectionCustomRule] : []), ...(o.limits ? [operationLimitsRule(o.limits)] : [])];
-  const documents = new DocumentCache({
-    parse: (query) => (o.limits ? parseOperation(query, o.limits) : parse(query)),
-    validate: (document) => validate(planner.schema, document, rules),
-  });
+  const prepare = subscriptionPreparer(planner, o.production, o.limits, o.log);
   const connections = new Set<Connection>();
   let streams = 0;
-  /** An error message as a client may see it: in production without "Did you mean …" (security.ts). */
-  const message = o.production ? withoutSuggestions : (m: string) => m;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
 
@@ -175,50 +167,18 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
           return refuse(`At most ${options.maxPerConnection} subscriptions per connection.`, 'RATE_LIMITED');
         }
-        let checked;
-        try {
-          checked = documents.get(payload.query);
-        } catch (err) {
-          const e = err as { message?: string; extensions?: Record<string, unknown> };
-          if (e.extensions?.code && e.extensions.code !== 'GRAPHQL_PARSE_FAILED') return [new GraphQLError(String(e.message), { extensions: e.extensions })];
-          return refuse(typeof e.message === 'string' ? e.message : 'Syntax error', 'GRAPHQL_PARSE_FAILED');
-        }
-        if (checked.errors.length) {
-          return checked.errors.map(
-            (e) =>
-              new GraphQLError(message(e.message), {
-                nodes: e.nodes,
-                extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' },
-              }),
-          );
-        }
-        const document = checked.document;
-        const operationName = payload.operationName ?? undefined;
-        const operation = getOperationAST(document, operationName);
-        if (!operation) return refuse('Unable to identify the operation.', 'BAD_REQUEST');
-        if (operation.operation !== 'subscription') {
-          return refuse('Only subscriptions are served over the websocket; send queries and mutations over HTTP.', 'BAD_REQUEST');
-        }
-        const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(message(e.message), { extensions: { code: 'BAD_USER_INPUT' } }));
-        let plan: SubscriptionPlan;
-        try {
-          plan = planner.plan(document, operationName, coerced.coerced, payload.query);
-        } catch (err) {
-          if (err instanceof GraphQLError)
-            return [new GraphQLError(message(err.message), { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
-          o.log.error('subscription planning failed', { err });
-          return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
-        }
+        const prepared = prepare(payload);
+        if (Array.isArray(prepared)) return prepared;
+        const { document, operationName, variables, plan } = prepared;
         const contextValue: StreamContext = {
           id,
           plan,
           gateway: { viewer: connection.viewer, requestId: crypto.randomUUID(), clientIp: connection.clientIp },
           connection,
-          variables: coerced.coerced,
+          variables,
           query: payload.query,
         };
-        return { schema: planner.schema, document, operationName, variableValues: coerced.coerced, contextValue } satisfies ExecutionArgs;
+        return { schema: planner.schema, document, operationName, variableValues: variables, contextValue } satisfies ExecutionArgs;
       },
       subscribe: (args: ExecutionArgs) => {
         const c = args.contextValue as StreamContext;

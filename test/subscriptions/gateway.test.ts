@@ -124,6 +124,34 @@ describe('subscriptions through the gateway websocket', () => {
     await wsSeller.dispose();
   });
 
+  it('gives each person its own answer to one event: the same live subscription of an order’s buyer and seller is never shared, and each learns its own role', async () => {
+    const sellerP = await mintPerson(t, { via: api(t) });
+    const buyerP = await mintPerson(t, { via: api(t) });
+    const store = await openCatalogStore(sellerP.client, 'Role Shop');
+    const product = await createProduct(sellerP.client, store.id, { title: 'Teapot' });
+    const orders = t.stack.subgraphs.orders.server;
+    await eventually(() => orders.executions() === 0, 5_000, 'no subscription left in orders');
+    // the same document and variables, live (no `after`): only who asks differs
+    const ROLES = `subscription { orderStatusChanged { cursor status viewerRole order { id } } }`;
+    const [wsBuyer, wsSeller] = [connect(t, buyerP.token), connect(t, sellerP.token)];
+    const forBuyer = subscribe(wsBuyer, ROLES);
+    const forSeller = subscribe(wsSeller, ROLES);
+    await eventually(() => orders.executions() === 2, 5_000, 'a subscription per person in orders');
+    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
+    const order = await placedOrder(t, buyerP, sellerP, { storeId: store.id, productId: product.id });
+    expect((await pay(buyerP, [order.id])).userErrors).toEqual([]);
+    const paid = (sub: Collected) => sub.events.map((e) => e.orderStatusChanged).find((e) => e.status === 'SHIPMENT_REQUIRED');
+    await eventually(() => paid(forBuyer) !== undefined && paid(forSeller) !== undefined, 5_000, 'the payment on both sides');
+    // one event (one cursor), two answers
+    expect(paid(forBuyer).cursor).toBe(paid(forSeller).cursor);
+    expect(paid(forBuyer)).toMatchObject({ viewerRole: 'BUYER', order: { id: order.id } });
+    expect(paid(forSeller)).toMatchObject({ viewerRole: 'SELLER', order: { id: order.id } });
+    expect(forBuyer.events.every((e) => e.orderStatusChanged.viewerRole === 'BUYER')).toBe(true);
+    expect(forSeller.events.every((e) => e.orderStatusChanged.viewerRole === 'SELLER')).toBe(true);
+    await wsBuyer.dispose();
+    await wsSeller.dispose();
+  });
+
   it('refuses an anonymous subscription with UNAUTHENTICATED', async () => {
     const ws = connect(t);
     const sub = subscribe(ws, MESSAGES);
