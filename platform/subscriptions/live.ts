@@ -139,7 +139,29 @@ export function liveEvents<T>(o: LiveOptions<T>): LiveStream<T> {
     }
   });
   // where this stream starts: resuming with `after` = this yields what it would deliver (positions.ts)
-  return Object.assign(stream, { [LIVE_POSITION]: o.after ?? startSeq });
+  return Object.assign(leaving(stream, release), { [LIVE_POSITION]: o.after ?? startSeq });
+}
+
+/**
+ * `stream`, with `cleanup` run when the consumer leaves (`return` or
+ * `throw`), also before the stream has started: a Repeater runs its executor
+ * (where it would clean up) only once asked for a first value, and
+ * graphql-ws returns a subscription completed before it began iterating.
+ */
+export function leaving<T>(stream: AsyncIterableIterator<T>, cleanup: () => void): AsyncIterableIterator<T> {
+  const it: AsyncIterableIterator<T> = {
+    next: () => stream.next(),
+    return: (value?: unknown) => {
+      cleanup();
+      return stream.return ? stream.return(value) : Promise.resolve({ value: undefined, done: true as const });
+    },
+    throw: (err?: unknown) => {
+      cleanup();
+      return stream.throw ? stream.throw(err) : Promise.reject(err);
+    },
+    [Symbol.asyncIterator]: () => it,
+  };
+  return it;
 }
 
 /**

@@ -12,14 +12,15 @@
  */
 import { Repeater } from '@repeaterjs/repeater';
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { leaving } from './live.ts';
 import { LIVE_POSITION, positionPayload, startPositionOf } from './positions.ts';
 
 /**
  * `source`'s values mapped by `map`, after `first` when given; `return()`
  * reaches the source at once; an error of the source ends the relay with it.
  */
-function relay<T, R>(source: AsyncIterator<T>, map: (value: T) => Promise<R> | R, first?: R): Repeater<R> {
-  return new Repeater<R>(async (push, stop) => {
+function relay<T, R>(source: AsyncIterator<T>, map: (value: T) => Promise<R> | R, first?: R): AsyncIterableIterator<R> {
+  const relayed = new Repeater<R>(async (push, stop) => {
     let left = false;
     void stop.then(() => {
       left = true;
@@ -37,6 +38,7 @@ function relay<T, R>(source: AsyncIterator<T>, map: (value: T) => Promise<R> | R
       stop(err);
     }
   });
+  return leaving(relayed, () => void source.return?.());
 }
 
 /** graphql-ws's `subscribe`: graphql-js's, keeping where the event stream starts (positions.ts). */
@@ -54,7 +56,7 @@ export async function subscribe(args: ExecutionArgs): Promise<AsyncIterableItera
  * position first (a `next` with only `extensions.position`), for a client
  * that asked for it; anything else unchanged.
  */
-export function withStartPosition<R>(result: R): R | Repeater<ExecutionResult> {
+export function withStartPosition<R>(result: R): R | AsyncIterableIterator<ExecutionResult> {
   const position = startPositionOf(result);
   if (position === undefined || result === null || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return result;
   const results = (result as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator]();

@@ -90,6 +90,18 @@ describe('a subscription in a subgraph', () => {
     expect(left()).toBe(1);
   });
 
+  it('leaves its event source when the client leaves before it asked for a first event', async () => {
+    const { open, listeners, left } = setup();
+    const a = await open('a');
+    const b = withStartPosition(await open('b')) as AsyncIterableIterator<ExecutionResult>;
+    expect(listeners.size).toBe(2);
+    await a.return!();
+    await b.return!();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(listeners.size).toBe(0);
+    expect(left()).toBe(2);
+  });
+
   it('tells where it starts before its first event, when asked', async () => {
     const { open, emit } = setup();
     const results = withStartPosition(await open('a')) as AsyncIterableIterator<ExecutionResult>;
