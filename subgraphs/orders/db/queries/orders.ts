@@ -69,6 +69,17 @@ export async function orderCount(db: Executor, f: OrderListFilter): Promise<numb
   return row?.n ?? 0;
 }
 
+/** Per status counts and totals (cents) of several stores' orders, in one statement (statuses without orders are absent). */
+export async function storeStatusTotals(db: Executor, storeIds: string[]): Promise<{ storeId: string; status: OrderStatus; count: number; total: number }[]> {
+  if (!storeIds.length) return [];
+  const rows = await db
+    .select({ storeId: orders.storeId, status: orders.status, count: count(), total: sql<string>`sum(${orders.total})` })
+    .from(orders)
+    .where(inArray(orders.storeId, storeIds))
+    .groupBy(orders.storeId, orders.status);
+  return rows.map((r) => ({ storeId: r.storeId, status: r.status as OrderStatus, count: Number(r.count), total: Number(r.total ?? 0) }));
+}
+
 /** Per status counts of several buyers' orders, in one statement (statuses without orders are absent). */
 export async function countsByStatus(db: Executor, buyerIds: string[]): Promise<{ buyerId: string; status: OrderStatus; count: number }[]> {
   if (!buyerIds.length) return [];
