@@ -159,7 +159,7 @@ describe('updateProduct, addVariant, removeVariant', () => {
         { sku: sku(), options: [{ name: 'Color', value: 'Blue' }], price: '8.00' },
       ],
     });
-    const buyer = await mintPerson(t);
+    const buyer = await registerBuyer(t.client);
     await addToCart(buyer.client, p.variants[0].id, 2);
     await addToCart(buyer.client, p.variants[1].id, 1);
     const d = await seller.client.data<any>(Q.removeVariant, { id: p.variants[0].id });

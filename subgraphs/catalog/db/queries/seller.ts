@@ -15,13 +15,10 @@ export function updateStoreRow(tx: Executor, id: string, set: Partial<Pick<Store
  * reservations share-lock it (queries/stock.ts).
  */
 export async function lockProduct(tx: Executor, id: string): Promise<{ product: ProductRow; ownerId: string } | null> {
-  const [row] = await tx
-    .select({ product: productColumns, ownerId: stores.ownerId })
-    .from(products)
-    .innerJoin(stores, eq(stores.id, products.storeId))
-    .where(eq(products.id, id))
-    .for('update', { of: products });
-  return row ?? null;
+  const [product] = await tx.select(productColumns).from(products).where(eq(products.id, id)).for('update');
+  if (!product) return null;
+  const [store] = await tx.select({ ownerId: stores.ownerId }).from(stores).where(eq(stores.id, product.storeId));
+  return { product, ownerId: store.ownerId };
 }
 
 export function updateProductRow(
