@@ -366,6 +366,17 @@ describe('authorization: every seller operation refuses another seller, a buyer 
 });
 
 describe.runIf(onPostgres)('concurrency (PostgreSQL)', () => {
+  it('renames exactly one of five stores when all are renamed to look-alike names at once', async () => {
+    const sellers = await Promise.all(Array.from({ length: 5 }, () => mintPerson(t)));
+    const stores = await Promise.all(sellers.map((s) => openStore(s.client, `Before ${sku()}`)));
+    const base = `Renamed ${crypto.randomUUID().slice(0, 6)}`;
+    const looks = [base, base.toUpperCase(), base.replace('e', '\u0435'), `${base}\u200b`, base.replace('R', '\uff32')];
+    const results = await Promise.all(sellers.map((s, i) => s.client.data<any>(Q.updateStore, { id: stores[i].id, input: { name: looks[i] } })));
+    const codes = results.map((r) => r.updateStore.userErrors.map((e: any) => e.code).join() || 'ok');
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(1);
+    expect(codes.filter((c) => c === 'STORE_NAME_TAKEN')).toHaveLength(4);
+  });
+
   it('removes exactly one of the last two variants when both are removed at once', async () => {
     const seller = await mintPerson(t);
     const storeId = (await openStore(seller.client, `Race ${sku()}`)).id;
