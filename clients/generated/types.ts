@@ -75,6 +75,11 @@ export type Cart = {
 
 export type CartLine = {
   __typename: 'CartLine';
+  /**
+   * False when the product was archived or the variant removed: the line cannot be bought
+   * (checkout refuses it with PRODUCT_UNAVAILABLE) and Cart.subtotal leaves it out.
+   */
+  available: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
   product: Product;
   quantity: Scalars['Int']['output'];
@@ -348,7 +353,11 @@ export type Mutation = {
   /** cartId: a guest cart; omitted: the viewer's cart. */
   addToCart: CartPayload;
   addToWishList: WishListPayload;
+  /** Store owner: a new variant (at most 50 on offer; SKU unique in the store). */
+  addVariant: ProductPayload;
   archiveConversation: ConversationPayload;
+  /** Store owner: takes a product off sale (out of search, cannot be bought; orders keep their snapshot). Idempotent. */
+  archiveProduct: ProductPayload;
   cancelOrder: OrderPayload;
   changeEmail: UserPayload;
   /** Revokes every other session of the person. */
@@ -381,6 +390,8 @@ export type Mutation = {
   removeCartLine: CartPayload;
   removeFromWishList: WishListPayload;
   removeShippingAddress: UserPayload;
+  /** Store owner: takes a variant off offer (carts show it unavailable, orders keep their snapshot); a product keeps at least one (LAST_VARIANT). */
+  removeVariant: ProductPayload;
   reportConversation: ConversationPayload;
   /** Emails a one-time code to the viewer's address; false when the address is already verified (nothing is sent). */
   requestEmailVerification: Scalars['Boolean']['output'];
@@ -403,6 +414,8 @@ export type Mutation = {
   /** Admins only: the account's sessions end at once and sign-in is refused (ACCOUNT_SUSPENDED) until reinstated. */
   suspendUser: UserModerationPayload;
   unarchiveConversation: ConversationPayload;
+  /** Store owner: puts an archived product on sale again. Idempotent. */
+  unarchiveProduct: ProductPayload;
   unfollowStore: StoreListPayload;
   /** Turns off the kind of email a notification's unsubscribe link names (the link's token; no sign-in needed). */
   unsubscribe: UnsubscribePayload;
@@ -410,8 +423,12 @@ export type Mutation = {
   /** Quantity 0 removes the line. */
   updateCartLine: CartPayload;
   updateNotificationSettings: UserPayload;
+  /** Store owner: title, description, category, images. */
+  updateProduct: ProductPayload;
   updateProfile: UserPayload;
   updateShippingAddress: ShippingAddressPayload;
+  /** Store owner: name, description, logo. */
+  updateStore: StorePayload;
   updateVariant: ProductPayload;
   /** Marks the viewer's email verified with the emailed code (INVALID_CODE when wrong, used or expired). */
   verifyEmail: UserPayload;
@@ -436,8 +453,19 @@ export type MutationAddToWishListArgs = {
 };
 
 
+export type MutationAddVariantArgs = {
+  input: VariantInput;
+  productId: Scalars['ID']['input'];
+};
+
+
 export type MutationArchiveConversationArgs = {
   conversationId: Scalars['ID']['input'];
+};
+
+
+export type MutationArchiveProductArgs = {
+  productId: Scalars['ID']['input'];
 };
 
 
@@ -583,6 +611,11 @@ export type MutationRemoveShippingAddressArgs = {
 };
 
 
+export type MutationRemoveVariantArgs = {
+  variantId: Scalars['ID']['input'];
+};
+
+
 export type MutationReportConversationArgs = {
   conversationId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
@@ -656,6 +689,11 @@ export type MutationUnarchiveConversationArgs = {
 };
 
 
+export type MutationUnarchiveProductArgs = {
+  productId: Scalars['ID']['input'];
+};
+
+
 export type MutationUnfollowStoreArgs = {
   storeId: Scalars['ID']['input'];
 };
@@ -683,6 +721,12 @@ export type MutationUpdateNotificationSettingsArgs = {
 };
 
 
+export type MutationUpdateProductArgs = {
+  input: UpdateProductInput;
+  productId: Scalars['ID']['input'];
+};
+
+
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
@@ -691,6 +735,12 @@ export type MutationUpdateProfileArgs = {
 export type MutationUpdateShippingAddressArgs = {
   id: Scalars['ID']['input'];
   input: ShippingAddressInput;
+};
+
+
+export type MutationUpdateStoreArgs = {
+  input: UpdateStoreInput;
+  storeId: Scalars['ID']['input'];
 };
 
 
@@ -838,6 +888,12 @@ export type OrderStatusChange = {
   status: OrderStatus;
 };
 
+export type OrderStatusCount = {
+  __typename: 'OrderStatusCount';
+  count: Scalars['Int']['output'];
+  status: OrderStatus;
+};
+
 export type OrderStatusEvent = {
   __typename: 'OrderStatusEvent';
   at: Scalars['DateTime']['output'];
@@ -906,6 +962,11 @@ export type PriceWatchPayload = {
 
 export type Product = {
   __typename: 'Product';
+  /**
+   * Archived by the seller: out of search and store pages, cannot be added to a cart or
+   * bought. Its page stays reachable by id (orders, carts and Wish Lists link to it).
+   */
+  archived: Scalars['Boolean']['output'];
   category: Category;
   createdAt: Scalars['DateTime']['output'];
   description: Scalars['String']['output'];
@@ -920,6 +981,7 @@ export type Product = {
   reviews: ReviewConnection;
   store: Store;
   title: Scalars['String']['output'];
+  /** The variants on offer (removed ones are left out). */
   variants: Array<ProductVariant>;
   /** True when the viewer watches this product's price. */
   watched: Scalars['Boolean']['output'];
@@ -1162,6 +1224,8 @@ export type ShippingMethod =
 
 export type Store = {
   __typename: 'Store';
+  /** Owner only: the archived products, newest first (to put them on sale again). */
+  archivedProducts: ProductConnection;
   /** Seller only: buyers' conversations with this store. */
   conversations: ConversationConnection;
   /** Seller coupons of this store that can be claimed now. */
@@ -1169,14 +1233,27 @@ export type Store = {
   description: Maybe<Scalars['String']['output']>;
   followerCount: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
+  /** The store's logo, an http(s) URL; null when none. */
+  logoUrl: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
+  /** Seller only: the store's Remainders panel (its orders counted per status, as the buyer's). */
+  orderCounts: OrderCounts;
   /** Seller only (the store's owner): the store's orders. */
   orders: OrderConnection;
+  /** The products on sale (archived ones are left out), newest first. */
   products: ProductConnection;
   /** Average productRating of the feedback on this store's orders; null before any. */
   rating: Maybe<Scalars['Float']['output']>;
+  /** Seller only: the store's dashboard (followers come from catalog, hence the @requires). */
+  stats: StoreStats;
   /** Suspended by the marketplace: out of search, nothing of it can be bought (its placed orders go on). */
   suspended: Scalars['Boolean']['output'];
+};
+
+
+export type StoreArchivedProductsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1216,6 +1293,19 @@ export type StoreShippingInput = {
   storeId: Scalars['ID']['input'];
 };
 
+/** A seller's dashboard. */
+export type StoreStats = {
+  __typename: 'StoreStats';
+  /** Store.rating: the average productRating of the store's feedback; null before any. */
+  averageRating: Maybe<Scalars['Float']['output']>;
+  /** Store.followerCount. */
+  followers: Scalars['Int']['output'];
+  /** Every status, with how many of the store's orders are in it (0 included). */
+  ordersByStatus: Array<OrderStatusCount>;
+  /** What buyers paid (order totals) for orders paid and not cancelled or refunded: SHIPMENT_REQUIRED, UNCONFIRMED_DELIVERY, FEEDBACK_REQUIRED, COMPLETED, DISPUTED. */
+  revenue: Money;
+};
+
 export type Subscription = {
   __typename: 'Subscription';
   /** New messages for the viewer (seller, order-update and promotion messages alike); conversationId narrows to one. With after, replays since that cursor first, like orderStatusChanged. */
@@ -1243,6 +1333,15 @@ export type UnsubscribePayload = {
   userErrors: Array<UserError>;
 };
 
+/** Omitted or null fields stay unchanged. */
+export type UpdateProductInput = {
+  categoryId?: InputMaybe<Scalars['ID']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Replaces the list (at most 10 http(s) URLs). */
+  images?: InputMaybe<Array<Scalars['String']['input']>>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
 /** Every field optional: only the fields given change; an explicit null clears an optional field. */
 export type UpdateProfileInput = {
   contactAddress?: InputMaybe<Scalars['String']['input']>;
@@ -1253,6 +1352,15 @@ export type UpdateProfileInput = {
   phone?: InputMaybe<Scalars['String']['input']>;
   photoUrl?: InputMaybe<Scalars['String']['input']>;
   zip?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateStoreInput = {
+  /** Omitted: unchanged; null or blank: removed. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** An http(s) URL; omitted: unchanged; null or blank: removed. */
+  logoUrl?: InputMaybe<Scalars['String']['input']>;
+  /** Same rules as openStore (unique by how it looks); omitted or null: unchanged. */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type UpdateVariantInput = {

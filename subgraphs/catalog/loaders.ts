@@ -28,6 +28,8 @@ export interface StoreProductsKey {
   storeId: string;
   limit: number;
   after: q.Keyset | null;
+  /** The archived products (the owner's list) instead of those on sale. */
+  archived?: boolean;
 }
 
 export function createLoaders(db: Database) {
@@ -62,6 +64,10 @@ export function createLoaders(db: Database) {
       const counts = await q.productCountsByStore(d, storeIds);
       return storeIds.map((id) => counts.get(id) ?? 0);
     }),
+    archivedCountByStore: new DataLoader<string, number>(async (storeIds) => {
+      const counts = await q.productCountsByStore(d, storeIds, true);
+      return storeIds.map((id) => counts.get(id) ?? 0);
+    }),
     /** The lines' statement joins each line's variant, product and store (a cart page shows them): it primes their loaders. */
     cartLines: new DataLoader<string, q.LineWithVariant[]>(async (cartIds) => {
       const lines = await q.linesByCartIds(d, cartIds);
@@ -77,20 +83,20 @@ export function createLoaders(db: Database) {
       async (keys) => {
         const groups = new Map<string, StoreProductsKey[]>();
         for (const k of keys) {
-          const g = JSON.stringify([k.limit, k.after]);
+          const g = JSON.stringify([k.limit, k.after, k.archived ?? false]);
           groups.set(g, [...(groups.get(g) ?? []), k]);
         }
         const results = new Map<string, q.ProductRow[]>();
         for (const [g, ks] of groups) {
           const storeIds = [...new Set(ks.map((k) => k.storeId))];
-          const rows = await q.storeProductPages(d, storeIds, ks[0].limit, ks[0].after);
+          const rows = await q.storeProductPages(d, storeIds, ks[0].limit, ks[0].after, ks[0].archived ?? false);
           for (const k of ks)
             results.set(
               JSON.stringify([g, k.storeId]),
               rows.filter((r) => r.storeId === k.storeId),
             );
         }
-        return keys.map((k) => results.get(JSON.stringify([JSON.stringify([k.limit, k.after]), k.storeId])) ?? []);
+        return keys.map((k) => results.get(JSON.stringify([JSON.stringify([k.limit, k.after, k.archived ?? false]), k.storeId])) ?? []);
       },
       { cacheKeyFn: (k) => JSON.stringify(k) },
     ),

@@ -9,8 +9,10 @@ import { payload } from '../../platform/errors.ts';
 import { DateTime, money } from '../../platform/scalars.ts';
 import type * as q from './db/queries/index.ts';
 import type { CatalogContext } from './context.ts';
-import type { CreateProductInput, UpdateVariantInput } from './service/products.ts';
+import type { CreateProductInput, UpdateVariantInput, VariantInput } from './service/products.ts';
 import type { SearchArgs } from './service/search.ts';
+import type { UpdateProductInput } from './service/products-edit.ts';
+import type { UpdateStoreInput } from './service/store-edit.ts';
 import type { OpenStoreInput } from './service/stores.ts';
 
 type Ctx = CatalogContext;
@@ -27,11 +29,23 @@ function selects(info: GraphQLResolveInfo, name: string): boolean {
   return info.fieldNodes.some((f) => has(f.selectionSet));
 }
 
+/** A product that just changed: forget what this request loaded of it and its variants. */
+const changed = (p: q.ProductRow, ctx: Ctx, variantId?: string) => {
+  ctx.loaders.product.clear(p.id).prime(p.id, p);
+  ctx.loaders.productPage.clear(p.id);
+  ctx.loaders.variantsByProduct.clear(p.id);
+  if (variantId) ctx.loaders.variant.clear(variantId);
+  return { product: p };
+};
+
 /** A cart that just changed: forget lines loaded earlier in this request (several mutations in one operation). */
 const cart = (c: q.CartRow, ctx: Ctx) => {
   ctx.loaders.cartLines.clear(c.id);
   return { cart: c };
 };
+
+/** Whether a cart line can be bought: its product on sale, its variant not removed. */
+const available = (l: q.LineWithVariant) => l.product.archivedAt === null && l.variant.removedAt === null;
 
 export const resolvers = {
   DateTime,
@@ -89,6 +103,32 @@ export const resolvers = {
     reinstateStore: authed((_: unknown, a: { storeId: string; reason: string }, ctx: Person) =>
       payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.moderation.reinstateStore(ctx.viewer, a.storeId, a.reason) })),
     ),
+    updateStore: authed((_: unknown, a: { storeId: string; input: UpdateStoreInput }, ctx: Person) =>
+      payload({ store: null as q.StoreRow | null }, async () => {
+        const store = await ctx.service.storeEdit.updateStore(ctx.viewer, a.storeId, a.input);
+        ctx.loaders.store.clear(store.id).prime(store.id, store);
+        return { store };
+      }),
+    ),
+    updateProduct: authed((_: unknown, a: { productId: string; input: UpdateProductInput }, ctx: Person) =>
+      payload({ product: null as q.ProductRow | null }, async () =>
+        changed(await ctx.service.productEdit.updateProduct(ctx.viewer, a.productId, a.input), ctx),
+      ),
+    ),
+    addVariant: authed((_: unknown, a: { productId: string; input: VariantInput }, ctx: Person) =>
+      payload({ product: null as q.ProductRow | null }, async () => changed(await ctx.service.productEdit.addVariant(ctx.viewer, a.productId, a.input), ctx)),
+    ),
+    removeVariant: authed((_: unknown, a: { variantId: string }, ctx: Person) =>
+      payload({ product: null as q.ProductRow | null }, async () =>
+        changed(await ctx.service.productEdit.removeVariant(ctx.viewer, a.variantId), ctx, String(a.variantId).toLowerCase()),
+      ),
+    ),
+    archiveProduct: authed((_: unknown, a: { productId: string }, ctx: Person) =>
+      payload({ product: null as q.ProductRow | null }, async () => changed(await ctx.service.productEdit.archiveProduct(ctx.viewer, a.productId), ctx)),
+    ),
+    unarchiveProduct: authed((_: unknown, a: { productId: string }, ctx: Person) =>
+      payload({ product: null as q.ProductRow | null }, async () => changed(await ctx.service.productEdit.unarchiveProduct(ctx.viewer, a.productId), ctx)),
+    ),
   },
 
   User: {
@@ -109,6 +149,7 @@ export const resolvers = {
     followerCount: (s: q.StoreRow, _: unknown, ctx: Ctx) => ctx.loaders.followerCount.load(s.id),
     suspended: (s: q.StoreRow) => s.suspendedAt !== null,
     products: (s: q.StoreRow, a: Args, ctx: Ctx) => ctx.service.search.storeProducts(ctx.loaders, s.id, a.first, a.after),
+    archivedProducts: authed((s: q.StoreRow, a: Args, ctx: Person) => ctx.service.storeEdit.archivedProducts(ctx.viewer, ctx.loaders, s, a.first, a.after)),
   },
 
   Product: {
@@ -117,6 +158,7 @@ export const resolvers = {
     store: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.store.load(p.storeId),
     priceRange: (p: q.ProductRow) => ({ min: money(p.minPrice), max: money(p.maxPrice) }),
     variants: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.variantsByProduct.load(p.id),
+    archived: (p: q.ProductRow) => p.archivedAt !== null,
   },
 
   ProductVariant: {
@@ -127,8 +169,9 @@ export const resolvers = {
 
   Cart: {
     lines: (c: q.CartRow, _: unknown, ctx: Ctx) => ctx.loaders.cartLines.load(c.id),
+    // what can be bought: lines of archived products or removed variants are left out
     subtotal: async (c: q.CartRow, _: unknown, ctx: Ctx) =>
-      money((await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.variant.price * l.quantity, 0)),
+      money((await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + (available(l) ? l.variant.price * l.quantity : 0), 0)),
     totalQuantity: async (c: q.CartRow, _: unknown, ctx: Ctx) => (await ctx.loaders.cartLines.load(c.id)).reduce((s, l) => s + l.quantity, 0),
   },
 
@@ -137,5 +180,6 @@ export const resolvers = {
     variant: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.variant.load(l.variantId),
     unitPrice: (l: q.LineWithVariant) => money(l.variant.price),
     subtotal: (l: q.LineWithVariant) => money(l.variant.price * l.quantity),
+    available: (l: q.LineWithVariant) => available(l),
   },
 };

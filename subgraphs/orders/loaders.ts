@@ -50,6 +50,11 @@ export function createLoaders({ db, internal }: LoaderDeps) {
       const g = groupBy(await q.countsByStatus(d, [...ids]), (r) => r.buyerId);
       return ids.map((id) => Object.fromEntries((g.get(id) ?? []).map((r) => [r.status, r.count])));
     }),
+    /** Per status order counts and totals of stores (Store.orderCounts, Store.stats and the store's list totals share them). */
+    storeStatusTotals: new DataLoader<string, Partial<Record<q.OrderStatus, { count: number; total: number }>>>(async (ids) => {
+      const g = groupBy(await q.storeStatusTotals(d, [...ids]), (r) => r.storeId);
+      return ids.map((id) => Object.fromEntries((g.get(id) ?? []).map((r) => [r.status, { count: r.count, total: r.total }])));
+    }),
     storeRating: new DataLoader<string, number | null>(async (ids) => {
       const rows = await q.storeRatings(d, [...ids]);
       return ids.map((id) => rows.find((x) => x.storeId === id)?.rating ?? null);

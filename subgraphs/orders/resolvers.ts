@@ -86,6 +86,8 @@ export const resolvers = {
   Store: {
     rating: (s: { id: string }, _: unknown, ctx: Ctx) => ctx.loaders.storeRating.load(s.id),
     orders: authed((s: { id: string }, a: PageArgs, ctx: In) => ctx.service.orders.storeOrders(ctx.viewer, s.id, a, ctx.loaders)),
+    orderCounts: authed((s: { id: string }, _: unknown, ctx: In) => ctx.service.seller.orderCounts(ctx.viewer, s.id, ctx.loaders)),
+    stats: authed((s: { id: string; followerCount?: number | null }, _: unknown, ctx: In) => ctx.service.seller.stats(ctx.viewer, s, ctx.loaders)),
   },
 
   Product: {

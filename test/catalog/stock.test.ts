@@ -129,6 +129,7 @@ describe('the internal operations checkout uses', () => {
           options: [{ name: 'Color', value: 'Red' }],
           unitPrice: 1234,
           quantity: 2,
+          available: true,
         },
         expect.objectContaining({ lineId: cart.lines[1].id, title: 'Quoted Mug', unitPrice: 200, quantity: 1 }),
       ],

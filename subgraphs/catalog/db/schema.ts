@@ -39,6 +39,8 @@ export const stores = catalogSchema.table(
      */
     nameKey: text('name_key'),
     description: text('description'),
+    /** An http(s) URL, or null. */
+    logoUrl: text('logo_url'),
     createdAt: ts('created_at').notNull().defaultNow(),
     /**
      * Set while an admin has suspended the store (service/moderation.ts): out of search, nothing
@@ -71,6 +73,8 @@ export const products = catalogSchema.table(
     minPrice: integer('min_price').notNull(),
     maxPrice: integer('max_price').notNull(),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /** Set while the product is archived: out of search and store pages, cannot be bought. */
+    archivedAt: ts('archived_at'),
     search: tsvector('search').generatedAlwaysAs(
       sql`setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'B')`,
     ),
@@ -99,9 +103,17 @@ export const variants = catalogSchema.table(
     /** Units that can still be bought: reservations take from it, releases give back. */
     stock: integer('stock').notNull(),
     position: integer('position').notNull().default(0),
+    /**
+     * Set when the seller removed the variant: the row stays (cart lines refer to it and
+     * show it unavailable), it is no longer listed, bought or counted in the price range,
+     * and its SKU is free again.
+     */
+    removedAt: ts('removed_at'),
   },
   (t) => [
-    uniqueIndex('variants_store_sku_idx').on(t.storeId, t.sku),
+    uniqueIndex('variants_store_sku_idx')
+      .on(t.storeId, t.sku)
+      .where(sql`removed_at is null`),
     index('variants_product_idx').on(t.productId, t.position),
     check('variants_stock_nonnegative', sql`${t.stock} >= 0`),
     check('variants_price_positive', sql`${t.price} > 0`),

@@ -67,6 +67,7 @@ export class CartService {
       await q.lockCart(tx, cart.id);
       const variant = await q.variantStock(tx, vid);
       if (!variant) fail('NOT_FOUND', 'Variant not found.', ['variantId']);
+      if (!variant.available) fail('PRODUCT_UNAVAILABLE', 'This product is no longer available.', ['variantId']);
       const line = await q.lockLine(tx, cart.id, { variantId: vid });
       const total = (line?.quantity ?? 0) + n;
       if (total > LIMITS.quantity[1]) {
@@ -95,6 +96,7 @@ export class CartService {
       }
       if (n > line.quantity) {
         const variant = await q.variantStock(tx, line.variantId);
+        if (variant && !variant.available) fail('PRODUCT_UNAVAILABLE', 'This product is no longer available.', ['lineId']);
         if (!variant || n > variant.stock) {
           fail('OUT_OF_STOCK', variant?.stock ? `Only ${variant.stock} left in stock.` : 'This item is out of stock.', ['quantity']);
         }

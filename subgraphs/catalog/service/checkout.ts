@@ -41,6 +41,15 @@ class OutOfStock extends Error {
   }
 }
 
+/** A variant whose product is archived or which was removed. */
+class Unavailable extends Error {
+  constructor(readonly variantId: string) {
+    super('unavailable');
+  }
+}
+
+const UNAVAILABLE = 'This product is no longer available.';
+
 export class CheckoutService {
   constructor(private readonly deps: SubgraphDeps) {}
 
@@ -96,6 +105,12 @@ export class CheckoutService {
           )
         ).find((s) => s.suspendedAt);
         if (suspended) throw new StoreSuspended(suspended);
+        // products on sale, share-locked: an archive either committed before (then this
+        // reservation sees it and refuses) or waits until this one commits
+        const ids = items.map((w) => w.variantId);
+        const onSale = new Set((await q.lockProductsOnSale(tx, ids)).map((r) => r.id));
+        const off = (await q.productsOfVariants(tx, ids)).find((r) => !onSale.has(r.productId));
+        if (off) throw new Unavailable(off.variantId);
         const changed = [];
         for (const w of items) {
           const [row] = await q.takeStock(tx, w.variantId, w.quantity);
@@ -107,9 +122,11 @@ export class CheckoutService {
       return { ok: true };
     } catch (err) {
       if (err instanceof StoreSuspended) return storeSuspended(err.store);
+      if (err instanceof Unavailable) return failure('PRODUCT_UNAVAILABLE', UNAVAILABLE, { variantId: err.variantId });
       if (!(err instanceof OutOfStock)) throw err;
       const [exists] = await q.variantsByIds(this.db, [err.variantId]);
       if (!exists) return failure('NOT_FOUND', 'A variant does not exist.', { variantId: err.variantId });
+      if (exists.removedAt) return failure('PRODUCT_UNAVAILABLE', UNAVAILABLE, { variantId: err.variantId });
       return failure('OUT_OF_STOCK', `Not enough stock: ${exists.stock} left.`, { variantId: err.variantId });
     }
   }

@@ -1,7 +1,8 @@
 /**
  * The catalog subgraph's rules, authorization and transactions, one area a file:
- * stores.ts (opening stores, unique names), products.ts (categories, products,
- * variants), lists.ts (Wish List, Store List), carts.ts, search.ts (search and
+ * stores.ts (opening stores, unique names), store-edit.ts (changing a store),
+ * products.ts (categories, products, variants), products-edit.ts (changing,
+ * archiving products; adding, removing variants), lists.ts (Wish List, Store List), carts.ts, search.ts (search and
  * product pages), checkout.ts (what the orders subgraph asks: quotes, stock
  * reservations), moderation.ts (store suspensions by admins).
  */
@@ -13,12 +14,16 @@ import { CheckoutService } from './checkout.ts';
 import { ListService } from './lists.ts';
 import { ModerationService } from './moderation.ts';
 import { ProductService } from './products.ts';
+import { ProductEditService } from './products-edit.ts';
 import { SearchService } from './search.ts';
+import { StoreEditService } from './store-edit.ts';
 import { StoreService } from './stores.ts';
 
 export class CatalogService {
   readonly stores: StoreService;
+  readonly storeEdit: StoreEditService;
   readonly products: ProductService;
+  readonly productEdit: ProductEditService;
   readonly lists: ListService;
   readonly carts: CartService;
   readonly search: SearchService;
@@ -27,10 +32,12 @@ export class CatalogService {
 
   constructor(deps: SubgraphDeps) {
     this.stores = new StoreService(deps);
+    this.search = new SearchService(deps.db);
+    this.storeEdit = new StoreEditService(deps, this.search);
     this.products = new ProductService(deps);
+    this.productEdit = new ProductEditService(deps);
     this.lists = new ListService(deps);
     this.carts = new CartService(deps);
-    this.search = new SearchService(deps.db);
     this.checkout = new CheckoutService(deps);
     this.moderation = new ModerationService(deps);
   }

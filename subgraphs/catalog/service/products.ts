@@ -9,6 +9,8 @@ import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import { priceChanged, stockChanged } from '../events.ts';
 import { refuseSuspendedStore } from './moderation.ts';
+import { validInput } from '../../../platform/validate.ts';
+import * as inputs from './inputs.ts';
 import * as v from './validate.ts';
 
 export interface VariantInput {
@@ -60,15 +62,11 @@ export class ProductService {
     if (store.ownerId !== viewer.id) throw forbidden("Only the store's owner can add products to it.");
     refuseSuspendedStore(store, ['input', 'storeId']);
 
-    const title = v.text(input.title, ['input', 'title'], v.LIMITS.title[0], v.LIMITS.title[1], 'Title');
-    const description = v.text(input.description, ['input', 'description'], v.LIMITS.description[0], v.LIMITS.description[1], 'Description', true);
+    const { title, description, images: imageUrls, variants } = validInput(inputs.CreateProductInput, input, { field: ['input'] });
     const categoryId = v.existingId(input.categoryId, ['input', 'categoryId'], 'Category');
     const [category] = await q.categoriesByIds(this.db, [categoryId]);
     if (!category) fail('NOT_FOUND', 'Category not found.', ['input', 'categoryId']);
-    const images = input.images ?? [];
-    if (images.length > v.LIMITS.images) fail('INVALID_INPUT', `At most ${v.LIMITS.images} images.`, ['input', 'images']);
-    const imageUrls = images.map((u, i) => v.imageUrl(u, ['input', 'images', String(i)]));
-    const variants = this.variants(input.variants);
+    uniqueSkus(variants, ['input', 'variants']);
 
     const now = this.deps.clock.now();
     const product = await this.db.transaction(async (tx) => {
@@ -102,33 +100,6 @@ export class ProductService {
     return product;
   }
 
-  private variants(list: VariantInput[]) {
-    if (!Array.isArray(list) || list.length < 1 || list.length > v.LIMITS.variants) {
-      fail('INVALID_INPUT', `A product has 1 to ${v.LIMITS.variants} variants.`, ['input', 'variants']);
-    }
-    const skus = new Set<string>();
-    const combos = new Set<string>();
-    return list.map((x, i) => {
-      const at = (...f: string[]) => ['input', 'variants', String(i), ...f];
-      const sku = v.sku(x.sku, at('sku'));
-      if (skus.has(sku)) fail('DUPLICATE_SKU', `SKU "${sku}" appears twice in this product.`, at('sku'));
-      skus.add(sku);
-      if (x.options.length > v.LIMITS.options) fail('INVALID_INPUT', `A variant has at most ${v.LIMITS.options} options.`, at('options'));
-      const names = new Set<string>();
-      const options = x.options.map((o, j) => {
-        const name = v.text(o.name, at('options', String(j), 'name'), 1, v.LIMITS.optionName, 'Option name');
-        const value = v.text(o.value, at('options', String(j), 'value'), 1, v.LIMITS.optionValue, 'Option value');
-        if (names.has(name.toLowerCase())) fail('INVALID_INPUT', `Option "${name}" appears twice.`, at('options', String(j), 'name'));
-        names.add(name.toLowerCase());
-        return { name, value };
-      });
-      const combo = JSON.stringify(options.map((o) => [o.name.toLowerCase(), o.value.toLowerCase()]).sort());
-      if (list.length > 1 && combos.has(combo)) fail('INVALID_INPUT', 'Two variants have the same options.', at('options'));
-      combos.add(combo);
-      return { sku, options, price: v.price(x.price, at('price')), stock: v.stock(x.stock, at('stock')) };
-    });
-  }
-
   /** Price and stock of a variant, by its store's owner; events in the same transaction. */
   async updateVariant(viewer: Viewer, variantId: string, input: UpdateVariantInput): Promise<q.ProductRow> {
     const id = v.existingId(variantId, ['variantId'], 'Variant');
@@ -137,9 +108,11 @@ export class ProductService {
       if (!locked) fail('NOT_FOUND', 'Variant not found.', ['variantId']);
       if (locked.ownerId !== viewer.id) throw forbidden("Only the store's owner can change its variants.");
       refuseSuspendedStore(locked.store);
+      if (locked.variant.removedAt) fail('NOT_FOUND', 'Variant not found.', ['variantId']);
+      const given = validInput(inputs.UpdateVariantInput, input, { field: ['input'] });
       const set: { price?: number; stock?: number } = {};
-      if (input.price !== null && input.price !== undefined) set.price = v.price(input.price, ['input', 'price']);
-      if (input.stock !== null && input.stock !== undefined) set.stock = v.stock(input.stock, ['input', 'stock']);
+      if (given.price !== null && given.price !== undefined) set.price = given.price;
+      if (given.stock !== null && given.stock !== undefined) set.stock = given.stock;
       const old = locked.variant;
       if (set.price === old.price) delete set.price;
       if (set.stock === old.stock) delete set.stock;
@@ -170,4 +143,13 @@ export class ProductService {
     const [product] = await q.productsByIds(this.db, [productId]);
     return product;
   }
+}
+
+/** No SKU twice in one list of variants (DUPLICATE_SKU at the second). */
+export function uniqueSkus(variants: { sku: string }[], field: string[]): void {
+  const skus = new Set<string>();
+  variants.forEach((x, i) => {
+    if (skus.has(x.sku)) fail('DUPLICATE_SKU', `SKU "${x.sku}" appears twice in this product.`, [...field, String(i), 'sku']);
+    skus.add(x.sku);
+  });
 }

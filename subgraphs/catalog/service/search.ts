@@ -120,15 +120,21 @@ export class SearchService {
     );
   }
 
-  /** A store's products, newest first, batched across stores by a loader. */
-  storeProducts(loaders: Loaders, storeId: string, first: number | null | undefined, after: string | null | undefined): Promise<Connection<q.ProductRow>> {
+  /** A store's products on sale (or with `archived` its archived ones), newest first, batched across stores by a loader. */
+  storeProducts(
+    loaders: Loaders,
+    storeId: string,
+    first: number | null | undefined,
+    after: string | null | undefined,
+    archived = false,
+  ): Promise<Connection<q.ProductRow>> {
     return page(
       'NEWEST',
       first,
       after,
-      (limit, keyset) => loaders.storeProducts.load({ storeId, limit, after: keyset }),
+      (limit, keyset) => loaders.storeProducts.load({ storeId, limit, after: keyset, archived }),
       (r) => r.createdAt.toISOString(),
-      () => loaders.productCountByStore.load(storeId),
+      () => (archived ? loaders.archivedCountByStore : loaders.productCountByStore).load(storeId),
     );
   }
 }

@@ -6,8 +6,9 @@ import type { Viewer } from '../../../platform/auth.ts';
 import { fail } from '../../../platform/errors.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { OpenStoreInput as OpenStoreSchema } from './inputs.ts';
 import { storeNameKey } from './store-names.ts';
-import * as v from './validate.ts';
 
 export interface OpenStoreInput {
   name: string;
@@ -22,9 +23,8 @@ export class StoreService {
   }
 
   async openStore(viewer: Viewer, input: OpenStoreInput): Promise<q.StoreRow> {
-    const { name, nameKey } = v.storeName(input.name, ['input', 'name']);
-    const description = v.optionalText(input.description, ['input', 'description'], v.LIMITS.storeDescription, 'Description');
-    const [store] = await q.insertStore(this.db, { ownerId: viewer.id, name, nameKey, description, createdAt: this.deps.clock.now() });
+    const { name, description } = validInput(OpenStoreSchema, input, { field: ['input'] });
+    const [store] = await q.insertStore(this.db, { ownerId: viewer.id, ...name, description: description ?? null, createdAt: this.deps.clock.now() });
     if (!store) fail('STORE_NAME_TAKEN', 'A store with this name (or one that looks the same) already exists.', ['input', 'name']);
     return store;
   }
@@ -63,7 +63,7 @@ export class StoreService {
   }
 }
 
-function isUniqueViolation(err: unknown): boolean {
+export function isUniqueViolation(err: unknown): boolean {
   for (let e = err as { code?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e.code === '23505') return true;
   }

@@ -26,6 +26,8 @@ export interface QuoteLine {
   options: { name: string; value: string }[];
   unitPrice: number;
   quantity: number;
+  /** False when the product is archived or the variant removed (it cannot be bought). */
+  available?: boolean;
 }
 
 export type Quote = { ok: true; cartId: string; lines: QuoteLine[] } | InternalFailure;

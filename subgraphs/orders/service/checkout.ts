@@ -161,6 +161,9 @@ export class CheckoutService {
       if (ordered.size && input.lineIds) fail('NOT_FOUND', 'A cart line was already ordered.', ['input', 'lineIds']);
       const lines = quote.lines.filter((l) => !ordered.has(l.lineId));
       if (!lines.length) fail('INVALID_INPUT', 'The cart is empty.', ['input', 'lineIds']);
+      // an archived product or a removed variant cannot be bought (reserveStock refuses it too, should it happen after this quote)
+      const gone = lines.find((l) => l.available === false);
+      if (gone) fail('PRODUCT_UNAVAILABLE', `"${gone.title}" is no longer available; remove it from the cart to check out.`, ['input', 'lineIds']);
       const { address } = await internal.call<{ address: Address | null }>('users', 'shippingAddress', {
         userId: viewer.id,
         addressId: input.shippingAddressId,

@@ -1,6 +1,7 @@
 /**
  * The orders subgraph's rules, authorization and transactions, by area:
- * reads and the status subscription (orders.ts), checkout (the saga),
+ * reads and the status subscription (orders.ts), the seller's counts and
+ * dashboard (seller.ts), checkout (the saga),
  * payments, and the life cycle (transitions, deadlines, give-backs).
  */
 import type { Job } from '../../../platform/jobs.ts';
@@ -10,9 +11,11 @@ import { CheckoutService } from './checkout.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { OrderReads } from './orders.ts';
 import { PaymentService } from './payments.ts';
+import { SellerReads } from './seller.ts';
 
 export class OrdersService {
   readonly orders: OrderReads;
+  readonly seller = new SellerReads();
   readonly checkouts: CheckoutService;
   readonly payments: PaymentService;
   readonly lifecycle: LifecycleService;

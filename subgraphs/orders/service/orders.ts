@@ -13,6 +13,7 @@ import * as q from '../db/queries/index.ts';
 import type { OrderRow, OrderStatus } from '../db/queries/index.ts';
 import { STATUS_TOPIC } from '../events.ts';
 import type { Loaders } from '../loaders.ts';
+import { assertStoreOwner } from './seller.ts';
 
 type Keyset = { createdAt: string; id: string };
 export type PageArgs = { status?: OrderStatus | null; first?: number | null; after?: string | null };
@@ -82,10 +83,14 @@ export class OrderReads {
   }
 
   async storeOrders(viewer: Viewer, storeId: string, args: PageArgs, loaders: Loaders): Promise<Connection<OrderRow>> {
-    const owner = isId(storeId) ? await loaders.storeOwner.load(storeId) : null;
-    if (owner !== viewer.id) throw forbidden("Only the store's owner can see its orders.");
-    const filter = { storeId, status: args.status ?? null };
-    return this.page(filter, args, () => q.orderCount(this.deps.db.drizzle, filter));
+    await assertStoreOwner(viewer, storeId, loaders, 'orders');
+    const status = args.status ?? null;
+    // as the buyer's list: the total is one of the store's per status counts (seller.ts) or their sum
+    const totalCount = async () => {
+      const t = await loaders.storeStatusTotals.load(storeId);
+      return status ? (t[status]?.count ?? 0) : Object.values(t).reduce((s, x) => s + x.count, 0);
+    };
+    return this.page({ storeId, status }, args, totalCount);
   }
 
   /** A page of the orders `filter` selects; `totalCount` counts them all (when asked for). */

@@ -1,5 +1,5 @@
 /** Carts and their lines, and what checkout reads of them. */
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../../../platform/db.ts';
 import { cartLines, carts, products, stores, variants } from '../schema.ts';
 import { productColumns, type CartLineRow, type CartRow, type ProductRow, type StoreRow, type VariantRow } from './rows.ts';
@@ -58,10 +58,14 @@ export async function lockLine(tx: Executor, cartId: string, where: { lineId?: s
   return row ?? null;
 }
 
-/** Variant stock, row-locked so the cart check and the write agree. */
-export async function variantStock(tx: Executor, variantId: string): Promise<{ stock: number; productId: string } | null> {
-  const [row] = await tx.select({ stock: variants.stock, productId: variants.productId }).from(variants).where(eq(variants.id, variantId));
-  return row ?? null;
+/** Variant stock, and whether it can be bought (its product not archived, the variant not removed). */
+export async function variantStock(tx: Executor, variantId: string): Promise<{ stock: number; productId: string; available: boolean } | null> {
+  const [row] = await tx
+    .select({ stock: variants.stock, productId: variants.productId, removedAt: variants.removedAt, archivedAt: products.archivedAt })
+    .from(variants)
+    .innerJoin(products, eq(products.id, variants.productId))
+    .where(eq(variants.id, variantId));
+  return row ? { stock: row.stock, productId: row.productId, available: row.removedAt === null && row.archivedAt === null } : null;
 }
 
 export function insertLine(tx: Executor, v: { cartId: string; variantId: string; quantity: number; createdAt: Date }) {
@@ -92,9 +96,14 @@ export function lockLinesOf(tx: Executor, cartId: string): Promise<CartLineRow[]
   return tx.select().from(cartLines).where(eq(cartLines.cartId, cartId)).orderBy(asc(cartLines.createdAt), asc(cartLines.id)).for('update');
 }
 
+/** Stock of variants that can be bought (unavailable ones are left out: none can be had). */
 export function stocksOf(tx: Executor, variantIds: string[]): Promise<{ id: string; stock: number }[]> {
   if (!variantIds.length) return Promise.resolve([]);
-  return tx.select({ id: variants.id, stock: variants.stock }).from(variants).where(inArray(variants.id, variantIds));
+  return tx
+    .select({ id: variants.id, stock: variants.stock })
+    .from(variants)
+    .innerJoin(products, eq(products.id, variants.productId))
+    .where(and(inArray(variants.id, variantIds), isNull(variants.removedAt), isNull(products.archivedAt)));
 }
 
 /** Everything checkout needs to know about a cart's lines. */
@@ -111,6 +120,8 @@ export function quoteLines(db: Executor, cartId: string) {
       options: variants.options,
       unitPrice: variants.price,
       quantity: cartLines.quantity,
+      /** Not archived, not removed: only such lines can be bought. */
+      available: sql<boolean>`(${products.archivedAt} is null and ${variants.removedAt} is null)`.mapWith(Boolean),
     })
     .from(cartLines)
     .innerJoin(variants, eq(variants.id, cartLines.variantId))

@@ -10,3 +10,4 @@ export * from './carts.ts';
 export * from './lists.ts';
 export * from './stock.ts';
 export * from './moderation.ts';
+export * from './seller.ts';

@@ -96,15 +96,16 @@ export function variantsByIds(db: Executor, ids: readonly string[]): Promise<Var
     .where(inArray(variants.id, [...ids]));
 }
 
+/** The variants on offer (not removed) of products. */
 export function variantsByProductIds(db: Executor, productIds: readonly string[]): Promise<VariantRow[]> {
   return db
     .select()
     .from(variants)
-    .where(inArray(variants.productId, [...productIds]))
+    .where(and(inArray(variants.productId, [...productIds]), isNull(variants.removedAt)))
     .orderBy(asc(variants.productId), asc(variants.position), asc(variants.id));
 }
 
-export function insertProduct(db: Executor, v: Omit<ProductRow, 'id'> & { id?: string }): Promise<ProductRow[]> {
+export function insertProduct(db: Executor, v: Omit<ProductRow, 'id' | 'archivedAt'> & { id?: string }): Promise<ProductRow[]> {
   return db.insert(products).values(v).returning(productColumns);
 }
 
@@ -112,7 +113,7 @@ export function skusInStore(db: Executor, storeId: string, skus: string[]): Prom
   return db
     .select({ sku: variants.sku })
     .from(variants)
-    .where(and(eq(variants.storeId, storeId), inArray(variants.sku, skus)));
+    .where(and(eq(variants.storeId, storeId), inArray(variants.sku, skus), isNull(variants.removedAt)));
 }
 
 /** Inserts variants; returns fewer rows than given when a SKU is already used in the store. */
@@ -142,15 +143,15 @@ export function updateVariantRow(tx: Executor, id: string, set: { price?: number
   return tx.update(variants).set(set).where(eq(variants.id, id)).returning();
 }
 
-/** Recomputes a product's price range from its variants. */
+/** Recomputes a product's price range from its variants on offer. */
 export function refreshPriceRange(tx: Executor, productId: string): Promise<{ minPrice: number; maxPrice: number }[]> {
   return (
     tx
       .update(products)
       // raw: a correlated aggregate as the new value (the builder has no subquery in SET)
       .set({
-        minPrice: sql`(select min(price) from catalog.variants where product_id = ${productId})`,
-        maxPrice: sql`(select max(price) from catalog.variants where product_id = ${productId})`,
+        minPrice: sql`(select min(price) from catalog.variants where product_id = ${productId} and removed_at is null)`,
+        maxPrice: sql`(select max(price) from catalog.variants where product_id = ${productId} and removed_at is null)`,
       })
       .where(eq(products.id, productId))
       .returning({ minPrice: products.minPrice, maxPrice: products.maxPrice })

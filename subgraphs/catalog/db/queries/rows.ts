@@ -24,6 +24,7 @@ export const productColumns = {
   minPrice: products.minPrice,
   maxPrice: products.maxPrice,
   createdAt: products.createdAt,
+  archivedAt: products.archivedAt,
 };
 
 /** Where a page starts: the sort key of the last row seen, and its id. */
@@ -38,7 +39,8 @@ export interface Keyset {
  */
 export const rawProductColumns = sql.raw(
   `p.id, p.store_id, p.category_id, p.title, p.description, p.images, p.min_price, p.max_price,
-   (extract(epoch from p.created_at) * 1000)::float8 as created_ms`,
+   (extract(epoch from p.created_at) * 1000)::float8 as created_ms,
+   (extract(epoch from p.archived_at) * 1000)::float8 as archived_ms`,
 );
 
 export interface RawProduct {
@@ -51,6 +53,7 @@ export interface RawProduct {
   min_price: number | string;
   max_price: number | string;
   created_ms: number | string;
+  archived_ms: number | string | null;
 }
 
 function json<T>(v: unknown): T {
@@ -68,5 +71,6 @@ export function toProduct(r: RawProduct): ProductRow {
     minPrice: Number(r.min_price),
     maxPrice: Number(r.max_price),
     createdAt: new Date(Number(r.created_ms)),
+    archivedAt: r.archived_ms === null ? null : new Date(Number(r.archived_ms)),
   };
 }

@@ -1,5 +1,5 @@
 /** Product search (full-text, filters, four sorts, keyset pages) and store product pages. */
-import { count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../../platform/db.ts';
 import { products, stores } from '../schema.ts';
 import { productColumns, rawProductColumns, toProduct, type Keyset, type ProductRow, type RawProduct, type StoreRow } from './rows.ts';
@@ -29,13 +29,13 @@ function tsQuery(text: string): SQL {
 }
 
 function filterSql(f: SearchFilter): { withCats: SQL; where: SQL } {
-  // a suspended store's products are out of search (service/moderation.ts)
-  const conds: SQL[] = [sql`p.store_id not in (select id from catalog.stores where suspended_at is not null)`];
+  // archived products and a suspended store's products are out of every search (service/moderation.ts)
+  const conds: SQL[] = [sql`p.archived_at is null`, sql`p.store_id not in (select id from catalog.stores where suspended_at is not null)`];
   if (f.text !== null) conds.push(sql`p.search @@ ${tsQuery(f.text)}`);
   if (f.categoryId) conds.push(sql`p.category_id in (select id from cats)`);
   if (f.storeId) conds.push(sql`p.store_id = ${f.storeId}`);
   if (f.minPrice !== undefined || f.maxPrice !== undefined) {
-    const v: SQL[] = [sql`v.product_id = p.id`];
+    const v: SQL[] = [sql`v.product_id = p.id`, sql`v.removed_at is null`];
     if (f.minPrice !== undefined) v.push(sql`v.price >= ${f.minPrice}`);
     if (f.maxPrice !== undefined) v.push(sql`v.price <= ${f.maxPrice}`);
     conds.push(sql`exists (select 1 from catalog.variants v where ${sql.join(v, sql` and `)})`);
@@ -119,8 +119,14 @@ export async function searchCount(db: Executor, f: SearchFilter): Promise<number
   return Number(row?.n ?? 0);
 }
 
-/** Newest-first pages of several stores' products in one statement. */
-export async function storeProductPages(db: Executor, storeIds: readonly string[], limit: number, after: Keyset | null): Promise<ProductRow[]> {
+/** Newest-first pages of several stores' products (those on sale, or with `archived` the archived ones) in one statement. */
+export async function storeProductPages(
+  db: Executor,
+  storeIds: readonly string[],
+  limit: number,
+  after: Keyset | null,
+  archived = false,
+): Promise<ProductRow[]> {
   // raw: a per-store window (row_number over partition) to page several stores in one statement
   const keyset = after ? sql`(p.created_at, p.id) < (${String(after.key)}::timestamptz, ${after.id}::uuid)` : sql`true`;
   const rows = await queryRows<RawProduct>(
@@ -132,17 +138,17 @@ export async function storeProductPages(db: Executor, storeIds: readonly string[
           where p.store_id in (${sql.join(
             storeIds.map((id) => sql`${id}::uuid`),
             sql`, `,
-          )}) and ${keyset}
+          )}) and p.archived_at is ${archived ? sql`not null` : sql`null`} and ${keyset}
         ) s where s.rn <= ${limit} order by s.store_id, s.created_at desc, s.id desc`,
   );
   return rows.map(toProduct);
 }
 
-export async function productCountsByStore(db: Executor, storeIds: readonly string[]): Promise<Map<string, number>> {
+export async function productCountsByStore(db: Executor, storeIds: readonly string[], archived = false): Promise<Map<string, number>> {
   const rows = await db
     .select({ storeId: products.storeId, n: count() })
     .from(products)
-    .where(inArray(products.storeId, [...storeIds]))
+    .where(and(inArray(products.storeId, [...storeIds]), archived ? isNotNull(products.archivedAt) : isNull(products.archivedAt)))
     .groupBy(products.storeId);
   return new Map(rows.map((r) => [r.storeId, Number(r.n)]));
 }

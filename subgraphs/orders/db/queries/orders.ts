@@ -1,5 +1,5 @@
 /** Reads of orders, lines, history, feedback and reviews; account deactivation. */
-import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql, sum, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../../platform/db.ts';
 import { feedback, orderLines, orders, statusHistory } from '../schema.ts';
 import { mapFeedback, toOrder, uuidList, type FeedbackRow, type HistoryRow, type LineRow, type OrderRow, type OrderStatus } from './rows.ts';
@@ -64,9 +64,15 @@ export async function orderPage(db: Executor, f: OrderPageFilter): Promise<Order
   return rows.map(toOrder);
 }
 
-export async function orderCount(db: Executor, f: OrderListFilter): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(orders).where(orderFilter(f));
-  return row?.n ?? 0;
+/** Per status counts and totals (cents) of several stores' orders, in one statement (statuses without orders are absent). */
+export async function storeStatusTotals(db: Executor, storeIds: string[]): Promise<{ storeId: string; status: OrderStatus; count: number; total: number }[]> {
+  if (!storeIds.length) return [];
+  const rows = await db
+    .select({ storeId: orders.storeId, status: orders.status, count: count(), total: sum(orders.total) })
+    .from(orders)
+    .where(inArray(orders.storeId, storeIds))
+    .groupBy(orders.storeId, orders.status);
+  return rows.map((r) => ({ storeId: r.storeId, status: r.status as OrderStatus, count: Number(r.count), total: Number(r.total ?? 0) }));
 }
 
 /** Per status counts of several buyers' orders, in one statement (statuses without orders are absent). */
