@@ -711,6 +711,11 @@ export type OrderPayload = {
   userErrors: Array<UserError>;
 };
 
+/** How the viewer takes part in an order. */
+export type OrderRole =
+  | 'BUYER'
+  | 'SELLER';
+
 export type OrderStatus =
   | 'CANCELLED'
   | 'COMPLETED'
@@ -736,6 +741,8 @@ export type OrderStatusEvent = {
   order: Order;
   previousStatus: Maybe<OrderStatus>;
   status: OrderStatus;
+  /** Whether you are this order's BUYER or its SELLER (the same change reaches both): each subscriber gets its own answer. */
+  viewerRole: OrderRole;
 };
 
 export type PageInfo = {
