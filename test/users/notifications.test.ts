@@ -145,6 +145,19 @@ describe('price drop and message emails', () => {
     expect(smtp.all((m) => m.to === watcher.email)).toHaveLength(1);
   });
 
+  it('are not sent for an event handled more than a day after it happened', async () => {
+    const watcher = await registerUser(t.client);
+    // the subgraph's clock is 25 hours ahead of the event log's
+    t.clock.advance(25 * 3600);
+    try {
+      await publishEvents(t, [priceDropped({ userId: watcher.userId, title: 'Old news', previousPrice: 500, newPrice: 400 })]);
+      await settled();
+    } finally {
+      t.clock.advance(-25 * 3600);
+    }
+    expect(smtp.all((m) => m.to === watcher.email)).toEqual([]);
+  });
+
   it('tell the recipient of a new message only once they turned message emails on', async () => {
     const buyer = await registerUser(t.client);
     const seller = await registerUser(t.client);

@@ -78,7 +78,14 @@ export async function unsubscribe(deps: Deps, token: string): Promise<{ setting:
 
 const money = (cents: unknown) => (typeof cents === 'number' && Number.isFinite(cents) ? `US $${(cents / 100).toFixed(2)}` : '');
 
-/** Queues one notification email to `user` for `event`, when the person is active and wants this kind. */
+/**
+ * Events older than this are not emailed: news a day late is noise, and a
+ * consumer that starts on an existing event log (its position at 0, e.g. the
+ * first deployment of these emails) must not email people about the past.
+ */
+export const NOTIFY_MAX_AGE_MS = 24 * 3600 * 1000;
+
+/** Queues one notification email to `user` for `event`, when the person is active, wants this kind, and the event is recent. */
 async function notify(
   deps: Deps,
   mailer: Mailer,
@@ -90,6 +97,7 @@ async function notify(
   paragraphs: string[],
 ): Promise<void> {
   if (!user || user.deactivatedAt || !user[setting]) return;
+  if (deps.clock.now().getTime() - event.createdAt.getTime() > NOTIFY_MAX_AGE_MS) return;
   const link = unsubscribeUrl(deps, user.id, setting);
   const body = composeMail({ greeting: `Hello ${user.fullName},`, paragraphs, unsubscribeUrl: link, unsubscribeWhat: WHAT[setting] });
   await mailer.enqueue(tx, {
