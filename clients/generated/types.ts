@@ -318,6 +318,8 @@ export type Mutation = {
   resolveDispute: OrderPayload;
   sendMessage: SendMessagePayload;
   setSecurityQuestion: UserPayload;
+  /** The store's owner: replaces its handling time (1–30 days) and shipping options (an empty list: the defaults). */
+  setShippingOptions: StorePayload;
   /** Seller: marks the order shipped. */
   shipOrder: OrderPayload;
   unarchiveConversation: ConversationPayload;
@@ -505,6 +507,13 @@ export type MutationSetSecurityQuestionArgs = {
   answer: Scalars['String']['input'];
   password: Scalars['String']['input'];
   question: Scalars['String']['input'];
+};
+
+
+export type MutationSetShippingOptionsArgs = {
+  handlingDays: Scalars['Int']['input'];
+  options: Array<ShippingOptionInput>;
+  storeId: Scalars['ID']['input'];
 };
 
 
@@ -938,6 +947,28 @@ export type ShippingMethod =
   | 'EXPRESS'
   | 'STANDARD';
 
+/** One way a store ships to a country: checkout charges its cost; delivery takes minDays–maxDays after the handling time. */
+export type ShippingOption = {
+  __typename: 'ShippingOption';
+  cost: Money;
+  /** ISO 3166-1 alpha-2; null: every country that no other option of this method names. */
+  country: Maybe<Scalars['String']['output']>;
+  maxDays: Scalars['Int']['output'];
+  method: ShippingMethod;
+  minDays: Scalars['Int']['output'];
+};
+
+export type ShippingOptionInput = {
+  /** Decimal string, e.g. "4.99"; "0" ships free. */
+  cost: Scalars['String']['input'];
+  /** ISO 3166-1 alpha-2 such as "US"; null or omitted: everywhere else. */
+  country?: InputMaybe<Scalars['String']['input']>;
+  maxDays: Scalars['Int']['input'];
+  method: ShippingMethod;
+  /** Days in transit, 0–90, minDays ≤ maxDays. */
+  minDays: Scalars['Int']['input'];
+};
+
 export type Store = {
   __typename: 'Store';
   /** Seller only: buyers' conversations with this store. */
@@ -946,6 +977,8 @@ export type Store = {
   coupons: Array<Coupon>;
   description: Maybe<Scalars['String']['output']>;
   followerCount: Scalars['Int']['output'];
+  /** Days the store takes to ship after payment (the ship-by time); the platform's default until the owner sets it. */
+  handlingDays: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   /** Seller only (the store's owner): the store's orders. */
@@ -953,6 +986,8 @@ export type Store = {
   products: ProductConnection;
   /** Average productRating of the feedback on this store's orders; null before any. */
   rating: Maybe<Scalars['Float']['output']>;
+  /** How the store ships, and at what cost; the defaults (STANDARD free, EXPRESS at the platform fee, everywhere) until the owner sets options. */
+  shippingOptions: Array<ShippingOption>;
 };
 
 

@@ -8,6 +8,7 @@ import { publish } from '../../../platform/events/bus.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import { stockChanged } from '../events.ts';
+import type { ShippingService } from './shipping.ts';
 
 export type Failure = { ok: false; error: { code: string; message: string; field?: string; variantId?: string } };
 export const failure = (code: string, message: string, extra: Record<string, string> = {}): Failure => ({
@@ -27,7 +28,10 @@ class OutOfStock extends Error {
 }
 
 export class CheckoutService {
-  constructor(private readonly deps: SubgraphDeps) {}
+  constructor(
+    private readonly deps: SubgraphDeps,
+    private readonly shipping: ShippingService,
+  ) {}
 
   private get db() {
     return this.deps.db.drizzle;
@@ -47,7 +51,10 @@ export class CheckoutService {
     return cart;
   }
 
-  /** Everything checkout needs to know of the cart's lines: all of them, or only `lineIds` (lower-case ids). */
+  /**
+   * Everything checkout needs to know of the cart's lines (all of them, or only
+   * `lineIds`, lower-case ids) and the shipping of their stores.
+   */
   async quote(cart: q.CartRow, lineIds: string[] | null) {
     let lines = await q.quoteLines(this.db, cart.id);
     if (lineIds) {
@@ -57,7 +64,8 @@ export class CheckoutService {
       lines = lines.filter((l) => wanted.has(l.lineId));
     }
     if (!lines.length) return failure('INVALID_INPUT', 'Nothing to check out: the selection is empty.', { field: 'lineIds' });
-    return { ok: true as const, cartId: cart.id, lines };
+    const shipping = await this.shipping.ofStores([...new Set(lines.map((l) => l.storeId))]);
+    return { ok: true as const, cartId: cart.id, lines, shipping };
   }
 
   /**

@@ -3,7 +3,7 @@
  * stores.ts (opening stores, unique names), products.ts (categories, products,
  * variants), lists.ts (Wish List, Store List), carts.ts, search.ts (search and
  * product pages), checkout.ts (what the orders subgraph asks: quotes, stock
- * reservations).
+ * reservations), shipping.ts (stores' handling time and shipping options).
  */
 import type { Viewer } from '../../../platform/auth.ts';
 import { isId } from '../../../platform/scalars.ts';
@@ -13,6 +13,7 @@ import { CheckoutService } from './checkout.ts';
 import { ListService } from './lists.ts';
 import { ProductService } from './products.ts';
 import { SearchService } from './search.ts';
+import { ShippingService } from './shipping.ts';
 import { StoreService } from './stores.ts';
 
 export class CatalogService {
@@ -22,6 +23,7 @@ export class CatalogService {
   readonly carts: CartService;
   readonly search: SearchService;
   readonly checkout: CheckoutService;
+  readonly shipping: ShippingService;
 
   constructor(deps: SubgraphDeps) {
     this.stores = new StoreService(deps);
@@ -29,7 +31,8 @@ export class CatalogService {
     this.lists = new ListService(deps);
     this.carts = new CartService(deps);
     this.search = new SearchService(deps.db);
-    this.checkout = new CheckoutService(deps);
+    this.shipping = new ShippingService(deps);
+    this.checkout = new CheckoutService(deps, this.shipping);
   }
 
   /** A User reference is only ever the viewer: anyone else's answers null. */
