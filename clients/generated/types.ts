@@ -284,6 +284,8 @@ export type Mutation = {
   /** cartId: a guest cart; omitted: the viewer's cart. */
   addToCart: CartPayload;
   addToWishList: WishListPayload;
+  /** The seller (or an admin): adds a carrier's event to a shipped order's timeline; DELIVERED starts the buyer's confirmation window. */
+  addTrackingEvent: OrderPayload;
   archiveConversation: ConversationPayload;
   cancelOrder: OrderPayload;
   changeEmail: UserPayload;
@@ -320,7 +322,7 @@ export type Mutation = {
   setSecurityQuestion: UserPayload;
   /** The store's owner: replaces its handling time (1–30 days) and shipping options (an empty list: the defaults). */
   setShippingOptions: StorePayload;
-  /** Seller: marks the order shipped. */
+  /** Seller: marks the order shipped; carrier optional. */
   shipOrder: OrderPayload;
   unarchiveConversation: ConversationPayload;
   unfollowStore: StoreListPayload;
@@ -348,6 +350,12 @@ export type MutationAddToCartArgs = {
 
 export type MutationAddToWishListArgs = {
   productId: Scalars['ID']['input'];
+};
+
+
+export type MutationAddTrackingEventArgs = {
+  input: TrackingEventInput;
+  orderId: Scalars['ID']['input'];
 };
 
 
@@ -518,6 +526,7 @@ export type MutationSetShippingOptionsArgs = {
 
 
 export type MutationShipOrderArgs = {
+  carrier?: InputMaybe<Scalars['String']['input']>;
   orderId: Scalars['ID']['input'];
   trackingNumber: Scalars['String']['input'];
 };
@@ -581,6 +590,9 @@ export type Order = {
   deliveryDeadline: Maybe<Scalars['DateTime']['output']>;
   discount: Money;
   dispute: Maybe<Dispute>;
+  /** Placed + the store's handling days + the shipping option's minDays (from) / maxDays (to); null for orders from before estimates. */
+  estimatedDeliveryFrom: Maybe<Scalars['DateTime']['output']>;
+  estimatedDeliveryTo: Maybe<Scalars['DateTime']['output']>;
   feedback: Maybe<Feedback>;
   feedbackDeadline: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
@@ -589,6 +601,8 @@ export type Order = {
   number: Scalars['String']['output'];
   paymentDeadline: Maybe<Scalars['DateTime']['output']>;
   shipByDeadline: Maybe<Scalars['DateTime']['output']>;
+  /** The shipment once the order is shipped (tracking number, carrier, the carrier's events); null before. */
+  shipment: Maybe<Shipment>;
   shippingAddress: OrderAddress;
   shippingCost: Money;
   shippingMethod: ShippingMethod;
@@ -680,6 +694,8 @@ export type OrderStatusEvent = {
   order: Order;
   previousStatus: Maybe<OrderStatus>;
   status: OrderStatus;
+  /** Set when this event is a tracking event of the order's shipment (then status and previousStatus are its unchanged status). */
+  trackingEvent: Maybe<TrackingEvent>;
 };
 
 export type PageInfo = {
@@ -912,6 +928,16 @@ export type SenderRole =
   | 'SELLER'
   | 'SYSTEM';
 
+export type Shipment = {
+  __typename: 'Shipment';
+  carrier: Maybe<Scalars['String']['output']>;
+  /** When the first DELIVERED event says it was delivered; null before. */
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  /** The carrier's events, oldest first. */
+  events: Array<TrackingEvent>;
+  trackingNumber: Scalars['String']['output'];
+};
+
 export type ShippingAddress = {
   __typename: 'ShippingAddress';
   city: Scalars['String']['output'];
@@ -1031,7 +1057,7 @@ export type Subscription = {
   __typename: 'Subscription';
   /** New messages for the viewer (seller, order-update and promotion messages alike); conversationId narrows to one. With after, replays since that cursor first, like orderStatusChanged. */
   messageAdded: Message;
-  /** The viewer's orders (as buyer, and as seller of its stores); orderId narrows to one. With after, first replays every change since that cursor, then goes live, with no gap and no duplicate. */
+  /** The viewer's orders' status changes and tracking events (as buyer, and as seller of its stores); orderId narrows to one. With after, first replays every change since that cursor, then goes live, with no gap and no duplicate. */
   orderStatusChanged: OrderStatusEvent;
 };
 
@@ -1046,6 +1072,30 @@ export type SubscriptionOrderStatusChangedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   orderId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+export type TrackingEvent = {
+  __typename: 'TrackingEvent';
+  at: Scalars['DateTime']['output'];
+  description: Maybe<Scalars['String']['output']>;
+  location: Maybe<Scalars['String']['output']>;
+  status: TrackingStatus;
+};
+
+export type TrackingEventInput = {
+  /** When it happened; omitted: now. Not in the future, not before the order was shipped. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** At most 500 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** At most 200 characters. */
+  location?: InputMaybe<Scalars['String']['input']>;
+  status: TrackingStatus;
+};
+
+export type TrackingStatus =
+  | 'DELIVERED'
+  | 'EXCEPTION'
+  | 'IN_TRANSIT'
+  | 'OUT_FOR_DELIVERY';
 
 /** Every field optional: only the fields given change; an explicit null clears an optional field. */
 export type UpdateProfileInput = {

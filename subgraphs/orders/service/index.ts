@@ -1,7 +1,8 @@
 /**
  * The orders subgraph's rules, authorization and transactions, by area:
  * reads and the status subscription (orders.ts), checkout (the saga),
- * payments, and the life cycle (transitions, deadlines, give-backs).
+ * payments, the life cycle (transitions, deadlines, give-backs), and tracking
+ * of shipments (tracking.ts; shipping prices and estimates: shipping.ts).
  */
 import type { Job } from '../../../platform/jobs.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
@@ -10,18 +11,21 @@ import { CheckoutService } from './checkout.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { OrderReads } from './orders.ts';
 import { PaymentService } from './payments.ts';
+import { TrackingService } from './tracking.ts';
 
 export class OrdersService {
   readonly orders: OrderReads;
   readonly checkouts: CheckoutService;
   readonly payments: PaymentService;
   readonly lifecycle: LifecycleService;
+  readonly tracking: TrackingService;
 
   /** @param compensation the job that settles give-backs, woken after commits that make one due */
   constructor(deps: SubgraphDeps, compensation: Job, provider: PaymentProvider = new TestPaymentProvider(deps.db.drizzle)) {
     this.orders = new OrderReads(deps);
     this.checkouts = new CheckoutService(deps);
     this.lifecycle = new LifecycleService(deps, provider, compensation);
+    this.tracking = new TrackingService(deps);
     this.payments = new PaymentService(deps, provider, () => this.lifecycle.kickCompensation());
   }
 }

@@ -11,7 +11,7 @@ import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { liveEvents, oncePerEvent } from '../../../platform/subscriptions/live.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, OrderStatus } from '../db/queries/index.ts';
-import { STATUS_TOPIC } from '../events.ts';
+import { STATUS_TOPIC, TRACKING_TOPIC } from '../events.ts';
 import type { Loaders } from '../loaders.ts';
 
 type Keyset = { createdAt: string; id: string };
@@ -36,6 +36,8 @@ interface StatusEvent {
   previousStatus: unknown;
   status: unknown;
   at: unknown;
+  /** An `order.tracking_event`'s tracking event (the order's status unchanged); null for a status change. */
+  trackingEvent: unknown;
 }
 
 export class OrderReads {
@@ -107,7 +109,11 @@ export class OrderReads {
     return { count: await q.pendingOrderCount(this.deps.db.drizzle, input.userId) };
   }
 
-  /** `loadersFor(seq)`: the loaders to read event `seq` with (and resolve its fields). */
+  /**
+   * Status changes and tracking events of the viewer's orders (a tracking event
+   * comes with the order's status as both `previousStatus` and `status`).
+   * `loadersFor(seq)`: the loaders to read event `seq` with (and resolve its fields).
+   */
   orderStatusChanged(viewer: Viewer, args: { orderId?: string | null; after?: string | null }, loadersFor: (seq: number) => Loaders) {
     let after: number | undefined;
     if (args.after !== undefined && args.after !== null) {
@@ -120,7 +126,7 @@ export class OrderReads {
       bus: this.deps.bus,
       verifier: this.deps.verifier,
       viewer,
-      topics: [STATUS_TOPIC],
+      topics: [STATUS_TOPIC, TRACKING_TOPIC],
       after,
       filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
       map: (e: BusEvent) => {
@@ -128,7 +134,19 @@ export class OrderReads {
         return this.statusEvent(loaders, async () => {
           const id = String(e.payload.orderId);
           const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
-          return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at };
+          if (e.topic === TRACKING_TOPIC) {
+            const tracking = e.payload.tracking as { at?: unknown } | undefined;
+            const { status } = e.payload;
+            return { cursor: String(e.seq), order, previousStatus: status, status, at: tracking?.at ?? e.createdAt, trackingEvent: tracking ?? null };
+          }
+          return {
+            cursor: String(e.seq),
+            order,
+            previousStatus: e.payload.previousStatus ?? null,
+            status: e.payload.status,
+            at: e.payload.at,
+            trackingEvent: null,
+          };
         });
       },
     });
