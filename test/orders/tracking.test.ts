@@ -241,6 +241,6 @@ describe('tracking events reach the buyer', () => {
     }, 20_000);
     expect(bodies).toContain(`Order ${order.number} is out for delivery (Springfield): With the courier.`);
     expect(bodies).toContain(`Order ${order.number} was delivered.`);
-    expect(bodies.filter((b) => b.startsWith(`Order ${order.number} is out for delivery`))).toHaveLength(1);
+    expect(bodies.filter((b: string) => b.startsWith(`Order ${order.number} is out for delivery`))).toHaveLength(1);
   });
 });
