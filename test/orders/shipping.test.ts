@@ -58,7 +58,7 @@ const OPTIONS = [
   { method: 'EXPRESS', country: 'us', cost: '12.00', minDays: 2, maxDays: 4 },
 ];
 
-describe('shipping options per store', () => {
+describe('shipping options per store', { timeout: 120_000 }, () => {
   it('shows the defaults for a store that set none: STANDARD free and EXPRESS at the platform fee everywhere, and the platform ship-by time in days', async () => {
     const s = await shop(t);
     expect(await storeOf(s.storeId)).toEqual({
@@ -137,7 +137,7 @@ describe('shipping options per store', () => {
   });
 });
 
-describe('checkout with the store’s shipping', () => {
+describe('checkout with the store’s shipping', { timeout: 120_000 }, () => {
   it("charges the option for the address's country, else the one for everywhere else, in the order's total and expectedTotal", async () => {
     const s = await shop(t, { price: '10.00' });
     expect((await setOptions(s, 3, OPTIONS)).userErrors).toEqual([]);

@@ -46,7 +46,7 @@ async function shipped(carrier?: string | null) {
   return { buyer, seller, id: order.id, order: r.shipOrder.order };
 }
 
-describe('shipping with a carrier', () => {
+describe('shipping with a carrier', { timeout: 120_000 }, () => {
   it('shows the shipment with its carrier and tracking number, and no shipment before shipping', async () => {
     const buyer = await mintPerson(t);
     const seller = await mintPerson(t);
@@ -76,7 +76,7 @@ describe('shipping with a carrier', () => {
   });
 });
 
-describe('tracking events', () => {
+describe('tracking events', { timeout: 120_000 }, () => {
   it('builds the timeline the buyer and the seller see, in the order the events happened', async () => {
     const s = await shipped('Cainiao');
     const shippedAt = Date.parse(s.order.deliveryDeadline) - t.config.orderClock.deliveryWindowS * 1000;
@@ -157,7 +157,7 @@ describe('tracking events', () => {
       const o = await read(delivered.buyer, delivered.id);
       expect(o.status).toBe('FEEDBACK_REQUIRED');
       return o;
-    });
+    }, 30_000);
     expect(done.statusHistory.at(-1)).toEqual({ status: 'FEEDBACK_REQUIRED', reason: 'Delivery confirmed automatically' });
     expect((await read(control.buyer, control.id)).status).toBe('UNCONFIRMED_DELIVERY');
   });
@@ -189,7 +189,7 @@ describe('tracking events', () => {
   });
 });
 
-describe('tracking events reach the buyer', () => {
+describe('tracking events reach the buyer', { timeout: 120_000 }, () => {
   it('pushes each event on orderStatusChanged for that order, with the order’s unchanged status', async () => {
     const s = await shipped('Cainiao');
     const ws = connect(t, s.buyer.token);
