@@ -144,15 +144,15 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
   if (r.subscriptions?.length) {
     L.push('## Subscription fan-out (this gateway)', '');
     L.push(
-      'N graphql-ws sockets (separate process), each `connection_init` with a token of the demo seller and one `messageAdded` subscription, in two series: the sockets spread over 200 sessions (tokens) of the seller, whose sockets with the same subscription share one upstream subscription (`SUBSCRIPTION_DEDUPLICATION`), then a session per socket, where the gateway shares nothing (each socket its own upstream subscription; the messaging subgraph runs them as one group, `platform/subscriptions/groups.ts`). After a warm-up message to every socket (not measured: the first delivery through freshly opened sockets runs code not yet compiled, in the gateway and the subscriber process alike; its p99 is the *warm-up* column), the buyer sends ' +
+      'N graphql-ws sockets (separate process), each `connection_init` with a token of the demo seller and one `messageAdded` subscription, in two series: the sockets spread over 200 sessions (tokens) of the seller, then a session per socket; in both, the sockets ask the same thing for the same person and share one upstream subscription (`SUBSCRIPTION_DEDUPLICATION`, gateway/subscriptions/sharing.ts). After a warm-up message to every socket (not measured: the first delivery through freshly opened sockets runs code not yet compiled, in the gateway and the subscriber process alike; its p99 is the *warm-up* column), the buyer sends ' +
         (r.profile?.messages ?? 3) +
         " messages (1 s apart) to the seller's store, each delivered to every socket. Keep-alive pings (every 12 s per socket, at a phase drawn when it connects) go on throughout, as in service. Delivery latency: from the message's `createdAt` (stamped by the messaging service just before the transaction that commits it, so an upper bound on commit-to-receipt) to receipt at the client; the *from the request* columns count from just before the buyer's `sendMessage` request instead (adding the mutation's trip through the gateway, the store lookup and the transaction). Memory, after a full GC in the gateway: for this step, the growth ÷ the subscribers it added; holding all, the growth since the series' first socket ÷ all its subscribers (what the target counts: the first step of a series carries one-off allocations). A percentile shown as – fell on an undelivered message (waited until nothing arrived for 10 s, at most 60 s). *p99 of each message*: the spread between the messages (one slow message, e.g. a pause on the machine, moves the overall p99 of a few messages). *Machine busy / steal*: over the delivery window, in % of both cores (/proc/stat). *sendMessage ms*: the mutation's time through the gateway, mean / slowest of the series; *commit probe*: on PostgreSQL, a transaction committing an xid every 200 ms on a connection of its own over the delivery window, median / slowest (a stall of the database or its disk shows there whatever the system does; `bench/lib/dbwatch.ts`); *gateway HTTP probe*: a `{ __typename }` query (answered by the gateway alone) every 50 ms over the window, median / slowest: how long a fan-out holds up the gateway's HTTP requests.",
       '',
     );
     L.push(
-      '| subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | p99 of each message: min / median / max ms | warm-up p99 ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription: this step (V8 heap) | holding all: RSS (V8 heap) ÷ subscribers | CPU µs per delivery: gateway / subgraphs / subscribers | machine busy / steal % | sendMessage ms: mean / max | commit probe ms: p50 / max | gateway HTTP probe ms: p50 / max |',
+      '| bus | subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | p99 of each message: min / median / max ms | warm-up p99 ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription: this step (V8 heap) | holding all: RSS (V8 heap) ÷ subscribers | CPU µs per delivery: gateway / subgraphs / subscribers | machine busy / steal % | sendMessage ms: mean / max | commit probe ms: p50 / max | gateway HTTP probe ms: p50 / max |',
     );
-    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const probed = (p: any) => (p ? `${f(p.p50Ms, 1)} / ${f(p.maxMs, 1)}` : '–');
     const held = (s: any) =>
       s.heldBytesPerSubscription === undefined
@@ -161,7 +161,7 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     const cpu = (c: any, keys: string[]) => (c ? keys.map((k) => f(c[k])).join(' / ') : '–');
     for (const s of r.subscriptions)
       L.push(
-        `| ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${f(s.warmupMessageP99Ms)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} (${s.heapBytesPerIdleSubscription ?? '–'}) | ${held(s)} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} | ${busy(s)} | ${f(s.sendMutationMeanMs)} / ${s.sendMutationMs?.length ? Math.max(...s.sendMutationMs) : '–'} | ${probed(s.commitProbe)} | ${probed(s.gatewayProbe)} |`,
+        `| ${s.bus ?? 'postgres'} | ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${f(s.warmupMessageP99Ms)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} (${s.heapBytesPerIdleSubscription ?? '–'}) | ${held(s)} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} | ${busy(s)} | ${f(s.sendMutationMeanMs)} / ${s.sendMutationMs?.length ? Math.max(...s.sendMutationMs) : '–'} | ${probed(s.commitProbe)} | ${probed(s.gatewayProbe)} |`,
       );
     L.push('');
     const slow = r.subscriptions.flatMap((s: any) => (s.slowSends ?? []).map((x: any) => ({ ...x, s })));
@@ -194,6 +194,20 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
         `| ${s.subscribers} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${f(s.warmupMessageP99Ms)} | ${ours.join(', ') || '–'} | ${c ? `${f(c.floor)} / ${f(c.subscribers)}` : '–'} | ${busy(s)} |`,
       );
     }
+    L.push('');
+  }
+  if (r.bus?.length) {
+    L.push('## The event buses side by side', '');
+    L.push(
+      'Publishing transactions (an insert and `publish` of one event, as a mutation does) committed by N connections at once for the given seconds, on a fresh PostgreSQL database each: the PostgreSQL bus (advisory lock and NOTIFY in every publishing transaction) and NATS JetStream (the outbox row without a lock, published to the stream by the relay). Latency: from the start of the publishing transaction to its event reaching a live listener in the same process (`bench/bus.ts`).',
+      '',
+    );
+    L.push('| bus | publishers | seconds | committed | delivered | twice | publishing transactions/s | latency p50 ms | p99 ms | max ms |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const b of r.bus)
+      L.push(
+        `| ${b.bus} | ${b.publishers} | ${b.seconds} | ${b.committed} | ${b.delivered} | ${b.duplicates} | ${b.publishedPerS} | ${f(b.latencyP50Ms)} | ${f(b.latencyP99Ms)} | ${f(b.latencyMaxMs)} |`,
+      );
     L.push('');
   }
   if (r.sql) {

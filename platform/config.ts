@@ -55,6 +55,10 @@ export interface Config {
   databasePoolMax: number;
   /** Database holding the platform's event log; defaults to databaseUrl. */
   eventsDatabaseUrl?: string;
+  /** What carries events (docs/operations.md, "The event bus"). */
+  eventBus: 'postgres' | 'nats';
+  /** The JetStream bus: server(s), stream name (subjects `<stream>.<topic>`), stream replicas. */
+  nats: { url: string; stream: string; replicas: number };
   port: number;
   host: string;
   ports: Record<SubgraphName, number>;
@@ -124,6 +128,10 @@ export function loadConfig(env: Env = process.env): Config {
     ADMIN_PASSWORD: envVar.text(undefined),
     DATA_DIR: envVar.text('.data'),
     EVENTS_DATABASE_URL: envVar.postgresUrl(),
+    EVENT_BUS: envVar.oneOf(['postgres', 'nats'], 'postgres'),
+    NATS_URL: envVar.text('nats://127.0.0.1:4222'),
+    NATS_STREAM: envVar.text('marketplace_events'),
+    NATS_REPLICAS: envVar.int(1, { min: 1, max: 5 }),
     DATABASE_POOL_MAX: envVar.int(10, { min: 1, max: 1000 }),
     PORT: envVar.int(DEFAULT_PORTS.gateway, { max: 65535 }),
     HOST: envVar.text('0.0.0.0'),
@@ -168,6 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
   if ((v.ADMIN_EMAIL && !v.ADMIN_PASSWORD) || (!v.ADMIN_EMAIL && v.ADMIN_PASSWORD)) {
     throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
   }
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(v.NATS_STREAM)) {
+    throw new ConfigError(`NATS_STREAM must be 1-64 letters, digits, _ or -, got "${v.NATS_STREAM}"`);
+  }
   if (v.SMTP_URL !== undefined && !/^smtps?:\/\/[^/?#]+/.test(v.SMTP_URL)) {
     throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587');
   }
@@ -179,6 +190,8 @@ export function loadConfig(env: Env = process.env): Config {
     subgraphDatabaseUrls,
     eventsDatabaseUrl: v.EVENTS_DATABASE_URL ?? v.DATABASE_URL,
     databasePoolMax: v.DATABASE_POOL_MAX,
+    eventBus: v.EVENT_BUS,
+    nats: { url: v.NATS_URL, stream: v.NATS_STREAM, replicas: v.NATS_REPLICAS },
     port: v.PORT,
     host: v.HOST,
     ports,

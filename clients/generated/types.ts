@@ -734,6 +734,11 @@ export type OrderPayload = {
   userErrors: Array<UserError>;
 };
 
+/** How the viewer takes part in an order. */
+export type OrderRole =
+  | 'BUYER'
+  | 'SELLER';
+
 export type OrderStatus =
   | 'CANCELLED'
   | 'COMPLETED'
@@ -761,6 +766,8 @@ export type OrderStatusEvent = {
   status: OrderStatus;
   /** Set when this event is a tracking event of the order's shipment (then status and previousStatus are its unchanged status). */
   trackingEvent: Maybe<TrackingEvent>;
+  /** Whether you are this order's BUYER or its SELLER (the same change reaches both): each subscriber gets its own answer. */
+  viewerRole: OrderRole;
 };
 
 export type PageInfo = {

@@ -41,7 +41,7 @@ export const resolvers = {
   Subscription: {
     messageAdded: {
       subscribe: authed((_: unknown, args: { conversationId?: string | null; after?: string | null }, ctx: SignedIn) =>
-        // each event: current data, read once for every subscriber of that event
+        // each event: current data, read with loaders of the subscription's own
         ctx.service.live.messageAdded(ctx.viewer, args, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
       ),
       resolve: (m: MessageRow) => m,

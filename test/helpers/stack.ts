@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { generateKeys, type AuthKeys } from '../../platform/auth.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type Config, type SubgraphName } from '../../platform/config.ts';
@@ -17,6 +19,8 @@ import { startStack, type Stack } from '../../stack.ts';
 import { GraphQLClient } from './client.ts';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
+/** `EVENT_BUS=nats` (with DATABASE_URL): the stacks run the JetStream bus, each on a stream of its own. */
+export const onNats = process.env.EVENT_BUS === 'nats';
 
 export interface TestStack {
   stack: Stack;
@@ -70,6 +74,10 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     // two test files run at once, each with its own stack: stay well under
     // PostgreSQL's default 100 connections
     DATABASE_POOL_MAX: '4',
+    EVENT_BUS: onNats ? 'nats' : 'postgres',
+    NATS_URL: process.env.NATS_URL,
+    // a stream per stack: test files running at once never see each other's events
+    NATS_STREAM: `test_${crypto.randomBytes(6).toString('hex')}`,
     ...opts.env,
   };
   const config = loadConfig(env);
@@ -92,6 +100,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   } catch (err) {
     await pglite?.close();
     if (dbName) await dropDatabase(adminUrl!, dbName);
+    if (config.eventBus === 'nats') await deleteStream(config);
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -111,7 +120,18 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
       await stack.stop();
       await pglite?.close();
       if (dbName) await dropDatabase(adminUrl!, dbName);
+      if (config.eventBus === 'nats') await deleteStream(config);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Remove a test stack's JetStream stream. */
+export async function deleteStream(config: Pick<Config, 'nats'>): Promise<void> {
+  const nc = await connect({ servers: config.nats.url });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(config.nats.stream).catch(() => false);
+  } finally {
+    await nc.close();
+  }
 }

@@ -8,7 +8,7 @@ import type { BusEvent } from '../../../platform/events/bus.ts';
 import { connection, type Connection } from '../../../platform/pagination.ts';
 import { decodeCursor, encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import { liveEvents, oncePerEvent } from '../../../platform/subscriptions/live.ts';
+import { liveEvents } from '../../../platform/subscriptions/live.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, OrderStatus } from '../db/queries/index.ts';
 import { STATUS_TOPIC, TRACKING_TOPIC } from '../events.ts';
@@ -38,16 +38,11 @@ interface StatusEvent {
   at: unknown;
   /** An `order.tracking_event`'s tracking event (the order's status unchanged); null for a status change. */
   trackingEvent: unknown;
+  /** How the subscriber takes part in the order. */
+  viewerRole: 'BUYER' | 'SELLER';
 }
 
 export class OrderReads {
-  /**
-   * Each status event's value, one object for every subscriber it goes to
-   * (the buyer's and the seller's sessions), so their executions can be
-   * shared (platform/subscriptions/fanout.ts).
-   */
-  private readonly statusEvent = oncePerEvent<Loaders, StatusEvent>();
-
   constructor(private readonly deps: SubgraphDeps) {}
 
   /** An order by id for its buyer or seller; null for anyone else (and for unknown ids). */
@@ -129,25 +124,21 @@ export class OrderReads {
       topics: [STATUS_TOPIC, TRACKING_TOPIC],
       after,
       filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
-      map: (e: BusEvent) => {
-        const loaders = loadersFor(e.seq);
-        return this.statusEvent(loaders, async () => {
-          const id = String(e.payload.orderId);
-          const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
-          if (e.topic === TRACKING_TOPIC) {
-            const tracking = e.payload.tracking as { at?: unknown } | undefined;
-            const { status } = e.payload;
-            return { cursor: String(e.seq), order, previousStatus: status, status, at: tracking?.at ?? e.createdAt, trackingEvent: tracking ?? null };
-          }
-          return {
-            cursor: String(e.seq),
-            order,
-            previousStatus: e.payload.previousStatus ?? null,
-            status: e.payload.status,
-            at: e.payload.at,
-            trackingEvent: null,
-          };
-        });
+      // the value is the subscriber's own (viewerRole): one subscription per audience, nothing shared across people
+      map: async (e: BusEvent): Promise<StatusEvent> => {
+        const id = String(e.payload.orderId);
+        const row = await loadersFor(e.seq).orderById.load(id);
+        const buyerId = row ? row.buyerId : e.payload.buyerId;
+        const order = row ?? { __typename: 'Order' as const, id };
+        const viewerRole = buyerId === viewer.id ? 'BUYER' : 'SELLER';
+        const cursor = String(e.seq);
+        if (e.topic === TRACKING_TOPIC) {
+          // a tracking event: the order's status unchanged
+          const tracking = (e.payload.tracking ?? null) as { at?: unknown } | null;
+          const { status } = e.payload;
+          return { cursor, order, previousStatus: status, status, at: tracking?.at ?? e.createdAt, trackingEvent: tracking, viewerRole };
+        }
+        return { cursor, order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at, trackingEvent: null, viewerRole };
       },
     });
   }
