@@ -28,6 +28,8 @@ export interface OrderClock {
   paymentWindowS: number;
   shippingWindowS: number;
   deliveryWindowS: number;
+  /** After a DELIVERED tracking event: time for the buyer to confirm receipt. */
+  confirmationWindowS: number;
   feedbackWindowS: number;
   sweepIntervalMs: number;
 }
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     ORDER_PAYMENT_WINDOW_S: envVar.int(259200, { min: 1 }),
     ORDER_SHIPPING_WINDOW_S: envVar.int(604800, { min: 1 }),
     ORDER_DELIVERY_WINDOW_S: envVar.int(5184000, { min: 1 }),
+    ORDER_CONFIRMATION_WINDOW_S: envVar.int(604800, { min: 1 }),
     ORDER_FEEDBACK_WINDOW_S: envVar.int(2592000, { min: 1 }),
     ORDER_SWEEP_INTERVAL_MS: envVar.int(1000, { min: 10 }),
     EXPRESS_SHIPPING_FEE_CENTS: envVar.int(999, { max: 1_000_000 }),
@@ -205,6 +208,7 @@ export function loadConfig(env: Env = process.env): Config {
       paymentWindowS: v.ORDER_PAYMENT_WINDOW_S,
       shippingWindowS: v.ORDER_SHIPPING_WINDOW_S,
       deliveryWindowS: v.ORDER_DELIVERY_WINDOW_S,
+      confirmationWindowS: v.ORDER_CONFIRMATION_WINDOW_S,
       feedbackWindowS: v.ORDER_FEEDBACK_WINDOW_S,
       sweepIntervalMs: v.ORDER_SWEEP_INTERVAL_MS,
     },

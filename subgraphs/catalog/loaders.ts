@@ -60,6 +60,11 @@ export function createLoaders(db: Database) {
       grouped(productIds, await q.variantsByProductIds(d, productIds), (v) => v.productId),
     ),
     followerCount,
+    /** Stores' own shipping settings (null: the defaults, service/shipping.ts). */
+    storeShipping: new DataLoader<string, q.StoreShippingRow | null>(async (storeIds) => {
+      const rows = await q.shippingOfStores(d, storeIds.filter(isId));
+      return storeIds.map((id) => rows.find((r) => r.storeId === id) ?? null);
+    }),
     productCountByStore: new DataLoader<string, number>(async (storeIds) => {
       const counts = await q.productCountsByStore(d, storeIds);
       return storeIds.map((id) => counts.get(id) ?? 0);

@@ -13,6 +13,7 @@ import type { CreateProductInput, UpdateVariantInput, VariantInput } from './ser
 import type { SearchArgs } from './service/search.ts';
 import type { UpdateProductInput } from './service/products-edit.ts';
 import type { UpdateStoreInput } from './service/store-edit.ts';
+import type { SetShippingInput, ShippingOption } from './service/shipping.ts';
 import type { OpenStoreInput } from './service/stores.ts';
 
 type Ctx = CatalogContext;
@@ -39,6 +40,9 @@ const changed = (p: q.ProductRow, ctx: Ctx, variantId?: string) => {
 };
 
 /** A cart that just changed: forget lines loaded earlier in this request (several mutations in one operation). */
+/** A store's shipping as clients see it: its own settings, or the defaults. */
+const shippingOf = async (s: q.StoreRow, ctx: Ctx) => ctx.service.shipping.effective(s.id, await ctx.loaders.storeShipping.load(s.id));
+
 const cart = (c: q.CartRow, ctx: Ctx) => {
   ctx.loaders.cartLines.clear(c.id);
   return { cart: c };
@@ -84,6 +88,13 @@ export const resolvers = {
     ),
     openStore: authed((_: unknown, a: { input: OpenStoreInput }, ctx: Person) =>
       payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.stores.openStore(ctx.viewer, a.input) })),
+    ),
+    setShippingOptions: authed((_: unknown, a: SetShippingInput, ctx: Person) =>
+      payload({ store: null as q.StoreRow | null }, async () => {
+        const store = await ctx.service.shipping.setShippingOptions(ctx.viewer, a);
+        ctx.loaders.storeShipping.clear(store.id);
+        return { store };
+      }),
     ),
     createProduct: authed((_: unknown, a: { input: CreateProductInput }, ctx: Person) =>
       payload({ product: null as q.ProductRow | null }, async () => ({ product: await ctx.service.products.createProduct(ctx.viewer, a.input) })),
@@ -150,6 +161,12 @@ export const resolvers = {
     suspended: (s: q.StoreRow) => s.suspendedAt !== null,
     products: (s: q.StoreRow, a: Args, ctx: Ctx) => ctx.service.search.storeProducts(ctx.loaders, s.id, a.first, a.after),
     archivedProducts: authed((s: q.StoreRow, a: Args, ctx: Person) => ctx.service.storeEdit.archivedProducts(ctx.viewer, ctx.loaders, s, a.first, a.after)),
+    handlingDays: async (s: q.StoreRow, _: unknown, ctx: Ctx) => (await shippingOf(s, ctx)).handlingDays,
+    shippingOptions: async (s: q.StoreRow, _: unknown, ctx: Ctx) => (await shippingOf(s, ctx)).options,
+  },
+
+  ShippingOption: {
+    cost: (o: ShippingOption) => money(o.cost),
   },
 
   Product: {

@@ -8,6 +8,8 @@
  * - `order.status_changed`: a SYSTEM message in the buyer's ORDER_UPDATES
  *   conversation, and the order's buyer/store/seller in `known_orders` (so a
  *   buyer may mention that order to that store);
+ * - `order.tracking_event`: a SYSTEM message in the buyer's ORDER_UPDATES
+ *   conversation (the shipment's new event);
  * - `promotion.price_dropped`: a SYSTEM message in the user's PROMOTIONS conversation;
  * - `user.deactivated`: the person's conversations as buyer (inboxes too) and
  *   every message they sent are deleted.
@@ -38,12 +40,18 @@ export interface InboxRules {
     seq: number,
     o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string },
   ): Promise<void>;
+  trackingEvent(
+    tx: Tx,
+    seq: number,
+    e: { orderId: string; number: string; buyerId: string; status: string; location: string | null; description: string | null },
+  ): Promise<void>;
   priceDropped(tx: Tx, seq: number, d: { userId: string; title: string; previousPrice: unknown; newPrice: unknown }): Promise<void>;
   userDeactivated(tx: Tx, userId: string): Promise<void>;
 }
 
 export const CONSUMERS = {
   orderUpdates: 'messaging.order-updates',
+  trackingUpdates: 'messaging.tracking-updates',
   priceDrops: 'messaging.price-drops',
   deactivation: 'messaging.deactivation',
 } as const;
@@ -67,6 +75,27 @@ export function consumers(inbox: InboxRules, log: Logger): Consumer[] {
           storeId: p.storeId,
           sellerId: p.sellerId,
           status: p.status,
+        });
+      },
+    },
+    {
+      name: CONSUMERS.trackingUpdates,
+      topics: ['order.tracking_event'],
+      handle: async (tx, e) => {
+        const p = e.payload;
+        const t = (p.tracking ?? {}) as Record<string, unknown>;
+        if (!isId(p.orderId) || !isId(p.buyerId) || typeof t.status !== 'string') {
+          log.warn('skipping a malformed order.tracking_event', { seq: e.seq });
+          return;
+        }
+        const text = (v: unknown) => (typeof v === 'string' && v ? v : null);
+        await inbox.trackingEvent(tx, e.seq, {
+          orderId: p.orderId,
+          number: typeof p.number === 'string' ? p.number : p.orderId,
+          buyerId: p.buyerId,
+          status: t.status,
+          location: text(t.location),
+          description: text(t.description),
         });
       },
     },

@@ -1,6 +1,7 @@
 /**
  * The orders subgraph's events: what it publishes (`order.status_changed`, one
- * per status change, to the buyer and the seller) and what it consumes
+ * per status change, and `order.tracking_event`, one per tracking event of a
+ * shipment, to the buyer and the seller) and what it consumes
  * (`user.deactivated`: the buyer's addresses on past orders are anonymized).
  */
 import type { BusEvent, NewEvent } from '../../platform/events/bus.ts';
@@ -28,6 +29,31 @@ export function statusChangedEvents(rows: OrderRow[], reason: string | null, at:
     },
     audience: [...new Set([r.buyerId, r.sellerId])],
   }));
+}
+
+export const TRACKING_TOPIC = 'order.tracking_event';
+
+/** The `order.tracking_event` of a tracking event just added to `order` (whose status it does not change). */
+export function trackingEventAdded(
+  order: OrderRow,
+  e: { status: string; at: Date; location: string | null; description: string | null },
+  carrier: string | null,
+): NewEvent {
+  return {
+    topic: TRACKING_TOPIC,
+    payload: {
+      orderId: order.id,
+      number: order.number,
+      buyerId: order.buyerId,
+      storeId: order.storeId,
+      sellerId: order.sellerId,
+      status: order.status,
+      carrier,
+      trackingNumber: order.trackingNumber,
+      tracking: { status: e.status, at: e.at.toISOString(), location: e.location, description: e.description },
+    },
+    audience: [...new Set([order.buyerId, order.sellerId])],
+  };
 }
 
 export const consumers: Consumer[] = [

@@ -39,6 +39,10 @@ export function createLoaders({ db, internal }: LoaderDeps) {
       const g = groupBy(await q.historyByOrderIds(d, [...ids]), (r) => r.orderId);
       return ids.map((id) => g.get(id) ?? []);
     }),
+    trackingByOrder: new DataLoader<string, q.TrackingEventRow[]>(async (ids) => {
+      const g = groupBy(await q.trackingByOrderIds(d, [...ids]), (r) => r.orderId);
+      return ids.map((id) => g.get(id) ?? []);
+    }),
     feedbackByOrder: new DataLoader<string, q.FeedbackRow | null>(async (ids) => {
       return byIds(ids, await q.feedbackByOrderIds(d, [...ids]), (r) => r.orderId);
     }),

@@ -8,6 +8,7 @@ import type { FeedbackRow, HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow 
 import type { PaymentMethod } from './payments/provider.ts';
 import type { CheckoutInput } from './service/checkout-input.ts';
 import type { FeedbackInput } from './service/lifecycle.ts';
+import type { TrackingEventInput } from './service/tracking.ts';
 import { keysetCursor, parseKeyset, type PageArgs } from './service/orders.ts';
 
 type Ctx = OrdersContext;
@@ -60,8 +61,15 @@ export const resolvers = {
     openDispute: authed((_: unknown, a: { orderId: string; reason: string; description: string }, ctx: In) =>
       orderPayload(() => ctx.service.lifecycle.openDispute(ctx.viewer, a.orderId, a.reason, a.description)),
     ),
-    shipOrder: authed((_: unknown, a: { orderId: string; trackingNumber: string }, ctx: In) =>
-      orderPayload(() => ctx.service.lifecycle.shipOrder(ctx.viewer, a.orderId, a.trackingNumber)),
+    shipOrder: authed((_: unknown, a: { orderId: string; trackingNumber: string; carrier?: string | null }, ctx: In) =>
+      orderPayload(() => ctx.service.lifecycle.shipOrder(ctx.viewer, a.orderId, a.trackingNumber, a.carrier)),
+    ),
+    addTrackingEvent: authed((_: unknown, a: { orderId: string; input: TrackingEventInput }, ctx: In) =>
+      orderPayload(async () => {
+        const order = await ctx.service.tracking.addTrackingEvent(ctx.viewer, a.orderId, a.input);
+        ctx.loaders.trackingByOrder.clear(order.id);
+        return order;
+      }),
     ),
     resolveDispute: authed((_: unknown, a: { orderId: string; refund: boolean }, ctx: In) =>
       orderPayload(() => ctx.service.lifecycle.resolveDispute(ctx.viewer, a.orderId, a.refund)),
@@ -136,6 +144,13 @@ export const resolvers = {
     deliveryDeadline: field('deliveryDeadline'),
     feedbackDeadline: field('feedbackDeadline'),
     trackingNumber: field('trackingNumber'),
+    estimatedDeliveryFrom: field('estimatedDeliveryFrom'),
+    estimatedDeliveryTo: field('estimatedDeliveryTo'),
+    shipment: async (o: OrderParent, _: unknown, ctx: Ctx) => {
+      const r = await row(o, ctx);
+      if (!r.trackingNumber) return null;
+      return { orderId: r.id, carrier: r.carrier, trackingNumber: r.trackingNumber, deliveredAt: r.deliveredAt };
+    },
     statusHistory: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.historyByOrder.load(o.id),
     feedback: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.feedbackByOrder.load(o.id),
     dispute: async (o: OrderParent, _: unknown, ctx: Ctx) => {
@@ -150,6 +165,10 @@ export const resolvers = {
       };
     },
     createdAt: field('createdAt'),
+  },
+
+  Shipment: {
+    events: (s: { orderId: string }, _: unknown, ctx: Ctx) => ctx.loaders.trackingByOrder.load(s.orderId),
   },
 
   OrderLine: {

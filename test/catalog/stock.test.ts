@@ -133,6 +133,18 @@ describe('the internal operations checkout uses', () => {
         },
         expect.objectContaining({ lineId: cart.lines[1].id, title: 'Quoted Mug', unitPrice: 200, quantity: 1 }),
       ],
+      // the store set no shipping options: the defaults (docs/catalog.md, "Shipping")
+      shipping: [
+        {
+          storeId: store.id,
+          handlingDays: Math.ceil(t.config.orderClock.shippingWindowS / 86_400),
+          handlingSet: false,
+          options: [
+            { method: 'STANDARD', country: null, cost: 0, minDays: 10, maxDays: 20 },
+            { method: 'EXPRESS', country: null, cost: t.config.expressShippingFee, minDays: 3, maxDays: 7 },
+          ],
+        },
+      ],
     });
     const some = await internal(t, 'checkoutQuote', { buyerId: buyer.userId, lineIds: [cart.lines[1].id] });
     expect(some.body.lines.map((l: any) => l.title)).toEqual(['Quoted Mug']);

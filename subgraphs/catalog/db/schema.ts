@@ -179,3 +179,18 @@ export const reservations = catalogSchema.table('reservations', {
   createdAt: ts('created_at').notNull().defaultNow(),
   releasedAt: ts('released_at'),
 });
+
+/**
+ * A store's shipping settings (service/shipping.ts), set by its owner with
+ * setShippingOptions: the handling time (days to ship after payment) and the
+ * options, each { method, country (null: everywhere else), cost (cents),
+ * minDays, maxDays }. A store without a row ships with the defaults.
+ */
+export const storeShipping = catalogSchema.table('store_shipping', {
+  storeId: uuid('store_id')
+    .primaryKey()
+    .references(() => stores.id),
+  handlingDays: integer('handling_days').notNull(),
+  options: jsonb('options').$type<{ method: string; country: string | null; cost: number; minDays: number; maxDays: number }[]>().notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});

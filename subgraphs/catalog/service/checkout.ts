@@ -9,6 +9,7 @@ import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import { stockChanged } from '../events.ts';
 import { STORE_SUSPENDED } from './moderation.ts';
+import type { ShippingService } from './shipping.ts';
 
 export type Failure = { ok: false; error: { code: string; message: string; field?: string; variantId?: string } };
 export const failure = (code: string, message: string, extra: Record<string, string> = {}): Failure => ({
@@ -51,7 +52,10 @@ class Unavailable extends Error {
 const UNAVAILABLE = 'This product is no longer available.';
 
 export class CheckoutService {
-  constructor(private readonly deps: SubgraphDeps) {}
+  constructor(
+    private readonly deps: SubgraphDeps,
+    private readonly shipping: ShippingService,
+  ) {}
 
   private get db() {
     return this.deps.db.drizzle;
@@ -71,7 +75,10 @@ export class CheckoutService {
     return cart;
   }
 
-  /** Everything checkout needs to know of the cart's lines: all of them, or only `lineIds` (lower-case ids). */
+  /**
+   * Everything checkout needs to know of the cart's lines (all of them, or only
+   * `lineIds`, lower-case ids) and the shipping of their stores.
+   */
   async quote(cart: q.CartRow, lineIds: string[] | null) {
     let lines = await q.quoteLines(this.db, cart.id);
     if (lineIds) {
@@ -81,9 +88,11 @@ export class CheckoutService {
       lines = lines.filter((l) => wanted.has(l.lineId));
     }
     if (!lines.length) return failure('INVALID_INPUT', 'Nothing to check out: the selection is empty.', { field: 'lineIds' });
-    const [suspended] = await q.suspendedStores(this.db, [...new Set(lines.map((l) => l.storeId))]);
+    const storeIds = [...new Set(lines.map((l) => l.storeId))];
+    const [suspended] = await q.suspendedStores(this.db, storeIds);
     if (suspended) return storeSuspended(suspended);
-    return { ok: true as const, cartId: cart.id, lines };
+    const shipping = await this.shipping.ofStores(storeIds);
+    return { ok: true as const, cartId: cart.id, lines, shipping };
   }
 
   /**

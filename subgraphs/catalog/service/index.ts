@@ -4,7 +4,8 @@
  * products.ts (categories, products, variants), products-edit.ts (changing,
  * archiving products; adding, removing variants), lists.ts (Wish List, Store List), carts.ts, search.ts (search and
  * product pages), checkout.ts (what the orders subgraph asks: quotes, stock
- * reservations), moderation.ts (store suspensions by admins).
+ * reservations), moderation.ts (store suspensions by admins), shipping.ts
+ * (stores' handling time and shipping options).
  */
 import type { Viewer } from '../../../platform/auth.ts';
 import { isId } from '../../../platform/scalars.ts';
@@ -17,6 +18,7 @@ import { ProductService } from './products.ts';
 import { ProductEditService } from './products-edit.ts';
 import { SearchService } from './search.ts';
 import { StoreEditService } from './store-edit.ts';
+import { ShippingService } from './shipping.ts';
 import { StoreService } from './stores.ts';
 
 export class CatalogService {
@@ -29,6 +31,7 @@ export class CatalogService {
   readonly search: SearchService;
   readonly checkout: CheckoutService;
   readonly moderation: ModerationService;
+  readonly shipping: ShippingService;
 
   constructor(deps: SubgraphDeps) {
     this.stores = new StoreService(deps);
@@ -38,7 +41,8 @@ export class CatalogService {
     this.productEdit = new ProductEditService(deps);
     this.lists = new ListService(deps);
     this.carts = new CartService(deps);
-    this.checkout = new CheckoutService(deps);
+    this.shipping = new ShippingService(deps);
+    this.checkout = new CheckoutService(deps, this.shipping);
     this.moderation = new ModerationService(deps);
   }
 

@@ -24,6 +24,20 @@ export function orderUpdateText(number: string, status: string): string {
   return `Order ${number} is now ${STATUS_TEXT[status] ?? status.toLowerCase().replace(/_/g, ' ')}.`;
 }
 
+const TRACKING_TEXT: Record<string, string> = {
+  IN_TRANSIT: 'is in transit',
+  OUT_FOR_DELIVERY: 'is out for delivery',
+  DELIVERED: 'was delivered',
+  EXCEPTION: 'has a delivery problem',
+};
+
+/** E.g. "Order 20261206-001000 is out for delivery (Springfield): With the courier." */
+export function trackingText(number: string, status: string, location: string | null, description: string | null): string {
+  const what = TRACKING_TEXT[status] ?? `has a tracking update (${status.toLowerCase().replace(/_/g, ' ')})`;
+  const text = `Order ${number} ${what}${location ? ` (${location})` : ''}${description ? `: ${description}` : ''}`;
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
 function price(v: unknown): string | null {
   return typeof v === 'number' && Number.isSafeInteger(v) ? `$${money(v).amount}` : null;
 }
@@ -45,6 +59,14 @@ export class InboxService implements InboxRules {
   ): Promise<void> {
     await q.upsertKnownOrder(tx, { orderId: o.orderId, number: o.number, buyerId: o.buyerId, storeId: o.storeId, sellerId: o.sellerId });
     await this.systemMessage(tx, seq, o.buyerId, 'ORDER_UPDATES', orderUpdateText(o.number, o.status), o.orderId);
+  }
+
+  async trackingEvent(
+    tx: Tx,
+    seq: number,
+    e: { orderId: string; number: string; buyerId: string; status: string; location: string | null; description: string | null },
+  ): Promise<void> {
+    await this.systemMessage(tx, seq, e.buyerId, 'ORDER_UPDATES', trackingText(e.number, e.status, e.location, e.description), e.orderId);
   }
 
   async priceDropped(tx: Tx, seq: number, d: { userId: string; title: string; previousPrice: unknown; newPrice: unknown }): Promise<void> {

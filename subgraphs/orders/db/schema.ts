@@ -48,6 +48,16 @@ export const orders = ordersSchema.table(
     deliveryDeadline: ts('delivery_deadline'),
     feedbackDeadline: ts('feedback_deadline'),
     trackingNumber: text('tracking_number'),
+    /** shipOrder's carrier (optional). */
+    carrier: text('carrier'),
+    /** The store's handling time at checkout, when the store set one: the ship-by deadline is payment + these days (null: ORDER_SHIPPING_WINDOW_S). */
+    handlingDays: integer('handling_days'),
+    /** Placed + handling days + the chosen option's minDays / maxDays (null: orders from before estimates). */
+    estimatedDeliveryFrom: ts('estimated_delivery_from'),
+    estimatedDeliveryTo: ts('estimated_delivery_to'),
+    shippedAt: ts('shipped_at'),
+    /** The first DELIVERED tracking event's time: it started the buyer's confirmation window. */
+    deliveredAt: ts('delivered_at'),
     paymentId: uuid('payment_id'),
     /** The payment attempt that has claimed this order (payOrders): at most one at a time. */
     payingPaymentId: uuid('paying_payment_id'),
@@ -281,3 +291,22 @@ export const testProviderRefunds = ordersSchema.table('test_provider_refunds', {
   reference: text('reference').notNull(),
   createdAt: ts('created_at').notNull().defaultNow(),
 });
+
+/** Tracking events of shipped orders (addTrackingEvent), the timeline of Order.shipment. */
+export const trackingEvents = ordersSchema.table(
+  'tracking_events',
+  {
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    /** IN_TRANSIT | OUT_FOR_DELIVERY | DELIVERED | EXCEPTION */
+    status: text('status').notNull(),
+    /** When it happened (as the carrier says). */
+    at: ts('at').notNull(),
+    location: text('location'),
+    description: text('description'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [index('tracking_events_order_idx').on(t.orderId, t.at, t.seq)],
+);

@@ -3,6 +3,7 @@ import { fail } from '../../../platform/errors.ts';
 import { isId, parseMoney } from '../../../platform/scalars.ts';
 import type { OrderRow } from '../db/queries/index.ts';
 import type { InternalFailure } from './common.ts';
+import type { QuotedShipping } from './shipping.ts';
 
 export interface CheckoutInput {
   cartId?: string | null;
@@ -30,7 +31,8 @@ export interface QuoteLine {
   available?: boolean;
 }
 
-export type Quote = { ok: true; cartId: string; lines: QuoteLine[] } | InternalFailure;
+/** `shipping`: each store's handling time and options (service/shipping.ts). */
+export type Quote = { ok: true; cartId: string; lines: QuoteLine[]; shipping: QuotedShipping[] } | InternalFailure;
 export type Redeem = { ok: true; applications: { orderId: string; couponId: string; code: string; kind: string; discount: number }[] } | InternalFailure;
 export type Address = { recipientName: string; phone: string; country: string; province: string | null; city: string; street: string; postalCode: string };
 

@@ -40,6 +40,7 @@ import type { OrderRow } from '../db/queries/index.ts';
 import { CheckoutJobs } from './checkout-jobs.ts';
 import { sortLike, validate, type Address, type CheckoutInput, type QuoteLine, type Quote, type Redeem } from './checkout-input.ts';
 import { recordStatusChanges, type InternalFailure } from './common.ts';
+import { orderShipping } from './shipping.ts';
 
 type Step = { kind: q.CheckoutJobKind; payload: Record<string, unknown> };
 
@@ -179,7 +180,14 @@ export class CheckoutService {
         const id = crypto.randomUUID();
         const subtotal = storeLines.reduce((s, l) => s + l.unitPrice * l.quantity, 0);
         const method = methods.get(storeId) ?? 'STANDARD';
-        const shippingCost = method === 'EXPRESS' ? config.expressShippingFee : 0;
+        const shipping = orderShipping(
+          quote.shipping.find((s) => s.storeId === storeId),
+          storeLines[0].storeName,
+          method,
+          address.country,
+          now,
+        );
+        const shippingCost = shipping.shippingCost;
         return {
           id,
           buyerId: viewer.id,
@@ -196,6 +204,9 @@ export class CheckoutService {
           total: subtotal + shippingCost,
           couponCodes: [],
           paymentDeadline: new Date(now.getTime() + config.orderClock.paymentWindowS * 1000),
+          handlingDays: shipping.handlingDays,
+          estimatedDeliveryFrom: shipping.estimatedDeliveryFrom,
+          estimatedDeliveryTo: shipping.estimatedDeliveryTo,
           createdAt: now,
           cartLineIds: storeLines.map((l) => l.lineId),
           lines: storeLines.map((l) => ({

@@ -69,18 +69,20 @@ export class LifecycleService {
     return row;
   }
 
-  async shipOrder(viewer: Viewer, orderId: string, trackingNumber: string): Promise<OrderRow> {
+  async shipOrder(viewer: Viewer, orderId: string, trackingNumber: string, carrier?: string | null): Promise<OrderRow> {
     await this.own(viewer, orderId, 'seller');
     const tn = typeof trackingNumber === 'string' ? trackingNumber.trim() : '';
     if (tn.length < 1 || tn.length > 100) fail('INVALID_INPUT', 'The tracking number is 1–100 characters.', ['trackingNumber']);
+    const by = typeof carrier === 'string' && carrier.trim() ? carrier.trim() : null;
+    if (by && by.length > 100) fail('INVALID_INPUT', 'The carrier is at most 100 characters.', ['carrier']);
     const now = this.deps.clock.now();
     const due = new Date(now.getTime() + this.deps.config.orderClock.deliveryWindowS * 1000);
     return this.act(
       viewer,
       orderId,
       'seller',
-      { from: ['SHIPMENT_REQUIRED'], to: 'UNCONFIRMED_DELIVERY', set: [q.assign.trackingNumber(tn), q.assign.deliveryDeadline(due)] },
-      `Shipped, tracking number ${tn}`,
+      { from: ['SHIPMENT_REQUIRED'], to: 'UNCONFIRMED_DELIVERY', set: [q.assign.shipped(tn, by, now), q.assign.deliveryDeadline(due)] },
+      by ? `Shipped with ${by}, tracking number ${tn}` : `Shipped, tracking number ${tn}`,
     );
   }
 

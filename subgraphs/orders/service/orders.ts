@@ -11,7 +11,7 @@ import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { liveEvents } from '../../../platform/subscriptions/live.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, OrderStatus } from '../db/queries/index.ts';
-import { STATUS_TOPIC } from '../events.ts';
+import { STATUS_TOPIC, TRACKING_TOPIC } from '../events.ts';
 import type { Loaders } from '../loaders.ts';
 import { assertStoreOwner } from './seller.ts';
 
@@ -37,6 +37,8 @@ interface StatusEvent {
   previousStatus: unknown;
   status: unknown;
   at: unknown;
+  /** An `order.tracking_event`'s tracking event (the order's status unchanged); null for a status change. */
+  trackingEvent: unknown;
   /** How the subscriber takes part in the order. */
   viewerRole: 'BUYER' | 'SELLER';
 }
@@ -107,7 +109,11 @@ export class OrderReads {
     return { count: await q.pendingOrderCount(this.deps.db.drizzle, input.userId) };
   }
 
-  /** `loadersFor(seq)`: the loaders to read event `seq` with (and resolve its fields). */
+  /**
+   * Status changes and tracking events of the viewer's orders (a tracking event
+   * comes with the order's status as both `previousStatus` and `status`).
+   * `loadersFor(seq)`: the loaders to read event `seq` with (and resolve its fields).
+   */
   orderStatusChanged(viewer: Viewer, args: { orderId?: string | null; after?: string | null }, loadersFor: (seq: number) => Loaders) {
     let after: number | undefined;
     if (args.after !== undefined && args.after !== null) {
@@ -120,7 +126,7 @@ export class OrderReads {
       bus: this.deps.bus,
       verifier: this.deps.verifier,
       viewer,
-      topics: [STATUS_TOPIC],
+      topics: [STATUS_TOPIC, TRACKING_TOPIC],
       after,
       filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
       // the value is the subscriber's own (viewerRole): one subscription per audience, nothing shared across people
@@ -130,7 +136,14 @@ export class OrderReads {
         const buyerId = row ? row.buyerId : e.payload.buyerId;
         const order = row ?? { __typename: 'Order' as const, id };
         const viewerRole = buyerId === viewer.id ? 'BUYER' : 'SELLER';
-        return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at, viewerRole };
+        const cursor = String(e.seq);
+        if (e.topic === TRACKING_TOPIC) {
+          // a tracking event: the order's status unchanged
+          const tracking = (e.payload.tracking ?? null) as { at?: unknown } | null;
+          const { status } = e.payload;
+          return { cursor, order, previousStatus: status, status, at: tracking?.at ?? e.createdAt, trackingEvent: tracking, viewerRole };
+        }
+        return { cursor, order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at, trackingEvent: null, viewerRole };
       },
     });
   }

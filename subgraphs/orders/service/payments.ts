@@ -169,14 +169,13 @@ export class PaymentService {
    */
   private async record(payment: PaymentRow, reference: string, reason: string): Promise<void> {
     const now = this.deps.clock.now();
-    const shipBy = new Date(now.getTime() + this.deps.config.orderClock.shippingWindowS * 1000);
     const settled = await this.deps.db.drizzle.transaction(async (tx) => {
       const p = await q.settlePayment(tx, payment.id, { state: 'SUCCEEDED', providerRef: reference });
       if (!p) return false; // settled by someone else (the same charge: the same key)
       const moved = await q.transitionMany(tx, p.orderIds, {
         from: ['PAYMENT_REQUIRED'],
         to: 'SHIPMENT_REQUIRED',
-        set: [q.assign.shipByDeadline(shipBy), q.assign.paymentId(p.id), q.assign.noPaymentClaim()],
+        set: [q.assign.shipByAfterHandling(now, this.deps.config.orderClock.shippingWindowS), q.assign.paymentId(p.id), q.assign.noPaymentClaim()],
         where: q.actor.payingBuyer(p.buyerId, p.id),
         at: now,
       });

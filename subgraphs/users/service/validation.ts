@@ -1,6 +1,6 @@
 /** Input rules of the users subgraph: each failure is a userErrors entry (INVALID_INPUT unless said). */
 import { fail } from '../../../platform/errors.ts';
-import { COUNTRY_CODES } from './countries.ts';
+import { COUNTRY_CODES } from '../../../platform/countries.ts';
 
 const EMAIL = /^[^\s@"(),:;<>[\\\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 

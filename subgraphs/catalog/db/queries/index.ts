@@ -11,3 +11,4 @@ export * from './lists.ts';
 export * from './stock.ts';
 export * from './moderation.ts';
 export * from './seller.ts';
+export * from './shipping.ts';

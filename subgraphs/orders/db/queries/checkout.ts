@@ -238,6 +238,10 @@ export interface NewOrder {
   paymentDeadline: Date;
   createdAt: Date;
   lines: Omit<LineRow, 'id' | 'orderId'>[];
+  /** The store's handling time, when it set one (else the global shipping window applies). */
+  handlingDays?: number | null;
+  estimatedDeliveryFrom?: Date | null;
+  estimatedDeliveryTo?: Date | null;
 }
 
 export async function insertOrder(tx: Executor, o: NewOrder): Promise<OrderRow> {
@@ -263,6 +267,9 @@ export async function insertOrder(tx: Executor, o: NewOrder): Promise<OrderRow> 
       total: o.total,
       couponCodes: o.couponCodes,
       paymentDeadline: o.paymentDeadline,
+      handlingDays: o.handlingDays ?? null,
+      estimatedDeliveryFrom: o.estimatedDeliveryFrom ?? null,
+      estimatedDeliveryTo: o.estimatedDeliveryTo ?? null,
       createdAt: o.createdAt,
       updatedAt: o.createdAt,
     })

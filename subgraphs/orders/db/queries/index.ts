@@ -10,3 +10,4 @@ export * from './transitions.ts';
 export * from './payments.ts';
 export * from './provider.ts';
 export * from './compensation.ts';
+export * from './tracking.ts';

@@ -87,9 +87,14 @@ export async function transitionDue(
 
 export const assign = {
   shipByDeadline: (d: Date): OrderAssignments => ({ shipByDeadline: d }),
+  /** Paid at `now`: ship within the order's handling days (the store's, at checkout), else within `windowS` seconds. */
+  shipByAfterHandling: (now: Date, windowS: number): OrderAssignments => ({
+    shipByDeadline: sql`${now.toISOString()}::timestamptz + make_interval(secs => coalesce(${orders.handlingDays} * 86400, ${windowS}::int))`,
+  }),
   deliveryDeadline: (d: Date): OrderAssignments => ({ deliveryDeadline: d }),
   feedbackDeadline: (d: Date): OrderAssignments => ({ feedbackDeadline: d }),
-  trackingNumber: (t: string): OrderAssignments => ({ trackingNumber: t }),
+  /** shipOrder: the tracking number, the carrier (or none), when. */
+  shipped: (trackingNumber: string, carrier: string | null, at: Date): OrderAssignments => ({ trackingNumber, carrier, shippedAt: at }),
   paymentId: (id: string): OrderAssignments => ({ paymentId: id }),
   /** The order's payment claim is settled (payOrders). */
   noPaymentClaim: (): OrderAssignments => ({ payingPaymentId: null }),
