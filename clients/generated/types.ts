@@ -353,6 +353,8 @@ export type Mutation = {
   /** cartId: a guest cart; omitted: the viewer's cart. */
   addToCart: CartPayload;
   addToWishList: WishListPayload;
+  /** The seller (or an admin): adds a carrier's event to a shipped order's timeline; DELIVERED starts the buyer's confirmation window. */
+  addTrackingEvent: OrderPayload;
   /** Store owner: a new variant (at most 50 on offer; SKU unique in the store). */
   addVariant: ProductPayload;
   archiveConversation: ConversationPayload;
@@ -407,7 +409,9 @@ export type Mutation = {
   resolveReport: ResolveReportPayload;
   sendMessage: SendMessagePayload;
   setSecurityQuestion: UserPayload;
-  /** Seller: marks the order shipped. */
+  /** The store's owner: replaces its handling time (1–30 days) and shipping options (an empty list: the defaults). */
+  setShippingOptions: StorePayload;
+  /** Seller: marks the order shipped; carrier optional. */
   shipOrder: OrderPayload;
   /** Admins only: the store leaves search and cannot sell (checkout answers STORE_SUSPENDED); its open orders go on. */
   suspendStore: StorePayload;
@@ -450,6 +454,12 @@ export type MutationAddToCartArgs = {
 
 export type MutationAddToWishListArgs = {
   productId: Scalars['ID']['input'];
+};
+
+
+export type MutationAddTrackingEventArgs = {
+  input: TrackingEventInput;
+  orderId: Scalars['ID']['input'];
 };
 
 
@@ -666,7 +676,15 @@ export type MutationSetSecurityQuestionArgs = {
 };
 
 
+export type MutationSetShippingOptionsArgs = {
+  handlingDays: Scalars['Int']['input'];
+  options: Array<ShippingOptionInput>;
+  storeId: Scalars['ID']['input'];
+};
+
+
 export type MutationShipOrderArgs = {
+  carrier?: InputMaybe<Scalars['String']['input']>;
   orderId: Scalars['ID']['input'];
   trackingNumber: Scalars['String']['input'];
 };
@@ -792,6 +810,9 @@ export type Order = {
   deliveryDeadline: Maybe<Scalars['DateTime']['output']>;
   discount: Money;
   dispute: Maybe<Dispute>;
+  /** Placed + the store's handling days + the shipping option's minDays (from) / maxDays (to); null for orders from before estimates. */
+  estimatedDeliveryFrom: Maybe<Scalars['DateTime']['output']>;
+  estimatedDeliveryTo: Maybe<Scalars['DateTime']['output']>;
   feedback: Maybe<Feedback>;
   feedbackDeadline: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
@@ -800,6 +821,8 @@ export type Order = {
   number: Scalars['String']['output'];
   paymentDeadline: Maybe<Scalars['DateTime']['output']>;
   shipByDeadline: Maybe<Scalars['DateTime']['output']>;
+  /** The shipment once the order is shipped (tracking number, carrier, the carrier's events); null before. */
+  shipment: Maybe<Shipment>;
   shippingAddress: OrderAddress;
   shippingCost: Money;
   shippingMethod: ShippingMethod;
@@ -902,6 +925,8 @@ export type OrderStatusEvent = {
   order: Order;
   previousStatus: Maybe<OrderStatus>;
   status: OrderStatus;
+  /** Set when this event is a tracking event of the order's shipment (then status and previousStatus are its unchanged status). */
+  trackingEvent: Maybe<TrackingEvent>;
   /** Whether you are this order's BUYER or its SELLER (the same change reaches both): each subscriber gets its own answer. */
   viewerRole: OrderRole;
 };
@@ -1187,6 +1212,16 @@ export type SenderRole =
   | 'SELLER'
   | 'SYSTEM';
 
+export type Shipment = {
+  __typename: 'Shipment';
+  carrier: Maybe<Scalars['String']['output']>;
+  /** When the first DELIVERED event says it was delivered; null before. */
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  /** The carrier's events, oldest first. */
+  events: Array<TrackingEvent>;
+  trackingNumber: Scalars['String']['output'];
+};
+
 export type ShippingAddress = {
   __typename: 'ShippingAddress';
   city: Scalars['String']['output'];
@@ -1222,6 +1257,28 @@ export type ShippingMethod =
   | 'EXPRESS'
   | 'STANDARD';
 
+/** One way a store ships to a country: checkout charges its cost; delivery takes minDays–maxDays after the handling time. */
+export type ShippingOption = {
+  __typename: 'ShippingOption';
+  cost: Money;
+  /** ISO 3166-1 alpha-2; null: every country that no other option of this method names. */
+  country: Maybe<Scalars['String']['output']>;
+  maxDays: Scalars['Int']['output'];
+  method: ShippingMethod;
+  minDays: Scalars['Int']['output'];
+};
+
+export type ShippingOptionInput = {
+  /** Decimal string, e.g. "4.99"; "0" ships free. */
+  cost: Scalars['String']['input'];
+  /** ISO 3166-1 alpha-2 such as "US"; null or omitted: everywhere else. */
+  country?: InputMaybe<Scalars['String']['input']>;
+  maxDays: Scalars['Int']['input'];
+  method: ShippingMethod;
+  /** Days in transit, 0–90, minDays ≤ maxDays. */
+  minDays: Scalars['Int']['input'];
+};
+
 export type Store = {
   __typename: 'Store';
   /** Owner only: the archived products, newest first (to put them on sale again). */
@@ -1232,6 +1289,8 @@ export type Store = {
   coupons: Array<Coupon>;
   description: Maybe<Scalars['String']['output']>;
   followerCount: Scalars['Int']['output'];
+  /** Days the store takes to ship after payment (the ship-by time); the platform's default until the owner sets it. */
+  handlingDays: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   /** The store's logo, an http(s) URL; null when none. */
   logoUrl: Maybe<Scalars['String']['output']>;
@@ -1244,6 +1303,8 @@ export type Store = {
   products: ProductConnection;
   /** Average productRating of the feedback on this store's orders; null before any. */
   rating: Maybe<Scalars['Float']['output']>;
+  /** How the store ships, and at what cost; the defaults (STANDARD free, EXPRESS at the platform fee, everywhere) until the owner sets options. */
+  shippingOptions: Array<ShippingOption>;
   /** Seller only: the store's dashboard (followers come from catalog, hence the @requires). */
   stats: StoreStats;
   /** Suspended by the marketplace: out of search, nothing of it can be bought (its placed orders go on). */
@@ -1310,7 +1371,7 @@ export type Subscription = {
   __typename: 'Subscription';
   /** New messages for the viewer (seller, order-update and promotion messages alike); conversationId narrows to one. With after, replays since that cursor first, like orderStatusChanged. */
   messageAdded: Message;
-  /** The viewer's orders (as buyer, and as seller of its stores); orderId narrows to one. With after, first replays every change since that cursor, then goes live, with no gap and no duplicate. */
+  /** The viewer's orders' status changes and tracking events (as buyer, and as seller of its stores); orderId narrows to one. With after, first replays every change since that cursor, then goes live, with no gap and no duplicate. */
   orderStatusChanged: OrderStatusEvent;
 };
 
@@ -1325,6 +1386,30 @@ export type SubscriptionOrderStatusChangedArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   orderId?: InputMaybe<Scalars['ID']['input']>;
 };
+
+export type TrackingEvent = {
+  __typename: 'TrackingEvent';
+  at: Scalars['DateTime']['output'];
+  description: Maybe<Scalars['String']['output']>;
+  location: Maybe<Scalars['String']['output']>;
+  status: TrackingStatus;
+};
+
+export type TrackingEventInput = {
+  /** When it happened; omitted: now. Not in the future, not before the order was shipped. */
+  at?: InputMaybe<Scalars['DateTime']['input']>;
+  /** At most 500 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** At most 200 characters. */
+  location?: InputMaybe<Scalars['String']['input']>;
+  status: TrackingStatus;
+};
+
+export type TrackingStatus =
+  | 'DELIVERED'
+  | 'EXCEPTION'
+  | 'IN_TRANSIT'
+  | 'OUT_FOR_DELIVERY';
 
 export type UnsubscribePayload = {
   __typename: 'UnsubscribePayload';
