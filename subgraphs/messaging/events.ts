@@ -6,7 +6,7 @@
  *
  * Consumes, each handler in the consumer's transaction:
  * - `order.status_changed`: a SYSTEM message in the buyer's ORDER_UPDATES
- *   conversation, and the order's buyer/store/seller in `known_orders` (so a
+ *   conversation (its `notice`, when the event has one, else the new status), and the order's buyer/store/seller in `known_orders` (so a
  *   buyer may mention that order to that store);
  * - `promotion.price_dropped`: a SYSTEM message in the user's PROMOTIONS conversation;
  * - `user.deactivated`: the person's conversations as buyer (inboxes too) and
@@ -36,7 +36,7 @@ export interface InboxRules {
   orderStatusChanged(
     tx: Tx,
     seq: number,
-    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string },
+    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string; notice?: string },
   ): Promise<void>;
   priceDropped(tx: Tx, seq: number, d: { userId: string; title: string; previousPrice: unknown; newPrice: unknown }): Promise<void>;
   userDeactivated(tx: Tx, userId: string): Promise<void>;
@@ -67,6 +67,8 @@ export function consumers(inbox: InboxRules, log: Logger): Consumer[] {
           storeId: p.storeId,
           sellerId: p.sellerId,
           status: p.status,
+          // a sentence about the order (a refund, an escalation, a reply) instead of the status alone
+          ...(typeof p.notice === 'string' && p.notice ? { notice: p.notice.slice(0, 500) } : {}),
         });
       },
     },

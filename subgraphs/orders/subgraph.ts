@@ -13,8 +13,19 @@ import { OrdersService } from './service/index.ts';
 
 export const createSubgraph: SubgraphFactory = async (deps) => {
   const everyMs = deps.config.orderClock.sweepIntervalMs;
-  // give-backs owed by a transition (stock, coupons, refunds); services wake it after such a commit
-  const compensation: Job = { name: 'orders.compensation', everyMs, run: () => service.lifecycle.compensate() };
+  // give-backs owed by a transition (stock, coupons, refunds), then refunds owed paid with the provider;
+  // services wake it after such a commit
+  const compensation: Job = {
+    name: 'orders.compensation',
+    everyMs,
+    run: async () => {
+      try {
+        await service.lifecycle.compensate();
+      } finally {
+        await service.refunds.payOwed();
+      }
+    },
+  };
   const service = new OrdersService(deps, compensation);
   const jobs: Job[] = [
     // deadlines that passed (payment, shipping, delivery, feedback), then give-backs

@@ -1,27 +1,37 @@
 /**
  * The orders subgraph's rules, authorization and transactions, by area:
  * reads and the status subscription (orders.ts), checkout (the saga),
- * payments, and the life cycle (transitions, deadlines, give-backs).
+ * payments, the life cycle (transitions, deadlines, give-backs), disputes,
+ * refunds (paying what is owed) and feedback.
  */
 import type { Job } from '../../../platform/jobs.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { TestPaymentProvider, type PaymentProvider } from '../payments/provider.ts';
 import { CheckoutService } from './checkout.ts';
+import { DisputeService } from './disputes.ts';
+import { FeedbackService } from './feedback.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { OrderReads } from './orders.ts';
 import { PaymentService } from './payments.ts';
+import { RefundService } from './refunds.ts';
 
 export class OrdersService {
   readonly orders: OrderReads;
   readonly checkouts: CheckoutService;
   readonly payments: PaymentService;
   readonly lifecycle: LifecycleService;
+  readonly disputes: DisputeService;
+  readonly refunds: RefundService;
+  readonly feedback: FeedbackService;
 
   /** @param compensation the job that settles give-backs, woken after commits that make one due */
   constructor(deps: SubgraphDeps, compensation: Job, provider: PaymentProvider = new TestPaymentProvider(deps.db.drizzle)) {
     this.orders = new OrderReads(deps);
     this.checkouts = new CheckoutService(deps);
-    this.lifecycle = new LifecycleService(deps, provider, compensation);
+    this.lifecycle = new LifecycleService(deps, compensation);
+    this.disputes = new DisputeService(deps, this.lifecycle);
+    this.refunds = new RefundService(deps, provider);
+    this.feedback = new FeedbackService(deps, this.lifecycle);
     this.payments = new PaymentService(deps, provider, () => this.lifecycle.kickCompensation());
   }
 }

@@ -10,3 +10,6 @@ export * from './transitions.ts';
 export * from './payments.ts';
 export * from './provider.ts';
 export * from './compensation.ts';
+export * from './refunds.ts';
+export * from './disputes.ts';
+export * from './feedback.ts';
