@@ -145,6 +145,7 @@ export class DisputeService {
       reason: `Dispute arbitrated by the platform: ${money(cents).amount} refunded`,
       notice: cents > 0 ? `the platform settled the dispute: ${shown} refunded` : 'the platform settled the dispute without a refund',
       refundReason: 'Refund decided by the platform',
+      field: ['refundAmount'],
     });
   }
 
@@ -158,7 +159,10 @@ export class DisputeService {
   }
 
   /** One settlement: the order row, the refund owed (if any), history and event, in one transaction. */
-  private async settle(order: OrderRow, s: { settlement: q.Settlement; reason: string; notice: string; refundReason?: string }): Promise<OrderRow> {
+  private async settle(
+    order: OrderRow,
+    s: { settlement: q.Settlement; reason: string; notice: string; refundReason?: string; field?: string[] },
+  ): Promise<OrderRow> {
     const { db } = this.deps;
     const at = s.settlement.at;
     const row = await db.drizzle.transaction(async (tx) => {
@@ -167,7 +171,7 @@ export class DisputeService {
         const [now] = await q.ordersByIds(tx, [order.id]);
         if (now?.status === 'DISPUTED' && now.disputeStatus && s.settlement.from.includes(now.disputeStatus as q.DisputeStatus)) {
           // the dispute is there to settle: the amount no longer fits (another refund came first)
-          fail('REFUND_TOO_LARGE', `At most ${money(now.total - now.refundedAmount).amount} can still be refunded on this order.`, ['amount']);
+          fail('REFUND_TOO_LARGE', `At most ${money(now.total - now.refundedAmount).amount} can still be refunded on this order.`, s.field ?? ['amount']);
         }
         fail('INVALID_STATE', `The order is ${now?.status ?? 'gone'} and its dispute ${now?.disputeStatus ?? 'none'}; this cannot be done now.`, ['orderId']);
       }
