@@ -29,7 +29,18 @@ export const createSubgraph: SubgraphFactory = async (deps) => {
   const service = new OrdersService(deps, compensation);
   const jobs: Job[] = [
     // deadlines that passed (payment, shipping, delivery, feedback), then give-backs
-    { name: 'orders.deadlines', everyMs, run: () => service.lifecycle.sweepOnce() },
+    {
+      name: 'orders.deadlines',
+      everyMs,
+      run: async () => {
+        try {
+          await service.lifecycle.sweepOnce();
+        } finally {
+          // the buyer told when a dispute's answer deadline passed unanswered
+          await service.disputes.noticeOverdue();
+        }
+      },
+    },
     compensation,
     // checkout: expired claims recovered, durable side effects (stock, coupons, cart lines) run and retried
     { name: 'orders.checkout-jobs', everyMs, run: () => service.checkouts.jobs.sweepOnce() },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../platform/db.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
 import { inbox } from '../helpers/messaging.ts';
+import { connect, subscribe } from '../helpers/subscriptions.ts';
 import { AFTERSALES_FIELDS, client, eventually, expectOk, M, orderIn, pay, placedOrder } from '../helpers/orders.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 
@@ -75,7 +76,8 @@ const refundsSettled = (id: string) =>
     return o;
   });
 
-describe('disputes and refunds', () => {
+// each test drives several orders through the whole life cycle: slow on a loaded machine
+describe('disputes and refunds', { timeout: 120_000 }, () => {
   it('refunds the disputed lines only, through the provider, and the order goes back to awaiting feedback', async () => {
     const { id, lines } = await deliveredOrder();
     const opened = await expectOk(
@@ -151,6 +153,13 @@ describe('disputes and refunds', () => {
     expect(bySeller.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 
     t.clock.advance(t.config.orderClock.disputeAnswerWindowS + 1);
+    // the sweeper tells the buyer that the deadline passed
+    const number = (await buyer.client.data<any>(D.order, { id })).order.number;
+    await eventually(async () => {
+      const box = await inbox(t, buyer, { category: 'ORDER_UPDATES', first: 100 });
+      const bodies = box.conversations.flatMap((c: any) => c.messages.map((m: any) => m.body));
+      expect(bodies).toContain(`Order ${number}: the seller did not answer the dispute in time; you may escalate it to the platform.`);
+    }, 15_000);
     const up = await expectOk(buyer.client, D.escalate, { id }, 'escalateDispute');
     expect(up.order).toMatchObject({ status: 'DISPUTED', dispute: { status: 'ESCALATED' } });
     expect(up.order.dispute.escalatedAt).not.toBeNull();
@@ -213,7 +222,7 @@ describe('disputes and refunds', () => {
     expect(open.edges.map((e: any) => e.node.order.id)).toContain(id);
   });
 
-  it('tells the buyer in the inbox what a settlement refunded', async () => {
+  it('tells the buyer in the inbox, and on orderStatusChanged, what a settlement refunded', async () => {
     const { id } = await deliveredOrder();
     const number = (await buyer.client.data<any>(D.order, { id })).order.number;
     await expectOk(buyer.client, D.open, { id, reason: 'DAMAGED', d: 'Scratched' }, 'openDispute');
@@ -224,6 +233,24 @@ describe('disputes and refunds', () => {
       expect(bodies).toContain(`Order ${number}: the seller refunded 4.50 USD.`);
       expect(bodies).toContain(`Order ${number} is now in dispute.`);
     }, 15_000);
+    // the subscription replays the order's changes from the start: the dispute and its settlement are the last two
+    const ws = connect(t, buyer.token);
+    try {
+      const sub = subscribe<any>(
+        ws,
+        `subscription($id: ID, $after: String) { orderStatusChanged(orderId: $id, after: $after) { previousStatus status order { id refundedAmount { amount } } } }`,
+        { id, after: '0' },
+      );
+      const events = (await sub.waitFor(6, 15_000)).map((e) => e.orderStatusChanged);
+      expect(events.slice(-2).map((e) => [e.previousStatus, e.status])).toEqual([
+        ['FEEDBACK_REQUIRED', 'DISPUTED'],
+        ['DISPUTED', 'FEEDBACK_REQUIRED'],
+      ]);
+      expect(events.at(-1).order.refundedAmount).toEqual({ amount: '4.50' });
+      sub.unsubscribe();
+    } finally {
+      await ws.dispose();
+    }
   });
 
   it('disputes the whole order when openDispute is called without lines, as before', async () => {
@@ -233,7 +260,7 @@ describe('disputes and refunds', () => {
   });
 });
 
-describe.skipIf(!onPostgres)('settlements racing each other (PostgreSQL only: needs real concurrent connections)', () => {
+describe.skipIf(!onPostgres)('settlements racing each other (PostgreSQL only: needs real concurrent connections)', { timeout: 240_000 }, () => {
   it('never refunds more than was paid, and the provider refunds exactly what was recorded', async () => {
     const orders = await Promise.all(Array.from({ length: 4 }, () => deliveredOrder()));
     for (let round = 0; round < 3; round++) {

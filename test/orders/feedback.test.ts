@@ -81,9 +81,11 @@ function feedbackStack(title: string, concurrent: boolean) {
         await expectOk(who.client, M.confirm, { id: o.id }, 'confirmReceipt');
         return { id: o.id, lines: (await who.client.data<any>(F.order, { id: o.id })).order.lines.map((l: any) => l.id) };
       }
+      // each test drives orders through the whole life cycle: slow on a loaded machine
+      const SLOW = { timeout: 120_000 };
       const base = { productRating: 3, shippingRating: 4, communicationRating: 5 };
 
-      it('takes per-line ratings, an as-described rating and photos; reviews show the line ratings and the rating averages them exactly', async () => {
+      it('takes per-line ratings, an as-described rating and photos; reviews show the line ratings and the rating averages them exactly', SLOW, async () => {
         const p = await shop(t);
         const a = await twoLineOrder(p.productId);
         const left = await expectOk(
@@ -121,7 +123,7 @@ function feedbackStack(title: string, concurrent: boolean) {
         expect(ratings.find((n: any) => n.rating === 3).lineRatings).toEqual([{ orderLine: { id: b.lines[0] }, rating: 3 }]);
       });
 
-      it('refuses six photos, a photo that is not an http(s) URL, a line of another order and line ratings out of 1–5, and changes nothing', async () => {
+      it('refuses six photos, a photo that is not an http(s) URL, a line of another order and line ratings out of 1–5, and changes nothing', SLOW, async () => {
         const a = await twoLineOrder(s.productId);
         const other = await twoLineOrder(s.productId);
         const photo = 'https://img.example.test/p.jpg';
@@ -141,7 +143,7 @@ function feedbackStack(title: string, concurrent: boolean) {
         expect(o).toMatchObject({ status: 'FEEDBACK_REQUIRED', feedback: null });
       });
 
-      it('lets the buyer edit the feedback once, and the ratings follow the edit', async () => {
+      it('lets the buyer edit the feedback once, and the ratings follow the edit', SLOW, async () => {
         const p = await shop(t);
         const a = await twoLineOrder(p.productId);
         await expectOk(buyer.client, F.leave, { id: a.id, input: { ...base, productRating: 1, comment: 'Bad' } }, 'leaveFeedback');
@@ -162,7 +164,7 @@ function feedbackStack(title: string, concurrent: boolean) {
         expect((await buyer.client.data<any>(F.order, { id: a.id })).order.feedback).toMatchObject({ productRating: 4, comment: 'Seller fixed it' });
       });
 
-      it('lets the seller reply once; the review shows the reply and the buyer’s inbox tells of it', async () => {
+      it('lets the seller reply once; the review shows the reply and the buyer’s inbox tells of it', SLOW, async () => {
         const p = await shop(t);
         const a = await twoLineOrder(p.productId);
         const noFeedback = (await s.seller.client.data<any>(F.reply, { id: a.id, text: 'Thanks' })).replyToFeedback;
@@ -187,7 +189,7 @@ function feedbackStack(title: string, concurrent: boolean) {
         }, 15_000);
       });
 
-      it('lists the feedback the buyer left, newest first with cursors and a count (Manage Feedback)', async () => {
+      it('lists the feedback the buyer left, newest first with cursors and a count (Manage Feedback)', SLOW, async () => {
         const me = await registerUser(t.client);
         const ids: string[] = [];
         for (let i = 0; i < 3; i++) {
@@ -208,7 +210,7 @@ function feedbackStack(title: string, concurrent: boolean) {
         expect(bad.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
       });
 
-      it('refuses an edit after the edit window, however unchanged the feedback', async () => {
+      it('refuses an edit after the edit window, however unchanged the feedback', SLOW, async () => {
         const a = await twoLineOrder(s.productId);
         await expectOk(buyer.client, F.leave, { id: a.id, input: base }, 'leaveFeedback');
         t.clock.advance(t.config.orderClock.feedbackEditWindowS + 1);

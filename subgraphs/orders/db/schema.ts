@@ -67,6 +67,8 @@ export const orders = ordersSchema.table(
     /** Past it without an answer from the seller, the buyer may escalate; after a refusal, the buyer may escalate until it. */
     disputeAnswerDue: ts('dispute_answer_due'),
     disputeEscalatedAt: ts('dispute_escalated_at'),
+    /** The buyer was told that the seller's answer deadline passed (once per dispute). */
+    disputeOverdueNoticed: boolean('dispute_overdue_noticed').notNull().default(false),
     /** What this dispute's settlement refunded (minor units). */
     disputeRefundAmount: integer('dispute_refund_amount'),
     /** SELLER | ADMIN: who settled the dispute. */
@@ -103,6 +105,9 @@ export const orders = ordersSchema.table(
     index('orders_dispute_status_idx')
       .on(t.disputeStatus, t.disputeOpenedAt, t.id)
       .where(sql`dispute_status is not null`),
+    index('orders_dispute_answer_due_idx')
+      .on(t.disputeAnswerDue)
+      .where(sql`status = 'DISPUTED' and dispute_status = 'OPEN' and not dispute_overdue_noticed`),
     index('orders_compensation_idx')
       .on(t.id)
       .where(sql`release_stock_due or release_coupons_due or refund_due`),

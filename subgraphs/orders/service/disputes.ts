@@ -20,7 +20,7 @@ import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { validInput } from '../../../platform/validate.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow } from '../db/queries/index.ts';
-import { recordStatusChanges } from './common.ts';
+import { publishNotice, recordStatusChanges } from './common.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import { parseKeyset } from './orders.ts';
 
@@ -191,6 +191,30 @@ export class DisputeService {
     });
     this.lifecycle.kickCompensation();
     return row;
+  }
+
+  /**
+   * The `orders.deadlines` job's part: tells the buyer of each open dispute whose answer
+   * deadline passed without an answer that it may now be escalated (once per dispute).
+   */
+  async noticeOverdue(): Promise<void> {
+    for (;;) {
+      const now = this.deps.clock.now();
+      const n = await this.deps.db.drizzle.transaction(async (tx) => {
+        const rows = await q.takeOverdueDisputes(tx, now, 100);
+        for (const r of rows) {
+          await publishNotice(
+            tx,
+            r,
+            'The seller did not answer the dispute in time',
+            now,
+            'the seller did not answer the dispute in time; you may escalate it to the platform',
+          );
+        }
+        return rows.length;
+      });
+      if (n < 100) return;
+    }
   }
 
   /** Admin: disputes of a status (all with one), oldest opened first. */

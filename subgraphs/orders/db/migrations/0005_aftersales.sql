@@ -37,6 +37,8 @@ CREATE INDEX "orders_dispute_status_idx" ON "orders"."orders" USING btree ("disp
 CREATE UNIQUE INDEX "refunds_key_idx" ON "orders"."refunds" USING btree ("key");--> statement-breakpoint
 CREATE INDEX "refunds_order_idx" ON "orders"."refunds" USING btree ("order_id","created_at");--> statement-breakpoint
 CREATE INDEX "refunds_owed_idx" ON "orders"."refunds" USING btree ("created_at") WHERE provider_ref is null and amount > 0;--> statement-breakpoint
+ALTER TABLE "orders"."orders" ADD COLUMN "dispute_overdue_noticed" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "orders_dispute_answer_due_idx" ON "orders"."orders" USING btree ("dispute_answer_due") WHERE status = 'DISPUTED' and dispute_status = 'OPEN' and not dispute_overdue_noticed;--> statement-breakpoint
 -- hand-written backfills: what was refunded before, and the state of disputes opened before
 UPDATE "orders"."orders" o SET "refunded_amount" = r.sum FROM (SELECT "order_id", sum("amount")::int AS sum FROM "orders"."refunds" GROUP BY "order_id") r WHERE r."order_id" = o."id";--> statement-breakpoint
 UPDATE "orders"."orders" SET

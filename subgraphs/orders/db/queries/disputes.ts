@@ -40,6 +40,7 @@ export function openDisputeAssignments(d: {
     disputeAmount: d.amount,
     disputeAnswerDue: d.answerDue,
     disputeEscalatedAt: null,
+    disputeOverdueNoticed: false,
     disputeRefundAmount: null,
     disputeResolvedBy: null,
     disputeNote: null,
@@ -154,4 +155,23 @@ export async function disputeCount(db: Executor, status: DisputeStatus | null): 
     .from(orders)
     .where(status ? eq(orders.disputeStatus, status) : isNotNull(orders.disputeStatus));
   return r?.n ?? 0;
+}
+
+/**
+ * Open disputes whose answer deadline passed without an answer and whose buyer was not told yet:
+ * marked told (SKIP LOCKED: concurrent sweepers take each once) and returned, at most `limit`.
+ */
+export async function takeOverdueDisputes(tx: Executor, now: Date, limit: number): Promise<OrderRow[]> {
+  const due = tx
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.status, 'DISPUTED'), eq(orders.disputeStatus, 'OPEN'), eq(orders.disputeOverdueNoticed, false), lte(orders.disputeAnswerDue, now)))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  const rows = await tx
+    .update(orders)
+    .set({ disputeOverdueNoticed: true })
+    .where(and(inArray(orders.id, due), eq(orders.disputeOverdueNoticed, false)))
+    .returning();
+  return rows.map(toOrder);
 }
