@@ -82,7 +82,24 @@ export interface Config {
   paymentClaimLeaseS: number;
   /** Messages one person may send per minute. */
   messageRatePerMin: number;
+  /** Email delivery (platform/mail/). */
+  mail: MailSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export interface MailSettings {
+  /** SMTP_URL (smtp:// or smtps://); undefined: each email is written as an .eml file under DATA_DIR/mail (never in production). */
+  smtpUrl?: string;
+  /** MAIL_FROM: the sender of every email. */
+  from: string;
+  /** PUBLIC_URL: the web shop's address, for links in emails (unsubscribe). */
+  publicUrl: string;
+  /** EMAIL_CODE_TTL_S: how long an emailed code (password reset, email verification) works. */
+  codeTtlS: number;
+  /** MAIL_INTERVAL_MS: how often the mail queue is looked at (a new code is sent at once). */
+  intervalMs: number;
+  /** MAIL_RETRY_MAX_MS: the longest pause between two tries of one email (backoff cap). */
+  retryMaxMs: number;
 }
 
 function configError(message: string): never {
@@ -127,6 +144,12 @@ export function loadConfig(env: Env = process.env): Config {
     CHECKOUT_RETRY_MAX_MS: envVar.int(30_000, { min: 100, max: 3_600_000 }),
     PAYMENT_CLAIM_LEASE_S: envVar.int(30, { min: 1, max: 3600 }),
     MESSAGE_RATE_PER_MIN: envVar.int(30, { min: 1, max: 100_000 }),
+    SMTP_URL: envVar.text(undefined),
+    MAIL_FROM: envVar.text('Marketplace <no-reply@marketplace.local>'),
+    PUBLIC_URL: envVar.httpUrl('http://localhost:4000'),
+    EMAIL_CODE_TTL_S: envVar.int(1800, { min: 1, max: 86400 }),
+    MAIL_INTERVAL_MS: envVar.int(1000, { min: 10, max: 3_600_000 }),
+    MAIL_RETRY_MAX_MS: envVar.int(600_000, { min: 10, max: 86_400_000 }),
   });
   const sub = v as unknown as Record<string, number | string | undefined>;
   const subgraphDatabaseUrls: Partial<Record<SubgraphName, string>> = {};
@@ -147,6 +170,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if ((v.ADMIN_EMAIL && !v.ADMIN_PASSWORD) || (!v.ADMIN_EMAIL && v.ADMIN_PASSWORD)) {
     throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (v.SMTP_URL !== undefined && !/^smtps?:\/\/[^/?#]+/.test(v.SMTP_URL)) {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587');
   }
   return {
     nodeEnv: v.NODE_ENV,
@@ -185,6 +211,14 @@ export function loadConfig(env: Env = process.env): Config {
     },
     paymentClaimLeaseS: v.PAYMENT_CLAIM_LEASE_S,
     messageRatePerMin: v.MESSAGE_RATE_PER_MIN,
+    mail: {
+      smtpUrl: v.SMTP_URL,
+      from: v.MAIL_FROM,
+      publicUrl: v.PUBLIC_URL.replace(/\/+$/, ''),
+      codeTtlS: v.EMAIL_CODE_TTL_S,
+      intervalMs: v.MAIL_INTERVAL_MS,
+      retryMaxMs: v.MAIL_RETRY_MAX_MS,
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -4,6 +4,9 @@
  * database created for this stack and dropped afterwards.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { generateKeys, type AuthKeys } from '../../platform/auth.ts';
 import { ManualClock } from '../../platform/clock.ts';
@@ -27,6 +30,8 @@ export interface TestStack {
   client: GraphQLClient;
   /** The test database's URL (PostgreSQL only). */
   databaseUrl?: string;
+  /** The stack's DATA_DIR (a temporary folder, removed on stop): .eml files without SMTP_URL. */
+  dataDir: string;
   /** The in-memory database (PGlite only), e.g. to start another subgraph instance on it. */
   pglite?: PGlite;
   stop(): Promise<void>;
@@ -53,11 +58,13 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     pglite = new PGlite();
     await pglite.waitReady;
   }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-test-'));
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     SEED: opts.seed ? 'demo' : 'none',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATA_DIR: '/nonexistent-test-data-dir',
+    // the database is in memory or PostgreSQL; DATA_DIR holds only what else is written (.eml files without SMTP_URL)
+    DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     // two test files run at once, each with its own stack: stay well under
@@ -85,6 +92,7 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   } catch (err) {
     await pglite?.close();
     if (dbName) await dropDatabase(adminUrl!, dbName);
+    fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   const url = stack.gateway.url;
@@ -97,11 +105,13 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     wsUrl: url.replace(/^http/, 'ws'),
     client: new GraphQLClient(url),
     databaseUrl,
+    dataDir,
     pglite,
     async stop() {
       await stack.stop();
       await pglite?.close();
       if (dbName) await dropDatabase(adminUrl!, dbName);
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
