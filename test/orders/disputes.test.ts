@@ -74,7 +74,7 @@ const refundsSettled = (id: string) =>
     const o = (await buyer.client.data<any>(D.order, { id })).order;
     expect(o.refunds.every((r: any) => r.settled)).toBe(true);
     return o;
-  });
+  }, 60_000);
 
 // each test drives several orders through the whole life cycle: slow on a loaded machine
 describe('disputes and refunds', { timeout: 120_000 }, () => {

@@ -200,6 +200,7 @@ export class DisputeService {
   async noticeOverdue(): Promise<void> {
     for (;;) {
       const now = this.deps.clock.now();
+      if (!(await q.anyOverdueDispute(this.deps.db.drizzle, now))) return;
       const n = await this.deps.db.drizzle.transaction(async (tx) => {
         const rows = await q.takeOverdueDisputes(tx, now, 100);
         for (const r of rows) {

@@ -157,17 +157,21 @@ export async function disputeCount(db: Executor, status: DisputeStatus | null): 
   return r?.n ?? 0;
 }
 
+const overdue = (now: Date) =>
+  and(eq(orders.status, 'DISPUTED'), eq(orders.disputeStatus, 'OPEN'), eq(orders.disputeOverdueNoticed, false), lte(orders.disputeAnswerDue, now));
+
+/** Whether any dispute is overdue and untold (one cheap statement, so an idle sweep opens no transaction). */
+export async function anyOverdueDispute(db: Executor, now: Date): Promise<boolean> {
+  const rows = await db.select({ id: orders.id }).from(orders).where(overdue(now)).limit(1);
+  return rows.length > 0;
+}
+
 /**
  * Open disputes whose answer deadline passed without an answer and whose buyer was not told yet:
  * marked told (SKIP LOCKED: concurrent sweepers take each once) and returned, at most `limit`.
  */
 export async function takeOverdueDisputes(tx: Executor, now: Date, limit: number): Promise<OrderRow[]> {
-  const due = tx
-    .select({ id: orders.id })
-    .from(orders)
-    .where(and(eq(orders.status, 'DISPUTED'), eq(orders.disputeStatus, 'OPEN'), eq(orders.disputeOverdueNoticed, false), lte(orders.disputeAnswerDue, now)))
-    .limit(limit)
-    .for('update', { skipLocked: true });
+  const due = tx.select({ id: orders.id }).from(orders).where(overdue(now)).limit(limit).for('update', { skipLocked: true });
   const rows = await tx
     .update(orders)
     .set({ disputeOverdueNoticed: true })
