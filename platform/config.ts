@@ -32,6 +32,10 @@ export interface OrderClock {
   confirmationWindowS: number;
   feedbackWindowS: number;
   sweepIntervalMs: number;
+  /** DISPUTE_ANSWER_WINDOW_S: the seller's time to answer a dispute; after a refusal, the buyer's time to escalate it. */
+  disputeAnswerWindowS: number;
+  /** FEEDBACK_EDIT_WINDOW_S: how long after leaving feedback the buyer may edit it (once). */
+  feedbackEditWindowS: number;
 }
 
 export interface CheckoutSettings {
@@ -143,6 +147,8 @@ export function loadConfig(env: Env = process.env): Config {
     ORDER_CONFIRMATION_WINDOW_S: envVar.int(604800, { min: 1 }),
     ORDER_FEEDBACK_WINDOW_S: envVar.int(2592000, { min: 1 }),
     ORDER_SWEEP_INTERVAL_MS: envVar.int(1000, { min: 10 }),
+    DISPUTE_ANSWER_WINDOW_S: envVar.int(432000, { min: 1 }),
+    FEEDBACK_EDIT_WINDOW_S: envVar.int(2592000, { min: 1 }),
     EXPRESS_SHIPPING_FEE_CENTS: envVar.int(999, { max: 1_000_000 }),
     CHECKOUT_LEASE_S: envVar.int(30, { min: 1, max: 3600 }),
     CHECKOUT_WAIT_MS: envVar.int(2000, { max: 60_000 }),
@@ -211,6 +217,8 @@ export function loadConfig(env: Env = process.env): Config {
       confirmationWindowS: v.ORDER_CONFIRMATION_WINDOW_S,
       feedbackWindowS: v.ORDER_FEEDBACK_WINDOW_S,
       sweepIntervalMs: v.ORDER_SWEEP_INTERVAL_MS,
+      disputeAnswerWindowS: v.DISPUTE_ANSWER_WINDOW_S,
+      feedbackEditWindowS: v.FEEDBACK_EDIT_WINDOW_S,
     },
     expressShippingFee: v.EXPRESS_SHIPPING_FEE_CENTS,
     checkout: {

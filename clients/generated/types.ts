@@ -277,11 +277,53 @@ export type DeactivateAccountPayload = {
 
 export type Dispute = {
   __typename: 'Dispute';
+  /** OPEN: the seller answers until then, and past it the buyer may escalate. REFUSED: the buyer may escalate until then. */
+  answerDeadline: Maybe<Scalars['DateTime']['output']>;
   description: Scalars['String']['output'];
+  escalatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The disputed lines; empty when the whole order is disputed. */
+  lines: Array<DisputeLine>;
+  /** The arbitrating admin's note. */
+  note: Maybe<Scalars['String']['output']>;
   openedAt: Scalars['DateTime']['output'];
+  order: Order;
   reason: DisputeReason;
+  /** What the settlement refunded; null while unsettled. */
+  refundAmount: Maybe<Money>;
+  /** Whether the settlement refunded anything; null while unsettled. */
   refunded: Maybe<Scalars['Boolean']['output']>;
+  /** What the buyer asks back: the disputed lines' share of the total, or the whole total. */
+  requestedAmount: Money;
   resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  resolvedBy: Maybe<DisputeResolver>;
+  status: DisputeStatus;
+};
+
+export type DisputeConnection = {
+  __typename: 'DisputeConnection';
+  edges: Array<DisputeEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type DisputeEdge = {
+  __typename: 'DisputeEdge';
+  cursor: Scalars['String']['output'];
+  node: Dispute;
+};
+
+export type DisputeLine = {
+  __typename: 'DisputeLine';
+  /** This quantity's share of the order's total (after discounts). */
+  amount: Money;
+  orderLine: OrderLine;
+  quantity: Scalars['Int']['output'];
+};
+
+export type DisputeLineInput = {
+  orderLineId: Scalars['ID']['input'];
+  /** 1 up to the line's quantity. */
+  quantity: Scalars['Int']['input'];
 };
 
 export type DisputeReason =
@@ -291,27 +333,91 @@ export type DisputeReason =
   | 'OTHER'
   | 'WRONG_ITEM';
 
+/** Who settled a dispute. */
+export type DisputeResolver =
+  | 'ADMIN'
+  | 'SELLER';
+
+/** Where a dispute stands. */
+export type DisputeStatus =
+  /** The platform settles it (an admin's arbitrateDispute). */
+  | 'ESCALATED'
+  /** The seller answers (resolveDispute) until answerDeadline; past it the buyer may escalate. */
+  | 'OPEN'
+  /** The seller refused; the order went back to its status before the dispute; the buyer may escalate until answerDeadline. */
+  | 'REFUSED'
+  /** Settled with a refund (full or partial), or by arbitration. */
+  | 'RESOLVED';
+
 export type Feedback = {
   __typename: 'Feedback';
+  /** 1–5: was the item as described; null when not given. */
+  asDescribedRating: Maybe<Scalars['Int']['output']>;
   comment: Maybe<Scalars['String']['output']>;
   communicationRating: Scalars['Int']['output'];
   createdAt: Scalars['DateTime']['output'];
+  /** When the buyer edited it (once, within 30 days); null before. */
+  editedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Ratings per order line the buyer rated (the other lines take productRating). */
+  lineRatings: Array<LineRating>;
+  order: Order;
+  /** At most 5 http(s) URLs. */
+  photoUrls: Array<Scalars['String']['output']>;
   /** 1–5 each. */
   productRating: Scalars['Int']['output'];
+  /** The seller's reply (once). */
+  reply: Maybe<FeedbackReply>;
   shippingRating: Scalars['Int']['output'];
 };
 
+export type FeedbackConnection = {
+  __typename: 'FeedbackConnection';
+  edges: Array<FeedbackEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type FeedbackEdge = {
+  __typename: 'FeedbackEdge';
+  cursor: Scalars['String']['output'];
+  node: Feedback;
+};
+
 export type FeedbackInput = {
+  /** 1–5: was the item as described. */
+  asDescribedRating?: InputMaybe<Scalars['Int']['input']>;
   comment?: InputMaybe<Scalars['String']['input']>;
   communicationRating: Scalars['Int']['input'];
+  /** Per order line product ratings (1–5); lines not listed take productRating. */
+  lineRatings?: InputMaybe<Array<LineRatingInput>>;
+  /** At most 5 photo URLs (http or https). */
+  photoUrls?: InputMaybe<Array<Scalars['String']['input']>>;
   productRating: Scalars['Int']['input'];
   shippingRating: Scalars['Int']['input'];
+};
+
+export type FeedbackReply = {
+  __typename: 'FeedbackReply';
+  at: Scalars['DateTime']['output'];
+  text: Scalars['String']['output'];
 };
 
 export type Gender =
   | 'FEMALE'
   | 'MALE'
   | 'OTHER';
+
+export type LineRating = {
+  __typename: 'LineRating';
+  orderLine: OrderLine;
+  /** 1–5. */
+  rating: Scalars['Int']['output'];
+};
+
+export type LineRatingInput = {
+  orderLineId: Scalars['ID']['input'];
+  rating: Scalars['Int']['input'];
+};
 
 export type Message = {
   __typename: 'Message';
@@ -357,6 +463,8 @@ export type Mutation = {
   addTrackingEvent: OrderPayload;
   /** Store owner: a new variant (at most 50 on offer; SKU unique in the store). */
   addVariant: ProductPayload;
+  /** Admin: settles a dispute (OPEN or ESCALATED) with a refund of refundAmount ("0.00": none). */
+  arbitrateDispute: OrderPayload;
   archiveConversation: ConversationPayload;
   /** Store owner: takes a product off sale (out of search, cannot be bought; orders keep their snapshot). Idempotent. */
   archiveProduct: ProductPayload;
@@ -371,6 +479,10 @@ export type Mutation = {
   createGuestCart: Cart;
   createProduct: ProductPayload;
   deactivateAccount: DeactivateAccountPayload;
+  /** Buyer: changes the feedback once, within 30 days of leaving it. */
+  editFeedback: OrderPayload;
+  /** Buyer: hands the dispute to the platform, after the seller refused or did not answer by answerDeadline. */
+  escalateDispute: OrderPayload;
   extendShippingTime: OrderPayload;
   followStore: StoreListPayload;
   leaveFeedback: OrderPayload;
@@ -380,6 +492,7 @@ export type Mutation = {
   markConversationRead: ConversationPayload;
   /** Moves a guest cart's lines into the viewer's cart after sign-in. */
   mergeGuestCart: CartPayload;
+  /** Buyer: disputes the lines given (each with a quantity), or the whole order without lines. */
   openDispute: OrderPayload;
   openStore: StorePayload;
   payOrders: PaymentPayload;
@@ -394,6 +507,8 @@ export type Mutation = {
   removeShippingAddress: UserPayload;
   /** Store owner: takes a variant off offer (carts show it unavailable, orders keep their snapshot); a product keeps at least one (LAST_VARIANT). */
   removeVariant: ProductPayload;
+  /** Seller: replies once to the feedback on an order. */
+  replyToFeedback: OrderPayload;
   reportConversation: ConversationPayload;
   /** Emails a one-time code to the viewer's address; false when the address is already verified (nothing is sent). */
   requestEmailVerification: Scalars['Boolean']['output'];
@@ -403,7 +518,10 @@ export type Mutation = {
   resetPassword: AuthPayload;
   /** Sets a new password with the answer to the security question (throttled as login is); every other session ends, and this signs in. */
   resetPasswordWithSecurityAnswer: AuthPayload;
-  /** Seller: settles an open dispute; refund true refunds the buyer. */
+  /**
+   * Seller: settles an open dispute; refund true refunds the buyer `amount` ("12.50"; default: what the
+   * dispute asks, at most what is left to refund), never more than was paid minus what was refunded.
+   */
   resolveDispute: OrderPayload;
   /** Admins only: resolves an open report once (DISMISS, WARN, SUSPEND_STORE, SUSPEND_USER); note is kept in the audit log. */
   resolveReport: ResolveReportPayload;
@@ -469,6 +587,13 @@ export type MutationAddVariantArgs = {
 };
 
 
+export type MutationArbitrateDisputeArgs = {
+  note?: InputMaybe<Scalars['String']['input']>;
+  orderId: Scalars['ID']['input'];
+  refundAmount: Scalars['String']['input'];
+};
+
+
 export type MutationArchiveConversationArgs = {
   conversationId: Scalars['ID']['input'];
 };
@@ -531,6 +656,17 @@ export type MutationDeactivateAccountArgs = {
 };
 
 
+export type MutationEditFeedbackArgs = {
+  input: FeedbackInput;
+  orderId: Scalars['ID']['input'];
+};
+
+
+export type MutationEscalateDisputeArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
+
 export type MutationExtendShippingTimeArgs = {
   days: Scalars['Int']['input'];
   orderId: Scalars['ID']['input'];
@@ -566,6 +702,7 @@ export type MutationMergeGuestCartArgs = {
 
 export type MutationOpenDisputeArgs = {
   description: Scalars['String']['input'];
+  lines?: InputMaybe<Array<DisputeLineInput>>;
   orderId: Scalars['ID']['input'];
   reason: DisputeReason;
 };
@@ -626,6 +763,12 @@ export type MutationRemoveVariantArgs = {
 };
 
 
+export type MutationReplyToFeedbackArgs = {
+  orderId: Scalars['ID']['input'];
+  text: Scalars['String']['input'];
+};
+
+
 export type MutationReportConversationArgs = {
   conversationId: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
@@ -652,6 +795,7 @@ export type MutationResetPasswordWithSecurityAnswerArgs = {
 
 
 export type MutationResolveDisputeArgs = {
+  amount?: InputMaybe<Scalars['String']['input']>;
   orderId: Scalars['ID']['input'];
   refund: Scalars['Boolean']['input'];
 };
@@ -820,6 +964,10 @@ export type Order = {
   /** Human-facing order number, unique. */
   number: Scalars['String']['output'];
   paymentDeadline: Maybe<Scalars['DateTime']['output']>;
+  /** The sum of refunds; never more than total. The order is REFUNDED when it equals total. */
+  refundedAmount: Money;
+  /** Refunds of this order, oldest first (a cancellation's, each dispute settlement's). */
+  refunds: Array<Refund>;
   shipByDeadline: Maybe<Scalars['DateTime']['output']>;
   /** The shipment once the order is shipped (tracking number, carrier, the carrier's events); null before. */
   shipment: Maybe<Shipment>;
@@ -1065,6 +1213,8 @@ export type Query = {
   cart: Maybe<Cart>;
   categories: Array<Category>;
   conversation: Maybe<Conversation>;
+  /** Admin only: disputes by status (ESCALATED: waiting for arbitration), oldest opened first. */
+  disputes: DisputeConnection;
   order: Maybe<Order>;
   product: Maybe<Product>;
   /** Admins only: conversation reports, oldest first (the moderation queue); status narrows. */
@@ -1097,6 +1247,13 @@ export type QueryCartArgs = {
 
 export type QueryConversationArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryDisputesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<DisputeStatus>;
 };
 
 
@@ -1138,6 +1295,16 @@ export type QueryStoreArgs = {
   id: Scalars['ID']['input'];
 };
 
+export type Refund = {
+  __typename: 'Refund';
+  amount: Money;
+  at: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  /** The payment provider confirmed it (a refund is owed until then, and retried). */
+  settled: Scalars['Boolean']['output'];
+};
+
 export type RegisterInput = {
   email: Scalars['String']['input'];
   fullName: Scalars['String']['input'];
@@ -1171,7 +1338,12 @@ export type Review = {
   comment: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** The order's lines of this product with their ratings (a line not rated on its own takes productRating). */
+  lineRatings: Array<LineRating>;
+  /** The rating of this product in that order: its first rated line's rating, else the order's productRating. */
   rating: Scalars['Int']['output'];
+  /** The seller's reply to the feedback. */
+  reply: Maybe<FeedbackReply>;
 };
 
 export type ReviewConnection = {
@@ -1468,6 +1640,10 @@ export type User = {
   /** Whether the person proved they receive mail at `email` (verifyEmail, or a password reset by email). Changing the email makes it false. */
   emailVerified: Scalars['Boolean']['output'];
   fax: Maybe<Scalars['String']['output']>;
+  /** How many orders this user has left feedback on as a buyer (that user only). */
+  feedbackCount: Scalars['Int']['output'];
+  /** Manage Feedback: the feedback this user left as a buyer, newest first (that user only). */
+  feedbackGiven: FeedbackConnection;
   fullName: Scalars['String']['output'];
   gender: Maybe<Gender>;
   hasSecurityQuestion: Scalars['Boolean']['output'];
@@ -1510,6 +1686,13 @@ export type UserConversationsArgs = {
 /** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
 export type UserCouponsArgs = {
   status?: InputMaybe<CouponStatus>;
+};
+
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type UserFeedbackGivenArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

@@ -6,7 +6,7 @@
  *
  * Consumes, each handler in the consumer's transaction:
  * - `order.status_changed`: a SYSTEM message in the buyer's ORDER_UPDATES
- *   conversation, and the order's buyer/store/seller in `known_orders` (so a
+ *   conversation (its `notice`, when the event has one, else the new status), and the order's buyer/store/seller in `known_orders` (so a
  *   buyer may mention that order to that store);
  * - `order.tracking_event`: a SYSTEM message in the buyer's ORDER_UPDATES
  *   conversation (the shipment's new event);
@@ -38,7 +38,7 @@ export interface InboxRules {
   orderStatusChanged(
     tx: Tx,
     seq: number,
-    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string },
+    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string; notice?: string },
   ): Promise<void>;
   trackingEvent(
     tx: Tx,
@@ -75,6 +75,8 @@ export function consumers(inbox: InboxRules, log: Logger): Consumer[] {
           storeId: p.storeId,
           sellerId: p.sellerId,
           status: p.status,
+          // a sentence about the order (a refund, an escalation, a reply) instead of the status alone
+          ...(typeof p.notice === 'string' && p.notice ? { notice: p.notice.slice(0, 500) } : {}),
         });
       },
     },

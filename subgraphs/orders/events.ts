@@ -12,8 +12,11 @@ import type { OrderRow } from './db/queries/index.ts';
 
 export const STATUS_TOPIC = 'order.status_changed';
 
-/** The `order.status_changed` events of `rows` (each row's `previousStatus` → `status`). */
-export function statusChangedEvents(rows: OrderRow[], reason: string | null, at: Date): NewEvent[] {
+/**
+ * The `order.status_changed` events of `rows` (each row's `previousStatus` → `status`);
+ * `notice`, when given, is what the buyer's inbox says about it (messaging).
+ */
+export function statusChangedEvents(rows: OrderRow[], reason: string | null, at: Date, notice?: string): NewEvent[] {
   return rows.map((r) => ({
     topic: STATUS_TOPIC,
     payload: {
@@ -26,6 +29,7 @@ export function statusChangedEvents(rows: OrderRow[], reason: string | null, at:
       status: r.status,
       at: at.toISOString(),
       reason,
+      ...(notice ? { notice } : {}),
     },
     audience: [...new Set([r.buyerId, r.sellerId])],
   }));

@@ -46,6 +46,21 @@ export function createLoaders({ db, internal }: LoaderDeps) {
     feedbackByOrder: new DataLoader<string, q.FeedbackRow | null>(async (ids) => {
       return byIds(ids, await q.feedbackByOrderIds(d, [...ids]), (r) => r.orderId);
     }),
+    /** Per-line ratings of orders' feedback. */
+    feedbackLinesByOrder: new DataLoader<string, q.FeedbackLineRow[]>(async (ids) => {
+      const g = groupBy(await q.feedbackLinesByOrderIds(d, [...ids]), (r) => r.orderId);
+      return ids.map((id) => g.get(id) ?? []);
+    }),
+    /** How many feedbacks buyers left (User.feedbackCount, the total of feedbackGiven). */
+    feedbackCount: new DataLoader<string, number>(async (ids) => {
+      const rows = await q.feedbackCounts(d, [...ids]);
+      return ids.map((id) => rows.find((r) => r.buyerId === id)?.count ?? 0);
+    }),
+    /** Orders' refunds, oldest first. */
+    refundsByOrder: new DataLoader<string, q.RefundRow[]>(async (ids) => {
+      const g = groupBy(await q.refundsByOrderIds(d, [...ids]), (r) => r.orderId);
+      return ids.map((id) => g.get(id) ?? []);
+    }),
     paymentById: new DataLoader<string, q.PaymentRow | null>(async (ids) => {
       return byIds(ids, await q.paymentsByIds(d, [...ids]), (r) => r.id);
     }),

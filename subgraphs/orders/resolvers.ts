@@ -4,10 +4,10 @@ import { payload } from '../../platform/errors.ts';
 import { connection } from '../../platform/pagination.ts';
 import { DateTime, money, pageSize } from '../../platform/scalars.ts';
 import type { OrdersContext } from './context.ts';
-import type { FeedbackRow, HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow } from './db/queries/index.ts';
+import type { HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow } from './db/queries/index.ts';
+import { aftersalesResolvers as after } from './resolvers-aftersales.ts';
 import type { PaymentMethod } from './payments/provider.ts';
 import type { CheckoutInput } from './service/checkout-input.ts';
-import type { FeedbackInput } from './service/lifecycle.ts';
 import type { TrackingEventInput } from './service/tracking.ts';
 import { keysetCursor, parseKeyset, type PageArgs } from './service/orders.ts';
 
@@ -37,6 +37,7 @@ export const resolvers = {
 
   Query: {
     order: authed((_: unknown, a: { id: string }, ctx: In) => ctx.service.orders.order(ctx.viewer, a.id, ctx.loaders)),
+    ...after.Query,
   },
 
   Mutation: {
@@ -55,12 +56,6 @@ export const resolvers = {
       orderPayload(() => ctx.service.lifecycle.extendShippingTime(ctx.viewer, a.orderId, a.days)),
     ),
     confirmReceipt: authed((_: unknown, a: { orderId: string }, ctx: In) => orderPayload(() => ctx.service.lifecycle.confirmReceipt(ctx.viewer, a.orderId))),
-    leaveFeedback: authed((_: unknown, a: { orderId: string; input: FeedbackInput }, ctx: In) =>
-      orderPayload(() => ctx.service.lifecycle.leaveFeedback(ctx.viewer, a.orderId, a.input)),
-    ),
-    openDispute: authed((_: unknown, a: { orderId: string; reason: string; description: string }, ctx: In) =>
-      orderPayload(() => ctx.service.lifecycle.openDispute(ctx.viewer, a.orderId, a.reason, a.description)),
-    ),
     shipOrder: authed((_: unknown, a: { orderId: string; trackingNumber: string; carrier?: string | null }, ctx: In) =>
       orderPayload(() => ctx.service.lifecycle.shipOrder(ctx.viewer, a.orderId, a.trackingNumber, a.carrier)),
     ),
@@ -71,9 +66,7 @@ export const resolvers = {
         return order;
       }),
     ),
-    resolveDispute: authed((_: unknown, a: { orderId: string; refund: boolean }, ctx: In) =>
-      orderPayload(() => ctx.service.lifecycle.resolveDispute(ctx.viewer, a.orderId, a.refund)),
-    ),
+    ...after.Mutation,
   },
 
   Subscription: {
@@ -89,6 +82,7 @@ export const resolvers = {
   User: {
     orders: authed((u: { id: string }, a: PageArgs, ctx: In) => ctx.service.orders.userOrders(ctx.viewer, u.id, a, ctx.loaders)),
     orderCounts: authed((u: { id: string }, _: unknown, ctx: In) => ctx.service.orders.userOrderCounts(ctx.viewer, u.id, ctx.loaders)),
+    ...after.User,
   },
 
   Store: {
@@ -111,8 +105,8 @@ export const resolvers = {
   },
 
   Review: {
-    rating: (r: ReviewRow) => r.productRating,
     authorName: (r: ReviewRow, _: unknown, ctx: Ctx) => ctx.loaders.authorName.load(r.buyerId),
+    ...after.Review,
   },
 
   Order: {
@@ -153,17 +147,7 @@ export const resolvers = {
     },
     statusHistory: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.historyByOrder.load(o.id),
     feedback: (o: OrderParent, _: unknown, ctx: Ctx) => ctx.loaders.feedbackByOrder.load(o.id),
-    dispute: async (o: OrderParent, _: unknown, ctx: Ctx) => {
-      const r = await row(o, ctx);
-      if (!r.disputeOpenedAt) return null;
-      return {
-        reason: r.disputeReason,
-        description: r.disputeDescription,
-        openedAt: r.disputeOpenedAt,
-        resolvedAt: r.disputeResolvedAt,
-        refunded: r.disputeRefunded,
-      };
-    },
+    ...after.Order,
     createdAt: field('createdAt'),
   },
 
@@ -182,9 +166,10 @@ export const resolvers = {
     reason: (h: HistoryRow) => h.reason,
   },
 
-  Feedback: {
-    comment: (f: FeedbackRow) => f.comment,
-  },
+  Feedback: after.Feedback,
+  Refund: after.Refund,
+  Dispute: after.Dispute,
+  DisputeLine: after.DisputeLine,
 
   Payment: {
     status: (p: PaymentRow) => p.state,

@@ -35,6 +35,13 @@ export const ORDER_FIELDS = `id number status store { id } shippingMethod coupon
   feedback { productRating shippingRating communicationRating comment }
   dispute { reason description openedAt resolvedAt refunded }`;
 
+/** ORDER_FIELDS with after-sales: the dispute in full, refunds, feedback in full. */
+export const AFTERSALES_FIELDS = `${ORDER_FIELDS}
+  refundedAmount { amount } refunds { id amount { amount } at reason settled }
+  dispute { status lines { orderLine { id } quantity amount { amount } } requestedAmount { amount } answerDeadline escalatedAt
+    refundAmount { amount } resolvedBy note }
+  feedback { asDescribedRating photoUrls editedAt lineRatings { orderLine { id } rating } reply { text at } }`;
+
 const ERR = 'userErrors { field code message }';
 
 export const M = {
@@ -60,11 +67,27 @@ export async function placedOrder(
   t: TestStack,
   buyer: { userId: string },
   seller: { userId: string },
-  opts: { storeId?: string; productId?: string; total?: number; recipientName?: string } = {},
+  opts: {
+    storeId?: string;
+    productId?: string;
+    total?: number;
+    recipientName?: string;
+    /** Several lines (default one line of `total`, quantity 1); the total is their sum. */
+    lines?: { productId?: string; quantity: number; unitPrice: number; title?: string }[];
+  } = {},
 ): Promise<q.OrderRow> {
   const db = t.stack.subgraphs.orders.db.drizzle;
   const now = t.clock.now();
-  const subtotal = opts.total ?? 2500;
+  const lines = (opts.lines ?? [{ productId: opts.productId, quantity: 1, unitPrice: opts.total ?? 2500 }]).map((l, i) => ({
+    productId: l.productId ?? crypto.randomUUID(),
+    variantId: crypto.randomUUID(),
+    title: l.title ?? (i === 0 ? 'Fixture product' : `Fixture product ${i + 1}`),
+    options: [{ name: 'Color', value: 'Red' }],
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    subtotal: l.quantity * l.unitPrice,
+  }));
+  const subtotal = lines.reduce((s, l) => s + l.subtotal, 0);
   const id = crypto.randomUUID();
   return db.transaction(async (tx) => {
     const row = await q.insertOrder(tx, {
@@ -92,17 +115,7 @@ export async function placedOrder(
       couponCodes: [],
       paymentDeadline: new Date(now.getTime() + t.config.orderClock.paymentWindowS * 1000),
       createdAt: now,
-      lines: [
-        {
-          productId: opts.productId ?? crypto.randomUUID(),
-          variantId: crypto.randomUUID(),
-          title: 'Fixture product',
-          options: [{ name: 'Color', value: 'Red' }],
-          quantity: 1,
-          unitPrice: subtotal,
-          subtotal,
-        },
-      ],
+      lines,
     });
     await recordStatusChanges(tx, [row], 'Order placed', now);
     return row;

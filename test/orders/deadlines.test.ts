@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InternalClient } from '../../platform/internal.ts';
 import { createLogger } from '../../platform/log.ts';
 import type { SubgraphDeps } from '../../platform/subgraph.ts';
-import { TestPaymentProvider } from '../../subgraphs/orders/payments/provider.ts';
 import { LifecycleService } from '../../subgraphs/orders/service/lifecycle.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
@@ -144,10 +143,13 @@ describe.skipIf(!onPostgres)('people racing each other and the sweeper (PostgreS
     const internal = new InternalClient(t.stack.urls, t.stack.secret);
     const others = [0, 1, 2].map(
       () =>
-        new LifecycleService(
-          { db: t.stack.subgraphs.orders.db, clock: t.clock, config: t.config, log: createLogger('silent'), internal } as unknown as SubgraphDeps,
-          new TestPaymentProvider(t.stack.subgraphs.orders.db.drizzle),
-        ),
+        new LifecycleService({
+          db: t.stack.subgraphs.orders.db,
+          clock: t.clock,
+          config: t.config,
+          log: createLogger('silent'),
+          internal,
+        } as unknown as SubgraphDeps),
     );
     t.clock.advance(t.config.orderClock.paymentWindowS + 1);
     await Promise.all(others.map((o) => o.sweepOnce()));

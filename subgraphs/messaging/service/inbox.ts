@@ -20,7 +20,8 @@ const STATUS_TEXT: Record<string, string> = {
   REFUNDED: 'refunded',
 };
 
-export function orderUpdateText(number: string, status: string): string {
+export function orderUpdateText(number: string, status: string, notice?: string): string {
+  if (notice) return `Order ${number}: ${notice}.`;
   return `Order ${number} is now ${STATUS_TEXT[status] ?? status.toLowerCase().replace(/_/g, ' ')}.`;
 }
 
@@ -55,10 +56,10 @@ export class InboxService implements InboxRules {
   async orderStatusChanged(
     tx: Tx,
     seq: number,
-    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string },
+    o: { orderId: string; number: string; buyerId: string; storeId: string; sellerId: string; status: string; notice?: string },
   ): Promise<void> {
     await q.upsertKnownOrder(tx, { orderId: o.orderId, number: o.number, buyerId: o.buyerId, storeId: o.storeId, sellerId: o.sellerId });
-    await this.systemMessage(tx, seq, o.buyerId, 'ORDER_UPDATES', orderUpdateText(o.number, o.status), o.orderId);
+    await this.systemMessage(tx, seq, o.buyerId, 'ORDER_UPDATES', orderUpdateText(o.number, o.status, o.notice), o.orderId);
   }
 
   async trackingEvent(

@@ -66,6 +66,27 @@ export const orders = ordersSchema.table(
     disputeOpenedAt: ts('dispute_opened_at'),
     disputeResolvedAt: ts('dispute_resolved_at'),
     disputeRefunded: boolean('dispute_refunded'),
+    /** OPEN (the seller answers) | REFUSED (the seller said no) | ESCALATED (an admin settles) | RESOLVED. */
+    disputeStatus: text('dispute_status'),
+    /** The disputed lines `[{ orderLineId, quantity, amount }]`; empty: the whole order. */
+    disputeLines: jsonb('dispute_lines')
+      .notNull()
+      .default(sql`'[]'::jsonb`),
+    /** What the buyer asks back (minor units): the disputed lines' share, or the whole order. */
+    disputeAmount: integer('dispute_amount'),
+    /** Past it without an answer from the seller, the buyer may escalate; after a refusal, the buyer may escalate until it. */
+    disputeAnswerDue: ts('dispute_answer_due'),
+    disputeEscalatedAt: ts('dispute_escalated_at'),
+    /** The buyer was told that the seller's answer deadline passed (once per dispute). */
+    disputeOverdueNoticed: boolean('dispute_overdue_noticed').notNull().default(false),
+    /** What this dispute's settlement refunded (minor units). */
+    disputeRefundAmount: integer('dispute_refund_amount'),
+    /** SELLER | ADMIN: who settled the dispute. */
+    disputeResolvedBy: text('dispute_resolved_by'),
+    /** The arbitrating admin's note. */
+    disputeNote: text('dispute_note'),
+    /** Sum of the order's refunds (orders.refunds), never above `total`: checked by the statement that adds one. */
+    refundedAmount: integer('refunded_amount').notNull().default(0),
     /** Outbox of give-backs owed after a transition committed, retried until done. */
     releaseStockDue: boolean('release_stock_due').notNull().default(false),
     releaseCouponsDue: boolean('release_coupons_due').notNull().default(false),
@@ -91,6 +112,12 @@ export const orders = ordersSchema.table(
     index('orders_feedback_due_idx')
       .on(t.feedbackDeadline)
       .where(sql`status = 'FEEDBACK_REQUIRED'`),
+    index('orders_dispute_status_idx')
+      .on(t.disputeStatus, t.disputeOpenedAt, t.id)
+      .where(sql`dispute_status is not null`),
+    index('orders_dispute_answer_due_idx')
+      .on(t.disputeAnswerDue)
+      .where(sql`status = 'DISPUTED' and dispute_status = 'OPEN' and not dispute_overdue_noticed`),
     index('orders_compensation_idx')
       .on(t.id)
       .where(sql`release_stock_due or release_coupons_due or refund_due`),
@@ -145,9 +172,41 @@ export const feedback = ordersSchema.table(
     shippingRating: smallint('shipping_rating').notNull(),
     communicationRating: smallint('communication_rating').notNull(),
     comment: text('comment'),
+    /** 1–5, optional: was the item as described. */
+    asDescribedRating: smallint('as_described_rating'),
+    /** At most 5 http(s) URLs. */
+    photoUrls: text('photo_urls')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: ts('created_at').notNull(),
+    /** Set by the buyer's one edit (editFeedback). */
+    editedAt: ts('edited_at'),
+    /** The seller's one reply (replyToFeedback). */
+    replyText: text('reply_text'),
+    replyAt: ts('reply_at'),
   },
-  (t) => [uniqueIndex('feedback_order_idx').on(t.orderId), index('feedback_store_idx').on(t.storeId)],
+  (t) => [
+    uniqueIndex('feedback_order_idx').on(t.orderId),
+    index('feedback_store_idx').on(t.storeId),
+    index('feedback_buyer_idx').on(t.buyerId, t.createdAt, t.id),
+  ],
+);
+
+/** Per-line product ratings of a feedback (FeedbackInput.lineRatings); a line without one takes the feedback's productRating. */
+export const feedbackLines = ordersSchema.table(
+  'feedback_lines',
+  {
+    orderLineId: uuid('order_line_id')
+      .primaryKey()
+      .references(() => orderLines.id, { onDelete: 'cascade' }),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    productId: uuid('product_id').notNull(),
+    rating: smallint('rating').notNull(),
+  },
+  (t) => [index('feedback_lines_order_idx').on(t.orderId), index('feedback_lines_product_idx').on(t.productId)],
 );
 
 /** Checkout idempotency: the first call with (buyer, key) claims it; the others answer its orders. */
@@ -258,14 +317,34 @@ export const payments = ordersSchema.table(
   ],
 );
 
-/** Refunds owed and made, one per order. */
-export const refunds = ordersSchema.table('refunds', {
-  orderId: uuid('order_id').primaryKey(),
-  paymentId: uuid('payment_id').notNull(),
-  amount: integer('amount').notNull(),
-  providerRef: text('provider_ref'),
-  createdAt: ts('created_at').notNull().defaultNow(),
-});
+/**
+ * Refunds owed and made, several per order (a cancellation's, each dispute settlement's).
+ * A row is written in the transaction that owes it (with `orders.refunded_amount`); the
+ * refunds job pays rows without `provider_ref` with the provider, key `key`, until it confirms.
+ */
+export const refunds = ordersSchema.table(
+  'refunds',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    orderId: uuid('order_id').notNull(),
+    paymentId: uuid('payment_id').notNull(),
+    amount: integer('amount').notNull(),
+    /** Shown to the buyer (Order.refunds). */
+    reason: text('reason').notNull().default(''),
+    /** The provider's idempotency key: `refund:<order id>` (a cancellation), `refund:<order id>:<n>` (the order's n-th refund). */
+    key: text('key').notNull(),
+    providerRef: text('provider_ref'),
+    leaseUntil: ts('lease_until'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('refunds_key_idx').on(t.key),
+    index('refunds_order_idx').on(t.orderId, t.createdAt),
+    index('refunds_owed_idx')
+      .on(t.createdAt)
+      .where(sql`provider_ref is null and amount > 0`),
+  ],
+);
 
 /**
  * The built-in test payment provider's own records (payments/provider.ts). It

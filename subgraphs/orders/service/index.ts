@@ -2,16 +2,20 @@
  * The orders subgraph's rules, authorization and transactions, by area:
  * reads and the status subscription (orders.ts), the seller's counts and
  * dashboard (seller.ts), checkout (the saga), payments, the life cycle
- * (transitions, deadlines, give-backs), and tracking of shipments
- * (tracking.ts; shipping prices and estimates: shipping.ts).
+ * (transitions, deadlines, give-backs), tracking of shipments (tracking.ts;
+ * shipping prices and estimates: shipping.ts), disputes, refunds (paying
+ * what is owed) and feedback.
  */
 import type { Job } from '../../../platform/jobs.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { TestPaymentProvider, type PaymentProvider } from '../payments/provider.ts';
 import { CheckoutService } from './checkout.ts';
+import { DisputeService } from './disputes.ts';
+import { FeedbackService } from './feedback.ts';
 import { LifecycleService } from './lifecycle.ts';
 import { OrderReads } from './orders.ts';
 import { PaymentService } from './payments.ts';
+import { RefundService } from './refunds.ts';
 import { SellerReads } from './seller.ts';
 import { TrackingService } from './tracking.ts';
 
@@ -22,13 +26,19 @@ export class OrdersService {
   readonly payments: PaymentService;
   readonly lifecycle: LifecycleService;
   readonly tracking: TrackingService;
+  readonly disputes: DisputeService;
+  readonly refunds: RefundService;
+  readonly feedback: FeedbackService;
 
   /** @param compensation the job that settles give-backs, woken after commits that make one due */
   constructor(deps: SubgraphDeps, compensation: Job, provider: PaymentProvider = new TestPaymentProvider(deps.db.drizzle)) {
     this.orders = new OrderReads(deps);
     this.checkouts = new CheckoutService(deps);
-    this.lifecycle = new LifecycleService(deps, provider, compensation);
+    this.lifecycle = new LifecycleService(deps, compensation);
     this.tracking = new TrackingService(deps);
+    this.disputes = new DisputeService(deps, this.lifecycle);
+    this.refunds = new RefundService(deps, provider);
+    this.feedback = new FeedbackService(deps, this.lifecycle);
     this.payments = new PaymentService(deps, provider, () => this.lifecycle.kickCompensation());
   }
 }

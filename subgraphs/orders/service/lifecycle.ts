@@ -8,8 +8,8 @@
  *
  * Give-backs owed by a transition (stock, coupons, refund) are flags on the
  * order row set in the transition's transaction; after commit a worker leases
- * flagged rows (SKIP LOCKED), calls catalog/promotions/the payment provider
- * (all idempotent) and clears the flags. A failed give-back is retried on the
+ * flagged rows (SKIP LOCKED), calls catalog/promotions (idempotent) or records
+ * the refund owed (paid by service/refunds.ts) and clears the flags. A failed give-back is retried on the
  * next sweep until it succeeds.
  */
 import type { Viewer } from '../../../platform/auth.ts';
@@ -20,19 +20,9 @@ import { isId, CURRENCY } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, OrderStatus, TransitionSpec } from '../db/queries/index.ts';
-import type { PaymentProvider } from '../payments/provider.ts';
 import { recordStatusChanges } from './common.ts';
 
-export const DISPUTE_REASONS = ['NOT_RECEIVED', 'NOT_AS_DESCRIBED', 'DAMAGED', 'WRONG_ITEM', 'OTHER'];
-
-export interface FeedbackInput {
-  productRating: number;
-  shippingRating: number;
-  communicationRating: number;
-  comment?: string | null;
-}
-
-type Role = 'buyer' | 'seller';
+export type Role = 'buyer' | 'seller';
 
 export class LifecycleService {
   /**
@@ -41,7 +31,6 @@ export class LifecycleService {
    */
   constructor(
     private readonly deps: SubgraphDeps,
-    private readonly provider: PaymentProvider,
     private readonly compensation?: Job,
   ) {}
 
@@ -97,73 +86,16 @@ export class LifecycleService {
     );
   }
 
-  async leaveFeedback(viewer: Viewer, orderId: string, input: FeedbackInput): Promise<OrderRow> {
-    const order = await this.own(viewer, orderId, 'buyer');
-    for (const f of ['productRating', 'shippingRating', 'communicationRating'] as const) {
-      const v = input[f];
-      if (!Number.isInteger(v) || v < 1 || v > 5) fail('INVALID_INPUT', `${f} must be between 1 and 5.`, ['input', f]);
-    }
-    const comment = input.comment?.trim() ? input.comment.trim() : null;
-    if (comment && comment.length > 2000) fail('INVALID_INPUT', 'The comment is at most 2000 characters.', ['input', 'comment']);
-    return this.act(viewer, orderId, 'buyer', { from: ['FEEDBACK_REQUIRED'], to: 'COMPLETED' }, 'Feedback left by the buyer', async (tx, row) => {
-      await q.insertFeedback(tx, {
-        orderId: row.id,
-        buyerId: row.buyerId,
-        storeId: order.storeId,
-        productRating: input.productRating,
-        shippingRating: input.shippingRating,
-        communicationRating: input.communicationRating,
-        comment,
-        at: this.deps.clock.now(),
-      });
-    });
-  }
-
-  async openDispute(viewer: Viewer, orderId: string, reason: string, description: string): Promise<OrderRow> {
-    await this.own(viewer, orderId, 'buyer');
-    if (!DISPUTE_REASONS.includes(reason)) fail('INVALID_INPUT', 'Unknown dispute reason.', ['reason']);
-    const text = typeof description === 'string' ? description.trim() : '';
-    if (text.length < 1 || text.length > 2000) fail('INVALID_INPUT', 'The description is 1–2000 characters.', ['description']);
-    const now = this.deps.clock.now();
-    return this.act(
-      viewer,
-      orderId,
-      'buyer',
-      { from: ['UNCONFIRMED_DELIVERY', 'FEEDBACK_REQUIRED'], to: 'DISPUTED', set: [q.assign.openDispute(reason, text, now)] },
-      `Dispute opened: ${reason}`,
-    );
-  }
-
-  async resolveDispute(viewer: Viewer, orderId: string, refund: boolean): Promise<OrderRow> {
-    await this.own(viewer, orderId, 'seller');
-    const now = this.deps.clock.now();
-    if (refund) {
-      return this.act(
-        viewer,
-        orderId,
-        'seller',
-        { from: ['DISPUTED'], to: 'REFUNDED', set: [q.assign.resolveDispute(true, now), q.assign.refund()] },
-        'Dispute resolved: refunded',
-      );
-    }
-    return this.act(
-      viewer,
-      orderId,
-      'seller',
-      { from: ['DISPUTED'], to: 'STATUS_BEFORE_DISPUTE', set: [q.assign.resolveDispute(false, now)] },
-      'Dispute resolved without refund',
-    );
-  }
-
   /** The order, when the viewer plays `role` in it; FORBIDDEN otherwise (unknown ids too: nothing revealed). */
-  private async own(viewer: Viewer, orderId: string, role: Role): Promise<OrderRow> {
+  async own(viewer: Viewer, orderId: string, role: Role): Promise<OrderRow> {
     if (!isId(orderId)) throw forbidden('You cannot act on this order.');
     const [order] = await q.ordersByIds(this.deps.db.drizzle, [orderId]);
     if (!order || (role === 'buyer' ? order.buyerId : order.sellerId) !== viewer.id) throw forbidden('You cannot act on this order.');
     return order;
   }
 
-  private async act(
+  /** One transition of the viewer's order (see the file's comment); INVALID_STATE when it is not in `spec.from`. */
+  async act(
     viewer: Viewer,
     orderId: string,
     role: Role,
@@ -283,15 +215,8 @@ export class LifecycleService {
         done.coupons = true;
       }
       if (c.refundDue) {
-        if (c.paymentId) {
-          const [payment] = await q.paymentsByIds(db.drizzle, [c.paymentId]);
-          const { providerRef } = await q.recordRefund(db.drizzle, { orderId: c.id, paymentId: c.paymentId, amount: c.total });
-          // a total of 0 (a coupon covered it all) has nothing to give back: refunded without the provider
-          if (!providerRef && payment?.providerRef && c.total > 0) {
-            const r = await this.provider.refund({ reference: payment.providerRef, amount: c.total, idempotencyKey: `refund:${c.id}` });
-            await q.refundMade(db.drizzle, c.id, r.reference);
-          }
-        }
+        // owed as a refund row, paid by the refunds job (service/refunds.ts) until the provider confirms
+        if (c.paymentId) await q.oweCancellationRefund(db.drizzle, { orderId: c.id, paymentId: c.paymentId, total: c.total, at: this.deps.clock.now() });
         done.refund = true;
       }
     } catch (err) {

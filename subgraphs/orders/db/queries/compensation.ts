@@ -1,7 +1,7 @@
 /** The compensation outbox: give-backs owed by transitions (stock, coupons, refunds). */
 import { and, eq, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../../../../platform/db.ts';
-import { orders, refunds } from '../schema.ts';
+import { orders } from '../schema.ts';
 
 export interface CompensationRow {
   id: string;
@@ -52,14 +52,4 @@ export async function compensationDone(db: Executor, id: string, done: { stock: 
       compensationLeaseUntil: null,
     })
     .where(eq(orders.id, id));
-}
-
-export async function recordRefund(db: Executor, r: { orderId: string; paymentId: string; amount: number }): Promise<{ providerRef: string | null }> {
-  await db.insert(refunds).values(r).onConflictDoNothing({ target: refunds.orderId });
-  const [row] = await db.select({ providerRef: refunds.providerRef }).from(refunds).where(eq(refunds.orderId, r.orderId));
-  return { providerRef: row?.providerRef ?? null };
-}
-
-export async function refundMade(db: Executor, orderId: string, providerRef: string): Promise<void> {
-  await db.update(refunds).set({ providerRef }).where(eq(refunds.orderId, orderId));
 }

@@ -11,3 +11,6 @@ export * from './payments.ts';
 export * from './provider.ts';
 export * from './compensation.ts';
 export * from './tracking.ts';
+export * from './refunds.ts';
+export * from './disputes.ts';
+export * from './feedback.ts';

@@ -104,19 +104,31 @@ export async function sellersOfStores(db: Executor, storeIds: string[]): Promise
     .orderBy(orders.storeId, desc(orders.createdAt));
 }
 
+/**
+ * The reviews of products: one per (product, order with feedback); its rating is the
+ * product's first rated line in that order (feedback_lines), else the feedback's
+ * productRating. A CTE over a DISTINCT ON (raw SQL: the builder does not say DISTINCT ON
+ * with this ordering inside a CTE).
+ */
+const reviewedCte = (productIds: string[]) =>
+  sql`reviewed as (
+        select distinct on (l.product_id, f.id) l.product_id, f.*, coalesce(fl.rating, f.product_rating) as review_rating
+        from orders.order_lines l
+        join orders.feedback f on f.order_id = l.order_id
+        left join orders.feedback_lines fl on fl.order_line_id = l.id
+        where l.product_id in (${uuidList(productIds)})
+        order by l.product_id, f.id, (fl.rating is null), l.position
+      )`;
+
+/** Products' ratings (exact averages of their reviews' ratings) and review counts. */
 export async function productRatings(db: Executor, productIds: string[]): Promise<{ productId: string; rating: number; count: number }[]> {
   if (!productIds.length) return [];
-  // a review counts once per product, however many of the order's lines are that product
-  const reviewed = db
-    .selectDistinct({ productId: orderLines.productId, id: feedback.id, productRating: feedback.productRating })
-    .from(orderLines)
-    .innerJoin(feedback, eq(feedback.orderId, orderLines.orderId))
-    .where(inArray(orderLines.productId, productIds))
-    .as('reviewed');
-  return db
-    .select({ productId: reviewed.productId, rating: sql<number>`avg(${reviewed.productRating})::float8`.mapWith(Number), count: count() })
-    .from(reviewed)
-    .groupBy(reviewed.productId);
+  const rows = await queryRows(
+    db,
+    sql`with ${reviewedCte(productIds)}
+        select product_id, avg(review_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id`,
+  );
+  return rows.map((r) => ({ productId: String(r.product_id), rating: Number(r.rating), count: Number(r.review_count) }));
 }
 
 export async function storeRatings(db: Executor, storeIds: string[]): Promise<{ storeId: string; rating: number }[]> {
@@ -130,6 +142,8 @@ export async function storeRatings(db: Executor, storeIds: string[]): Promise<{ 
 
 export interface ReviewRow extends FeedbackRow {
   productId: string;
+  /** This product's rating in that order (its first rated line, else productRating). */
+  rating: number;
 }
 
 /**
@@ -150,12 +164,8 @@ export async function reviewPages(
   // one row per (product, review on the page); a product whose page is empty keeps one row with null review columns
   const rows = await queryRows(
     db,
-    sql`with reviewed as (
-          select distinct l.product_id, f.*
-          from orders.order_lines l join orders.feedback f on f.order_id = l.order_id
-          where l.product_id in (${uuidList(productIds)})
-        ), stats as (
-          select product_id, avg(product_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id
+    sql`with ${reviewedCte(productIds)}, stats as (
+          select product_id, avg(review_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id
         ), page as (
           select * from (
             select r.*, row_number() over (partition by r.product_id order by r.created_at desc, r.id desc) as rn
@@ -169,7 +179,7 @@ export async function reviewPages(
   for (const r of rows) {
     const productId = String(r.product_id);
     if (!stats.has(productId)) stats.set(productId, { productId, rating: Number(r.rating), count: Number(r.review_count) });
-    if (r.id !== null && r.id !== undefined) reviews.push({ ...mapFeedback(r), productId });
+    if (r.id !== null && r.id !== undefined) reviews.push({ ...mapFeedback(r), productId, rating: Number(r.review_rating) });
   }
   return { stats: [...stats.values()], reviews };
 }

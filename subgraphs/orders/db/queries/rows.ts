@@ -66,6 +66,11 @@ export function mapFeedback(r: Raw): FeedbackRow {
     shippingRating: Number(r.shipping_rating),
     communicationRating: Number(r.communication_rating),
     comment: (r.comment ?? null) as string | null,
+    asDescribedRating: r.as_described_rating === null || r.as_described_rating === undefined ? null : Number(r.as_described_rating),
+    photoUrls: Array.isArray(r.photo_urls) ? r.photo_urls.map(String) : [],
     createdAt: toDate(r.created_at),
+    editedAt: r.edited_at ? toDate(r.edited_at) : null,
+    replyText: (r.reply_text ?? null) as string | null,
+    replyAt: r.reply_at ? toDate(r.reply_at) : null,
   };
 }

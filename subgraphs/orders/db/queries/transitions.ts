@@ -107,15 +107,6 @@ export const assign = {
     releaseCouponsDue: sql`(${orders.status} = 'PAYMENT_REQUIRED')`,
     refundDue: sql`(${orders.status} = 'SHIPMENT_REQUIRED')`,
   }),
-  openDispute: (reason: string, description: string, at: Date): OrderAssignments => ({
-    statusBeforeDispute: sql`${orders.status}`,
-    disputeReason: reason,
-    disputeDescription: description,
-    disputeOpenedAt: at,
-    disputeResolvedAt: null,
-    disputeRefunded: null,
-  }),
-  resolveDispute: (refunded: boolean, at: Date): OrderAssignments => ({ disputeResolvedAt: at, disputeRefunded: refunded }),
 };
 
 export const actor = {
@@ -147,6 +138,8 @@ export async function insertFeedback(
     shippingRating: number;
     communicationRating: number;
     comment: string | null;
+    asDescribedRating?: number | null;
+    photoUrls?: string[];
     at: Date;
   },
 ): Promise<void> {
