@@ -13,6 +13,7 @@
  *   sent to the subgraphs and back in the `x-request-id` response header;
  * - Apollo Sandbox on `GET /graphql` from a browser outside production;
  * - `GET /health`: 200 `{"status":"ok"}` when every subgraph is ready, 503 otherwise;
+ * - `POST /webhooks/stripe`: the payment provider's webhooks, forwarded to orders (webhooks.ts);
  * - `GET /metrics`: Prometheus text (metrics.ts), on a port of its own
  *   (`METRICS_PORT`, default 9464, on `METRICS_HOST`, default 127.0.0.1), not on `port`;
  * - `close()`: stops accepting, lets requests in flight finish, closes websockets with 1012.
@@ -39,6 +40,7 @@ import { describe, maskGatewayError, errorRequestIds } from './errors.ts';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { apolloTelemetrySwitch } from './telemetry.ts';
 import { TrustedDocuments } from './trusted-documents.ts';
+import { createWebhooks } from './webhooks.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SUPERGRAPH_FILE = path.resolve(here, '..', 'schema', 'supergraph.graphql');
@@ -142,6 +144,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   await apollo.start();
   const maxBody = security.maxBodyBytes > 0 ? security.maxBodyBytes : Number.MAX_SAFE_INTEGER;
+  // payment provider webhooks (POST /webhooks/stripe), forwarded to orders
+  const webhooks = createWebhooks({ urls: opts.urls, secret: opts.secret, log: opts.log, maxBodyBytes: maxBody });
   let inFlight = 0;
   let closing = false;
   let drained: (() => void) | undefined;
@@ -166,6 +170,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         sendJson(res, h.ok ? 200 : 503, h.body);
         return;
       }
+      if (await webhooks.handle(req, res, url.pathname, requestId)) return;
       if (url.pathname !== '/graphql') {
         sendJson(res, 404, { error: 'not found' });
         return;

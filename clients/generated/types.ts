@@ -312,10 +312,13 @@ export type Mutation = {
   register: AuthPayload;
   removeCartLine: CartPayload;
   removeFromWishList: WishListPayload;
+  removePaymentMethod: UserPayload;
   removeShippingAddress: UserPayload;
   reportConversation: ConversationPayload;
   /** Seller: settles an open dispute; refund true refunds the buyer. */
   resolveDispute: OrderPayload;
+  /** Keeps a method with the payment provider for later payments (needs security level MEDIUM). The first one saved, or one saved with makeDefault, is the default. */
+  savePaymentMethod: SavedPaymentMethodPayload;
   sendMessage: SendMessagePayload;
   setSecurityQuestion: UserPayload;
   /** Seller: marks the order shipped. */
@@ -479,6 +482,11 @@ export type MutationRemoveFromWishListArgs = {
 };
 
 
+export type MutationRemovePaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveShippingAddressArgs = {
   id: Scalars['ID']['input'];
 };
@@ -493,6 +501,13 @@ export type MutationReportConversationArgs = {
 export type MutationResolveDisputeArgs = {
   orderId: Scalars['ID']['input'];
   refund: Scalars['Boolean']['input'];
+};
+
+
+export type MutationSavePaymentMethodArgs = {
+  makeDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  method: PaymentMethod;
+  token: Scalars['String']['input'];
 };
 
 
@@ -684,13 +699,17 @@ export type Payment = {
   amount: Money;
   id: Scalars['ID']['output'];
   method: PaymentMethod;
+  /** REQUIRES_ACTION: where the buyer completes the payment (the provider's page); null otherwise. */
+  nextActionUrl: Maybe<Scalars['String']['output']>;
   status: PaymentStatus;
 };
 
 export type PaymentInput = {
   method: PaymentMethod;
-  /** Token from the payment provider; the built-in test provider accepts tok_visa and declines tok_chargeDeclined. */
-  token: Scalars['String']['input'];
+  /** One of the viewer's savedPaymentMethods, instead of a token. */
+  savedPaymentMethodId?: InputMaybe<Scalars['ID']['input']>;
+  /** Token from the payment provider; the built-in test provider accepts tok_visa and declines tok_chargeDeclined. Give a token or savedPaymentMethodId, not both. */
+  token?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type PaymentMethod =
@@ -707,6 +726,8 @@ export type PaymentPayload = {
 
 export type PaymentStatus =
   | 'DECLINED'
+  /** The buyer must complete the payment at nextActionUrl (3-D Secure); the orders stay PAYMENT_REQUIRED until the provider confirms. */
+  | 'REQUIRES_ACTION'
   | 'SUCCEEDED';
 
 export type PriceRange = {
@@ -878,6 +899,26 @@ export type ReviewEdge = {
   node: Review;
 };
 
+export type SavedPaymentMethod = {
+  __typename: 'SavedPaymentMethod';
+  /** e.g. visa, mastercard, paypal. */
+  brand: Maybe<Scalars['String']['output']>;
+  expMonth: Maybe<Scalars['Int']['output']>;
+  expYear: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  isDefault: Scalars['Boolean']['output'];
+  /** Cards only. */
+  last4: Maybe<Scalars['String']['output']>;
+  method: PaymentMethod;
+};
+
+export type SavedPaymentMethodPayload = {
+  __typename: 'SavedPaymentMethodPayload';
+  savedPaymentMethod: Maybe<SavedPaymentMethod>;
+  user: Maybe<User>;
+  userErrors: Array<UserError>;
+};
+
 export type SecurityLevel =
   | 'HIGH'
   | 'LOW'
@@ -1012,6 +1053,41 @@ export type SubscriptionOrderStatusChangedArgs = {
   orderId?: InputMaybe<Scalars['ID']['input']>;
 };
 
+export type Transaction = {
+  __typename: 'Transaction';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: TransactionKind;
+  method: PaymentMethod;
+  /** The orders it paid, or that it refunds. */
+  orders: Array<Order>;
+  status: TransactionStatus;
+};
+
+export type TransactionConnection = {
+  __typename: 'TransactionConnection';
+  edges: Array<TransactionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TransactionEdge = {
+  __typename: 'TransactionEdge';
+  cursor: Scalars['String']['output'];
+  node: Transaction;
+};
+
+export type TransactionKind =
+  | 'PAYMENT'
+  | 'REFUND';
+
+export type TransactionStatus =
+  | 'DECLINED'
+  /** A payment in progress, or a refund not yet confirmed by the provider. */
+  | 'PENDING'
+  | 'REQUIRES_ACTION'
+  | 'SUCCEEDED';
+
 /** Every field optional: only the fields given change; an explicit null clears an optional field. */
 export type UpdateProfileInput = {
   contactAddress?: InputMaybe<Scalars['String']['input']>;
@@ -1055,6 +1131,8 @@ export type User = {
   photoUrl: Maybe<Scalars['String']['output']>;
   /** AliExpress-Alert style price watches. */
   priceWatches: Array<PriceWatch>;
+  /** Payment methods kept with the provider for this person: the default first. Only the provider's reference and what is shown here are stored, never a card number. */
+  savedPaymentMethods: Array<SavedPaymentMethod>;
   securityLevel: SecurityLevel;
   /** At most five. */
   shippingAddresses: Array<ShippingAddress>;
@@ -1062,6 +1140,8 @@ export type User = {
   storeList: Array<Store>;
   /** Stores this person sells through. */
   stores: Array<Store>;
+  /** Payments and refunds, newest first. */
+  transactions: TransactionConnection;
   unreadMessageCount: Scalars['Int']['output'];
   /** Wish List: saved products, newest first. */
   wishList: ProductConnection;
@@ -1089,6 +1169,13 @@ export type UserOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<OrderStatus>;
+};
+
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type UserTransactionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

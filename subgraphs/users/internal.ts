@@ -8,5 +8,7 @@ export function internalRoutes(service: UsersService): InternalRoutes {
     shippingAddress: (input: { userId?: unknown; addressId?: unknown }) => service.shippingAddressFor(input?.userId, input?.addressId),
     /** Public names by id (messaging, catalog reviews). */
     profiles: (input: { ids?: unknown }) => service.profiles(input?.ids),
+    /** For the orders subgraph, before saving a payment method: `{ level }` (LOW, MEDIUM, HIGH; null for an unknown person). */
+    securityLevel: (input: { userId?: unknown }) => service.securityLevel(input?.userId),
   };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InternalClient } from '../../platform/internal.ts';
 import { createLogger } from '../../platform/log.ts';
 import type { SubgraphDeps } from '../../platform/subgraph.ts';
-import { TestPaymentProvider } from '../../subgraphs/orders/payments/provider.ts';
+import { TestPaymentProvider } from '../../subgraphs/orders/payments/test-provider.ts';
 import { LifecycleService } from '../../subgraphs/orders/service/lifecycle.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';

@@ -8,7 +8,7 @@ import type { Viewer } from '../../../platform/auth.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { deactivateAccount, ensureAdmin, register, seedDemo } from './accounts.ts';
 import { addShippingAddress, removeShippingAddress, shippingAddressFor, updateShippingAddress } from './addresses.ts';
-import { profiles, updateProfile, type ProfileInput } from './profile.ts';
+import { profiles, securityLevelOf, updateProfile, type ProfileInput } from './profile.ts';
 import { changeEmail, changePassword, setSecurityQuestion } from './security.ts';
 import { login, logout, refreshSession } from './sessions.ts';
 import { prune } from './throttle.ts';
@@ -69,6 +69,9 @@ export class UsersService {
   }
   profiles(ids: unknown) {
     return profiles(this.deps, ids);
+  }
+  securityLevel(userId: unknown) {
+    return securityLevelOf(this.deps, userId);
   }
 
   // ---- start-up and housekeeping (subgraph.ts)

@@ -10,3 +10,7 @@ export * from './transitions.ts';
 export * from './payments.ts';
 export * from './provider.ts';
 export * from './compensation.ts';
+export * from './methods.ts';
+export * from './refunds.ts';
+export * from './transactions.ts';
+export * from './events.ts';
