@@ -43,8 +43,9 @@ export interface StripeSettings {
 /** Stripe PaymentMethod types per method; LOCAL: whatever local methods the Stripe account enables. */
 const TYPES: Record<PaymentMethod, string | null> = { CARD: 'card', PAYPAL: 'paypal', LOCAL: null };
 
+/** A Stripe API error of this type (`card_error`, `invalid_request_error`, …: the API's `error.type`). */
 const isError = (err: unknown, type: string): err is Stripe.errors.StripeError =>
-  err instanceof Stripe.errors.StripeError && (err as Stripe.errors.StripeError).type === type;
+  err instanceof Stripe.errors.StripeError && (err as Stripe.errors.StripeError).rawType === type;
 
 export class StripePaymentProvider implements PaymentProvider {
   readonly name = 'stripe' as const;
