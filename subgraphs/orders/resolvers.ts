@@ -8,7 +8,7 @@ import type { FeedbackRow, HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow,
 import type { PaymentMethod } from './payments/provider.ts';
 import type { CheckoutInput } from './service/checkout-input.ts';
 import type { FeedbackInput } from './service/lifecycle.ts';
-import type { PaymentInput } from './service/payments.ts';
+import type { PaymentInput } from './service/payment-source.ts';
 import { keysetCursor, parseKeyset, type PageArgs } from './service/orders.ts';
 
 type Ctx = OrdersContext;

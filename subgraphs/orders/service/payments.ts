@@ -10,8 +10,12 @@
  *    INVALID_STATE "still in progress".
  * 2. The provider is asked to charge with the payment's id as its idempotency
  *    key, outside any transaction.
- * 3. One transaction settles the payment (only from PENDING: the first to settle
- *    wins) and moves the orders it holds to SHIPMENT_REQUIRED.
+ * 3. One transaction settles the payment (only from PENDING or REQUIRES_ACTION:
+ *    the first to settle wins) and moves the orders it holds to SHIPMENT_REQUIRED.
+ *    When the buyer must act first (3-D Secure), the payment becomes
+ *    REQUIRES_ACTION and keeps its claims until the provider's webhook settles it
+ *    (provider-events.ts) or its action deadline (PAYMENT_ACTION_TIMEOUT_S, kept
+ *    in the lease) passes and it is recovered like a dead attempt.
  *
  * An attempt whose process dies leaves a PENDING payment with a lease. Once the
  * lease has passed, the sweeper (or a call with the same key, or one blocked by
@@ -31,13 +35,8 @@ import { isId, CURRENCY } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, PaymentRow } from '../db/queries/index.ts';
-import type { PaymentMethod, PaymentProvider } from '../payments/provider.ts';
-
-export interface PaymentInput {
-  method: PaymentMethod;
-  token?: string | null;
-  savedPaymentMethodId?: string | null;
-}
+import type { PaymentProvider } from '../payments/provider.ts';
+import { paymentSource, type PaymentInput } from './payment-source.ts';
 import { recordStatusChanges } from './common.ts';
 
 /** How long a call waits for a twin (same key) in progress before answering "still in progress". */
@@ -62,7 +61,7 @@ export class PaymentService {
     const orderIds = [...new Set(orderIdsIn)];
     if (!orderIds.length || orderIds.length > 50) fail('INVALID_INPUT', 'Pay for 1–50 orders at once.', ['orderIds']);
     if (!orderIds.every(isId)) fail('NOT_FOUND', 'No such order.', ['orderIds']);
-    const source = await this.source(viewer, payment);
+    const source = await paymentSource(this.deps.db.drizzle, viewer, payment);
 
     const started = Date.now();
     let recovered = false;
@@ -172,20 +171,6 @@ export class PaymentService {
     const notPayable = orders.find((o) => o.status !== 'PAYMENT_REQUIRED');
     if (notPayable) fail('INVALID_STATE', `Order ${notPayable.number} is ${notPayable.status}, not awaiting payment.`, ['orderIds']);
     return { kind: 'blocked', by: await q.paymentClaimsOn(db, orderIds) };
-  }
-
-  /** What pays: a one-time token, or one of the viewer's saved methods. */
-  private async source(viewer: Viewer, payment: PaymentInput): Promise<{ token: string; customerRef: string | null; savedMethodId: string | null }> {
-    const { token, savedPaymentMethodId: savedId } = payment;
-    if ((token == null) === (savedId == null)) fail('INVALID_INPUT', 'Give a payment token or a saved payment method, not both.', ['payment']);
-    if (savedId != null) {
-      const saved = isId(savedId) ? await q.savedMethod(this.deps.db.drizzle, viewer.id, savedId) : null;
-      if (!saved) fail('NOT_FOUND', 'No such saved payment method.', ['payment', 'savedPaymentMethodId']);
-      if (saved.method !== payment.method) fail('INVALID_INPUT', `The saved payment method is a ${saved.method} method.`, ['payment', 'method']);
-      return { token: saved.providerRef, customerRef: saved.customerRef, savedMethodId: saved.id };
-    }
-    if (typeof token !== 'string' || !token || token.length > 200) fail('INVALID_INPUT', 'A payment token is required.', ['payment', 'token']);
-    return { token, customerRef: null, savedMethodId: null };
   }
 
   /** An open payment whose lease (PENDING) or action deadline (REQUIRES_ACTION) has passed. */
