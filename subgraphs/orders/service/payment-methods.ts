@@ -7,15 +7,20 @@
  * reference and what the buyer is shown. At most MAX_SAVED_METHODS per person;
  * one default (a partial unique index), changed under a per-person lock.
  */
+import { z } from 'zod';
 import type { Viewer } from '../../../platform/auth.ts';
 import { badInput, fail, forbidden } from '../../../platform/errors.ts';
 import { connection, type Connection } from '../../../platform/pagination.ts';
 import { decodeCursor, encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { validInput } from '../../../platform/validate.ts';
 import * as q from '../db/queries/index.ts';
 import type { PaymentMethod, PaymentProvider } from '../payments/provider.ts';
 
-const METHODS: readonly PaymentMethod[] = ['CARD', 'PAYPAL', 'LOCAL'];
+const SaveInput = z.object({
+  method: z.enum(['CARD', 'PAYPAL', 'LOCAL'], 'Unknown payment method.'),
+  token: z.string().trim().min(1, 'A payment token is required.').max(200, 'A payment token is at most 200 characters.'),
+});
 const LEVELS_ALLOWED = ['MEDIUM', 'HIGH'];
 
 export class PaymentMethods {
@@ -25,8 +30,7 @@ export class PaymentMethods {
   ) {}
 
   async save(viewer: Viewer, method: PaymentMethod, token: string, makeDefault: boolean): Promise<q.SavedMethodRow> {
-    if (!METHODS.includes(method)) fail('INVALID_INPUT', 'Unknown payment method.', ['method']);
-    if (typeof token !== 'string' || !token.trim() || token.length > 200) fail('INVALID_INPUT', 'A payment token is required.', ['token']);
+    validInput(SaveInput, { method, token });
     const { level } = await this.deps.internal.call<{ level: string | null }>('users', 'securityLevel', { userId: viewer.id });
     if (!level || !LEVELS_ALLOWED.includes(level)) {
       fail('SECURITY_LEVEL_TOO_LOW', 'Saving a payment method needs security level MEDIUM: set a security question or verify your email to raise it.', null);
