@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../platform/db.ts';
 import { registerUserWithRetry, type Account } from '../helpers/accounts.ts';
+import { PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { eventually, M, ORDER_QUERY, placedOrder } from '../helpers/orders.ts';
 import { P, payWith, saveMethod, transactions } from '../helpers/payments.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
@@ -20,11 +21,11 @@ const lowAccount = (t: TestStack) => registerUserWithRetry(t.client, { password:
 /** A fresh account at security level MEDIUM or above (strong password). */
 const mediumAccount = (t: TestStack) => registerUserWithRetry(t.client);
 
-describe('saved payment methods and Transactions (test provider)', () => {
+describe('saved payment methods and Transactions (test provider)', { timeout: 120_000 }, () => {
   let t: TestStack;
   let seller: Account;
   beforeAll(async () => {
-    t = await startTestStack({ env: { ORDER_SWEEP_INTERVAL_MS: '50' } });
+    t = await startTestStack({ env: { ORDER_SWEEP_INTERVAL_MS: '50', ...PATIENT_GATEWAY } });
     seller = await mediumAccount(t);
   }, 240_000);
   afterAll(async () => {
@@ -158,11 +159,11 @@ describe('saved payment methods and Transactions (test provider)', () => {
   });
 });
 
-describe.skipIf(!onPostgres)('saved methods under concurrency (PostgreSQL only: needs real concurrent connections)', () => {
+describe.skipIf(!onPostgres)('saved methods under concurrency (PostgreSQL only: needs real concurrent connections)', { timeout: 120_000 }, () => {
   let t: TestStack;
   let seller: Account;
   beforeAll(async () => {
-    t = await startTestStack();
+    t = await startTestStack({ env: PATIENT_GATEWAY });
     seller = await mediumAccount(t);
   }, 240_000);
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { rowsOf } from '../../platform/db.ts';
 import * as q from '../../subgraphs/orders/db/queries/index.ts';
 import { StripePaymentProvider } from '../../subgraphs/orders/payments/stripe.ts';
 import { registerUserWithRetry, type Account } from '../helpers/accounts.ts';
+import { PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { eventually, M, ORDER_QUERY, placedOrder } from '../helpers/orders.ts';
 import { payWith, postWebhook, saveMethod, transactions } from '../helpers/payments.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
@@ -36,11 +37,12 @@ async function startStripeStack(stripe: StripeStandIn): Promise<TestStack> {
       PAYMENT_CLAIM_LEASE_S: String(LEASE_S),
       PAYMENT_ACTION_TIMEOUT_S: String(ACTION_S),
       ORDER_SWEEP_INTERVAL_MS: '50',
+      ...PATIENT_GATEWAY,
     },
   });
 }
 
-describe('payments through Stripe (the SDK against a local stand-in)', () => {
+describe('payments through Stripe (the SDK against a local stand-in)', { timeout: 120_000 }, () => {
   let stripe: StripeStandIn;
   let t: TestStack;
   let buyer: Account;
@@ -281,47 +283,53 @@ describe('payments through Stripe (the SDK against a local stand-in)', () => {
   });
 });
 
-describe.skipIf(!onPostgres)('Stripe webhooks and payments under concurrency (PostgreSQL only: needs real concurrent connections)', () => {
-  let stripe: StripeStandIn;
-  let t: TestStack;
-  let buyer: Account;
-  let seller: Account;
-  beforeAll(async () => {
-    stripe = await StripeStandIn.start();
-    t = await startStripeStack(stripe);
-    [buyer, seller] = await Promise.all([registerUserWithRetry(t.client), registerUserWithRetry(t.client)]);
-  }, 240_000);
-  afterAll(async () => {
-    await t?.stop();
-    await stripe?.stop();
-  });
+describe.skipIf(!onPostgres)(
+  'Stripe webhooks and payments under concurrency (PostgreSQL only: needs real concurrent connections)',
+  { timeout: 120_000 },
+  () => {
+    let stripe: StripeStandIn;
+    let t: TestStack;
+    let buyer: Account;
+    let seller: Account;
+    beforeAll(async () => {
+      stripe = await StripeStandIn.start();
+      t = await startStripeStack(stripe);
+      [buyer, seller] = await Promise.all([registerUserWithRetry(t.client), registerUserWithRetry(t.client)]);
+    }, 240_000);
+    afterAll(async () => {
+      await t?.stop();
+      await stripe?.stop();
+    });
 
-  it('processes a webhook delivered eight times at once exactly once: one transition, one history entry, one event recorded', async () => {
-    const o = await placedOrder(t, buyer, seller, { total: 3400 });
-    const p = await payWith(buyer, [o.id], { token: 'pm_card_authenticationRequired' });
-    const [intent] = [...stripe.intents.values()].filter((pi) => pi.metadata.payment_id === p.payment.id);
-    const w = stripe.webhook('payment_intent.succeeded', stripe.completeAction(intent.id, true), WEBHOOK_SECRET);
-    const answers = await Promise.all(Array.from({ length: 8 }, () => postWebhook(t.url, 'stripe', w.payload, w.signature)));
-    for (const a of answers) expect(a.status).toBe(200);
-    expect(answers.filter((a) => a.body.outcome === 'recorded')).toHaveLength(1);
-    const history = (await buyer.client.data<{ order: any }>(ORDER_QUERY, { id: o.id })).order.statusHistory;
-    expect(history.map((h: any) => h.status)).toEqual(['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED']);
-    expect(await sql(t, `select 1 from orders.provider_events where event_id = '${w.id}'`)).toHaveLength(1);
-    const [events] = await sql(
-      t,
-      `select count(*)::int as n from events.log where topic = 'order.status_changed' and payload->>'orderId' = '${o.id}' and origin is null`,
-    );
-    expect(Number(events.n)).toBe(2); // created, paid
-  });
+    it('processes a webhook delivered eight times at once exactly once: one transition, one history entry, one event recorded', async () => {
+      const o = await placedOrder(t, buyer, seller, { total: 3400 });
+      const p = await payWith(buyer, [o.id], { token: 'pm_card_authenticationRequired' });
+      const [intent] = [...stripe.intents.values()].filter((pi) => pi.metadata.payment_id === p.payment.id);
+      const w = stripe.webhook('payment_intent.succeeded', stripe.completeAction(intent.id, true), WEBHOOK_SECRET);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => postWebhook(t.url, 'stripe', w.payload, w.signature)));
+      for (const a of answers) expect(a.status).toBe(200);
+      expect(answers.filter((a) => a.body.outcome === 'recorded')).toHaveLength(1);
+      const history = (await buyer.client.data<{ order: any }>(ORDER_QUERY, { id: o.id })).order.statusHistory;
+      expect(history.map((h: any) => h.status)).toEqual(['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED']);
+      expect(await sql(t, `select 1 from orders.provider_events where event_id = '${w.id}'`)).toHaveLength(1);
+      const [events] = await sql(
+        t,
+        `select count(*)::int as n from events.log where topic = 'order.status_changed' and payload->>'orderId' = '${o.id}' and origin is null`,
+      );
+      expect(Number(events.n)).toBe(2); // created, paid
+    });
 
-  it('charges an order once when ten payOrders with ten keys race, with a card or a saved method', async () => {
-    const saved = (await saveMethod(buyer, 'CARD', 'pm_card_visa')).savedPaymentMethod;
-    const o = await placedOrder(t, buyer, seller, { total: 7100 });
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => payWith(buyer, [o.id], i % 2 ? { savedPaymentMethodId: saved.id } : { token: 'pm_card_visa' }, crypto.randomUUID())),
-    );
-    expect(answers.filter((a) => a.userErrors.length === 0)).toHaveLength(1);
-    for (const a of answers.filter((x) => x.userErrors.length)) expect(a.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_STATE' })]);
-    expect(stripe.succeeded().filter((pi) => pi.amount === 7100)).toHaveLength(1);
-  });
-});
+    it('charges an order once when ten payOrders with ten keys race, with a card or a saved method', async () => {
+      const saved = (await saveMethod(buyer, 'CARD', 'pm_card_visa')).savedPaymentMethod;
+      const o = await placedOrder(t, buyer, seller, { total: 7100 });
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          payWith(buyer, [o.id], i % 2 ? { savedPaymentMethodId: saved.id } : { token: 'pm_card_visa' }, crypto.randomUUID()),
+        ),
+      );
+      expect(answers.filter((a) => a.userErrors.length === 0)).toHaveLength(1);
+      for (const a of answers.filter((x) => x.userErrors.length)) expect(a.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_STATE' })]);
+      expect(stripe.succeeded().filter((pi) => pi.amount === 7100)).toHaveLength(1);
+    });
+  },
+);
