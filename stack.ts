@@ -9,9 +9,9 @@ import path from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { AuthVerifier, type AuthKeys } from './platform/auth.ts';
 import type { Clock } from './platform/clock.ts';
-import { SUBGRAPH_NAMES, type Config, type SubgraphName } from './platform/config.ts';
+import { ConfigError, SUBGRAPH_NAMES, type Config, type SubgraphName } from './platform/config.ts';
 import { loadPglite, openDatabase, type Database } from './platform/db.ts';
-import { EventBus } from './platform/events/bus.ts';
+import { createEventBus, type EventBus } from './platform/events/bus.ts';
 import type { Logger } from './platform/log.ts';
 import { runMigrations } from './platform/migrate.ts';
 import { startSubgraph, type RunningSubgraph } from './subgraphs/runtime.ts';
@@ -52,6 +52,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const { config } = opts;
   const secret = opts.secret ?? config.subgraphSecret ?? crypto.randomBytes(24).toString('base64url');
   const embedded = !config.databaseUrl;
+  if (embedded && config.eventBus === 'nats')
+    throw new ConfigError('EVENT_BUS=nats needs PostgreSQL (DATABASE_URL): the embedded database runs the PostgreSQL bus only');
   let pglite = opts.pglite;
   let ownPglite: PGlite | undefined;
   if (embedded && !pglite) {
@@ -65,8 +67,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
   const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite, max: 3 });
   await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
-  const bus = new EventBus(eventsDb, { log: opts.log });
-  await bus.start();
+  const bus = createEventBus(config, eventsDb, { log: opts.log });
+  try {
+    await bus.start();
+  } catch (err) {
+    await eventsDb.close();
+    await ownPglite?.close();
+    throw err;
+  }
+  // events published straight into the event database (tests do) reach the bus too
+  const detachEvents = await bus.attach(eventsDb, 'events');
 
   // Ports first (0 means: pick a free one, known only after listening), so
   // start in dependency order and tell each subgraph where the others are.
@@ -83,6 +93,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }
   } catch (err) {
     for (const s of Object.values(subgraphs).reverse()) await s.stop().catch(() => {});
+    await detachEvents();
     await bus.stop();
     await eventsDb.close();
     await ownPglite?.close();
@@ -124,6 +135,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await gateway.close();
       verifier.detach();
       for (const name of [...SUBGRAPH_NAMES].reverse()) if (!stopped.has(name)) await subgraphs[name].stop();
+      await detachEvents();
       await bus.stop();
       await eventsDb.close();
       await ownPglite?.close();

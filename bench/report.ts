@@ -150,9 +150,9 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
       '',
     );
     L.push(
-      '| subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | p99 of each message: min / median / max ms | warm-up p99 ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription: this step (V8 heap) | holding all: RSS (V8 heap) ÷ subscribers | CPU µs per delivery: gateway / subgraphs / subscribers | machine busy / steal % | sendMessage ms: mean / max | commit probe ms: p50 / max | gateway HTTP probe ms: p50 / max |',
+      '| bus | subscribers | sessions | subscribed | open errors | open s | delivered / expected | p50 ms | p99 ms | max ms | p99 of each message: min / median / max ms | warm-up p99 ms | from the request p50 / p99 ms | gateway RSS MB | bytes / idle subscription: this step (V8 heap) | holding all: RSS (V8 heap) ÷ subscribers | CPU µs per delivery: gateway / subgraphs / subscribers | machine busy / steal % | sendMessage ms: mean / max | commit probe ms: p50 / max | gateway HTTP probe ms: p50 / max |',
     );
-    L.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     const probed = (p: any) => (p ? `${f(p.p50Ms, 1)} / ${f(p.maxMs, 1)}` : '–');
     const held = (s: any) =>
       s.heldBytesPerSubscription === undefined
@@ -161,7 +161,7 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     const cpu = (c: any, keys: string[]) => (c ? keys.map((k) => f(c[k])).join(' / ') : '–');
     for (const s of r.subscriptions)
       L.push(
-        `| ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${f(s.warmupMessageP99Ms)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} (${s.heapBytesPerIdleSubscription ?? '–'}) | ${held(s)} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} | ${busy(s)} | ${f(s.sendMutationMeanMs)} / ${s.sendMutationMs?.length ? Math.max(...s.sendMutationMs) : '–'} | ${probed(s.commitProbe)} | ${probed(s.gatewayProbe)} |`,
+        `| ${s.bus ?? 'postgres'} | ${s.subscribers} | ${s.sessions ?? '–'} | ${s.acked} | ${s.openErrors} | ${s.openSeconds} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${f(s.warmupMessageP99Ms)} | ${s.fromRequestP50Ms === undefined ? '–' : `${f(s.fromRequestP50Ms)} / ${f(s.fromRequestP99Ms)}`} | ${f(s.gatewayRssBeforeMb)} → ${f(s.gatewayRssAfterMb)} | ${s.bytesPerIdleSubscription > 0 ? s.bytesPerIdleSubscription : '– (RSS fell)'} (${s.heapBytesPerIdleSubscription ?? '–'}) | ${held(s)} | ${cpu(s.cpuUsPerDelivery, ['gateway', 'subgraphs', 'subscribers'])} | ${busy(s)} | ${f(s.sendMutationMeanMs)} / ${s.sendMutationMs?.length ? Math.max(...s.sendMutationMs) : '–'} | ${probed(s.commitProbe)} | ${probed(s.gatewayProbe)} |`,
       );
     L.push('');
     const slow = r.subscriptions.flatMap((s: any) => (s.slowSends ?? []).map((x: any) => ({ ...x, s })));
@@ -194,6 +194,20 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
         `| ${s.subscribers} | ${s.delivered} / ${s.expectedDeliveries} | ${f(s.deliveryP50Ms)} | ${f(s.deliveryP99Ms)} | ${f(s.deliveryMaxMs)} | ${spread(s.perMessageP99Ms)} | ${f(s.warmupMessageP99Ms)} | ${ours.join(', ') || '–'} | ${c ? `${f(c.floor)} / ${f(c.subscribers)}` : '–'} | ${busy(s)} |`,
       );
     }
+    L.push('');
+  }
+  if (r.bus?.length) {
+    L.push('## The event buses side by side', '');
+    L.push(
+      'Publishing transactions (an insert and `publish` of one event, as a mutation does) committed by N connections at once for the given seconds, on a fresh PostgreSQL database each: the PostgreSQL bus (advisory lock and NOTIFY in every publishing transaction) and NATS JetStream (the outbox row without a lock, published to the stream by the relay). Latency: from the start of the publishing transaction to its event reaching a live listener in the same process (`bench/bus.ts`).',
+      '',
+    );
+    L.push('| bus | publishers | seconds | committed | delivered | twice | publishing transactions/s | latency p50 ms | p99 ms | max ms |');
+    L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const b of r.bus)
+      L.push(
+        `| ${b.bus} | ${b.publishers} | ${b.seconds} | ${b.committed} | ${b.delivered} | ${b.duplicates} | ${b.publishedPerS} | ${f(b.latencyP50Ms)} | ${f(b.latencyP99Ms)} | ${f(b.latencyMaxMs)} |`,
+      );
     L.push('');
   }
   if (r.sql) {

@@ -11,10 +11,13 @@
  *
  * Parts: gateways (the marketplace pages alone and mixed, identical requests
  * and a distinct authorization per request), curve (p99 against load for the
- * SVG), subscriptions (fan-out on this project's gateway), sql (statements per
- * operation at page sizes 1/20/100, in-process).
+ * SVG), subscriptions (fan-out on this project's gateway, on the PostgreSQL bus
+ * and again on NATS JetStream with --fanout-buses=postgres,nats), sql (statements per
+ * operation at page sizes 1/20/100, in-process), bus (the event buses side by side:
+ * publishing throughput and delivery latency, PostgreSQL and JetStream; needs
+ * DATABASE_URL and NATS at NATS_URL, bench/bus.ts; --bus-publishers=<n>, --bus-seconds=<s>).
  *
- * Options: --full, --only=gateways,curve,subscriptions,sql, --gateways=ours,apollo,hive,
+ * Options: --full, --only=gateways,curve,subscriptions,sql,bus, --gateways=ours,apollo,hive,
  * --duration=<s> (per measurement), --warmup=<s>, --mix-rounds=<n>, --connections=<n>,
  * --subgraph-processes=1 (on PostgreSQL, all five subgraphs in one process as `npm start` runs them;
  * default there: each its own process, as deployed; on PGlite always one),
@@ -45,6 +48,7 @@ import { lineChart } from './lib/svg.ts';
 import { pages } from './operations.ts';
 import { sqlPerOperation } from './sql.ts';
 import { writeReport } from './report.ts';
+import { busBench } from './bus.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--soak')) {
@@ -54,7 +58,7 @@ if (args.includes('--soak')) {
 }
 const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const full = args.includes('--full');
-const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql').split(','));
+const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql,bus').split(','));
 const cpuProf = args.includes('--cpu-prof');
 const heapSnapshot = args.includes('--heap-snapshot');
 /**
@@ -119,6 +123,7 @@ const results: any = {
   subscriptions: [] as any[],
   subscriptionFloor: [] as any[],
   sql: undefined as any,
+  bus: [] as any[],
   notes: [] as string[],
 };
 
@@ -128,9 +133,16 @@ const adminUrl = process.env.DATABASE_URL;
 const dbName = adminUrl ? `mg_bench_${crypto.randomBytes(5).toString('hex')}` : undefined;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-bench-'));
 const children: Child[] = [];
+/** The event bus of the fan-out being measured (--fanout-buses). */
+let currentBus = 'postgres';
 let benchDbUrl = '';
 
-async function withChild<T>(script: string, env: Record<string, string>, fn: (c: Child) => Promise<T>, opts: { cpuProf?: string } = {}): Promise<T> {
+async function withChild<T>(
+  script: string,
+  env: Record<string, string | undefined>,
+  fn: (c: Child) => Promise<T>,
+  opts: { cpuProf?: string } = {},
+): Promise<T> {
   const c = startChild(script, env, opts);
   children.push(c);
   try {
@@ -229,7 +241,7 @@ async function main() {
     benchDbUrl = await createDatabase(adminUrl, dbName);
     log(`fresh database ${dbName}`);
   }
-  const base = {
+  const base: Record<string, string | undefined> = {
     BENCH_KEYS: JSON.stringify(keys),
     BENCH_SECRET: secret,
     BENCH_DATABASE_URL: benchDbUrl,
@@ -237,158 +249,33 @@ async function main() {
   };
   results.subgraphProcesses = subgraphProcesses ? 5 : 1;
 
-  if (only.has('gateways') || only.has('curve') || only.has('subscriptions')) {
-    const profDir = path.join(BENCH_DIR, 'results', `cpu-${stamp}`);
-    await withChild(
-      'subgraphs-proc.ts',
-      base,
-      async (subgraphs) => {
-        const { urls } = await subgraphs.next('ready');
-        log(`subgraphs up: ${Object.values(urls).join(' ')}`);
-        results.subgraphsRssMbAtStart = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
-        // the supergraph, with the bench subgraphs' URLs
-        let sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
-        for (const [name, u] of Object.entries(urls)) sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${u}$2`);
-        const supergraph = path.join(tmp, 'supergraph.graphql');
-        fs.writeFileSync(supergraph, sdl);
-        const gwEnv = (kind: GatewayKind) => ({ ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(urls), BENCH_SUPERGRAPH: supergraph });
+  // the fan-out once per bus: the first pass runs every part asked for, the next ones the subscriptions only
+  const fanoutBuses = (arg('fanout-buses') ?? 'postgres').split(',').filter((b) => b === 'postgres' || (b === 'nats' && adminUrl));
+  for (const [pass, busKind] of fanoutBuses.entries()) {
+    if (pass > 0) {
+      if (!only.has('subscriptions')) break;
+      only.delete('gateways');
+      only.delete('curve');
+      log(`subscription fan-out again, on the ${busKind} event bus`);
+    }
+    currentBus = busKind;
+    base.BENCH_EVENT_BUS = busKind;
+    base.BENCH_NATS_STREAM = `bench_${crypto.randomBytes(5).toString('hex')}`;
+    await graphParts(base);
+  }
 
-        let data!: BenchData;
-        let tokens!: string[];
-        await withChild('load-proc.ts', {}, async (loader) => {
-          await loader.next('ready');
-          const kinds = GATEWAYS.filter((kind) => only.has('gateways') || only.has('curve') || (kind === 'ours' && only.has('subscriptions')));
-          // Every gateway runs from the start, idle while another is measured, and each cell is
-          // measured on all of them back to back, the first one rotating from cell to cell: a drift
-          // of the machine (CPU steal, PostgreSQL's caches, the subgraphs' JIT) then falls on every
-          // gateway alike instead of on whichever is measured first.
-          const gws = new Map<GatewayKind, { gw: Child; url: string }>();
-          const stopGateway = async (kind: GatewayKind) => {
-            const { gw } = gws.get(kind)!;
-            gws.delete(kind);
-            children.splice(children.indexOf(gw), 1);
-            await gw.stop();
-          };
-          try {
-            for (const kind of kinds) {
-              const gw = startChild('gateway-proc.ts', gwEnv(kind), cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
-              children.push(gw);
-              const { url } = await gw.next('ready', 120_000);
-              gws.set(kind, { gw, url });
-              log(`${LABEL[kind]} up at ${url} (rss ${(gw.rssBytes() / 2 ** 20).toFixed(0)} MB)`);
-            }
-            const first = gws.get(kinds[0])!;
-            data = await seedBuyer(first.url, { checkouts: profile.checkouts });
-            // the sign-in tokens last 15 minutes, a full run longer: the same people, tokens of an hour
-            data.buyerToken = (await mintTokens(keys, data.buyerToken, 1))[0];
-            data.sellerToken = (await mintTokens(keys, data.sellerToken, 1))[0];
-            tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
-            results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
-            log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
-            // Subgraphs remember the tokens they verified, and they serve every gateway: let them see
-            // each distinct token once now, or the first gateway measured would pay for verifications
-            // the later ones find remembered.
-            const ps = pages(data.productId);
-            const dashboard = ps.find((p) => p.name === 'dashboard')!;
-            let next = 0;
-            await Promise.all(
-              Array.from({ length: 16 }, async () => {
-                while (next < tokens.length) await new GraphQLClient(first.url, tokens[next++]).request(dashboard.query, dashboard.variables);
-              }),
-            );
-            log(`subgraphs have verified the ${tokens.length} distinct tokens`);
-            if (only.has('gateways') || only.has('curve'))
-              await warmStack(
-                loader,
-                [...gws.values()].map((g) => g.url),
-                data,
-                tokens,
-              );
-
-            for (const [kind, { gw, url }] of gws) {
-              const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
-              // sanity: every page answers without errors through this gateway
-              const client = new GraphQLClient(url, data.buyerToken);
-              entry.check = {};
-              for (const p of ps) {
-                const r = await client.request(p.query, p.variables);
-                entry.check[p.name] = r.errors?.length
-                  ? `errors: ${JSON.stringify(r.errors).slice(0, 300)}`
-                  : r.status === 200 && r.data
-                    ? 'ok'
-                    : `status ${r.status}`;
-              }
-              log(`${kind} check: ${JSON.stringify(entry.check)}`);
-            }
-            const measured = [...gws.keys()];
-            /** The gateways in the order to measure the next cell in: rotated by one per cell. */
-            let cell = 0;
-            const rotation = () => {
-              const n = measured.length;
-              const k = cell++ % Math.max(1, n);
-              return [...measured.slice(k), ...measured.slice(0, k)];
-            };
-            if (only.has('gateways')) {
-              const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
-              for (const mode of ['identical', 'distinct'] as const) {
-                const toks = mode === 'identical' ? [data.buyerToken] : tokens;
-                for (const w of workloads) {
-                  // the mix is the headline: measured in `mixRounds` rounds (each on every gateway,
-                  // rotating), the round with the median RPS reported and every round kept beside it
-                  const rounds = w.name === 'mix' ? profile.mixRounds : 1;
-                  const byKind = new Map<GatewayKind, any[]>();
-                  for (let round = 0; round < rounds; round++)
-                    for (const kind of rotation()) {
-                      const { gw, url } = gws.get(kind)!;
-                      const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
-                      await load(loader, { ...run, duration: profile.warmup });
-                      const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
-                      const machine = machineMeter();
-                      const r = await load(loader, { ...run, duration: profile.duration });
-                      r.cpuMsPerRequest = cpu(r.requests);
-                      Object.assign(r, machine());
-                      r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
-                      byKind.set(kind, [...(byKind.get(kind) ?? []), r]);
-                      log(
-                        `${kind} ${mode}/${w.name}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB busy ${r.busyPct} % steal ${r.stealPct} %`,
-                      );
-                      await sleep(1000); // abandoned requests of this cell finish before the next gateway's warm-up
-                    }
-                  for (const [kind, rs] of byKind) {
-                    const median = [...rs].sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)];
-                    if (rs.length > 1) median.rounds = rs.map((x) => ({ rps: x.rps, p50: x.p50, p99: x.p99, errors: x.errors }));
-                    results.gateways[kind].runs[`${mode}/${w.name}`] = median;
-                  }
-                }
-              }
-            }
-            if (only.has('curve')) {
-              for (const c of profile.curve) {
-                for (const kind of rotation()) {
-                  const { url } = gws.get(kind)!;
-                  const run = { url, bodies: ps.map(bodyOf), tokens, connections: c };
-                  await load(loader, { ...run, duration: Math.max(1, Math.ceil(profile.warmup / 2)) });
-                  const r = await load(loader, { ...run, duration: Math.max(2, Math.ceil(profile.duration * 0.6)) });
-                  (results.curve[kind] ??= []).push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
-                  log(`${kind} curve c=${c}: ${r.rps.toFixed(0)} rps p99 ${r.p99} ms`);
-                }
-              }
-            }
-            // the subscription part has the machine to itself: every other gateway stops first
-            for (const kind of [...gws.keys()]) if (kind !== 'ours' || !only.has('subscriptions')) await stopGateway(kind);
-            const ours = gws.get('ours');
-            if (ours && only.has('subscriptions')) {
-              await sleep(2000);
-              await subscriptions(ours.url, data, ours.gw, { subgraphs, profDir });
-            }
-          } finally {
-            for (const kind of [...gws.keys()]) await stopGateway(kind);
-          }
-        });
-        results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
-      },
-      cpuProf ? { cpuProf: path.join(profDir, 'subgraphs') } : {},
-    );
+  if (only.has('bus')) {
+    if (!adminUrl) log('bus: skipped (needs DATABASE_URL: the JetStream bus runs on PostgreSQL only)');
+    else {
+      log('event buses side by side: PostgreSQL (publish lock) and NATS JetStream (outbox + relay)');
+      results.bus = await busBench({
+        adminUrl,
+        natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+        seconds: Number(arg('bus-seconds') ?? (full ? 20 : 5)),
+        publishers: Number(arg('bus-publishers') ?? 16),
+        log,
+      });
+    }
   }
 
   if (only.has('sql')) {
@@ -396,6 +283,162 @@ async function main() {
     results.sql = await sqlPerOperation({ checkouts: full ? 60 : 25, log });
     for (const r of results.sql.rows) log(`sql ${r.operation} N=${r.pageSize} (${r.returned} rows): ${r.total} statements`);
   }
+}
+
+/** The subgraphs, the gateways and the parts measured through them (gateways, curve, subscriptions), on `base`'s event bus. */
+async function graphParts(base: Record<string, string | undefined>) {
+  if (!(only.has('gateways') || only.has('curve') || only.has('subscriptions'))) return;
+  const profDir = path.join(BENCH_DIR, 'results', `cpu-${stamp}`);
+  await withChild(
+    'subgraphs-proc.ts',
+    base,
+    async (subgraphs) => {
+      const { urls } = await subgraphs.next('ready');
+      log(`subgraphs up: ${Object.values(urls).join(' ')}`);
+      results.subgraphsRssMbAtStart = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
+      // the supergraph, with the bench subgraphs' URLs
+      let sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
+      for (const [name, u] of Object.entries(urls)) sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${u}$2`);
+      const supergraph = path.join(tmp, 'supergraph.graphql');
+      fs.writeFileSync(supergraph, sdl);
+      const gwEnv = (kind: GatewayKind) => ({ ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(urls), BENCH_SUPERGRAPH: supergraph });
+
+      let data!: BenchData;
+      let tokens!: string[];
+      await withChild('load-proc.ts', {}, async (loader) => {
+        await loader.next('ready');
+        const kinds = GATEWAYS.filter((kind) => only.has('gateways') || only.has('curve') || (kind === 'ours' && only.has('subscriptions')));
+        // Every gateway runs from the start, idle while another is measured, and each cell is
+        // measured on all of them back to back, the first one rotating from cell to cell: a drift
+        // of the machine (CPU steal, PostgreSQL's caches, the subgraphs' JIT) then falls on every
+        // gateway alike instead of on whichever is measured first.
+        const gws = new Map<GatewayKind, { gw: Child; url: string }>();
+        const stopGateway = async (kind: GatewayKind) => {
+          const { gw } = gws.get(kind)!;
+          gws.delete(kind);
+          children.splice(children.indexOf(gw), 1);
+          await gw.stop();
+        };
+        try {
+          for (const kind of kinds) {
+            const gw = startChild('gateway-proc.ts', gwEnv(kind), cpuProf ? { cpuProf: path.join(profDir, `gateway-${kind}`) } : {});
+            children.push(gw);
+            const { url } = await gw.next('ready', 120_000);
+            gws.set(kind, { gw, url });
+            log(`${LABEL[kind]} up at ${url} (rss ${(gw.rssBytes() / 2 ** 20).toFixed(0)} MB)`);
+          }
+          const first = gws.get(kinds[0])!;
+          data = await seedBuyer(first.url, { checkouts: profile.checkouts });
+          // the sign-in tokens last 15 minutes, a full run longer: the same people, tokens of an hour
+          data.buyerToken = (await mintTokens(keys, data.buyerToken, 1))[0];
+          data.sellerToken = (await mintTokens(keys, data.sellerToken, 1))[0];
+          tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
+          results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
+          log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
+          // Subgraphs remember the tokens they verified, and they serve every gateway: let them see
+          // each distinct token once now, or the first gateway measured would pay for verifications
+          // the later ones find remembered.
+          const ps = pages(data.productId);
+          const dashboard = ps.find((p) => p.name === 'dashboard')!;
+          let next = 0;
+          await Promise.all(
+            Array.from({ length: 16 }, async () => {
+              while (next < tokens.length) await new GraphQLClient(first.url, tokens[next++]).request(dashboard.query, dashboard.variables);
+            }),
+          );
+          log(`subgraphs have verified the ${tokens.length} distinct tokens`);
+          if (only.has('gateways') || only.has('curve'))
+            await warmStack(
+              loader,
+              [...gws.values()].map((g) => g.url),
+              data,
+              tokens,
+            );
+
+          for (const [kind, { gw, url }] of gws) {
+            const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
+            // sanity: every page answers without errors through this gateway
+            const client = new GraphQLClient(url, data.buyerToken);
+            entry.check = {};
+            for (const p of ps) {
+              const r = await client.request(p.query, p.variables);
+              entry.check[p.name] = r.errors?.length
+                ? `errors: ${JSON.stringify(r.errors).slice(0, 300)}`
+                : r.status === 200 && r.data
+                  ? 'ok'
+                  : `status ${r.status}`;
+            }
+            log(`${kind} check: ${JSON.stringify(entry.check)}`);
+          }
+          const measured = [...gws.keys()];
+          /** The gateways in the order to measure the next cell in: rotated by one per cell. */
+          let cell = 0;
+          const rotation = () => {
+            const n = measured.length;
+            const k = cell++ % Math.max(1, n);
+            return [...measured.slice(k), ...measured.slice(0, k)];
+          };
+          if (only.has('gateways')) {
+            const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
+            for (const mode of ['identical', 'distinct'] as const) {
+              const toks = mode === 'identical' ? [data.buyerToken] : tokens;
+              for (const w of workloads) {
+                // the mix is the headline: measured in `mixRounds` rounds (each on every gateway,
+                // rotating), the round with the median RPS reported and every round kept beside it
+                const rounds = w.name === 'mix' ? profile.mixRounds : 1;
+                const byKind = new Map<GatewayKind, any[]>();
+                for (let round = 0; round < rounds; round++)
+                  for (const kind of rotation()) {
+                    const { gw, url } = gws.get(kind)!;
+                    const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
+                    await load(loader, { ...run, duration: profile.warmup });
+                    const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
+                    const machine = machineMeter();
+                    const r = await load(loader, { ...run, duration: profile.duration });
+                    r.cpuMsPerRequest = cpu(r.requests);
+                    Object.assign(r, machine());
+                    r.rssMb = +(gw.rssBytes() / 2 ** 20).toFixed(1);
+                    byKind.set(kind, [...(byKind.get(kind) ?? []), r]);
+                    log(
+                      `${kind} ${mode}/${w.name}${rounds > 1 ? ` round ${round + 1}` : ''}: ${r.rps.toFixed(0)} rps p50 ${r.p50} p99 ${r.p99} ms errors ${r.errors} gqlErr~${r.gqlErrorsEstimate} rss ${r.rssMb} MB busy ${r.busyPct} % steal ${r.stealPct} %`,
+                    );
+                    await sleep(1000); // abandoned requests of this cell finish before the next gateway's warm-up
+                  }
+                for (const [kind, rs] of byKind) {
+                  const median = [...rs].sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)];
+                  if (rs.length > 1) median.rounds = rs.map((x) => ({ rps: x.rps, p50: x.p50, p99: x.p99, errors: x.errors }));
+                  results.gateways[kind].runs[`${mode}/${w.name}`] = median;
+                }
+              }
+            }
+          }
+          if (only.has('curve')) {
+            for (const c of profile.curve) {
+              for (const kind of rotation()) {
+                const { url } = gws.get(kind)!;
+                const run = { url, bodies: ps.map(bodyOf), tokens, connections: c };
+                await load(loader, { ...run, duration: Math.max(1, Math.ceil(profile.warmup / 2)) });
+                const r = await load(loader, { ...run, duration: Math.max(2, Math.ceil(profile.duration * 0.6)) });
+                (results.curve[kind] ??= []).push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
+                log(`${kind} curve c=${c}: ${r.rps.toFixed(0)} rps p99 ${r.p99} ms`);
+              }
+            }
+          }
+          // the subscription part has the machine to itself: every other gateway stops first
+          for (const kind of [...gws.keys()]) if (kind !== 'ours' || !only.has('subscriptions')) await stopGateway(kind);
+          const ours = gws.get('ours');
+          if (ours && only.has('subscriptions')) {
+            await sleep(2000);
+            await subscriptions(ours.url, data, ours.gw, { subgraphs, profDir });
+          }
+        } finally {
+          for (const kind of [...gws.keys()]) await stopGateway(kind);
+        }
+      });
+      results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
+    },
+    cpuProf ? { cpuProf: path.join(profDir, 'subgraphs') } : {},
+  );
 }
 
 async function subscriptions(url: string, data: BenchData, gw: Child, procs: { subgraphs: Child; profDir: string }) {
@@ -550,7 +593,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
             ...machine(),
           };
           rows.push(row);
-          results.subscriptions.push(row);
+          results.subscriptions.push({ bus: currentBus, ...row });
           log(
             `subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms), ${row.bytesPerIdleSubscription} B/sub`,
           );

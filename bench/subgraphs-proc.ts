@@ -13,7 +13,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { systemClock } from '../platform/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type SubgraphName } from '../platform/config.ts';
 import { openDatabase } from '../platform/db.ts';
-import { EventBus } from '../platform/events/bus.ts';
+import { createEventBus } from '../platform/events/bus.ts';
 import { createLogger } from '../platform/log.ts';
 import { runMigrations } from '../platform/migrate.ts';
 import { startSubgraph, type RunningSubgraph } from '../subgraphs/runtime.ts';
@@ -28,6 +28,10 @@ const env = {
   DATABASE_URL: process.env.BENCH_DATABASE_URL || undefined,
   // the bench sends a few messages quickly; everything else as shipped
   MESSAGE_RATE_PER_MIN: '100000',
+  // the fan-out on each bus (run.ts --fanout-buses): postgres unless told
+  EVENT_BUS: process.env.BENCH_EVENT_BUS || 'postgres',
+  NATS_URL: process.env.NATS_URL,
+  NATS_STREAM: process.env.BENCH_NATS_STREAM || undefined,
 };
 const config = { ...loadConfig(env), seed: 'demo' as const };
 const keys = JSON.parse(process.env.BENCH_KEYS!);
@@ -81,7 +85,7 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
   }
   const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite });
   await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
-  const bus = new EventBus(eventsDb, { log });
+  const bus = createEventBus(config, eventsDb, { log });
   await bus.start();
   const urls = { ...config.subgraphUrls };
   const subgraphs: RunningSubgraph[] = [];

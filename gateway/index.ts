@@ -7,7 +7,8 @@
 import { AuthVerifier, loadKeys } from '../platform/auth.ts';
 import { ConfigError, loadConfig } from '../platform/config.ts';
 import { openDatabase } from '../platform/db.ts';
-import { EventBus } from '../platform/events/bus.ts';
+import { createEventBus, type EventBus } from '../platform/events/bus.ts';
+import type { Database } from '../platform/db.ts';
 import { createLogger } from '../platform/log.ts';
 import { runMigrations } from '../platform/migrate.ts';
 import { fatal, onShutdown } from '../platform/process.ts';
@@ -19,10 +20,16 @@ try {
   const log = createLogger(config.logLevel, { service: 'gateway' });
   const verifier = new AuthVerifier(loadKeys(config), config.accessTokenTtlS);
   let bus: EventBus | undefined;
-  if (config.eventsDatabaseUrl) {
-    const db = await openDatabase({ name: 'gateway-events', url: config.eventsDatabaseUrl, max: 2 });
+  let db: Database | undefined;
+  if (config.eventBus === 'nats') {
+    // JetStream: the gateway reads the stream, no database needed
+    bus = createEventBus(config, undefined, { log });
+  } else if (config.eventsDatabaseUrl) {
+    db = await openDatabase({ name: 'gateway-events', url: config.eventsDatabaseUrl, max: 2 });
     await runMigrations(db, 'kit', config.eventsDatabaseUrl);
-    bus = new EventBus(db, { log });
+    bus = createEventBus(config, db, { log });
+  }
+  if (bus) {
     await bus.start();
     await verifier.attach(bus);
   }
@@ -40,7 +47,7 @@ try {
   onShutdown(async () => {
     await gw.close();
     await bus?.stop();
-    await bus?.db.close();
+    await db?.close();
   });
 } catch (err) {
   fatal('gateway', err);

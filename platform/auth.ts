@@ -129,6 +129,17 @@ export class TokenSigner {
     private readonly ttlS: number,
   ) {}
 
+  /**
+   * An HMAC-SHA256 (base64url) of `data` under a key derived from the signing
+   * key and `purpose`: for values only this system can make and check (an
+   * email's unsubscribe link, a decoy security question).
+   */
+  mac(purpose: string, data: string): string {
+    if (!this.keys.privatePem) throw new Error('this process has no signing key');
+    const key = crypto.createHmac('sha256', this.keys.privatePem).update(`marketplace:${purpose}`).digest();
+    return crypto.createHmac('sha256', key).update(data).digest('base64url');
+  }
+
   async sign(claims: { userId: string; sessionId: string; roles: string[] }): Promise<{ token: string; exp: number }> {
     if (!this.keys.privatePem) throw new Error('this process has no signing key');
     this.key ??= importPKCS8(this.keys.privatePem, 'EdDSA');

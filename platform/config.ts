@@ -66,6 +66,10 @@ export interface Config {
   databasePoolMax: number;
   /** Database holding the platform's event log; defaults to databaseUrl. */
   eventsDatabaseUrl?: string;
+  /** What carries events (docs/operations.md, "The event bus"). */
+  eventBus: 'postgres' | 'nats';
+  /** The JetStream bus: server(s), stream name (subjects `<stream>.<topic>`), stream replicas. */
+  nats: { url: string; stream: string; replicas: number };
   port: number;
   host: string;
   ports: Record<SubgraphName, number>;
@@ -93,7 +97,24 @@ export interface Config {
   payments: PaymentSettings;
   /** Messages one person may send per minute. */
   messageRatePerMin: number;
+  /** Email delivery (platform/mail/). */
+  mail: MailSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export interface MailSettings {
+  /** SMTP_URL (smtp:// or smtps://); undefined: each email is written as an .eml file under DATA_DIR/mail (never in production). */
+  smtpUrl?: string;
+  /** MAIL_FROM: the sender of every email. */
+  from: string;
+  /** PUBLIC_URL: the web shop's address, for links in emails (unsubscribe). */
+  publicUrl: string;
+  /** EMAIL_CODE_TTL_S: how long an emailed code (password reset, email verification) works. */
+  codeTtlS: number;
+  /** MAIL_INTERVAL_MS: how often the mail queue is looked at (a new code is sent at once). */
+  intervalMs: number;
+  /** MAIL_RETRY_MAX_MS: the longest pause between two tries of one email (backoff cap). */
+  retryMaxMs: number;
 }
 
 function configError(message: string): never {
@@ -120,6 +141,10 @@ export function loadConfig(env: Env = process.env): Config {
     ADMIN_PASSWORD: envVar.text(undefined),
     DATA_DIR: envVar.text('.data'),
     EVENTS_DATABASE_URL: envVar.postgresUrl(),
+    EVENT_BUS: envVar.oneOf(['postgres', 'nats'], 'postgres'),
+    NATS_URL: envVar.text('nats://127.0.0.1:4222'),
+    NATS_STREAM: envVar.text('marketplace_events'),
+    NATS_REPLICAS: envVar.int(1, { min: 1, max: 5 }),
     DATABASE_POOL_MAX: envVar.int(10, { min: 1, max: 1000 }),
     PORT: envVar.int(DEFAULT_PORTS.gateway, { max: 65535 }),
     HOST: envVar.text('0.0.0.0'),
@@ -142,6 +167,12 @@ export function loadConfig(env: Env = process.env): Config {
     STRIPE_RETURN_URL: envVar.httpUrl(''),
     PAYMENT_ACTION_TIMEOUT_S: envVar.int(3600, { min: 1, max: 86400 }),
     MESSAGE_RATE_PER_MIN: envVar.int(30, { min: 1, max: 100_000 }),
+    SMTP_URL: envVar.text(undefined),
+    MAIL_FROM: envVar.text('Marketplace <no-reply@marketplace.local>'),
+    PUBLIC_URL: envVar.httpUrl('http://localhost:4000'),
+    EMAIL_CODE_TTL_S: envVar.int(1800, { min: 1, max: 86400 }),
+    MAIL_INTERVAL_MS: envVar.int(1000, { min: 10, max: 3_600_000 }),
+    MAIL_RETRY_MAX_MS: envVar.int(600_000, { min: 10, max: 86_400_000 }),
   });
   const sub = v as unknown as Record<string, number | string | undefined>;
   const subgraphDatabaseUrls: Partial<Record<SubgraphName, string>> = {};
@@ -166,6 +197,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (v.PAYMENT_PROVIDER === 'stripe' && (!v.STRIPE_SECRET_KEY || !v.STRIPE_WEBHOOK_SECRET)) {
     throw new ConfigError('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
   }
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(v.NATS_STREAM)) {
+    throw new ConfigError(`NATS_STREAM must be 1-64 letters, digits, _ or -, got "${v.NATS_STREAM}"`);
+  }
+  if (v.SMTP_URL !== undefined && !/^smtps?:\/\/[^/?#]+/.test(v.SMTP_URL)) {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587');
+  }
   return {
     nodeEnv: v.NODE_ENV,
     production,
@@ -174,6 +211,8 @@ export function loadConfig(env: Env = process.env): Config {
     subgraphDatabaseUrls,
     eventsDatabaseUrl: v.EVENTS_DATABASE_URL ?? v.DATABASE_URL,
     databasePoolMax: v.DATABASE_POOL_MAX,
+    eventBus: v.EVENT_BUS,
+    nats: { url: v.NATS_URL, stream: v.NATS_STREAM, replicas: v.NATS_REPLICAS },
     port: v.PORT,
     host: v.HOST,
     ports,
@@ -209,6 +248,14 @@ export function loadConfig(env: Env = process.env): Config {
       actionTimeoutS: v.PAYMENT_ACTION_TIMEOUT_S,
     },
     messageRatePerMin: v.MESSAGE_RATE_PER_MIN,
+    mail: {
+      smtpUrl: v.SMTP_URL,
+      from: v.MAIL_FROM,
+      publicUrl: v.PUBLIC_URL.replace(/\/+$/, ''),
+      codeTtlS: v.EMAIL_CODE_TTL_S,
+      intervalMs: v.MAIL_INTERVAL_MS,
+      retryMaxMs: v.MAIL_RETRY_MAX_MS,
+    },
     logLevel: v.LOG_LEVEL,
   };
 }

@@ -4,7 +4,8 @@
  * - `POST /graphql`: the subgraph schema (Apollo Server + buildSubgraphSchema);
  * - `ws /graphql`: graphql-ws (`graphql-transport-ws`) for its subscriptions;
  * - `POST /internal/<operation>`: service-to-service JSON calls (see internal.ts);
- * - `GET /health`: 200 `{"status":"ok"}` once started.
+ * - `GET /health`: 200 `{"status":"ok"}` once started;
+ * - `GET /metrics`: the subgraph's own metrics, when it declares some (the users subgraph: its mail queue).
  *
  * Everything but /health requires the gateway-to-subgraph secret in the
  * `x-subgraph-secret` header (401 otherwise), and every request's
@@ -37,7 +38,7 @@ import { checkTextInput } from './text-input.ts';
 import { positionFrame, POSITIONS_HEADER, startPositionOf } from './subscriptions/positions.ts';
 
 /** What the server needs of a subgraph's definition (subgraph.ts). */
-export type SubgraphModule = Pick<SubgraphDefinition, 'typeDefs' | 'resolvers' | 'context' | 'internal'>;
+export type SubgraphModule = Pick<SubgraphDefinition, 'typeDefs' | 'resolvers' | 'context' | 'internal' | 'metrics'>;
 
 export interface SubgraphServerOptions {
   name: string;
@@ -185,6 +186,11 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       }
       if (!secretMatches(expectedSecret, req.headers[SECRET_HEADER])) {
         sendJson(res, 401, { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }] });
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/metrics' && module.metrics) {
+        const m = await module.metrics();
+        res.writeHead(200, { 'content-type': m.contentType }).end(m.text);
         return;
       }
       requestId = (req.headers[REQUEST_ID_HEADER] as string) || crypto.randomUUID();

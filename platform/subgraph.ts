@@ -52,6 +52,8 @@ export interface SubgraphDefinition<Ctx extends RequestContext = RequestContext>
   jobs?: Job[];
   /** Demo data for an empty database (never in production). */
   seed?(): Promise<void>;
+  /** `GET /metrics` (behind the subgraph secret): the subgraph's own numbers in the Prometheus text format. */
+  metrics?(): Promise<{ contentType: string; text: string }>;
   /** Anything else to do once listening (after consumers and jobs start). */
   start?(): Promise<void>;
   /** Called first on shutdown (before jobs and consumers stop). */

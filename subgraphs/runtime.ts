@@ -7,13 +7,12 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { AuthVerifier, TokenSigner, type AuthKeys } from '../platform/auth.ts';
 import type { Clock } from '../platform/clock.ts';
-import { databaseUrlFor, type Config, type SubgraphName } from '../platform/config.ts';
+import { ConfigError, databaseUrlFor, type Config, type SubgraphName } from '../platform/config.ts';
 import { openDatabase, type Database } from '../platform/db.ts';
-import { EventBus } from '../platform/events/bus.ts';
+import { createEventBus, type EventBus } from '../platform/events/bus.ts';
 import { InternalClient } from '../platform/internal.ts';
 import type { Logger } from '../platform/log.ts';
 import { runMigrations } from '../platform/migrate.ts';
-import { OutboxRelay } from '../platform/events/relay.ts';
 import { startJob, type RunningJob } from '../platform/jobs.ts';
 import { startSubgraphServer, type RunningServer } from '../platform/server.ts';
 import type { SubgraphDeps, SubgraphFactory } from '../platform/subgraph.ts';
@@ -56,6 +55,8 @@ const factories: Record<SubgraphName, () => Promise<SubgraphFactory>> = {
 export async function startSubgraph(name: SubgraphName, opts: StartOptions): Promise<RunningSubgraph> {
   const log = opts.log.child({ subgraph: name });
   const url = databaseUrlFor(opts.config, name);
+  if (opts.config.eventBus === 'nats' && !url)
+    throw new ConfigError('EVENT_BUS=nats needs PostgreSQL (DATABASE_URL): the embedded database runs the PostgreSQL bus only');
   if (!url && !opts.pglite) {
     // A process of its own on PGlite only makes sense for a lone subgraph demo.
     log.warn('no DATABASE_URL: using embedded PGlite under DATA_DIR for this one process');
@@ -69,25 +70,22 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
   });
   let ownBus: EventBus | undefined;
   let eventsDb: Database | undefined;
-  let relay: OutboxRelay | undefined;
+  let detach: (() => Promise<void>) | undefined;
   try {
     await runMigrations(db, 'kit', url);
     await runMigrations(db, name, url);
     let bus = opts.bus;
     if (!bus) {
       const eventsUrl = opts.config.eventsDatabaseUrl;
-      if (url && eventsUrl && eventsUrl !== url) {
+      if (opts.config.eventBus === 'postgres' && url && eventsUrl && eventsUrl !== url) {
         eventsDb = await openDatabase({ url: eventsUrl, name: `${name}-events`, max: 3 });
         await runMigrations(eventsDb, 'kit', eventsUrl);
       }
-      bus = ownBus = new EventBus(eventsDb ?? db, { log });
+      bus = ownBus = createEventBus(opts.config, eventsDb ?? db, { log });
       await ownBus.start();
     }
-    // A database of its own: its outbox is relayed into the shared event log.
-    if (db.key !== bus.db.key) {
-      relay = new OutboxRelay(db, bus.db, name, { log });
-      await relay.start();
-    }
+    // what this subgraph publishes into its database reaches the bus (a relay where needed)
+    detach = await bus.attach(db, name);
     const verifier = new AuthVerifier(opts.keys, opts.config.accessTokenTtlS);
     await verifier.attach(bus);
     const deps: SubgraphDeps = {
@@ -128,14 +126,14 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
         await bus.removeConsumers(db);
         await server.close();
         verifier.detach();
-        await relay?.stop();
+        await detach?.();
         await ownBus?.stop();
         await eventsDb?.close();
         await db.close();
       },
     };
   } catch (err) {
-    await relay?.stop().catch(() => {});
+    await detach?.().catch(() => {});
     await ownBus?.stop().catch(() => {});
     await eventsDb?.close().catch(() => {});
     await db.close().catch(() => {});

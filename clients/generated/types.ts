@@ -315,6 +315,14 @@ export type Mutation = {
   removePaymentMethod: UserPayload;
   removeShippingAddress: UserPayload;
   reportConversation: ConversationPayload;
+  /** Emails a one-time code to the viewer's address; false when the address is already verified (nothing is sent). */
+  requestEmailVerification: Scalars['Boolean']['output'];
+  /** Emails a one-time code (30 minutes, single use) to an active account with that email. Always true: it tells nobody whether the account exists. */
+  requestPasswordReset: Scalars['Boolean']['output'];
+  /** Sets a new password with the emailed code; every other session ends, and this signs in. A wrong, used or expired code: INVALID_CODE. */
+  resetPassword: AuthPayload;
+  /** Sets a new password with the answer to the security question (throttled as login is); every other session ends, and this signs in. */
+  resetPasswordWithSecurityAnswer: AuthPayload;
   /** Seller: settles an open dispute; refund true refunds the buyer. */
   resolveDispute: OrderPayload;
   /** Keeps a method with the payment provider for later payments (needs security level MEDIUM). The first one saved, or one saved with makeDefault, is the default. */
@@ -325,12 +333,17 @@ export type Mutation = {
   shipOrder: OrderPayload;
   unarchiveConversation: ConversationPayload;
   unfollowStore: StoreListPayload;
+  /** Turns off the kind of email a notification's unsubscribe link names (the link's token; no sign-in needed). */
+  unsubscribe: UnsubscribePayload;
   unwatchPrice: PriceWatchPayload;
   /** Quantity 0 removes the line. */
   updateCartLine: CartPayload;
+  updateNotificationSettings: UserPayload;
   updateProfile: UserPayload;
   updateShippingAddress: ShippingAddressPayload;
   updateVariant: ProductPayload;
+  /** Marks the viewer's email verified with the emailed code (INVALID_CODE when wrong, used or expired). */
+  verifyEmail: UserPayload;
   watchPrice: PriceWatchPayload;
 };
 
@@ -498,6 +511,25 @@ export type MutationReportConversationArgs = {
 };
 
 
+export type MutationRequestPasswordResetArgs = {
+  email: Scalars['String']['input'];
+};
+
+
+export type MutationResetPasswordArgs = {
+  code: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
+
+export type MutationResetPasswordWithSecurityAnswerArgs = {
+  answer: Scalars['String']['input'];
+  email: Scalars['String']['input'];
+  newPassword: Scalars['String']['input'];
+};
+
+
 export type MutationResolveDisputeArgs = {
   orderId: Scalars['ID']['input'];
   refund: Scalars['Boolean']['input'];
@@ -539,6 +571,11 @@ export type MutationUnfollowStoreArgs = {
 };
 
 
+export type MutationUnsubscribeArgs = {
+  token: Scalars['String']['input'];
+};
+
+
 export type MutationUnwatchPriceArgs = {
   productId: Scalars['ID']['input'];
 };
@@ -548,6 +585,11 @@ export type MutationUpdateCartLineArgs = {
   cartId?: InputMaybe<Scalars['ID']['input']>;
   lineId: Scalars['ID']['input'];
   quantity: Scalars['Int']['input'];
+};
+
+
+export type MutationUpdateNotificationSettingsArgs = {
+  input: NotificationSettingsInput;
 };
 
 
@@ -568,8 +610,31 @@ export type MutationUpdateVariantArgs = {
 };
 
 
+export type MutationVerifyEmailArgs = {
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationWatchPriceArgs = {
   productId: Scalars['ID']['input'];
+};
+
+/** Which notifications are emailed to the person (each email carries a link that turns its kind off). */
+export type NotificationSettings = {
+  __typename: 'NotificationSettings';
+  /** A new message in a conversation. Default false. */
+  emailMessages: Scalars['Boolean']['output'];
+  /** Order shipped, cancelled or refunded. Default true. */
+  emailOrderUpdates: Scalars['Boolean']['output'];
+  /** A product the person watches got cheaper. Default true. */
+  emailPriceDrops: Scalars['Boolean']['output'];
+};
+
+/** Every field optional: only the fields given change. */
+export type NotificationSettingsInput = {
+  emailMessages?: InputMaybe<Scalars['Boolean']['input']>;
+  emailOrderUpdates?: InputMaybe<Scalars['Boolean']['input']>;
+  emailPriceDrops?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type OpenStoreInput = {
@@ -824,6 +889,8 @@ export type Query = {
   product: Maybe<Product>;
   /** English full-text search over title and description; every argument optional. */
   searchProducts: ProductConnection;
+  /** The account's security question; for an email without an account, a decoy question (always the same one for that email). */
+  securityQuestion: Maybe<Scalars['String']['output']>;
   store: Maybe<Store>;
   /** The signed-in person; null without a valid access token. */
   viewer: Maybe<User>;
@@ -864,6 +931,11 @@ export type QuerySearchProductsArgs = {
   query?: InputMaybe<Scalars['String']['input']>;
   sort?: InputMaybe<ProductSort>;
   storeId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QuerySecurityQuestionArgs = {
+  email: Scalars['String']['input'];
 };
 
 
@@ -1088,6 +1160,13 @@ export type TransactionStatus =
   | 'REQUIRES_ACTION'
   | 'SUCCEEDED';
 
+export type UnsubscribePayload = {
+  __typename: 'UnsubscribePayload';
+  /** Which setting was turned off: emailOrderUpdates, emailPriceDrops or emailMessages. */
+  setting: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
+};
+
 /** Every field optional: only the fields given change; an explicit null clears an optional field. */
 export type UpdateProfileInput = {
   contactAddress?: InputMaybe<Scalars['String']['input']>;
@@ -1117,11 +1196,15 @@ export type User = {
   coupons: Array<UserCoupon>;
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
+  /** Whether the person proved they receive mail at `email` (verifyEmail, or a password reset by email). Changing the email makes it false. */
+  emailVerified: Scalars['Boolean']['output'];
   fax: Maybe<Scalars['String']['output']>;
   fullName: Scalars['String']['output'];
   gender: Maybe<Gender>;
   hasSecurityQuestion: Scalars['Boolean']['output'];
   id: Scalars['ID']['output'];
+  /** Which notifications are emailed. */
+  notificationSettings: NotificationSettings;
   /** The Remainders panel. */
   orderCounts: OrderCounts;
   /** My Orders, newest first; status filters. */
@@ -1133,6 +1216,7 @@ export type User = {
   priceWatches: Array<PriceWatch>;
   /** Payment methods kept with the provider for this person: the default first. Only the provider's reference and what is shown here are stored, never a card number. */
   savedPaymentMethods: Array<SavedPaymentMethod>;
+  /** LOW: a password only; MEDIUM: a verified email or a security question; HIGH: both (docs/users.md). */
   securityLevel: SecurityLevel;
   /** At most five. */
   shippingAddresses: Array<ShippingAddress>;

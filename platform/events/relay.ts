@@ -13,10 +13,8 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db.ts';
 import { queryRows } from '../db.ts';
-import { EVENTS_CHANNEL, notifyPayload } from './bus.ts';
+import { EVENTS_CHANNEL, notifyPayload, PUBLISH_LOCK } from './outbox.ts';
 import type { Logger } from '../log.ts';
-
-const PUBLISH_LOCK = 7_310_001; // the same lock as publish(): seq order is commit order
 
 export class OutboxRelay {
   private running = false;

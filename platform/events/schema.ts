@@ -2,7 +2,8 @@
  * The kit's own tables: the event log (transactional outbox) and consumer
  * positions. They live in the `events` schema of every subgraph database.
  */
-import { bigint, bigserial, index, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, index, jsonb, pgSchema, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const eventsSchema = pgSchema('events');
 
@@ -18,11 +19,19 @@ export const eventLog = eventsSchema.table(
     /** Relayed events: the subgraph database they were first written to, and their seq there. */
     origin: text('origin'),
     originSeq: bigint('origin_seq', { mode: 'number' }),
+    /** With the JetStream bus: written, not yet published to JetStream by the relay (outbox.ts). */
+    relayPending: boolean('relay_pending').notNull().default(false),
+    /** With the JetStream bus: the stream sequence the relay got for this event. */
+    streamSeq: bigint('stream_seq', { mode: 'number' }),
   },
   (t) => [
     index('log_topic_seq_idx').on(t.topic, t.seq),
     index('log_audience_idx').using('gin', t.audience),
     uniqueIndex('log_origin_idx').on(t.origin, t.originSeq),
+    // only the rows waiting for the relay (none on the PostgreSQL bus)
+    index('log_relay_pending_idx')
+      .on(t.seq)
+      .where(sql`relay_pending`),
   ],
 );
 

@@ -5,8 +5,9 @@ import { payload as shape } from '../../platform/errors.ts';
 import { DateTime, isId } from '../../platform/scalars.ts';
 import type { UsersContext } from './context.ts';
 import type { AddressRow, UserRow } from './db/schema.ts';
-import type { AddressInput, ProfileInput } from './service/index.ts';
-import { securityLevel } from './service/secrets.ts';
+import type { AddressInput, NotificationSettingsInput, ProfileInput } from './service/index.ts';
+import { settingsOf } from './service/notifications.ts';
+import { securityLevelOf } from './service/security.ts';
 
 type Ctx = UsersContext;
 type Me = SignedIn<UsersContext>;
@@ -27,6 +28,7 @@ export const resolvers = {
       const u = await ctx.loaders.userById.load(ctx.viewer.id);
       return u && !u.deactivatedAt ? u : null;
     },
+    securityQuestion: (_: unknown, a: { email: string }, ctx: Ctx) => ctx.service.securityQuestion(a.email),
   },
   Mutation: {
     register: (_: unknown, a: { input: { email: string; password: string; fullName: string } }, ctx: Ctx) =>
@@ -59,6 +61,19 @@ export const resolvers = {
         user: await ctx.service.setSecurityQuestion(ctx.viewer, a.password, a.question, a.answer, ctx.clientIp),
       })),
     ),
+    requestPasswordReset: (_: unknown, a: { email: string }, ctx: Ctx) => ctx.service.requestPasswordReset(a.email, ctx.clientIp),
+    resetPassword: (_: unknown, a: { email: string; code: string; newPassword: string }, ctx: Ctx) =>
+      payload(noAuth, () => ctx.service.resetPassword(a.email, a.code, a.newPassword, ctx.clientIp)),
+    resetPasswordWithSecurityAnswer: (_: unknown, a: { email: string; answer: string; newPassword: string }, ctx: Ctx) =>
+      payload(noAuth, () => ctx.service.resetPasswordWithSecurityAnswer(a.email, a.answer, a.newPassword, ctx.clientIp)),
+    requestEmailVerification: authed((_: unknown, __: unknown, ctx: Me) => ctx.service.requestEmailVerification(ctx.viewer, ctx.clientIp)),
+    verifyEmail: authed((_: unknown, a: { code: string }, ctx: Me) =>
+      payload({ user: null }, async () => ({ user: await ctx.service.verifyEmail(ctx.viewer, a.code, ctx.clientIp) })),
+    ),
+    updateNotificationSettings: authed((_: unknown, a: { input: NotificationSettingsInput }, ctx: Me) =>
+      payload({ user: null }, async () => ({ user: await ctx.service.updateNotificationSettings(ctx.viewer, a.input) })),
+    ),
+    unsubscribe: (_: unknown, a: { token: string }, ctx: Ctx) => payload({ setting: null }, () => ctx.service.unsubscribe(a.token)),
     deactivateAccount: authed((_: unknown, a: { password: string; confirmEmail: string; reason?: string | null }, ctx: Me) =>
       payload({ deactivated: false }, async () => ({
         deactivated: await ctx.service.deactivateAccount(ctx.viewer, a.password, a.confirmEmail, a.reason, ctx.clientIp),
@@ -72,7 +87,8 @@ export const resolvers = {
       const u = await ctx.loaders.userById.load(ref.id);
       return u && !u.deactivatedAt ? u : null;
     },
-    securityLevel: (u: UserRow) => securityLevel(u.passwordStrength, Boolean(u.securityAnswerHash)),
+    securityLevel: (u: UserRow) => securityLevelOf(u),
+    notificationSettings: (u: UserRow) => settingsOf(u),
     hasSecurityQuestion: (u: UserRow) => Boolean(u.securityAnswerHash),
     shippingAddresses: (u: UserRow, _: unknown, ctx: Ctx) => ctx.loaders.addressesByUser.load(u.id),
   },

@@ -120,12 +120,15 @@ export function messagingSubgraph(t: TestStack, token?: string): GraphQLClient {
   return new GraphQLClient(t.stack.urls.messaging).as(token).withHeaders({ 'x-subgraph-secret': t.stack.secret });
 }
 
-/** Resolves once a consumer has handled every event of its topic so far. */
+/** Resolves once a consumer has handled every event of its topic so far (on either bus). */
 export async function caughtUp(t: TestStack, consumer: string, topic: string): Promise<void> {
   const rowsOf = (r: any) => (Array.isArray(r) ? r : r.rows);
   await eventually(async () => {
     const [pos] = rowsOf(await t.stack.eventsDb.drizzle.execute(sql`select position from events.consumers where name = ${consumer}`));
-    const [max] = rowsOf(await t.stack.eventsDb.drizzle.execute(sql`select max(seq) as m from events.log where topic = ${topic}`));
-    if (Number(pos?.position ?? -1) !== Number(max.m)) throw new Error(`${consumer} is at ${pos?.position}, ${topic} at ${max.m}`);
+    // JetStream: not yet relayed from the outbox (never any on PostgreSQL)
+    const [pending] = rowsOf(await t.stack.eventsDb.drizzle.execute(sql`select count(*) as n from events.log where topic = ${topic} and relay_pending`));
+    const behind = pos ? await t.stack.bus.readAfter(Number(pos.position), { topics: [topic], limit: 1 }) : [];
+    if (!pos || Number(pending.n) > 0 || behind.length)
+      throw new Error(`${consumer} is at ${pos?.position}, ${topic} has ${pending.n} to relay and more after it`);
   });
 }

@@ -4,7 +4,12 @@
  * database created for this stack and dropped afterwards.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { generateKeys, type AuthKeys } from '../../platform/auth.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type Config, type SubgraphName } from '../../platform/config.ts';
@@ -14,6 +19,8 @@ import { startStack, type Stack } from '../../stack.ts';
 import { GraphQLClient } from './client.ts';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
+/** `EVENT_BUS=nats` (with DATABASE_URL): the stacks run the JetStream bus, each on a stream of its own. */
+export const onNats = process.env.EVENT_BUS === 'nats';
 
 export interface TestStack {
   stack: Stack;
@@ -27,6 +34,8 @@ export interface TestStack {
   client: GraphQLClient;
   /** The test database's URL (PostgreSQL only). */
   databaseUrl?: string;
+  /** The stack's DATA_DIR (a temporary folder, removed on stop): .eml files without SMTP_URL. */
+  dataDir: string;
   /** The in-memory database (PGlite only), e.g. to start another subgraph instance on it. */
   pglite?: PGlite;
   stop(): Promise<void>;
@@ -53,16 +62,22 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     pglite = new PGlite();
     await pglite.waitReady;
   }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-test-'));
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'test',
     SEED: opts.seed ? 'demo' : 'none',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATA_DIR: '/nonexistent-test-data-dir',
+    // the database is in memory or PostgreSQL; DATA_DIR holds only what else is written (.eml files without SMTP_URL)
+    DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     // two test files run at once, each with its own stack: stay well under
     // PostgreSQL's default 100 connections
     DATABASE_POOL_MAX: '4',
+    EVENT_BUS: onNats ? 'nats' : 'postgres',
+    NATS_URL: process.env.NATS_URL,
+    // a stream per stack: test files running at once never see each other's events
+    NATS_STREAM: `test_${crypto.randomBytes(6).toString('hex')}`,
     ...opts.env,
   };
   const config = loadConfig(env);
@@ -85,6 +100,8 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
   } catch (err) {
     await pglite?.close();
     if (dbName) await dropDatabase(adminUrl!, dbName);
+    if (config.eventBus === 'nats') await deleteStream(config);
+    fs.rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   const url = stack.gateway.url;
@@ -97,11 +114,24 @@ export async function startTestStack(opts: TestStackOptions = {}): Promise<TestS
     wsUrl: url.replace(/^http/, 'ws'),
     client: new GraphQLClient(url),
     databaseUrl,
+    dataDir,
     pglite,
     async stop() {
       await stack.stop();
       await pglite?.close();
       if (dbName) await dropDatabase(adminUrl!, dbName);
+      if (config.eventBus === 'nats') await deleteStream(config);
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Remove a test stack's JetStream stream. */
+export async function deleteStream(config: Pick<Config, 'nats'>): Promise<void> {
+  const nc = await connect({ servers: config.nats.url });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(config.nats.stream).catch(() => false);
+  } finally {
+    await nc.close();
+  }
 }

@@ -93,3 +93,32 @@ describe('the signing key can come from a file (AUTH_PRIVATE_KEY_FILE)', { timeo
     }
   });
 });
+
+describe('email in production', { timeout: 150_000 }, () => {
+  it('refuses to start without SMTP_URL, with one line naming it (the users subgraph sends mail)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mg-nosmtp-'));
+    try {
+      const p = start(['main.ts'], {
+        NODE_ENV: 'production',
+        AUTH_PRIVATE_KEY: ed25519Pem(),
+        SUBGRAPH_SECRET: secret,
+        DATA_DIR: dir,
+        PORT: String(await freePort()),
+        METRICS_PORT: '0',
+        LOG_LEVEL: 'error',
+      });
+      expect(await p.exited).toBe(1);
+      expect(p.stderr().trim().split('\n')).toEqual([
+        'marketplace failed to start: SMTP_URL must be set in production (e.g. smtp://user:pass@host:587): the users subgraph emails codes and notifications',
+      ]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an SMTP_URL that is not smtp:// or smtps://', async () => {
+    const p = start(['main.ts'], { SMTP_URL: 'http://mail.example', LOG_LEVEL: 'error' });
+    expect(await p.exited).toBe(1);
+    expect(p.stderr().trim().split('\n')).toEqual(['marketplace failed to start: SMTP_URL must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@host:587']);
+  });
+});

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, dropDatabase, openDatabase, queryRows, type Database } from '../../platform/db.ts';
-import { EventBus, publish, type BusEvent } from '../../platform/events/bus.ts';
+import { PgEventBus, publish, type BusEvent } from '../../platform/events/bus.ts';
 import { runMigrations } from '../../platform/migrate.ts';
 import { OutboxRelay } from '../../platform/events/relay.ts';
 import { onPostgres } from '../helpers/stack.ts';
@@ -40,10 +40,10 @@ afterAll(async () => {
 
 describe('the event bus', () => {
   let db: Database;
-  let bus: EventBus;
+  let bus: PgEventBus;
   beforeAll(async () => {
     ({ db } = await freshDatabase());
-    bus = new EventBus(db, { pollIntervalMs: 200 });
+    bus = new PgEventBus(db, { pollIntervalMs: 200 });
     await bus.start();
   });
   afterAll(async () => {
@@ -92,7 +92,7 @@ describe('the event bus', () => {
   });
 
   it('hands each event to a named consumer exactly once, even with two instances consuming', async () => {
-    const bus2 = new EventBus(db, { pollIntervalMs: 200 });
+    const bus2 = new PgEventBus(db, { pollIntervalMs: 200 });
     await bus2.start();
     const handled: number[] = [];
     const handler = async (tx: Parameters<Parameters<Database['drizzle']['transaction']>[0]>[0], e: BusEvent) => {
@@ -120,7 +120,7 @@ describe('the event bus', () => {
   });
 
   it('wakes on a commit only the consumers of the topics committed', async () => {
-    const quiet = new EventBus(db, { pollIntervalMs: 60_000 });
+    const quiet = new PgEventBus(db, { pollIntervalMs: 60_000 });
     await quiet.start();
     // the statements consumer b sends, counted on its own handle of the database
     let bStatements = 0;
@@ -162,7 +162,7 @@ describe.skipIf(!onPostgres)('a subgraph with a database of its own (PostgreSQL)
   it('has its events relayed into the shared log once, in order', async () => {
     const shared = await freshDatabase();
     const local = await freshDatabase();
-    const bus = new EventBus(shared.db, { pollIntervalMs: 100 });
+    const bus = new PgEventBus(shared.db, { pollIntervalMs: 100 });
     await bus.start();
     const relay = new OutboxRelay(local.db, shared.db, 'catalog', { pollIntervalMs: 100 });
     await relay.start();

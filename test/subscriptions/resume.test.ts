@@ -66,7 +66,7 @@ describe('gateway subscriptions across a restart of the subgraph', () => {
       keys: t.keys,
       secret: t.stack.secret,
       clock: t.clock,
-      log: createLogger('silent'),
+      log: createLogger((process.env.TEST_LOG_LEVEL as 'error' | undefined) ?? 'silent'),
       port,
       pglite: t.databaseUrl ? undefined : (old.db.drizzle as unknown as { $client: any }).$client,
       bus: t.stack.bus,

@@ -1,7 +1,9 @@
 /** GraphQL documents and small helpers for the users tests. */
 import crypto from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
+import { sql } from 'drizzle-orm';
 import { AUDIENCE, ISSUER } from '../../platform/auth.ts';
+import type { TestStack } from '../helpers/stack.ts';
 
 export const USER_FIELDS = `id email fullName gender photoUrl phone fax zip contactAddress organization securityLevel hasSecurityQuestion createdAt
   shippingAddresses { id recipientName phone country province city street postalCode isDefault }`;
@@ -83,6 +85,15 @@ export const NEEDS_VIEWER = {
 } as const;
 
 export const codeOf = (r: { errors?: { extensions?: Record<string, any> }[] }) => r.errors?.[0]?.extensions?.code;
+
+/**
+ * Marks an account's email verified straight in the users database, for tests
+ * of operations that need security level MEDIUM but are not about email
+ * (verification itself is tested through real email in email.test.ts).
+ */
+export async function markEmailVerified(t: TestStack, userId: string): Promise<void> {
+  await t.stack.subgraphs.users.db.drizzle.execute(sql`update users.users set email_verified = true where id = ${userId}`);
+}
 
 /** Starting the whole graph (and its demo data) can be slow on a busy machine. */
 export const STACK_START_TIMEOUT_MS = 180_000;

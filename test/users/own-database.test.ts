@@ -89,7 +89,7 @@ describe.skipIf(!onPostgres)('the users subgraph on a database of its own (Postg
   };
 
   it('runs users on its own database, its events relayed into the shared log', async () => {
-    expect(t.stack.subgraphs.users.db.key).not.toBe(t.stack.bus.db.key);
+    expect(t.stack.subgraphs.users.db.key).not.toBe(t.stack.eventsDb.key);
     const own = postgres(t.stack.subgraphs.users.db.key, { max: 1, onnotice: () => {} });
     const [local] = await own`select coalesce(max(seq), 0)::int as n from events.log`.finally(() => own.end({ timeout: 5 }));
     const [sharedHead] = await shared`select coalesce(max(seq), 0)::int as n from events.log`;

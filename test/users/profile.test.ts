@@ -4,6 +4,7 @@ import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts'
 import {
   ADD_ADDRESS,
   CHANGE_EMAIL,
+  markEmailVerified,
   LOGIN,
   REMOVE_ADDRESS,
   SET_QUESTION,
@@ -77,7 +78,7 @@ describe('profile, security and the address book', () => {
   });
 
   describe('securityLevel and the security question', () => {
-    it('is LOW with a weak password, MEDIUM with a question, HIGH with a strong password and a question', async () => {
+    it('is LOW with a password alone, however strong, and MEDIUM with a security question (HIGH also needs a verified email: email.test.ts)', async () => {
       const weak = await registerUser(t.client, { password: 'password' });
       expect((await weak.client.data(VIEWER)).viewer.securityLevel).toBe('LOW');
       const r = await weak.client.data(SET_QUESTION, { p: 'password', q: 'First pet?', a: 'Rex' });
@@ -85,9 +86,9 @@ describe('profile, security and the address book', () => {
       expect(r.setSecurityQuestion.user).toMatchObject({ hasSecurityQuestion: true, securityLevel: 'MEDIUM' });
 
       const strong = await registerUser(t.client, { password: 'Str0ng-and-long-passphrase' });
-      expect((await strong.client.data(VIEWER)).viewer.securityLevel).toBe('MEDIUM');
+      expect((await strong.client.data(VIEWER)).viewer.securityLevel).toBe('LOW');
       const s = await strong.client.data(SET_QUESTION, { p: 'Str0ng-and-long-passphrase', q: 'Town of birth?', a: 'Paris' });
-      expect(s.setSecurityQuestion.user.securityLevel).toBe('HIGH');
+      expect(s.setSecurityQuestion.user.securityLevel).toBe('MEDIUM');
     });
 
     it('refuses to set a question without the right password, or with an empty answer', async () => {
@@ -103,6 +104,7 @@ describe('profile, security and the address book', () => {
   describe('changeEmail', () => {
     it('changes the email with the password; the new email signs in, the old does not', async () => {
       const a = await registerUser(t.client);
+      await markEmailVerified(t, a.userId); // security level MEDIUM
       const newEmail = `new-${a.email}`;
       const r = await a.client.data(CHANGE_EMAIL, { p: a.password, e: newEmail.toUpperCase() });
       expect(r.changeEmail.userErrors).toEqual([]);
@@ -126,6 +128,7 @@ describe('profile, security and the address book', () => {
     it('refuses a wrong password, a malformed email and a taken email, changing nothing', async () => {
       const a = await registerUser(t.client);
       const b = await registerUser(t.client);
+      await markEmailVerified(t, a.userId); // security level MEDIUM
       const wrong = await a.client.data(CHANGE_EMAIL, { p: 'not-the-password', e: `y-${a.email}` });
       expect(wrong.changeEmail.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_CREDENTIALS', field: ['password'] })]);
       const bad = await a.client.data(CHANGE_EMAIL, { p: a.password, e: 'nope@' });

@@ -218,7 +218,8 @@ describe('accounts and sessions', () => {
       const other = await t.client.data(LOGIN, { email: a.email, password: a.password });
       const r = await a.client.data(CHANGE_PASSWORD, { c: a.password, n: 'a-Much-Better-Password-42' });
       expect(r.changePassword.userErrors).toEqual([]);
-      expect(r.changePassword.viewer.securityLevel).toBe('MEDIUM');
+      // a password alone is security level LOW, however strong (docs/users.md)
+      expect(r.changePassword.viewer.securityLevel).toBe('LOW');
       expect((await a.client.data(VIEWER)).viewer.id).toBe(a.userId);
       expect((await t.client.as(r.changePassword.accessToken).data(VIEWER)).viewer.id).toBe(a.userId);
       expect(codeOf(await t.client.as(other.login.accessToken).request(VIEWER))).toBe('UNAUTHENTICATED');

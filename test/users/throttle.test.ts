@@ -14,7 +14,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { registerUser, type Account } from '../helpers/accounts.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
-import { CHANGE_EMAIL, CHANGE_PASSWORD, DEACTIVATE, LOGIN, SET_QUESTION, STACK_START_TIMEOUT_MS, VIEWER } from './helpers.ts';
+import { CHANGE_EMAIL, CHANGE_PASSWORD, DEACTIVATE, LOGIN, markEmailVerified, SET_QUESTION, STACK_START_TIMEOUT_MS, VIEWER } from './helpers.ts';
 
 const WINDOW_S = 15 * 60;
 const PER_ACCOUNT = 5;
@@ -44,8 +44,11 @@ const login = async (email: string, password: string) => codes((await t.client.d
 const checks: Record<string, (a: Account, password: string) => Promise<string[]>> = {
   changePassword: async (a, password) =>
     codes((await a.client.data<any>(CHANGE_PASSWORD, { c: password, n: 'a-brand-new-Password-1' })).changePassword.userErrors),
-  changeEmail: async (a, password) =>
-    codes((await a.client.data<any>(CHANGE_EMAIL, { p: password, e: `moved-${crypto.randomUUID().slice(0, 8)}@example.test` })).changeEmail.userErrors),
+  changeEmail: async (a, password) => {
+    // changeEmail needs security level MEDIUM: a verified email (not a question, which would be another password check)
+    await markEmailVerified(t, a.userId);
+    return codes((await a.client.data<any>(CHANGE_EMAIL, { p: password, e: `moved-${crypto.randomUUID().slice(0, 8)}@example.test` })).changeEmail.userErrors);
+  },
   setSecurityQuestion: async (a, password) =>
     codes((await a.client.data<any>(SET_QUESTION, { p: password, q: 'First pet?', a: 'Rex' })).setSecurityQuestion.userErrors),
   deactivateAccount: async (a, password) => codes((await a.client.data<any>(DEACTIVATE, { p: password, e: a.email, r: null })).deactivateAccount.userErrors),

@@ -3,6 +3,7 @@ import { and, asc, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-o
 import type { Executor } from '../../../platform/db.ts';
 import { loginFailures, sessions, shippingAddresses, usedRefreshTokens, users, type AddressRow, type UserRow } from './schema.ts';
 import type { AddressFields } from '../service/validation.ts';
+import { pruneMail } from './queries-mail.ts';
 
 // ---- users
 
@@ -34,6 +35,17 @@ export async function lockActiveUser(db: Executor, id: string): Promise<UserRow 
     .select()
     .from(users)
     .where(and(eq(users.id, id), isNull(users.deactivatedAt)))
+    .for('update');
+  return r;
+}
+
+/** The active account with that email, locked for the rest of the transaction. */
+export async function lockActiveUserByEmail(db: Executor, email: string): Promise<UserRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(users)
+    // raw: lower(), as activeUserByEmail
+    .where(and(sql`lower(${users.email}) = ${email.toLowerCase()}`, isNull(users.deactivatedAt)))
     .for('update');
   return r;
 }
@@ -232,10 +244,37 @@ export async function settleAttempt(db: Executor, key: string, outcome: 'failed'
     .where(eq(loginFailures.key, key));
 }
 
+/**
+ * Takes one of `max` allowances of `key` in its fixed window of `windowS`
+ * seconds (emails sent on request: reset and verification codes), on the
+ * throttle counters' table (`failures` counts what was taken). One
+ * conditional upsert: concurrent callers never take more than `max`.
+ * False when none is left.
+ */
+export async function takeAllowance(db: Executor, key: string, max: number, now: Date, windowS: number): Promise<boolean> {
+  const windowStart = new Date(now.getTime() - windowS * 1000).toISOString();
+  // raw: CASE expressions in the upsert's SET (as reserveAttempt)
+  const expired = sql`${loginFailures.windowStartedAt} <= ${windowStart}`;
+  const rows = await db
+    .insert(loginFailures)
+    .values({ key, failures: 1, inFlight: 0, windowStartedAt: now })
+    .onConflictDoUpdate({
+      target: loginFailures.key,
+      set: {
+        failures: sql`case when ${expired} then 1 else ${loginFailures.failures} + 1 end`,
+        windowStartedAt: sql`case when ${expired} then ${now.toISOString()}::timestamptz else ${loginFailures.windowStartedAt} end`,
+      },
+      setWhere: sql`${expired} or ${loginFailures.failures} < ${max}`,
+    })
+    .returning({ key: loginFailures.key });
+  return rows.length > 0;
+}
+
 // ---- housekeeping
 
-/** Drops throttling counters whose window ended and rotated-away refresh tokens older than `usedBefore`. */
-export async function pruneStale(db: Executor, failuresBefore: Date, usedBefore: Date): Promise<void> {
+/** Drops throttling counters whose window ended, rotated-away refresh tokens older than `usedBefore`, expired codes and emails sent long ago. */
+export async function pruneStale(db: Executor, failuresBefore: Date, usedBefore: Date, codesBefore: Date, sentBefore: Date): Promise<void> {
   await db.delete(loginFailures).where(lt(loginFailures.windowStartedAt, failuresBefore));
   await db.delete(usedRefreshTokens).where(lt(usedRefreshTokens.usedAt, usedBefore));
+  await pruneMail(db, codesBefore, sentBefore);
 }

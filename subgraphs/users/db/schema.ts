@@ -23,6 +23,12 @@ export const users = usersSchema.table(
     passwordHash: text('password_hash').notNull(),
     /** 0–6, computed when the password is set (length and character classes). */
     passwordStrength: integer('password_strength').notNull().default(0),
+    /** The person proved they receive mail at `email` (a code sent there); false again when the email changes. */
+    emailVerified: boolean('email_verified').notNull().default(false),
+    /** Notification emails (docs/users.md, "Email"). */
+    emailOrderUpdates: boolean('email_order_updates').notNull().default(true),
+    emailPriceDrops: boolean('email_price_drops').notNull().default(true),
+    emailMessages: boolean('email_messages').notNull().default(false),
     securityQuestion: text('security_question'),
     securityAnswerHash: text('security_answer_hash'),
     roles: text('roles')
@@ -110,6 +116,68 @@ export const loginFailures = usersSchema.table('login_failures', {
   windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
 });
 
+/**
+ * One-time codes sent by email: a password reset or an email verification.
+ * Only the code's SHA-256 is kept; a code is used at most once (a conditional
+ * UPDATE sets `usedAt`), and a newer code of the same purpose replaces older ones.
+ */
+export const emailCodes = usersSchema.table(
+  'email_codes',
+  {
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id),
+    /** 'reset' or 'verify'. */
+    purpose: text('purpose').notNull(),
+    /** The address it was sent to (a verification proves that one). */
+    email: text('email').notNull(),
+    codeHash: text('code_hash').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('email_codes_user_purpose_idx').on(t.userId, t.purpose)],
+);
+
+/**
+ * Emails to send (the mail job, service/mail.ts): written in the transaction
+ * that decides to send them, sent after commit, retried with backoff until the
+ * SMTP server takes them. `key` makes an email unique (a notification's event
+ * and recipient), so an event handled twice cannot send twice.
+ */
+export const mailQueue = usersSchema.table(
+  'mail_queue',
+  {
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
+    key: text('key').notNull(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body').notNull(),
+    /** The unsubscribe link of a notification (List-Unsubscribe header), null for codes. */
+    unsubscribeUrl: text('unsubscribe_url'),
+    attempts: integer('attempts').notNull().default(0),
+    /** When it is due; while a sender holds it, the end of that sender's lease. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('mail_queue_key_key').on(t.key),
+    index('mail_queue_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.sentAt} is null`),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type AddressRow = typeof shippingAddresses.$inferSelect;
+export type MailRow = typeof mailQueue.$inferSelect;
+export type NewMail = Pick<typeof mailQueue.$inferInsert, 'key' | 'toAddress' | 'subject' | 'textBody' | 'htmlBody' | 'unsubscribeUrl'>;

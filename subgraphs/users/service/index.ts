@@ -8,8 +8,14 @@ import type { Viewer } from '../../../platform/auth.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { deactivateAccount, ensureAdmin, register, seedDemo } from './accounts.ts';
 import { addShippingAddress, removeShippingAddress, shippingAddressFor, updateShippingAddress } from './addresses.ts';
-import { profiles, securityLevelOf, updateProfile, type ProfileInput } from './profile.ts';
+import { profiles, securityLevelFor, updateProfile, type ProfileInput } from './profile.ts';
+import type { Tx } from '../../../platform/db.ts';
+import type { BusEvent } from '../../../platform/events/bus.ts';
+import { Mailer } from './mail.ts';
+import { notifyMessage, notifyOrderStatus, notifyPriceDrop, unsubscribe, updateNotificationSettings, type NotificationSettingsInput } from './notifications.ts';
+import { requestPasswordReset, resetPassword, resetPasswordWithSecurityAnswer, securityQuestion } from './recovery.ts';
 import { changeEmail, changePassword, setSecurityQuestion } from './security.ts';
+import { requestEmailVerification, verifyEmail } from './verification.ts';
 import { login, logout, refreshSession } from './sessions.ts';
 import { prune } from './throttle.ts';
 import type { AddressInput } from './validation.ts';
@@ -17,9 +23,14 @@ import type { AddressInput } from './validation.ts';
 export type { AuthResult } from './common.ts';
 export type { ProfileInput } from './profile.ts';
 export type { AddressInput } from './validation.ts';
+export type { NotificationSettingsInput } from './notifications.ts';
 
 export class UsersService {
-  constructor(readonly deps: SubgraphDeps) {}
+  /** The mail queue's sender (its job and metrics are declared in subgraph.ts). */
+  readonly mailer: Mailer;
+  constructor(readonly deps: SubgraphDeps) {
+    this.mailer = new Mailer(deps);
+  }
 
   // ---- accounts and sessions
   register(input: { email: string; password: string; fullName: string }) {
@@ -52,6 +63,43 @@ export class UsersService {
     return setSecurityQuestion(this.deps, viewer, password, question, answer, clientIp);
   }
 
+  // ---- recovery, email verification, notifications
+  requestPasswordReset(email: string, clientIp?: string) {
+    return requestPasswordReset(this.deps, this.mailer, email, clientIp);
+  }
+  resetPassword(email: string, code: string, newPassword: string, clientIp?: string) {
+    return resetPassword(this.deps, email, code, newPassword, clientIp);
+  }
+  securityQuestion(email: string) {
+    return securityQuestion(this.deps, email);
+  }
+  resetPasswordWithSecurityAnswer(email: string, answer: string, newPassword: string, clientIp?: string) {
+    return resetPasswordWithSecurityAnswer(this.deps, email, answer, newPassword, clientIp);
+  }
+  requestEmailVerification(viewer: Viewer, clientIp?: string) {
+    return requestEmailVerification(this.deps, this.mailer, viewer, clientIp);
+  }
+  verifyEmail(viewer: Viewer, code: string, clientIp?: string) {
+    return verifyEmail(this.deps, viewer, code, clientIp);
+  }
+  updateNotificationSettings(viewer: Viewer, input: NotificationSettingsInput) {
+    return updateNotificationSettings(this.deps, viewer, input);
+  }
+  unsubscribe(token: string) {
+    return unsubscribe(this.deps, token);
+  }
+
+  // ---- notification emails from events (events.ts), in the consumer's transaction
+  notifyOrderStatus(tx: Tx, event: BusEvent) {
+    return notifyOrderStatus(this.deps, this.mailer, tx, event);
+  }
+  notifyPriceDrop(tx: Tx, event: BusEvent) {
+    return notifyPriceDrop(this.deps, this.mailer, tx, event);
+  }
+  notifyMessage(tx: Tx, event: BusEvent) {
+    return notifyMessage(this.deps, this.mailer, tx, event);
+  }
+
   // ---- shipping addresses
   addShippingAddress(viewer: Viewer, input: AddressInput) {
     return addShippingAddress(this.deps, viewer, input);
@@ -71,7 +119,7 @@ export class UsersService {
     return profiles(this.deps, ids);
   }
   securityLevel(userId: unknown) {
-    return securityLevelOf(this.deps, userId);
+    return securityLevelFor(this.deps, userId);
   }
 
   // ---- start-up and housekeeping (subgraph.ts)

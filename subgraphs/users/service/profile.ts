@@ -5,7 +5,7 @@ import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import type { UserRow } from '../db/schema.ts';
 import { DELETED_USER_NAME, lockViewer, type Deps } from './common.ts';
-import { securityLevel } from './secrets.ts';
+import { securityLevelOf, type SecurityLevel } from './security.ts';
 import { optional, required, validPhotoUrl } from './validation.ts';
 
 export interface ProfileInput {
@@ -50,12 +50,12 @@ export async function profiles(deps: Deps, ids: unknown) {
 
 /**
  * Internal (orders, before saving a payment method): a person's security
- * level, computed as `User.securityLevel` shows it (secrets.ts `securityLevel`);
+ * level, by the one rule `User.securityLevel` shows (security.ts `securityLevelOf`);
  * null for an unknown or deactivated person.
  */
-export async function securityLevelOf(deps: Deps, userId: unknown): Promise<{ level: 'LOW' | 'MEDIUM' | 'HIGH' | null }> {
+export async function securityLevelFor(deps: Deps, userId: unknown): Promise<{ level: SecurityLevel | null }> {
   if (!isId(userId)) return { level: null };
   const [u] = await q.usersByIds(deps.db.drizzle, [userId]);
   if (!u || u.deactivatedAt) return { level: null };
-  return { level: securityLevel(u.passwordStrength, Boolean(u.securityAnswerHash)) };
+  return { level: securityLevelOf(u) };
 }

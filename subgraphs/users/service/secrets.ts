@@ -50,13 +50,6 @@ export function passwordStrength(password: string): number {
 }
 export const STRONG_PASSWORD = 4;
 
-export function securityLevel(strength: number, hasQuestion: boolean): 'LOW' | 'MEDIUM' | 'HIGH' {
-  const strong = strength >= STRONG_PASSWORD;
-  if (strong && hasQuestion) return 'HIGH';
-  if (strong || hasQuestion) return 'MEDIUM';
-  return 'LOW';
-}
-
 export function sha256(value: string): string {
   return crypto.createHash('sha256').update(value).digest('hex');
 }

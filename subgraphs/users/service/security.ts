@@ -34,7 +34,31 @@ export async function changePassword(deps: Deps, viewer: Viewer, currentPassword
   return issue(deps, updated, viewer.sessionId, refreshToken);
 }
 
-/** Changes the email: the password, and the security answer when the account has a question. */
+export type SecurityLevel = 'LOW' | 'MEDIUM' | 'HIGH';
+
+/**
+ * The account's security level, the one rule everything asks (the User field,
+ * changeEmail, and other subgraphs through the users' internal operations):
+ * LOW = a password only; MEDIUM = a verified email or a security question;
+ * HIGH = both.
+ */
+export function securityLevelOf(user: Pick<UserRow, 'emailVerified' | 'securityAnswerHash'>): SecurityLevel {
+  const verified = user.emailVerified;
+  const question = Boolean(user.securityAnswerHash);
+  if (verified && question) return 'HIGH';
+  if (verified || question) return 'MEDIUM';
+  return 'LOW';
+}
+
+/** What a sensitive action needing MEDIUM says to a LOW account: how to raise it. */
+export const RAISE_SECURITY_LEVEL =
+  'Verify your email (requestEmailVerification, then verifyEmail with the emailed code) or set a security question (setSecurityQuestion), then try again.';
+
+/**
+ * Changes the email: needs security level MEDIUM or higher, the password, and
+ * the security answer when the account has a question. The new email is
+ * unverified until confirmed (a code sent to the old address no longer works).
+ */
 export async function changeEmail(
   deps: Deps,
   viewer: Viewer,
@@ -45,6 +69,9 @@ export async function changeEmail(
 ): Promise<UserRow> {
   const email = validEmail(newEmailRaw, ['newEmail']);
   const user = await activeUser(deps, viewer);
+  if (securityLevelOf(user) === 'LOW') {
+    fail('SECURITY_LEVEL_TOO_LOW', `Changing the email needs security level MEDIUM or higher (yours is LOW). ${RAISE_SECURITY_LEVEL}`);
+  }
   // a wrong security answer is a failed attempt too
   await checkPassword(deps, user, password, ['password'], clientIp, async () => {
     if (!user.securityAnswerHash) return;
@@ -55,10 +82,10 @@ export async function changeEmail(
   });
   try {
     return await deps.db.drizzle.transaction(async (tx) => {
-      await lockViewer(tx, viewer);
+      const me = await lockViewer(tx, viewer);
       const other = await q.activeUserByEmail(tx, email);
       if (other && other.id !== viewer.id) fail('EMAIL_TAKEN', 'An account with this email already exists.', ['newEmail']);
-      return q.updateUser(tx, viewer.id, { email });
+      return q.updateUser(tx, viewer.id, me.email === email ? { email } : { email, emailVerified: false });
     });
   } catch (err) {
     if (isUniqueViolation(err)) fail('EMAIL_TAKEN', 'An account with this email already exists.', ['newEmail']);

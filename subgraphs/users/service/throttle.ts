@@ -103,10 +103,44 @@ export async function checkPassword(
   }
 }
 
-/** Housekeeping (a job, subgraph.ts): forget throttling counters past their window and old rotated refresh tokens. */
+/** Emails with a code (password reset, email verification) per account and per client address, per window. */
+export const MAIL_PER_ACCOUNT = 3;
+export const MAIL_PER_ADDRESS = 10;
+
+/**
+ * Whether one more code may be emailed for `email` (the account asked for,
+ * existing or not) from `clientIp`: at most MAIL_PER_ACCOUNT per account and
+ * MAIL_PER_ADDRESS per address in LOGIN_WINDOW_S, counted before anything is
+ * looked up (an unknown email counts the same). One transaction: at the
+ * address's limit the account's allowance is given back.
+ */
+export async function allowEmail(deps: Deps, email: string, clientIp?: string): Promise<boolean> {
+  const now = deps.clock.now();
+  return deps.db.drizzle
+    .transaction(async (tx) => {
+      if (!(await q.takeAllowance(tx, `mail:account:${email.toLowerCase()}`, MAIL_PER_ACCOUNT, now, LOGIN_WINDOW_S))) return false;
+      if (clientIp && !(await q.takeAllowance(tx, `mail:ip:${clientIp}`, MAIL_PER_ADDRESS, now, LOGIN_WINDOW_S))) throw new NotReserved('at-limit');
+      return true;
+    })
+    .catch((err: unknown) => {
+      if (err instanceof NotReserved) return false;
+      throw err;
+    });
+}
+
+/** How long sent emails are kept in the queue (for the record), and expired codes. */
+const SENT_MAIL_KEPT_MS = 7 * 24 * 3600 * 1000;
+
+/** Housekeeping (a job, subgraph.ts): forget throttling counters past their window, old rotated refresh tokens, expired codes and old sent emails. */
 export async function prune(deps: Deps): Promise<void> {
   const now = deps.clock.now().getTime();
-  await q.pruneStale(deps.db.drizzle, new Date(now - LOGIN_WINDOW_S * 1000), new Date(now - deps.config.refreshTokenTtlS * 1000));
+  await q.pruneStale(
+    deps.db.drizzle,
+    new Date(now - LOGIN_WINDOW_S * 1000),
+    new Date(now - deps.config.refreshTokenTtlS * 1000),
+    new Date(now),
+    new Date(now - SENT_MAIL_KEPT_MS),
+  );
 }
 
 /** A reservation refused inside its transaction (rolls back what it already reserved). */

@@ -1,0 +1,191 @@
+/**
+ * The event bus on PostgreSQL (the default, and the only one with the
+ * embedded database): the outbox `events.log` of one database is the log.
+ *
+ * - It tails that log: NOTIFY wakes it, a poll (`pollIntervalMs`, default
+ *   1000) covers missed notifications, e.g. after a reconnect. The NOTIFY
+ *   names the topics committed, and wakes only the consumers of those (the
+ *   poll wakes all). Live listeners see every event once, in order, because
+ *   `publish` makes `seq` follow commit order (outbox.ts).
+ * - A subgraph with a database of its own publishes into that database's
+ *   outbox, which `OutboxRelay` (relay.ts) copies into this log.
+ * - Durable consumers (consumers.ts) read this log from their position.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database, Executor } from '../db.ts';
+import { queryRows } from '../db.ts';
+import { Consumers } from './consumers.ts';
+import { Listeners } from './listeners.ts';
+import { countBus, EVENTS_CHANNEL, notifiedTopics, toEvent, toTextArray, type LogRow } from './outbox.ts';
+import { OutboxRelay } from './relay.ts';
+import type { BusEvent, EventBus, EventBusOptions, Handler, ReadOptions } from './types.ts';
+
+export class PgEventBus implements EventBus {
+  readonly kind = 'postgres' as const;
+  private readonly listeners: Listeners;
+  private readonly consumers: Consumers;
+  private pumping = false;
+  private pumpAgain = false;
+  private timer?: NodeJS.Timeout;
+  private unlisten?: () => Promise<void>;
+  private stopped = false;
+  private started = false;
+  private readonly batch: number;
+
+  constructor(
+    /** The database whose `events.log` is the log. */
+    readonly db: Database,
+    private readonly opts: EventBusOptions = {},
+  ) {
+    this.batch = opts.batchSize ?? 200;
+    this.listeners = new Listeners(opts.log, () => this.wake());
+    this.consumers = new Consumers(
+      (c, tx, from, limit) =>
+        c.db.key === this.db.key ? readLog(tx, from, { topics: c.topics, limit }) : readLog(this.db.drizzle, from, { topics: c.topics, limit }),
+      this.batch,
+      opts.log,
+    );
+  }
+
+  async start(): Promise<void> {
+    countBus('postgres', 1);
+    this.started = true;
+    this.listeners.position = await this.head();
+    this.unlisten = await this.db.listen(EVENTS_CHANNEL, (payload) => this.wake(notifiedTopics(payload)));
+    this.timer = setInterval(() => this.wake(), this.opts.pollIntervalMs ?? 1000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.started && !this.stopped) countBus('postgres', -1);
+    this.stopped = this.consumers.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.unlisten?.().catch(() => {});
+    // let running batches finish
+    for (let i = 0; i < 100 && (this.pumping || this.consumers.busy); i++) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  get position(): number {
+    return this.listeners.position;
+  }
+
+  onEvent(listener: (e: BusEvent) => void, audience?: string): () => void {
+    return this.listeners.add(listener, audience);
+  }
+
+  /**
+   * In the bus's own database `seqs` are the log's numbers. In a subgraph
+   * database of its own (`origin`) they are numbers of that database's
+   * outbox: the relay copies them into the shared log in order under other
+   * numbers, recording (origin, origin_seq), so this waits until the copy of
+   * the last one exists and then for its number in the shared log.
+   */
+  async settled(db: Database, origin: string, seqs: number[], timeoutMs = 5000): Promise<void> {
+    if (!seqs.length) return;
+    const last = Math.max(...seqs);
+    if (db.key === this.db.key) return this.waitFor(last, timeoutMs);
+    const giveUpAt = Date.now() + timeoutMs;
+    for (;;) {
+      // read before looking, so a copy applied meanwhile still wakes the wait below
+      const seen = this.position;
+      const [copy] = await queryRows<{ seq: string }>(this.db.drizzle, sql`select seq from events.log where origin = ${origin} and origin_seq = ${last}`);
+      const left = giveUpAt - Date.now();
+      if (copy) return this.waitFor(Number(copy.seq), Math.max(left, 0));
+      if (left <= 0) return;
+      // not relayed yet: wait for the next event this bus applies, then look again
+      await this.waitFor(seen + 1, left);
+    }
+  }
+
+  waitFor(seq: number, timeoutMs = 5000): Promise<void> {
+    return this.listeners.waitFor(seq, timeoutMs);
+  }
+
+  /** A database of its own: its outbox is relayed into the shared log. */
+  async attach(db: Database, origin: string): Promise<() => Promise<void>> {
+    if (db.key === this.db.key) return async () => {};
+    const relay = new OutboxRelay(db, this.db, origin, { log: this.opts.log });
+    await relay.start();
+    return () => relay.stop();
+  }
+
+  consume(name: string, topics: string[], db: Database, handler: Handler): void {
+    this.consumers.add(name, topics, db, handler);
+  }
+
+  removeConsumers(db: Database): Promise<void> {
+    return this.consumers.remove(db);
+  }
+
+  async head(): Promise<number> {
+    const [row] = await queryRows<{ max: string | null }>(this.db.drizzle, sql`select max(seq) as max from events.log`);
+    return Number(row?.max ?? 0);
+  }
+
+  async history(topics: string[], since: Date, always: string[] = []): Promise<BusEvent[]> {
+    if (!topics.length) return [];
+    const rows = await queryRows<LogRow>(
+      this.db.drizzle,
+      sql`select seq, topic, payload, audience, created_at from events.log
+          where topic in ${list(topics)}
+            and (created_at > ${since.toISOString()}${always.length ? sql` or topic in ${list(always)}` : sql``})
+          order by seq`,
+    );
+    return rows.map(toEvent);
+  }
+
+  readAfter(after: number, opts: ReadOptions = {}): Promise<BusEvent[]> {
+    return readLog(this.db.drizzle, after, { ...opts, limit: opts.limit ?? this.batch });
+  }
+
+  /** Read what is new for live listeners, and run the consumers of `topics` (all of them without). */
+  private wake(topics?: Set<string>): void {
+    if (this.stopped) return;
+    void this.pump();
+    this.consumers.wake(topics);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        let got: number;
+        do {
+          const events = await this.readAfter(this.position);
+          got = events.length;
+          for (const e of events) this.listeners.deliver(e);
+          this.listeners.release();
+        } while (got === this.batch && !this.stopped);
+      } while (this.pumpAgain && !this.stopped);
+    } catch (err) {
+      this.opts.log?.warn('event bus read failed; retrying on next poll', { err });
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
+
+function list(values: string[]) {
+  return sql`(${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )})`;
+}
+
+/** Events of the log after `after`, oldest first. */
+async function readLog(db: Executor, after: number, opts: ReadOptions & { limit: number }): Promise<BusEvent[]> {
+  const conds = [sql`seq > ${after}`];
+  if (opts.topics?.length) conds.push(sql`topic in ${list(opts.topics)}`);
+  if (opts.audience) conds.push(sql`audience @> ${toTextArray([opts.audience])}::text[]`);
+  const rows = await queryRows<LogRow>(
+    db,
+    sql`select seq, topic, payload, audience, created_at from events.log
+        where ${sql.join(conds, sql` and `)} order by seq limit ${opts.limit}`,
+  );
+  return rows.map(toEvent);
+}
