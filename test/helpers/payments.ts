@@ -22,6 +22,12 @@ export const P = {
   securityQuestion: `mutation($password: String!) { setSecurityQuestion(password: $password, question: "First pet?", answer: "Rex") { user { securityLevel } userErrors { code message } } }`,
 };
 
+/** Raises an account to security level MEDIUM (or above) with a security question, as a person would. */
+export async function raiseSecurityLevel(a: { client: GraphQLClient; password: string }): Promise<void> {
+  const r = await a.client.data<{ setSecurityQuestion: any }>(P.securityQuestion, { password: a.password });
+  if (r.setSecurityQuestion.userErrors.length) throw new Error(JSON.stringify(r.setSecurityQuestion.userErrors));
+}
+
 export interface PaymentInput {
   method?: 'CARD' | 'PAYPAL' | 'LOCAL';
   token?: string;

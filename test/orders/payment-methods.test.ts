@@ -9,17 +9,21 @@ import { rowsOf } from '../../platform/db.ts';
 import { registerUserWithRetry, type Account } from '../helpers/accounts.ts';
 import { PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { eventually, M, ORDER_QUERY, placedOrder } from '../helpers/orders.ts';
-import { P, payWith, saveMethod, transactions } from '../helpers/payments.ts';
+import { P, payWith, raiseSecurityLevel, saveMethod, transactions } from '../helpers/payments.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 
 async function sql<T = Record<string, unknown>>(t: TestStack, text: string): Promise<T[]> {
   return rowsOf<T>(await t.stack.subgraphs.orders.db.drizzle.execute(text as never));
 }
 
-/** A fresh account whose password is weak and who has no security question: security level LOW. */
+/** A fresh account with no security question and an unverified email: security level LOW. */
 const lowAccount = (t: TestStack) => registerUserWithRetry(t.client, { password: 'abcdefgh' });
-/** A fresh account at security level MEDIUM or above (strong password). */
-const mediumAccount = (t: TestStack) => registerUserWithRetry(t.client);
+/** A fresh account at security level MEDIUM or above (a security question set). */
+async function mediumAccount(t: TestStack): Promise<Account> {
+  const a = await registerUserWithRetry(t.client);
+  await raiseSecurityLevel(a);
+  return a;
+}
 
 describe('saved payment methods and Transactions (test provider)', { timeout: 120_000 }, () => {
   let t: TestStack;

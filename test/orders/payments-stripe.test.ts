@@ -14,7 +14,7 @@ import { StripePaymentProvider } from '../../subgraphs/orders/payments/stripe.ts
 import { registerUserWithRetry, type Account } from '../helpers/accounts.ts';
 import { PATIENT_GATEWAY } from '../helpers/messaging.ts';
 import { eventually, M, ORDER_QUERY, placedOrder } from '../helpers/orders.ts';
-import { payWith, postWebhook, saveMethod, transactions } from '../helpers/payments.ts';
+import { payWith, postWebhook, raiseSecurityLevel, saveMethod, transactions } from '../helpers/payments.ts';
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { StripeStandIn } from '../helpers/stripe-standin.ts';
 
@@ -53,6 +53,7 @@ describe('payments through Stripe (the SDK against a local stand-in)', { timeout
     stripe = await StripeStandIn.start();
     t = await startStripeStack(stripe);
     [buyer, seller] = await Promise.all([registerUserWithRetry(t.client), registerUserWithRetry(t.client)]);
+    await raiseSecurityLevel(buyer); // saving a method needs MEDIUM
     adapter = new StripePaymentProvider(t.stack.subgraphs.orders.db.drizzle, {
       secretKey: 'sk_test_standin',
       webhookSecret: WEBHOOK_SECRET,
@@ -295,6 +296,7 @@ describe.skipIf(!onPostgres)(
       stripe = await StripeStandIn.start();
       t = await startStripeStack(stripe);
       [buyer, seller] = await Promise.all([registerUserWithRetry(t.client), registerUserWithRetry(t.client)]);
+      await raiseSecurityLevel(buyer); // saving a method needs MEDIUM
     }, 240_000);
     afterAll(async () => {
       await t?.stop();
