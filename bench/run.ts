@@ -478,10 +478,8 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
       const r = churn.rounds;
       churn.growthAfterWarmupKb = Math.round((r.at(-1).heapMb - r[0].heapMb) * 1024);
       churn.bytesPerCycleAfterWarmup = Math.round(((r.at(-1).heapMb - r[0].heapMb) * 2 ** 20) / (churn.cyclesPerRound * (r.length - 1)));
-      // Two series: sockets spread over 200 sessions of the seller (a session's sockets with the same
-      // subscription share one upstream subscription: SUBSCRIPTION_DEDUPLICATION), then a session per
-      // socket (the gateway shares nothing: every socket its own upstream subscription; the subgraph
-      // runs them as one group, platform/subscriptions/groups.ts).
+      // Two series: sockets spread over 200 sessions of the seller, then a session per socket; either
+      // way one person asking one thing: one upstream subscription (gateway/subscriptions/sharing.ts).
       const perSocketTokens = await mintTokens(keys, data.sellerToken, Math.max(...profile.subscribers));
       for (const tokens of [sellerTokens, perSocketTokens]) {
         await series(tokens);

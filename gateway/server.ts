@@ -20,30 +20,24 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ApolloServer } from '@apollo/server';
-import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
-import { tokenReasonPlugin, type AuthVerifier } from '../platform/auth.ts';
+import type { AuthVerifier } from '../platform/auth.ts';
 import type { SubgraphName } from '../platform/config.ts';
 import type { EventBus } from '../platform/events/bus.ts';
 import { BodyTooLarge, listen, readBody, runApollo, sendJson } from '../platform/http.ts';
 import type { Logger } from '../platform/log.ts';
 import { REQUEST_ID_HEADER } from '../platform/protocol.ts';
+import { createApollo, SUPERGRAPH_FILE } from './apollo.ts';
 import type { GatewayContext } from './context.ts';
-import { SubgraphDataSource, keepAliveAgents } from './datasource.ts';
+import { keepAliveAgents } from './datasource.ts';
 import { checkHealth } from './health.ts';
 import { GatewayMetrics, loadMetricsSettings, startMetricsServer } from './metrics.ts';
-import { apolloSecurityOptions, corsHeaders, loadSecuritySettings, requestIdFrom, type SecuritySettings } from './security.ts';
-import { describe, maskGatewayError, errorRequestIds } from './errors.ts';
+import { corsHeaders, loadSecuritySettings, requestIdFrom, type SecuritySettings } from './security.ts';
+import { errorRequestIds } from './errors.ts';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
-import { apolloTelemetrySwitch } from './telemetry.ts';
-import { TrustedDocuments } from './trusted-documents.ts';
+import { applyTrustedDocuments, TrustedDocuments } from './trusted-documents.ts';
 import { createWebhooks } from './webhooks.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const SUPERGRAPH_FILE = path.resolve(here, '..', 'schema', 'supergraph.graphql');
+export { SUPERGRAPH_FILE };
 
 export interface GatewayOptions {
   port: number;
@@ -70,6 +64,9 @@ export interface GatewayOptions {
    */
   metricsPort?: number | null;
 }
+
+/** An HTTP route of the gateway (besides /graphql). */
+export type Route = (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => Promise<void> | void;
 
 export interface RunningGateway {
   port: number;
@@ -103,45 +100,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const agents = keepAliveAgents();
   const errorIds = errorRequestIds();
 
-  const telemetryOff = apolloTelemetrySwitch<GatewayContext>(opts.env ?? process.env);
-  const gateway = new ApolloGateway({
-    supergraphSdl: fs.readFileSync(SUPERGRAPH_FILE, 'utf8'),
-    buildService: ({ name }) =>
-      new SubgraphDataSource(name, opts.urls[name as SubgraphName], opts.secret, {
-        timeoutMs: security.subgraphTimeoutMs,
-        deduplicate: security.subgraphDeduplication,
-        metrics,
-        agents,
-      }),
-    logger: {
-      debug() {},
-      info() {},
-      warn: (m) => opts.log.warn('apollo gateway', { detail: describe(m) }),
-      error: (m) => opts.log.error('apollo gateway', { detail: describe(m) }),
-    },
-  });
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    ...apolloSecurityOptions(security),
-    // our own shutdown drains requests first (Apollo's would stop and re-raise the signal at once)
-    stopOnTerminationSignals: false,
-    logger: {
-      debug() {},
-      info() {},
-      warn: (m) => opts.log.warn('apollo server', { detail: describe(m) }),
-      error: (m) => opts.log.error('apollo server', { detail: describe(m) }),
-    },
-    formatError: maskGatewayError(opts.log, errorIds.requestIdOf, security.hideSchemaDetails),
-    plugins: [
-      ...telemetryOff,
-      errorIds.plugin,
-      metrics.plugin<GatewayContext>(),
-      tokenReasonPlugin<GatewayContext>((ctx) => ctx.tokenReason),
-      opts.production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false }),
-    ],
-  });
+  const apollo = createApollo(opts, security, metrics, agents, errorIds);
   await apollo.start();
   const maxBody = security.maxBodyBytes > 0 ? security.maxBodyBytes : Number.MAX_SAFE_INTEGER;
   // payment provider webhooks (POST /webhooks/stripe), forwarded to orders
@@ -149,6 +108,22 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   let inFlight = 0;
   let closing = false;
   let drained: (() => void) | undefined;
+
+  /**
+   * The HTTP routes besides `/graphql`, by `<METHOD> <path>`: a new endpoint is one entry here
+   * (its handler in a module of its own), answered with CORS headers, a request id and the
+   * access log like every request.
+   */
+  const routes = new Map<string, Route>([
+    [
+      'GET /health',
+      async (_req, res) => {
+        if (closing) return sendJson(res, 503, { status: 'stopping' });
+        const h = await checkHealth(opts.urls);
+        sendJson(res, h.ok ? 200 : 503, h.body);
+      },
+    ],
+  ]);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, requestId: string) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -161,13 +136,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         res.writeHead(204).end();
         return;
       }
-      if (req.method === 'GET' && url.pathname === '/health') {
-        if (closing) {
-          sendJson(res, 503, { status: 'stopping' });
-          return;
-        }
-        const h = await checkHealth(opts.urls);
-        sendJson(res, h.ok ? 200 : 503, h.body);
+      const route = routes.get(`${req.method} ${url.pathname}`);
+      if (route) {
+        await route(req, res, requestId);
         return;
       }
       if (await webhooks.handle(req, res, url.pathname, requestId)) return;
@@ -301,40 +272,4 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       return closed;
     },
   };
-}
-
-/** Rewrite a request to its trusted document, or say why it is refused. */
-function applyTrustedDocuments(trusted: TrustedDocuments, req: http.IncomingMessage, url: URL, body: string): { body: string } | { error: Error } {
-  if (req.method === 'POST') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return { body }; // Apollo answers the malformed body
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { body };
-    const p = parsed as { query?: unknown; extensions?: Record<string, unknown> };
-    const r = trusted.resolve(p.query, p.extensions);
-    if ('error' in r) return r;
-    const extensions = { ...(p.extensions ?? {}) };
-    delete extensions.persistedQuery;
-    return { body: JSON.stringify({ ...p, query: r.query, extensions }) };
-  }
-  if (req.method === 'GET' && (url.searchParams.has('query') || url.searchParams.has('extensions'))) {
-    let extensions: Record<string, unknown> | undefined;
-    try {
-      extensions = url.searchParams.has('extensions') ? JSON.parse(url.searchParams.get('extensions')!) : undefined;
-    } catch {
-      extensions = undefined;
-    }
-    const r = trusted.resolve(url.searchParams.get('query') ?? undefined, extensions);
-    if ('error' in r) return r;
-    url.searchParams.set('query', r.query);
-    if (extensions) {
-      delete extensions.persistedQuery;
-      url.searchParams.set('extensions', JSON.stringify(extensions));
-    }
-    req.url = url.pathname + url.search;
-  }
-  return { body };
 }

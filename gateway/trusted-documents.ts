@@ -10,6 +10,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type http from 'node:http';
 import { createRequire } from 'node:module';
 
 // graphql-js as @apollo/gateway loads it (CommonJS): its executor must recognise our errors
@@ -76,4 +77,40 @@ export class TrustedDocuments {
 
 export function sha256(text: string): string {
   return crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** Rewrite a request to its trusted document, or say why it is refused. */
+export function applyTrustedDocuments(trusted: TrustedDocuments, req: http.IncomingMessage, url: URL, body: string): { body: string } | { error: Error } {
+  if (req.method === 'POST') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { body }; // Apollo answers the malformed body
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { body };
+    const p = parsed as { query?: unknown; extensions?: Record<string, unknown> };
+    const r = trusted.resolve(p.query, p.extensions);
+    if ('error' in r) return r;
+    const extensions = { ...(p.extensions ?? {}) };
+    delete extensions.persistedQuery;
+    return { body: JSON.stringify({ ...p, query: r.query, extensions }) };
+  }
+  if (req.method === 'GET' && (url.searchParams.has('query') || url.searchParams.has('extensions'))) {
+    let extensions: Record<string, unknown> | undefined;
+    try {
+      extensions = url.searchParams.has('extensions') ? JSON.parse(url.searchParams.get('extensions')!) : undefined;
+    } catch {
+      extensions = undefined;
+    }
+    const r = trusted.resolve(url.searchParams.get('query') ?? undefined, extensions);
+    if ('error' in r) return r;
+    url.searchParams.set('query', r.query);
+    if (extensions) {
+      delete extensions.persistedQuery;
+      url.searchParams.set('extensions', JSON.stringify(extensions));
+    }
+    req.url = url.pathname + url.search;
+  }
+  return { body };
 }

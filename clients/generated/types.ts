@@ -26,6 +26,37 @@ export type AttachmentInput = {
   url: Scalars['String']['input'];
 };
 
+/** One admin action, as recorded (append-only: nobody can change or remove an entry). */
+export type AuditEntry = {
+  __typename: 'AuditEntry';
+  /** What was done: SUSPEND_STORE, REINSTATE_STORE, SUSPEND_USER, REINSTATE_USER, RESOLVE_REPORT (see docs/admin.md). */
+  action: Scalars['String']['output'];
+  /** The admin's email when the entry was recorded. */
+  actorEmail: Maybe<Scalars['String']['output']>;
+  /** The admin who acted. */
+  actorId: Scalars['ID']['output'];
+  /** When it was done. */
+  at: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Why (the admin's reason or note). */
+  reason: Maybe<Scalars['String']['output']>;
+  targetId: Scalars['ID']['output'];
+  /** What it was done to: STORE, USER, REPORT. */
+  targetType: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEntryEdge = {
+  __typename: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
 export type AuthPayload = {
   __typename: 'AuthPayload';
   accessToken: Maybe<Scalars['String']['output']>;
@@ -141,6 +172,39 @@ export type ConversationPayload = {
   __typename: 'ConversationPayload';
   conversation: Maybe<Conversation>;
   userErrors: Array<UserError>;
+};
+
+/** A report of a SELLER conversation by one of its participants. */
+export type ConversationReport = {
+  __typename: 'ConversationReport';
+  /** The reported conversation, with its messages. */
+  conversation: Conversation;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  reason: Scalars['String']['output'];
+  /** The store reported (when a buyer reported). */
+  reportedStore: Maybe<Store>;
+  /** The person reported. */
+  reportedUserId: Maybe<Scalars['ID']['output']>;
+  reporterId: Scalars['ID']['output'];
+  /** BUYER: the buyer reported the store; SELLER: the store's owner reported the buyer. */
+  reporterSide: SenderRole;
+  resolution: Maybe<ReportAction>;
+  resolutionNote: Maybe<Scalars['String']['output']>;
+  resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  status: ReportStatus;
+};
+
+export type ConversationReportConnection = {
+  __typename: 'ConversationReportConnection';
+  edges: Array<ConversationReportEdge>;
+  pageInfo: PageInfo;
+};
+
+export type ConversationReportEdge = {
+  __typename: 'ConversationReportEdge';
+  cursor: Scalars['String']['output'];
+  node: ConversationReport;
 };
 
 export type Coupon = {
@@ -310,6 +374,10 @@ export type Mutation = {
   payOrders: PaymentPayload;
   refreshSession: AuthPayload;
   register: AuthPayload;
+  /** Admins only: lifts a store's suspension. */
+  reinstateStore: StorePayload;
+  /** Admins only: lifts a suspension. */
+  reinstateUser: UserModerationPayload;
   removeCartLine: CartPayload;
   removeFromWishList: WishListPayload;
   removePaymentMethod: UserPayload;
@@ -325,12 +393,18 @@ export type Mutation = {
   resetPasswordWithSecurityAnswer: AuthPayload;
   /** Seller: settles an open dispute; refund true refunds the buyer. */
   resolveDispute: OrderPayload;
+  /** Admins only: resolves an open report once (DISMISS, WARN, SUSPEND_STORE, SUSPEND_USER); note is kept in the audit log. */
+  resolveReport: ResolveReportPayload;
   /** Keeps a method with the payment provider for later payments (needs security level MEDIUM). The first one saved, or one saved with makeDefault, is the default. */
   savePaymentMethod: SavedPaymentMethodPayload;
   sendMessage: SendMessagePayload;
   setSecurityQuestion: UserPayload;
   /** Seller: marks the order shipped. */
   shipOrder: OrderPayload;
+  /** Admins only: the store leaves search and cannot sell (checkout answers STORE_SUSPENDED); its open orders go on. */
+  suspendStore: StorePayload;
+  /** Admins only: the account's sessions end at once and sign-in is refused (ACCOUNT_SUSPENDED) until reinstated. */
+  suspendUser: UserModerationPayload;
   unarchiveConversation: ConversationPayload;
   unfollowStore: StoreListPayload;
   /** Turns off the kind of email a notification's unsubscribe link names (the link's token; no sign-in needed). */
@@ -484,6 +558,18 @@ export type MutationRegisterArgs = {
 };
 
 
+export type MutationReinstateStoreArgs = {
+  reason: Scalars['String']['input'];
+  storeId: Scalars['ID']['input'];
+};
+
+
+export type MutationReinstateUserArgs = {
+  reason: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveCartLineArgs = {
   cartId?: InputMaybe<Scalars['ID']['input']>;
   lineId: Scalars['ID']['input'];
@@ -536,6 +622,13 @@ export type MutationResolveDisputeArgs = {
 };
 
 
+export type MutationResolveReportArgs = {
+  action: ReportAction;
+  note?: InputMaybe<Scalars['String']['input']>;
+  reportId: Scalars['ID']['input'];
+};
+
+
 export type MutationSavePaymentMethodArgs = {
   makeDefault?: InputMaybe<Scalars['Boolean']['input']>;
   method: PaymentMethod;
@@ -558,6 +651,18 @@ export type MutationSetSecurityQuestionArgs = {
 export type MutationShipOrderArgs = {
   orderId: Scalars['ID']['input'];
   trackingNumber: Scalars['String']['input'];
+};
+
+
+export type MutationSuspendStoreArgs = {
+  reason: Scalars['String']['input'];
+  storeId: Scalars['ID']['input'];
+};
+
+
+export type MutationSuspendUserArgs = {
+  reason: Scalars['String']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -726,6 +831,11 @@ export type OrderPayload = {
   userErrors: Array<UserError>;
 };
 
+/** How the viewer takes part in an order. */
+export type OrderRole =
+  | 'BUYER'
+  | 'SELLER';
+
 export type OrderStatus =
   | 'CANCELLED'
   | 'COMPLETED'
@@ -751,6 +861,8 @@ export type OrderStatusEvent = {
   order: Order;
   previousStatus: Maybe<OrderStatus>;
   status: OrderStatus;
+  /** Whether you are this order's BUYER or its SELLER (the same change reaches both): each subscriber gets its own answer. */
+  viewerRole: OrderRole;
 };
 
 export type PageInfo = {
@@ -879,6 +991,8 @@ export type ProductVariant = {
 
 export type Query = {
   __typename: 'Query';
+  /** Admins only: every admin action, newest first. */
+  auditLog: AuditEntryConnection;
   /** Coupons that can be claimed now; storeId narrows to that store's seller coupons. */
   availableCoupons: Array<Coupon>;
   /** A guest cart, by the id that createGuestCart returned. */
@@ -887,6 +1001,8 @@ export type Query = {
   conversation: Maybe<Conversation>;
   order: Maybe<Order>;
   product: Maybe<Product>;
+  /** Admins only: conversation reports, oldest first (the moderation queue); status narrows. */
+  reports: ConversationReportConnection;
   /** English full-text search over title and description; every argument optional. */
   searchProducts: ProductConnection;
   /** The account's security question; for an email without an account, a decoy question (always the same one for that email). */
@@ -894,6 +1010,12 @@ export type Query = {
   store: Maybe<Store>;
   /** The signed-in person; null without a valid access token. */
   viewer: Maybe<User>;
+};
+
+
+export type QueryAuditLogArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -922,6 +1044,13 @@ export type QueryProductArgs = {
 };
 
 
+export type QueryReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<ReportStatus>;
+};
+
+
 export type QuerySearchProductsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   categoryId?: InputMaybe<Scalars['ID']['input']>;
@@ -947,6 +1076,27 @@ export type RegisterInput = {
   email: Scalars['String']['input'];
   fullName: Scalars['String']['input'];
   password: Scalars['String']['input'];
+};
+
+/** What an admin does with a report (docs/admin.md). */
+export type ReportAction =
+  /** Nothing more. */
+  | 'DISMISS'
+  /** Suspends the reported store (only when a buyer reported a store). */
+  | 'SUSPEND_STORE'
+  /** Suspends the reported person (the store's owner when a buyer reported; the buyer when the store's owner did). */
+  | 'SUSPEND_USER'
+  /** A SYSTEM message to the reported party in the reported conversation. */
+  | 'WARN';
+
+export type ReportStatus =
+  | 'OPEN'
+  | 'RESOLVED';
+
+export type ResolveReportPayload = {
+  __typename: 'ResolveReportPayload';
+  report: Maybe<ConversationReport>;
+  userErrors: Array<UserError>;
 };
 
 export type Review = {
@@ -1066,6 +1216,8 @@ export type Store = {
   products: ProductConnection;
   /** Average productRating of the feedback on this store's orders; null before any. */
   rating: Maybe<Scalars['Float']['output']>;
+  /** Suspended by the marketplace: out of search, nothing of it can be bought (its placed orders go on). */
+  suspended: Scalars['Boolean']['output'];
 };
 
 
@@ -1286,6 +1438,15 @@ export type UserError = {
   /** Path to the offending input field, e.g. ["input", "email"]; null when not about one field. */
   field: Maybe<Array<Scalars['String']['output']>>;
   message: Scalars['String']['output'];
+};
+
+/** An account's suspension changed (the account itself is private: only its id). */
+export type UserModerationPayload = {
+  __typename: 'UserModerationPayload';
+  /** Whether the account is now suspended. */
+  suspended: Scalars['Boolean']['output'];
+  userErrors: Array<UserError>;
+  userId: Maybe<Scalars['ID']['output']>;
 };
 
 export type UserPayload = {

@@ -21,21 +21,21 @@
 import crypto from 'node:crypto';
 import type http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { DocumentNode, ExecutionArgs } from 'graphql';
-import { GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, NoSchemaIntrospectionCustomRule, getVariableValues } from './graphql.ts';
+import type { ExecutionArgs } from 'graphql';
+import { GraphQLError } from './graphql.ts';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { LRUCache } from 'lru-cache';
 import type { AuthVerifier, Revocation, Viewer } from '../../platform/auth.ts';
 import type { Logger } from '../../platform/log.ts';
 import { SubgraphDataSource } from '../datasource.ts';
-import { withoutSuggestions } from '../errors.ts';
-import { operationLimitsRule, parseOperation, type Limits } from '../limits.ts';
+import type { Limits } from '../limits.ts';
 import type { GatewayContext } from '../context.ts';
 import { clientKey } from './client-key.ts';
 import { CloseCodes, subscriptionOptions, type SubscriptionOptions } from './options.ts';
+import { subscriptionPreparer } from './operation.ts';
 import { SubscriptionPlanner, type SubscriptionPlan } from './planner.ts';
 import { KeepAlive } from './keepalive.ts';
+import { SocketSlots } from './slots.ts';
 import { GatewayStream, type StreamDeps } from './stream.ts';
 import { UpstreamPool } from './upstream.ts';
 import { FrameWriter } from './writer.ts';
@@ -88,58 +88,7 @@ interface StreamContext {
   query: string;
 }
 
-/** Parsed and validated subscription documents kept (least recently used dropped first). */
-const DOCUMENT_CACHE_SIZE = 500;
-/** Longer documents are parsed every time (the cache stays small). */
-const MAX_CACHED_QUERY_LENGTH = 4096;
-
 const refuse = (message: string, code: string) => [new GraphQLError(message, { extensions: { code } })];
-
-type SlotKind = 'before-init' | 'signed-in' | 'guest';
-
-/**
- * SUBSCRIPTION_MAX_SOCKETS_PER_CLIENT, per client and per kind: sockets not yet
- * past `connection_init`, signed-in sockets and guest sockets each count apart,
- * so guests (kept open by keep-alive, never able to subscribe) cannot lock the
- * signed-in people of a shared address out.
- */
-class SocketSlots {
-  private readonly counts = new Map<string, number>();
-  private readonly held = new WeakMap<WebSocket, { client: string; kind: SlotKind }>();
-  constructor(private readonly max: number) {}
-
-  private take(ws: WebSocket, client: string, kind: SlotKind): boolean {
-    const key = `${kind} ${client}`;
-    const n = this.counts.get(key) ?? 0;
-    if (n >= this.max) return false;
-    this.counts.set(key, n + 1);
-    this.held.set(ws, { client, kind });
-    return true;
-  }
-
-  /** A new socket, before its connection_init. */
-  open(ws: WebSocket, client: string): boolean {
-    return this.take(ws, client, 'before-init');
-  }
-
-  /** Its connection_init was accepted: it counts as signed-in or guest from now on. */
-  settle(ws: WebSocket, kind: SlotKind): boolean {
-    const h = this.held.get(ws);
-    if (!h) return true;
-    this.release(ws);
-    return this.take(ws, h.client, kind);
-  }
-
-  release(ws: WebSocket): void {
-    const h = this.held.get(ws);
-    if (!h) return;
-    this.held.delete(ws);
-    const key = `${h.kind} ${h.client}`;
-    const n = (this.counts.get(key) ?? 1) - 1;
-    if (n > 0) this.counts.set(key, n);
-    else this.counts.delete(key);
-  }
-}
 
 export function createSubscriptionServer(o: SubscriptionServerOptions): SubscriptionServer {
   const options = subscriptionOptions(o.options, o.env);
@@ -157,14 +106,9 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     shared: options.deduplicate ? new Map() : undefined,
     writer: new FrameWriter(options.writesPerTurn),
   };
-  // Valid documents by query text: most clients send the same few subscriptions, so each
-  // is parsed and validated once, and every subscription holds the same AST.
-  const documents = new LRUCache<string, DocumentNode>({ max: DOCUMENT_CACHE_SIZE });
-  const rules = [...specifiedRules, ...(o.production ? [NoSchemaIntrospectionCustomRule] : []), ...(o.limits ? [operationLimitsRule(o.limits)] : [])];
+  const prepare = subscriptionPreparer(planner, o.production, o.limits, o.log);
   const connections = new Set<Connection>();
   let streams = 0;
-  /** An error message as a client may see it: in production without "Did you mean …" (security.ts). */
-  const message = o.production ? withoutSuggestions : (m: string) => m;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
 
@@ -223,56 +167,18 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
         if (Object.keys(ctx.subscriptions).length > options.maxPerConnection) {
           return refuse(`At most ${options.maxPerConnection} subscriptions per connection.`, 'RATE_LIMITED');
         }
-        let document = documents.get(payload.query);
-        if (!document) {
-          try {
-            document = o.limits ? parseOperation(payload.query, o.limits) : parse(payload.query);
-          } catch (err) {
-            const e = err as { message?: string; extensions?: Record<string, unknown> };
-            if (e.extensions?.code && e.extensions.code !== 'GRAPHQL_PARSE_FAILED') return [new GraphQLError(String(e.message), { extensions: e.extensions })];
-            return refuse(typeof e.message === 'string' ? e.message : 'Syntax error', 'GRAPHQL_PARSE_FAILED');
-          }
-          const invalid = validate(planner.schema, document, rules);
-          if (invalid.length) {
-            return invalid.map(
-              (e) =>
-                new GraphQLError(message(e.message), {
-                  nodes: e.nodes,
-                  extensions: { ...e.extensions, code: e.extensions.code ?? 'GRAPHQL_VALIDATION_FAILED' },
-                }),
-            );
-          }
-        }
-        const cacheable =
-          payload.query.length <= MAX_CACHED_QUERY_LENGTH &&
-          document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription');
-        if (cacheable) documents.set(payload.query, document);
-        const operationName = payload.operationName ?? undefined;
-        const operation = getOperationAST(document, operationName);
-        if (!operation) return refuse('Unable to identify the operation.', 'BAD_REQUEST');
-        if (operation.operation !== 'subscription') {
-          return refuse('Only subscriptions are served over the websocket; send queries and mutations over HTTP.', 'BAD_REQUEST');
-        }
-        const coerced = getVariableValues(planner.schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(message(e.message), { extensions: { code: 'BAD_USER_INPUT' } }));
-        let plan: SubscriptionPlan;
-        try {
-          plan = planner.plan(document, operationName, coerced.coerced, payload.query);
-        } catch (err) {
-          if (err instanceof GraphQLError)
-            return [new GraphQLError(message(err.message), { extensions: { code: (err.extensions.code as string) ?? 'BAD_REQUEST' } })];
-          o.log.error('subscription planning failed', { err });
-          return refuse('Internal server error', 'INTERNAL_SERVER_ERROR');
-        }
+        const prepared = prepare(payload);
+        if (Array.isArray(prepared)) return prepared;
+        const { document, operationName, variables, plan } = prepared;
         const contextValue: StreamContext = {
           id,
           plan,
           gateway: { viewer: connection.viewer, requestId: crypto.randomUUID(), clientIp: connection.clientIp },
           connection,
-          variables: coerced.coerced,
+          variables,
           query: payload.query,
         };
-        return { schema: planner.schema, document, operationName, variableValues: coerced.coerced, contextValue } satisfies ExecutionArgs;
+        return { schema: planner.schema, document, operationName, variableValues: variables, contextValue } satisfies ExecutionArgs;
       },
       subscribe: (args: ExecutionArgs) => {
         const c = args.contextValue as StreamContext;

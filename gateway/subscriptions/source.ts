@@ -3,12 +3,11 @@
  * each of its events completed once with the plan's rest (execute.ts), the
  * result handed to every client stream listening (stream.ts).
  *
- * - Sharing (SUBSCRIPTION_DEDUPLICATION, on by default): live subscriptions
- *   with the same document, operation, variables and token (so the same
- *   session) share one source: one upstream subscription, one execution per
- *   event, the same result for each client. A subscription that resumes from
- *   a cursor (`after`) never shares: its replay is its own. A source that has
- *   lost its connection or ended takes no new listeners.
+ * - Sharing (sharing.ts, the one rule): the client subscriptions with the
+ *   same key (audience, document, operation, variables) share one source:
+ *   one upstream subscription, one execution per event, one `Answer` (its
+ *   JSON encoded once) for every client. A source that has lost its
+ *   connection or ended takes no new listeners.
  * - The cursor of the last event received is remembered, and before the
  *   first event the position the subgraph said the subscription starts at
  *   (platform/subscriptions/positions.ts); when the upstream connection drops it
@@ -25,13 +24,15 @@ import type { ExecutionResult, GraphQLFormattedError } from 'graphql';
 import { GraphQLError } from './graphql.ts';
 import type { FormattedExecutionResult, SubscribePayload } from 'graphql-ws';
 import type { Logger } from '../../platform/log.ts';
-import { maskError } from '../../platform/server.ts';
+import { maskError } from '../../platform/masking.ts';
+import { IDENTITY_EXTENSION } from '../../platform/protocol.ts';
+import { positionOf } from '../../platform/subscriptions/positions.ts';
 import type { GatewayContext } from '../context.ts';
-import type { Viewer } from '../../platform/auth.ts';
 import { directResult, executeEvent } from './execute.ts';
 import type { SubscriptionOptions } from './options.ts';
 import { AFTER_VARIABLE, CURSOR_ALIAS, type SubscriptionPlan, type SubscriptionPlanner } from './planner.ts';
-import { isSharedPayload, positionOf, type UpstreamPool } from './upstream.ts';
+import { identityOf, shareKey } from './sharing.ts';
+import type { UpstreamPool } from './upstream.ts';
 
 export interface SourceDeps {
   planner: SubscriptionPlanner;
@@ -43,12 +44,26 @@ export interface SourceDeps {
   shared?: Map<string, SubscriptionSource>;
 }
 
+/** One event's result, the same object for every listener of a source, its JSON encoded at most once. */
+export class Answer {
+  private encoded: Buffer | undefined;
+  constructor(readonly result: ExecutionResult) {}
+
+  /** The `payload` of a graphql-ws `next` message, as UTF-8 (as graphql-ws encodes it: `errors` only when there are some). */
+  get payload(): Buffer {
+    const r = this.result;
+    return (this.encoded ??= Buffer.from(JSON.stringify(r.errors?.length ? { data: r.data, errors: r.errors } : { data: r.data })));
+  }
+}
+
 /** A client stream, as a source sees it. */
 export interface SourceListener {
-  /** One completed event (the same object for every listener). */
-  result(r: ExecutionResult): void;
-  /** No more events; `r`, when given, is the last thing to deliver (an error). */
-  end(r?: ExecutionResult): void;
+  /** The subscriber's request context (its viewer's token fetches the fields of other subgraphs). */
+  readonly context: GatewayContext;
+  /** One completed event. */
+  result(a: Answer): void;
+  /** No more events; `a`, when given, is the last thing to deliver (an error). */
+  end(a?: Answer): void;
   /** Events piled up beyond the queue limit: the listener is cut off. */
   overflow(): void;
 }
@@ -56,21 +71,6 @@ export interface SourceListener {
 type Item = { kind: 'event'; data: Record<string, unknown>; errors?: readonly GraphQLFormattedError[] } | { kind: 'final'; result?: ExecutionResult };
 
 const STABLE_AFTER_MS = 1_000;
-
-/**
- * An event's result for every source handed the same upstream payload (a
- * batched frame, upstream.ts) whose plan needs nothing more than it: one
- * object, so its JSON is encoded once for all their clients (stream.ts).
- */
-const directResults = new WeakMap<Record<string, unknown>, ExecutionResult>();
-
-/** `Bearer <token>`, one string per viewer (verified viewers are shared per token), not one per subscription. */
-const bearers = new WeakMap<Viewer, string>();
-function bearer(viewer: Viewer): string {
-  let b = bearers.get(viewer);
-  if (b === undefined) bearers.set(viewer, (b = `Bearer ${viewer.token}`));
-  return b;
-}
 
 /**
  * The source for a new client subscription: a live one it can share, or a
@@ -83,14 +83,10 @@ export function sourceFor(
   variables: Record<string, unknown>,
   query: string,
 ): SubscriptionSource {
-  const key = deps.shared && plan.clientAfter === undefined && context.viewer ? shareKey(plan, context.viewer, variables, query) : undefined;
+  const key = deps.shared ? shareKey(plan, context.viewer, variables, query) : undefined;
   const live = key !== undefined ? deps.shared!.get(key) : undefined;
   if (live) return live;
   return new SubscriptionSource(deps, plan, context, variables, query, key);
-}
-
-function shareKey(plan: SubscriptionPlan, viewer: Viewer, variables: Record<string, unknown>, query: string): string {
-  return `${viewer.token}\n${plan.operationContext.operation.name?.value ?? ''}\n${JSON.stringify(variables)}\n${query}`;
 }
 
 export class SubscriptionSource {
@@ -109,6 +105,7 @@ export class SubscriptionSource {
   constructor(
     private readonly deps: SourceDeps,
     private readonly plan: SubscriptionPlan,
+    /** The first subscriber's context: its request id names the upstream subscription in logs. */
     private readonly context: GatewayContext,
     private readonly variables: Record<string, unknown>,
     private readonly query: string,
@@ -122,8 +119,9 @@ export class SubscriptionSource {
       query: plan.upstreamQuery,
       operationName: plan.primary.operationName,
       variables: upstreamVariables,
+      // the audience it runs as, verified here (sharing.ts); the subgraph trusts it behind the secret
       extensions: {
-        authorization: context.viewer ? bearer(context.viewer) : undefined,
+        ...(context.viewer ? { [IDENTITY_EXTENSION]: identityOf(context.viewer) } : {}),
         requestId: context.requestId,
       },
     };
@@ -184,10 +182,7 @@ export class SubscriptionSource {
     const root = data[this.plan.rootKey] as Record<string, unknown> | null | undefined;
     const cursor = root?.[CURSOR_ALIAS];
     if (typeof cursor === 'string') this.payload.variables[AFTER_VARIABLE] = cursor;
-    // a batched frame's payload is one object for every subscription it answers (upstream.ts):
-    // a query plan's execution builds on what it is given, so it gets a copy of its own
-    const own = this.plan.direct || !isSharedPayload(r) ? data : structuredClone(data);
-    this.enqueue({ kind: 'event', data: own, errors: r.errors });
+    this.enqueue({ kind: 'event', data, errors: r.errors });
   }
 
   private onConnectionLost(reason: string): void {
@@ -230,10 +225,8 @@ export class SubscriptionSource {
   /** A `direct` plan's event without errors, to every listener; false for anything else. */
   private deliverDirect(item: Extract<Item, { kind: 'event' }>): boolean {
     if (!this.plan.direct || item.errors?.length) return false;
-    // one result object per upstream payload, however many sources it reaches
-    let out = directResults.get(item.data);
-    if (!out) directResults.set(item.data, (out = directResult(this.plan, item.data)));
-    for (const l of this.listeners) l.result(out); // a listener leaving meanwhile is skipped; a Set allows it
+    const answer = new Answer(directResult(this.plan, item.data));
+    for (const l of this.listeners) l.result(answer); // a listener leaving meanwhile is skipped; a Set allows it
     return true;
   }
 
@@ -255,21 +248,25 @@ export class SubscriptionSource {
           this.items.length = 0;
           this.unshare();
           this.stopUpstream();
-          for (const l of [...this.listeners]) l.end(item.result);
+          const last = item.result && new Answer(item.result);
+          for (const l of [...this.listeners]) l.end(last);
           this.listeners.clear();
           break;
         }
         if (this.deliverDirect(item)) continue;
+        // the fields of other subgraphs, fetched with the token of a subscriber still listening (all of one audience)
+        const context = this.listeners.values().next().value?.context ?? this.context;
         let result: ExecutionResult;
         try {
-          result = await executeEvent(this.deps.planner, this.deps.services, this.plan, item.data, this.context, this.variables, this.query);
+          result = await executeEvent(this.deps.planner, this.deps.services, this.plan, item.data, context, this.variables, this.query);
         } catch (err) {
           result = { data: null, errors: [this.toClientError({ message: 'Internal server error' }, err)] };
         }
         if (this.ended) break;
         const errors = [...(item.errors ?? []).map((e) => this.toClientError(e, e)), ...(result.errors ?? []).map((e) => this.toClientError(e.toJSON(), e))];
         const out: ExecutionResult = errors.length ? { data: result.data, errors } : { data: result.data };
-        for (const l of [...this.listeners]) l.result(out);
+        const answer = new Answer(out);
+        for (const l of [...this.listeners]) l.result(answer);
       }
     } finally {
       this.working = false;

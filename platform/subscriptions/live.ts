@@ -1,15 +1,17 @@
 /**
- * Live event streams for subscriptions, written as a hand-made async iterator
- * (an `async function*` would leak: its `return()` waits behind a pending
- * `next()`).
+ * Live event streams for subscriptions (a Repeater, @repeaterjs/repeater:
+ * its `return()` ends the stream at once, even while a `next()` waits).
  *
  * `liveEvents` delivers the events addressed to one viewer: with `after`, it
  * first replays every such event after that sequence number from the log,
  * then continues live, with no gap and no duplicate (it starts listening
  * before it reads the replay and drops live events already replayed). It ends
- * when the viewer's session is revoked, and errors when the client falls more
- * than `maxQueue` events behind.
+ * when the viewer's session (or user) is revoked, and errors when the client
+ * falls more than `maxQueue` events behind. The stream carries where it
+ * starts (`LIVE_POSITION`, positions.ts): resuming with `after` = that
+ * position yields exactly what it delivers.
  */
+import { Repeater } from '@repeaterjs/repeater';
 import { GraphQLError } from 'graphql';
 import type { AuthVerifier, Viewer } from '../auth.ts';
 import type { BusEvent, EventBus } from '../events/bus.ts';
@@ -44,6 +46,9 @@ export interface LiveOptions<T> {
 /** What `map` returns for an event to pass over (deleted since it was published). */
 export const SKIP: unique symbol = Symbol('live.skip');
 
+/** A live stream: an async iterator that knows where it starts. */
+export type LiveStream<T> = AsyncIterableIterator<T> & { [LIVE_POSITION]: number };
+
 /** Runs `fn` until it succeeds, backing off, while `keepGoing()` and for at most `forMs`. */
 async function retrying<T>(fn: () => Promise<T> | T, forMs: number, keepGoing: () => boolean): Promise<T> {
   const deadline = Date.now() + forMs;
@@ -58,183 +63,122 @@ async function retrying<T>(fn: () => Promise<T> | T, forMs: number, keepGoing: (
   }
 }
 
-export function liveEvents<T>(o: LiveOptions<T>): AsyncIterableIterator<T> {
+export function liveEvents<T>(o: LiveOptions<T>): LiveStream<T> {
   const maxQueue = o.maxQueue ?? 1000;
   const retryForMs = o.retryForMs ?? 15_000;
-  let returned = false;
-  // the consumer left, or the stream ended without an error (revoked session): deliver and retry nothing more
-  const ended = () => returned || (done && !error);
-  const keepGoing = () => !ended();
-  const queue: BusEvent[] = [];
-  let waiting: ((r: IteratorResult<T>) => void) | null = null;
-  let failWaiting: ((e: unknown) => void) | null = null;
-  let done = false;
-  let error: unknown = null;
-  let replaying = o.after !== undefined;
-  let lastDelivered = o.after ?? 0;
   const startSeq = o.bus.position;
+  /** Events heard live and not delivered yet (listening starts now, before the first `next()`). */
+  const queue: BusEvent[] = [];
+  let wake: (() => void) | undefined;
+  /** Revoked (deliver nothing more), or fell behind (deliver what is queued, then this error). */
+  let revoked = false;
+  let overflow: GraphQLError | undefined;
+  let stopped = false;
 
-  // the bus hands over only the viewer's events (onEvent with an audience)
   const wants = (e: BusEvent) => o.topics.includes(e.topic) && (!o.filter || o.filter(e));
-
-  const finish = () => {
-    if (done) return;
-    done = true;
+  // the bus hands over only the viewer's events (onEvent with an audience)
+  const offEvent = o.bus.onEvent((e) => {
+    if (overflow || revoked || !wants(e)) return;
+    if (queue.length >= maxQueue) {
+      overflow = new GraphQLError('Subscription fell too far behind and was closed.', { extensions: { code: 'RATE_LIMITED' } });
+      offEvent();
+    } else queue.push(e);
+    wake?.();
+  }, o.viewer.id);
+  const offRevoke = o.verifier.onRevoke((r) => {
+    if ((r.userId === o.viewer.id && !r.sessionIds) || r.sessionIds?.includes(o.viewer.sessionId)) {
+      revoked = true;
+      wake?.();
+    }
+  });
+  const release = () => {
+    stopped = true;
     offEvent();
     offRevoke();
+    wake?.();
   };
+  const keepGoing = () => !stopped && !revoked;
 
-  const pushFromBus = (e: BusEvent) => {
-    if (done || !wants(e)) return;
-    if (queue.length >= maxQueue) {
-      error = new GraphQLError('Subscription fell too far behind and was closed.', { extensions: { code: 'RATE_LIMITED' } });
-      finish();
-    } else queue.push(e);
-    drain();
-  };
-  const offEvent = o.bus.onEvent(pushFromBus, o.viewer.id);
-  const offRevoke = o.verifier.onRevoke((r) => {
-    if (r.userId === o.viewer.id && !r.sessionIds) finish();
-    if (r.sessionIds?.includes(o.viewer.sessionId)) finish();
-    drain();
-  });
-
-  const drain = () => {
-    if (!waiting || replaying) return;
-    while (queue.length && queue[0].seq <= lastDelivered) queue.shift();
-    if (queue.length) {
-      const e = queue.shift()!;
-      lastDelivered = e.seq;
-      const resolve = waiting;
-      const reject = failWaiting!;
-      waiting = failWaiting = null;
-      retrying(() => o.map(e), retryForMs, keepGoing).then(
-        (value) => {
-          if (ended()) return resolve({ value: undefined, done: true });
-          if (value !== SKIP) return resolve({ value, done: false });
-          // nothing to deliver for this one (its position is passed): the next event answers
-          waiting = resolve;
-          failWaiting = reject;
-          drain();
-        },
-        (err) => (ended() ? resolve({ value: undefined, done: true }) : reject(err)),
-      );
-    } else if (done) {
-      const resolve = waiting;
-      const reject = failWaiting!;
-      waiting = failWaiting = null;
-      if (error) reject(error);
-      else resolve({ value: undefined, done: true });
-    }
-  };
-
-  if (replaying) {
-    void (async () => {
-      try {
-        let from = o.after!;
-        const replayed: BusEvent[] = [];
-        for (;;) {
+  const stream = new Repeater<T>(async (push, stop) => {
+    void stop.then(release);
+    const deliver = async (e: BusEvent) => {
+      const value = await retrying(() => o.map(e), retryForMs, keepGoing);
+      if (value !== SKIP && keepGoing()) await push(value);
+    };
+    try {
+      let last = o.after ?? 0;
+      if (o.after !== undefined) {
+        // the replay: the log's events up to where listening started; the live ones after it follow
+        for (let from = o.after; keepGoing();) {
           const page = await retrying(() => o.bus.readAfter(from, { topics: o.topics, audience: o.viewer.id, limit: 200 }), retryForMs, keepGoing);
           const inRange = page.filter((e) => e.seq <= startSeq);
-          replayed.push(...inRange.filter((e) => !o.filter || o.filter(e)));
+          for (const e of inRange) if ((!o.filter || o.filter(e)) && keepGoing()) await deliver(e);
+          if (inRange.length) last = inRange[inRange.length - 1].seq;
           if (page.length < 200 || inRange.length < page.length) break;
           from = page[page.length - 1].seq;
         }
-        queue.unshift(...replayed);
-      } catch (err) {
-        error = err;
-        finish();
       }
-      replaying = false;
-      drain();
-    })();
-  }
+      while (keepGoing()) {
+        const e = queue.shift();
+        if (e === undefined) {
+          if (overflow) throw overflow;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        if (e.seq <= last) continue; // replayed already
+        last = e.seq;
+        await deliver(e);
+      }
+      stop();
+    } catch (err) {
+      if (keepGoing()) stop(err);
+      else stop(); // the consumer left, or the session was revoked meanwhile: nothing to report
+    } finally {
+      release();
+    }
+  });
+  // where this stream starts: resuming with `after` = this yields what it would deliver (positions.ts)
+  return Object.assign(leaving(stream, release), { [LIVE_POSITION]: o.after ?? startSeq });
+}
 
-  const it: AsyncIterableIterator<T> & { [LIVE_POSITION]: number } = {
-    // where this stream starts: resuming with `after` = this yields what it would deliver (positions.ts)
-    [LIVE_POSITION]: o.after ?? startSeq,
-    next() {
-      if (error && !queue.length) {
-        const e = error;
-        error = null;
-        return Promise.reject(e);
-      }
-      return new Promise<IteratorResult<T>>((resolve, reject) => {
-        waiting = resolve;
-        failWaiting = reject;
-        drain();
-      });
+/**
+ * `stream`, with `cleanup` run when the consumer leaves (`return` or
+ * `throw`), also before the stream has started: a Repeater runs its executor
+ * (where it would clean up) only once asked for a first value, and
+ * graphql-ws returns a subscription completed before it began iterating.
+ */
+export function leaving<T>(stream: AsyncIterableIterator<T>, cleanup: () => void): AsyncIterableIterator<T> {
+  const it: AsyncIterableIterator<T> = {
+    next: () => stream.next(),
+    return: (value?: unknown) => {
+      cleanup();
+      return stream.return ? stream.return(value) : Promise.resolve({ value: undefined, done: true as const });
     },
-    return() {
-      returned = true;
-      finish();
-      queue.length = 0;
-      if (waiting) {
-        const w = waiting;
-        waiting = failWaiting = null;
-        w({ value: undefined, done: true });
-      }
-      return Promise.resolve({ value: undefined, done: true });
+    throw: (err?: unknown) => {
+      cleanup();
+      return stream.throw ? stream.throw(err) : Promise.reject(err);
     },
-    throw(err?: unknown) {
-      returned = true;
-      finish();
-      return Promise.reject(err);
-    },
-    [Symbol.asyncIterator]() {
-      return it;
-    },
+    [Symbol.asyncIterator]: () => it,
   };
   return it;
 }
 
 /**
- * One value per event, shared by every subscription that delivers it: give
- * each event's resolution the same DataLoaders, so a message reaching 5,000
- * subscribers is read once (one batch), not 5,000 times. Values are kept for
- * `keepMs` (default 5000) after their first use, long enough for subscribers
- * that are a little behind; at most `maxEvents` (default 500) are kept, so a
- * long replay does not hold one set of loaders per replayed event.
+ * The DataLoaders (or any value) of one subscription for each event it
+ * delivers: a fresh set per event (loaders cache what they read, and a live
+ * subscription must see each event's data as it is now), the same set for
+ * every read of that event (a retried `map`, the fields resolved on it).
+ * One per subscription: nothing is shared between two subscribers, whose
+ * loaders may be bound to who they are.
  *
- *   const eventLoaders = perEvent(() => createLoaders(db));
+ *   const eventLoaders = perEvent(() => createLoaders(db, viewer));
  *   ctx.loaders = eventLoaders(e.seq);
  */
-export function perEvent<T>(create: () => T, keepMs = 5_000, maxEvents = 500): (seq: number) => T {
-  const values = new Map<number, { value: T; at: number }>();
+export function perEvent<T>(create: () => T): (seq: number) => T {
+  let current: { seq: number; value: T } | undefined;
   return (seq) => {
-    const now = Date.now();
-    for (const [key, v] of values) {
-      if (now - v.at <= keepMs && values.size < maxEvents) break; // insertion order: the rest are newer
-      values.delete(key);
-    }
-    let v = values.get(seq);
-    if (!v) values.set(seq, (v = { value: create(), at: now }));
-    return v.value;
-  };
-}
-
-/**
- * A value built once per event for every subscriber it goes to, where the
- * event's DataLoaders alone would not give one object (a value assembled
- * from the event and what the loaders read). Keyed by the event's object
- * from `perEvent`, so it lives exactly as long as that; a failed build is
- * forgotten, so a retry builds afresh. Subscribers that receive the same
- * object can share one execution (fanout.ts).
- *
- *   const statusEvent = oncePerEvent<Loaders, StatusEvent>();
- *   map: (e) => statusEvent(eventLoaders(e.seq), async () => ({ ... }))
- */
-export function oncePerEvent<K extends object, T>(): (key: K, build: () => Promise<T>) => Promise<T> {
-  const values = new WeakMap<K, Promise<T>>();
-  return (key, build) => {
-    let value = values.get(key);
-    if (!value) {
-      const built = (value = build());
-      values.set(key, built);
-      built.catch(() => {
-        if (values.get(key) === built) values.delete(key);
-      });
-    }
-    return value;
+    if (current?.seq !== seq) current = { seq, value: create() };
+    return current.value;
   };
 }

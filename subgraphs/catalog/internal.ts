@@ -1,9 +1,11 @@
 /**
  * Operations other subgraphs call (docs/internal-api.md, catalog section):
- * storesByIds, checkoutQuote, reserveStock, releaseStock, removeCartLines.
+ * storesByIds, checkoutQuote, reserveStock, releaseStock, removeCartLines,
+ * suspendStore.
  * Nothing here trusts its input: it is checked here, the rules are in
  * service/checkout.ts. Business failures answer `{ ok: false, error }`.
  */
+import { UserErrorException } from '../../platform/errors.ts';
 import type { InternalRoutes } from '../../platform/internal.ts';
 import { isId } from '../../platform/scalars.ts';
 import type { CatalogService } from './service/index.ts';
@@ -70,6 +72,20 @@ export function internalRoutes(service: CatalogService): InternalRoutes {
       const key = input?.key;
       if (!validKey(key)) return failure('INVALID_INPUT', 'A key is required.', { field: 'key' });
       return checkout.release(key);
+    },
+
+    /** For messaging's resolveReport (SUSPEND_STORE), whose caller checked that the actor is an admin. */
+    async suspendStore(input: { actorId?: unknown; storeId?: unknown; reason?: unknown }) {
+      const { actorId, storeId, reason } = input ?? {};
+      if (!isId(actorId) || !isId(storeId) || typeof reason !== 'string' || !reason.trim() || reason.length > 1000) {
+        return failure('INVALID_INPUT', 'actorId, storeId and a reason are required.');
+      }
+      try {
+        return { ok: true, already: (await service.moderation.suspend(actorId, storeId.toLowerCase(), reason.trim())) === 'already' };
+      } catch (err) {
+        if (err instanceof UserErrorException) return failure(err.userError.code, err.userError.message);
+        throw err;
+      }
     },
 
     async removeCartLines(input: { cartId?: unknown; lineIds?: unknown }) {

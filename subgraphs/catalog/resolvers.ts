@@ -83,6 +83,12 @@ export const resolvers = {
         return { product };
       }),
     ),
+    suspendStore: authed((_: unknown, a: { storeId: string; reason: string }, ctx: Person) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.moderation.suspendStore(ctx.viewer, a.storeId, a.reason) })),
+    ),
+    reinstateStore: authed((_: unknown, a: { storeId: string; reason: string }, ctx: Person) =>
+      payload({ store: null as q.StoreRow | null }, async () => ({ store: await ctx.service.moderation.reinstateStore(ctx.viewer, a.storeId, a.reason) })),
+    ),
   },
 
   User: {
@@ -101,6 +107,7 @@ export const resolvers = {
   Store: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.store.load(ref.id),
     followerCount: (s: q.StoreRow, _: unknown, ctx: Ctx) => ctx.loaders.followerCount.load(s.id),
+    suspended: (s: q.StoreRow) => s.suspendedAt !== null,
     products: (s: q.StoreRow, a: Args, ctx: Ctx) => ctx.service.search.storeProducts(ctx.loaders, s.id, a.first, a.after),
   },
 

@@ -8,13 +8,12 @@ import type { MessagingService } from './service/index.ts';
 export interface MessagingContext extends RequestContext {
   service: MessagingService;
   loaders: Loaders;
-  /** The loaders every subscription shares for one event (platform/subscriptions/live.ts perEvent). */
+  /** A subscription's loaders for one event, fresh per event (platform/subscriptions/live.ts perEvent); its own, never another subscriber's. */
   eventLoaders(seq: number): Loaders;
 }
 
-/** Builds each request's context: fresh loaders per request, per-event loaders shared by subscriptions. */
+/** Builds each request's context: fresh loaders per request, and per event of a subscription. */
 export function createContext(deps: SubgraphDeps, service: MessagingService): (base: RequestContext) => MessagingContext {
   const fresh = () => createLoaders(deps.db, deps.internal, deps.log);
-  const eventLoaders = perEvent(fresh);
-  return (base) => ({ ...base, service, loaders: fresh(), eventLoaders });
+  return (base) => ({ ...base, service, loaders: fresh(), eventLoaders: perEvent(fresh) });
 }

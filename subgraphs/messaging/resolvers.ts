@@ -6,6 +6,8 @@ import type { MessagingContext } from './context.ts';
 import type { Category, ConversationRow, MessageRow } from './db/queries.ts';
 import { SYSTEM_SENDER_NAME, sideOf } from './service/index.ts';
 import type { SendMessageInput } from './service/validate.ts';
+import type { ReportAction, ReportRow, ReportStatus } from './db/queries-reports.ts';
+import { reportedParty } from './service/reports.ts';
 
 type Ctx = MessagingContext;
 /** The context of a resolver wrapped in `authed`: the viewer is present. */
@@ -20,6 +22,7 @@ export const resolvers = {
   DateTime,
   Query: {
     conversation: authed((_: unknown, { id }: Ref, ctx: SignedIn) => ctx.service.conversations.conversationFor(ctx.viewer, id, ctx.loaders)),
+    reports: authed((_: unknown, args: { status?: ReportStatus | null } & PageArgs, ctx: SignedIn) => ctx.service.reports.reports(ctx.viewer, args)),
   },
   Mutation: {
     sendMessage: authed((_: unknown, { input }: { input: SendMessageInput }, ctx: SignedIn) =>
@@ -35,13 +38,16 @@ export const resolvers = {
       payload<ConversationPayload>(noConversation, () => ctx.service.conversations.setArchived(ctx.viewer, conversationId, false)),
     ),
     reportConversation: authed((_: unknown, { conversationId, reason }: { conversationId: string; reason: string }, ctx: SignedIn) =>
-      payload<ConversationPayload>(noConversation, () => ctx.service.conversations.report(ctx.viewer, conversationId, reason)),
+      payload<ConversationPayload>(noConversation, () => ctx.service.reports.report(ctx.viewer, conversationId, reason)),
+    ),
+    resolveReport: authed((_: unknown, a: { reportId: string; action: ReportAction; note?: string | null }, ctx: SignedIn) =>
+      payload({ report: null as ReportRow | null }, () => ctx.service.reports.resolve(ctx.viewer, a.reportId, a.action, a.note)),
     ),
   },
   Subscription: {
     messageAdded: {
       subscribe: authed((_: unknown, args: { conversationId?: string | null; after?: string | null }, ctx: SignedIn) =>
-        // each event: current data, read once for every subscriber of that event
+        // each event: current data, read with loaders of the subscription's own
         ctx.service.live.messageAdded(ctx.viewer, args, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
       ),
       resolve: (m: MessageRow) => m,
@@ -79,6 +85,19 @@ export const resolvers = {
       return side === 'BUYER' ? c.buyerArchived : side === 'SELLER' ? c.sellerArchived : false;
     },
     messages: (c: ConversationRow, args: PageArgs, ctx: Ctx) => ctx.service.conversations.messagePage(c, args, ctx.loaders),
+  },
+  ConversationReport: {
+    // reached only through the admins' reports/resolveReport
+    conversation: (r: ReportRow, _: unknown, ctx: Ctx) => ctx.loaders.conversation.load(r.conversationId),
+    reportedUserId: async (r: ReportRow, _: unknown, ctx: Ctx) => {
+      const c = await ctx.loaders.conversation.load(r.conversationId);
+      return c ? reportedParty(r, c).userId : null;
+    },
+    reportedStore: async (r: ReportRow, _: unknown, ctx: Ctx) => {
+      const c = await ctx.loaders.conversation.load(r.conversationId);
+      const storeId = c ? reportedParty(r, c).storeId : null;
+      return storeId ? { id: storeId } : null;
+    },
   },
   Message: {
     __resolveReference: (ref: Ref, ctx: Ctx) => (ctx.viewer ? ctx.service.conversations.messageFor(ctx.viewer, ref.id, ctx.loaders) : null),

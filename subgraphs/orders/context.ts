@@ -8,12 +8,11 @@ import type { OrdersService } from './service/index.ts';
 export interface OrdersContext extends RequestContext {
   service: OrdersService;
   loaders: Loaders;
-  /** The loaders every subscription shares for one event (platform/subscriptions/live.ts perEvent). */
+  /** A subscription's loaders for one event, fresh per event (platform/subscriptions/live.ts perEvent); its own, never another subscriber's. */
   eventLoaders(seq: number): Loaders;
 }
 
-/** The per-request context builder: fresh loaders per request, shared ones per subscription event. */
+/** The per-request context builder: fresh loaders per request, and per event of a subscription. */
 export function createContext(deps: SubgraphDeps, service: OrdersService): (base: RequestContext) => OrdersContext {
-  const eventLoaders = perEvent(() => createLoaders(deps));
-  return (base) => ({ ...base, service, loaders: createLoaders(deps), eventLoaders });
+  return (base) => ({ ...base, service, loaders: createLoaders(deps), eventLoaders: perEvent(() => createLoaders(deps)) });
 }

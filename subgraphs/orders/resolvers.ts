@@ -81,7 +81,7 @@ export const resolvers = {
   Subscription: {
     orderStatusChanged: {
       subscribe: authed((_: unknown, a: { orderId?: string | null; after?: string | null }, ctx: In) =>
-        // each event: current data, read once for every subscriber of that event
+        // each event: current data, read with loaders of the subscription's own
         ctx.service.orders.orderStatusChanged(ctx.viewer, a, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
       ),
       resolve: (value: unknown) => value,

@@ -4,7 +4,7 @@ import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload as shape } from '../../platform/errors.ts';
 import { DateTime, isId } from '../../platform/scalars.ts';
 import type { UsersContext } from './context.ts';
-import type { AddressRow, UserRow } from './db/schema.ts';
+import type { AddressRow, AuditRow, UserRow } from './db/schema.ts';
 import type { AddressInput, NotificationSettingsInput, ProfileInput } from './service/index.ts';
 import { settingsOf } from './service/notifications.ts';
 import { securityLevelOf } from './service/security.ts';
@@ -28,6 +28,7 @@ export const resolvers = {
       const u = await ctx.loaders.userById.load(ctx.viewer.id);
       return u && !u.deactivatedAt ? u : null;
     },
+    auditLog: authed((_: unknown, a: { first?: number | null; after?: string | null }, ctx: Me) => ctx.service.auditLog(ctx.viewer, a.first, a.after)),
     securityQuestion: (_: unknown, a: { email: string }, ctx: Ctx) => ctx.service.securityQuestion(a.email),
   },
   Mutation: {
@@ -79,6 +80,15 @@ export const resolvers = {
         deactivated: await ctx.service.deactivateAccount(ctx.viewer, a.password, a.confirmEmail, a.reason, ctx.clientIp),
       })),
     ),
+    suspendUser: authed((_: unknown, a: { userId: string; reason: string }, ctx: Me) =>
+      payload({ userId: null, suspended: false }, () => ctx.service.suspendUser(ctx.viewer, a.userId, a.reason)),
+    ),
+    reinstateUser: authed((_: unknown, a: { userId: string; reason: string }, ctx: Me) =>
+      payload({ userId: null, suspended: false }, () => ctx.service.reinstateUser(ctx.viewer, a.userId, a.reason)),
+    ),
+  },
+  AuditEntry: {
+    id: (e: AuditRow) => e.id,
   },
   User: {
     /** Only ever the viewer: anyone else's reference resolves to null. */

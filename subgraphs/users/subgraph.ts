@@ -1,8 +1,9 @@
 /**
  * The users subgraph, declared in one place: schema, resolvers, per-request
  * context, internal operations (internal.ts), the events it publishes and
- * consumes (events.ts), the housekeeping and mail jobs, the mail metrics and
- * the demo data. index.ts makes it listen.
+ * consumes (events.ts: notification emails, and the audit log of admin
+ * actions), the housekeeping and mail jobs, the mail metrics and the demo
+ * data. index.ts makes it listen.
  */
 import { ConfigError } from '../../platform/config.ts';
 import type { Job } from '../../platform/jobs.ts';
@@ -28,7 +29,7 @@ export const createSubgraph: SubgraphFactory = async (deps) => {
     resolvers,
     context: createContext(deps, service),
     internal: internalRoutes(service),
-    consumers: consumers(service),
+    consumers: consumers(service, deps.log),
     jobs: [prune, service.mailer.job],
     metrics: () => service.mailer.metrics.render(),
     seed: () => service.seedDemo(),

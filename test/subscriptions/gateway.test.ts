@@ -124,6 +124,34 @@ describe('subscriptions through the gateway websocket', () => {
     await wsSeller.dispose();
   });
 
+  it('gives each person its own answer to one event: the same live subscription of an order’s buyer and seller is never shared, and each learns its own role', async () => {
+    const sellerP = await mintPerson(t, { via: api(t) });
+    const buyerP = await mintPerson(t, { via: api(t) });
+    const store = await openCatalogStore(sellerP.client, 'Role Shop');
+    const product = await createProduct(sellerP.client, store.id, { title: 'Teapot' });
+    const orders = t.stack.subgraphs.orders.server;
+    await eventually(() => orders.executions() === 0, 5_000, 'no subscription left in orders');
+    // the same document and variables, live (no `after`): only who asks differs
+    const ROLES = `subscription { orderStatusChanged { cursor status viewerRole order { id } } }`;
+    const [wsBuyer, wsSeller] = [connect(t, buyerP.token), connect(t, sellerP.token)];
+    const forBuyer = subscribe(wsBuyer, ROLES);
+    const forSeller = subscribe(wsSeller, ROLES);
+    await eventually(() => orders.executions() === 2, 5_000, 'a subscription per person in orders');
+    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
+    const order = await placedOrder(t, buyerP, sellerP, { storeId: store.id, productId: product.id });
+    expect((await pay(buyerP, [order.id])).userErrors).toEqual([]);
+    const paid = (sub: Collected) => sub.events.map((e) => e.orderStatusChanged).find((e) => e.status === 'SHIPMENT_REQUIRED');
+    await eventually(() => paid(forBuyer) !== undefined && paid(forSeller) !== undefined, 5_000, 'the payment on both sides');
+    // one event (one cursor), two answers
+    expect(paid(forBuyer).cursor).toBe(paid(forSeller).cursor);
+    expect(paid(forBuyer)).toMatchObject({ viewerRole: 'BUYER', order: { id: order.id } });
+    expect(paid(forSeller)).toMatchObject({ viewerRole: 'SELLER', order: { id: order.id } });
+    expect(forBuyer.events.every((e) => e.orderStatusChanged.viewerRole === 'BUYER')).toBe(true);
+    expect(forSeller.events.every((e) => e.orderStatusChanged.viewerRole === 'SELLER')).toBe(true);
+    await wsBuyer.dispose();
+    await wsSeller.dispose();
+  });
+
   it('refuses an anonymous subscription with UNAUTHENTICATED', async () => {
     const ws = connect(t);
     const sub = subscribe(ws, MESSAGES);
@@ -229,7 +257,7 @@ describe('subscriptions through the gateway websocket', () => {
     await again.dispose();
   });
 
-  it('survives a restart of the subgraph: the gateway re-subscribes after the last cursor, nothing lost or repeated, for each of two sessions whose subscriptions the subgraph ran as one', async () => {
+  it('survives a restart of the subgraph: the gateway re-subscribes after the last cursor, nothing lost or repeated, for each of two sessions whose subscriptions share one upstream subscription', async () => {
     const ws = connect(t, seller.token);
     const sub = subscribe(ws, MESSAGES);
     const laptop = await login(t.client, seller.email, seller.password); // another session of the seller
@@ -239,7 +267,7 @@ describe('subscriptions through the gateway websocket', () => {
     await primed(sub2, 'restart-laptop');
     await send(buyer, storeId, 'restart: before');
     await eventually(() => bodies(sub, 'restart:').length === 1 && bodies(sub2, 'restart:').length === 1, 5_000, 'the first message');
-    expect(t.stack.subgraphs.messaging.server.executions()).toBe(1); // two upstream subscriptions (two sessions), one group
+    expect(t.stack.subgraphs.messaging.server.executions()).toBe(1); // one person's two sessions: one upstream subscription
 
     const old = t.stack.subgraphs.messaging;
     await old.stop();
@@ -297,23 +325,26 @@ describe('subscriptions through the gateway websocket', () => {
     await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'the upstream to end');
   });
 
-  it('gives the sockets of one session with the same subscription one upstream subscription; another session gets its own; all get every message', async () => {
+  it('gives the sockets of one person with the same subscription one upstream subscription, across sessions; another person gets its own; all get every message', async () => {
     await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'no upstream subscription');
     const phone = connect(t, seller.token);
     const laptop = connect(t, seller.token);
     const other = await login(t.client, seller.email, seller.password); // a second session of the same seller
     const tablet = connect(t, other.token);
+    const stranger = await registerUser(t.client);
+    const strangers = connect(t, stranger.token);
     const onPhone = subscribe(phone, MESSAGES);
     const onLaptop = subscribe(laptop, MESSAGES);
     const onTablet = subscribe(tablet, MESSAGES);
+    const onStrangers = subscribe(strangers, MESSAGES);
     await primed(onTablet, 'shared');
     await eventually(
       () => [onPhone, onLaptop].every((s) => s.events.some((e) => String(e.messageAdded.body).startsWith('shared ping'))),
       5_000,
       'the pings on every socket',
     );
-    expect(t.stack.gateway.subscriptions.activeStreams()).toBe(3);
-    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
+    expect(t.stack.gateway.subscriptions.activeStreams()).toBe(4);
+    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2); // the seller's, shared by three sockets of two sessions; the stranger's
     for (const s of [onPhone, onLaptop, onTablet]) s.results.length = 0;
     await send(buyer, storeId, 'shared: one');
     await send(buyer, storeId, 'shared: two');
@@ -327,11 +358,17 @@ describe('subscriptions through the gateway websocket', () => {
     await send(buyer, storeId, 'shared: three');
     await eventually(() => bodies(onLaptop, 'shared:').length === 3, 5_000, 'the third message');
     expect(bodies(onPhone, 'shared:')).toHaveLength(2);
-    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
     onLaptop.unsubscribe();
-    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 1, 5_000, 'the shared upstream subscription to end');
+    // the other session goes on alone
+    await send(buyer, storeId, 'shared: four');
+    await eventually(() => bodies(onTablet, 'shared:').length === 4, 5_000, 'the fourth message');
+    expect(bodies(onTablet, 'shared:')).toEqual(['shared: one', 'shared: two', 'shared: three', 'shared: four']);
+    expect(t.stack.gateway.subscriptions.activeUpstream()).toBe(2);
     onTablet.unsubscribe();
-    await Promise.all([phone.dispose(), laptop.dispose(), tablet.dispose()]);
+    await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 1, 5_000, 'the shared upstream subscription to end');
+    expect(onStrangers.events).toEqual([]); // never another person's messages
+    onStrangers.unsubscribe();
+    await Promise.all([phone.dispose(), laptop.dispose(), tablet.dispose(), strangers.dispose()]);
     await eventually(() => t.stack.gateway.subscriptions.activeUpstream() === 0, 5_000, 'no upstream subscription');
   });
 

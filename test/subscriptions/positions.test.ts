@@ -1,13 +1,12 @@
 /**
- * Position frames (platform/subscriptions/positions.ts) on a raw connection to the
+ * Start positions (platform/subscriptions/positions.ts) on a raw connection to the
  * messaging subgraph, as the gateway opens it: each subscription is told
- * where its events start before its first event, also a session that joins a
- * subscription group which has already answered (the cursor of the group's
- * last answer); a client that does not ask sees plain graphql-ws.
+ * where its events start before its first event (its first `next`, with only
+ * `extensions.position`); a client that does not ask sees its events only.
+ * The gateway's upstream subscription runs as the verified identity it sends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { NEXT_BATCH_HEADER } from '../../platform/subscriptions/next-batch.ts';
 import { POSITIONS_HEADER } from '../../platform/subscriptions/positions.ts';
 import { SECRET_HEADER } from '../../platform/protocol.ts';
 import { login, registerUser, type Account } from '../helpers/accounts.ts';
@@ -19,9 +18,7 @@ const INBOX = `subscription { messageAdded { cursor body } }`;
 interface Frame {
   type: string;
   id?: string;
-  ids?: string[];
-  cursor?: string;
-  payload?: { data?: { messageAdded?: { cursor: string; body: string } } };
+  payload?: { data?: { messageAdded?: { cursor: string; body: string } }; extensions?: { position?: string } };
 }
 
 async function rawSocket(t: TestStack, headers: Record<string, string>): Promise<{ ws: WebSocket; frames: Frame[] }> {
@@ -41,9 +38,9 @@ async function rawSocket(t: TestStack, headers: Record<string, string>): Promise
 function seen(frames: Frame[], id: string): string[] {
   const out: string[] = [];
   for (const f of frames) {
-    if (f.type === 'position' && f.id === id) out.push(`position ${f.cursor}`);
-    if ((f.type === 'next' && f.id === id) || (f.type === 'next_batch' && f.ids?.includes(id)))
-      out.push(`event ${f.payload!.data!.messageAdded!.cursor} ${f.payload!.data!.messageAdded!.body}`);
+    if (f.type !== 'next' || f.id !== id) continue;
+    if (f.payload?.data === undefined) out.push(`position ${f.payload!.extensions!.position}`);
+    else out.push(`event ${f.payload.data.messageAdded!.cursor} ${f.payload.data.messageAdded!.body}`);
   }
   return out;
 }
@@ -72,9 +69,9 @@ describe('position frames from a subgraph', () => {
     return d.sendMessage.message.cursor;
   }
 
-  it('tell each subscription where it starts, and a session joining a group that has answered the cursor of its last answer', async () => {
+  it('tell each subscription where it starts, before its first event, also one that joins later', async () => {
     const laptop = await login(t.client, seller.email, seller.password);
-    const { ws, frames } = await rawSocket(t, { [NEXT_BATCH_HEADER]: '1', [POSITIONS_HEADER]: '1' });
+    const { ws, frames } = await rawSocket(t, { [POSITIONS_HEADER]: '1' });
     const subscribeAs = (id: string, token: string) =>
       ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query: INBOX, extensions: { authorization: `Bearer ${token}` } } }));
 
@@ -86,25 +83,42 @@ describe('position frames from a subgraph', () => {
     expect(Number(first)).toBeGreaterThan(Number(start.split(' ')[1]));
     await eventually(() => seen(frames, 'phone').length === 2, 5_000, 'the first message');
 
-    subscribeAs('laptop', laptop.token); // joins the running group
+    subscribeAs('laptop', laptop.token); // a subscription of its own, starting after what was committed before it
     await eventually(() => seen(frames, 'laptop').length === 1, 5_000, 'the laptop’s position');
-    expect(seen(frames, 'laptop')).toEqual([`position ${first}`]);
-    expect(t.stack.subgraphs.messaging.server.executions()).toBe(1); // one group still
+    const [laptopStart] = seen(frames, 'laptop');
+    expect(laptopStart).toMatch(/^position \d+$/);
+    expect(Number(laptopStart.split(' ')[1])).toBeGreaterThanOrEqual(Number(first));
+    expect(t.stack.subgraphs.messaging.server.executions()).toBe(2);
     const second = await send('second');
     await eventually(() => seen(frames, 'laptop').length === 2 && seen(frames, 'phone').length === 3, 5_000, 'the second message');
     expect(seen(frames, 'phone')).toEqual([start, `event ${first} first`, `event ${second} second`]);
-    expect(seen(frames, 'laptop')).toEqual([`position ${first}`, `event ${second} second`]);
+    expect(seen(frames, 'laptop')).toEqual([laptopStart, `event ${second} second`]);
+    ws.close();
+  });
+
+  it('run a subscription from the gateway as the identity it names, behind the subgraph secret', async () => {
+    const { ws, frames } = await rawSocket(t, { [POSITIONS_HEADER]: '1' });
+    const identity = { userId: seller.userId, roles: [] };
+    ws.send(JSON.stringify({ id: 'audience', type: 'subscribe', payload: { query: INBOX, extensions: { identity } } }));
+    await eventually(() => seen(frames, 'audience').length === 1, 5_000, 'its position');
+    const fourth = await send('fourth');
+    await eventually(() => seen(frames, 'audience').length === 2, 5_000, 'the message');
+    expect(seen(frames, 'audience')[1]).toBe(`event ${fourth} fourth`);
+    // without identity or token: refused
+    ws.send(JSON.stringify({ id: 'nobody', type: 'subscribe', payload: { query: INBOX } }));
+    await eventually(() => frames.some((f) => f.id === 'nobody'), 5_000, 'the refusal');
+    expect(frames.find((f) => f.id === 'nobody') as unknown).toMatchObject({ type: 'error', payload: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
     ws.close();
   });
 
   it('sends none to a client that does not ask for them', async () => {
-    const { ws, frames } = await rawSocket(t, { [NEXT_BATCH_HEADER]: '1' });
+    const { ws, frames } = await rawSocket(t, {});
     ws.send(JSON.stringify({ id: 'plain', type: 'subscribe', payload: { query: INBOX, extensions: { authorization: `Bearer ${seller.token}` } } }));
     await eventually(() => t.stack.subgraphs.messaging.server.executions() >= 1, 5_000, 'the subscription');
     const third = await send('third');
     await eventually(() => seen(frames, 'plain').length === 1, 5_000, 'the message');
     expect(seen(frames, 'plain')).toEqual([`event ${third} third`]);
-    expect(frames.some((f) => f.type === 'position')).toBe(false);
+    expect(frames.some((f) => f.type === 'next' && f.payload?.data === undefined)).toBe(false);
     ws.close();
   });
 });

@@ -18,15 +18,15 @@ import { createLogger } from '../../platform/log.ts';
 
 const planner = new SubscriptionPlanner(fs.readFileSync(SUPERGRAPH_FILE, 'utf8'));
 const QUERY = 'subscription($after: String) { messageAdded(after: $after) { body } }';
-const viewer = { id: 'u1', sessionId: 's1', roles: [], token: 'tok', exp: 0 };
+const viewer = { id: 'u1', sessionId: 's1', roles: [] as string[], token: 'tok', exp: 0 };
 
 class FakePool {
-  subscriptions: { variables: Record<string, unknown>; sink: UpstreamSink; open: boolean }[] = [];
+  subscriptions: { variables: Record<string, unknown>; extensions: Record<string, any>; sink: UpstreamSink; open: boolean }[] = [];
   activeCount() {
     return this.subscriptions.filter((s) => s.open).length;
   }
-  subscribe(_service: string, payload: { variables?: Record<string, unknown> | null }, sink: UpstreamSink) {
-    const s = { variables: { ...payload.variables }, sink, open: true };
+  subscribe(_service: string, payload: { variables?: Record<string, unknown> | null; extensions?: Record<string, unknown> | null }, sink: UpstreamSink) {
+    const s = { variables: { ...payload.variables }, extensions: { ...payload.extensions }, sink, open: true };
     this.subscriptions.push(s);
     return () => {
       s.open = false;
@@ -175,7 +175,7 @@ describe('a gateway subscription stream', () => {
     expect((await stream.next()).done).toBe(true);
   });
 
-  it('writes each result to the client’s socket as one graphql-ws `next` frame a WebSocket client reads, at every frame length', async () => {
+  it('writes each result to the client’s socket as one graphql-ws `next` message a WebSocket client reads, at every frame length', async () => {
     const { socket, received, close } = await socketPair();
     const pool = new FakePool();
     const plan = planner.plan(parse(QUERY), undefined, {}, QUERY);
@@ -231,7 +231,7 @@ describe('a gateway subscription stream', () => {
   });
 });
 
-describe('live subscriptions of one session with the same document and variables (SUBSCRIPTION_DEDUPLICATION)', () => {
+describe('live subscriptions of one person with the same document and variables (SUBSCRIPTION_DEDUPLICATION)', () => {
   it('share one upstream subscription, and each gets every event', async () => {
     const { pool, open } = sharingStreams();
     const a = open();
@@ -254,10 +254,28 @@ describe('live subscriptions of one session with the same document and variables
     await c.return();
   });
 
-  it('are not shared across sessions, variables, or with a subscription resuming `after` a cursor', async () => {
+  it('are shared across the sessions of one person, and not across people, roles, variables, or with a subscription resuming `after` a cursor', async () => {
     const { pool, open } = sharingStreams();
-    const streams = [open(), open({}, { ...viewer, sessionId: 's2', token: 'tok2' }), open({ after: 'c1' }), open({ after: 'c1' })];
-    expect(pool.subscriptions).toHaveLength(4);
+    const streams = [
+      open(),
+      open({}, { ...viewer, sessionId: 's2', token: 'tok2' }), // another device of the same person: shares
+      open({}, { ...viewer, id: 'u2', sessionId: 's3', token: 'tok3' }),
+      open({}, { ...viewer, roles: ['ADMIN'], token: 'tok4' }),
+      open({ conversationId: 'c9' }),
+      open({ after: 'c1' }),
+      open({ after: 'c1' }),
+    ];
+    expect(pool.subscriptions).toHaveLength(6);
+    // upstream, the subscription runs as the verified identity, not as one session's token
+    expect(pool.subscriptions.map((s) => s.extensions.identity)).toEqual([
+      { userId: 'u1', roles: [] },
+      { userId: 'u2', roles: [] },
+      { userId: 'u1', roles: ['ADMIN'] },
+      { userId: 'u1', roles: [] },
+      { userId: 'u1', roles: [] },
+      { userId: 'u1', roles: [] },
+    ]);
+    expect(pool.subscriptions.some((s) => JSON.stringify(s.extensions).includes('tok'))).toBe(false);
     for (const s of streams) await s.return();
     expect(pool.activeCount()).toBe(0);
   });

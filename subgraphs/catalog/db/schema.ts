@@ -40,6 +40,12 @@ export const stores = catalogSchema.table(
     nameKey: text('name_key'),
     description: text('description'),
     createdAt: ts('created_at').notNull().defaultNow(),
+    /**
+     * Set while an admin has suspended the store (service/moderation.ts): out of search, nothing
+     * of it can be bought, its owner cannot add or change products; its open orders go on.
+     */
+    suspendedAt: ts('suspended_at'),
+    suspensionReason: text('suspension_reason'),
   },
   (t) => [
     uniqueIndex('stores_name_lower_idx').on(sql`lower(${t.name})`),

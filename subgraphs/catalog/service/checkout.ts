@@ -8,6 +8,7 @@ import { publish } from '../../../platform/events/bus.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import { stockChanged } from '../events.ts';
+import { STORE_SUSPENDED } from './moderation.ts';
 
 export type Failure = { ok: false; error: { code: string; message: string; field?: string; variantId?: string } };
 export const failure = (code: string, message: string, extra: Record<string, string> = {}): Failure => ({
@@ -18,6 +19,20 @@ export const failure = (code: string, message: string, extra: Record<string, str
 export interface StockItem {
   variantId: string;
   quantity: number;
+}
+
+/** A suspended store's products cannot be bought (service/moderation.ts). */
+function storeSuspended(store: q.StoreRow): Failure {
+  return failure(STORE_SUSPENDED, `${store.name} is suspended by the marketplace: its products cannot be bought right now.`, {
+    field: 'lineIds',
+    storeId: store.id,
+  });
+}
+
+class StoreSuspended extends Error {
+  constructor(readonly store: q.StoreRow) {
+    super('store suspended');
+  }
 }
 
 class OutOfStock extends Error {
@@ -57,6 +72,8 @@ export class CheckoutService {
       lines = lines.filter((l) => wanted.has(l.lineId));
     }
     if (!lines.length) return failure('INVALID_INPUT', 'Nothing to check out: the selection is empty.', { field: 'lineIds' });
+    const [suspended] = await q.suspendedStores(this.db, [...new Set(lines.map((l) => l.storeId))]);
+    if (suspended) return storeSuspended(suspended);
     return { ok: true as const, cartId: cart.id, lines };
   }
 
@@ -71,6 +88,14 @@ export class CheckoutService {
       await this.db.transaction(async (tx) => {
         const claimed = await q.claimReservation(tx, key, items, this.deps.clock.now());
         if (!claimed.length) return; // this key reserved before: nothing more
+        // the stores' rows locked: a suspension commits before this (refused here) or after it
+        const suspended = (
+          await q.lockStoresOfVariants(
+            tx,
+            items.map((w) => w.variantId),
+          )
+        ).find((s) => s.suspendedAt);
+        if (suspended) throw new StoreSuspended(suspended);
         const changed = [];
         for (const w of items) {
           const [row] = await q.takeStock(tx, w.variantId, w.quantity);
@@ -81,6 +106,7 @@ export class CheckoutService {
       });
       return { ok: true };
     } catch (err) {
+      if (err instanceof StoreSuspended) return storeSuspended(err.store);
       if (!(err instanceof OutOfStock)) throw err;
       const [exists] = await q.variantsByIds(this.db, [err.variantId]);
       if (!exists) return failure('NOT_FOUND', 'A variant does not exist.', { variantId: err.variantId });

@@ -3,7 +3,7 @@
  * stores.ts (opening stores, unique names), products.ts (categories, products,
  * variants), lists.ts (Wish List, Store List), carts.ts, search.ts (search and
  * product pages), checkout.ts (what the orders subgraph asks: quotes, stock
- * reservations).
+ * reservations), moderation.ts (store suspensions by admins).
  */
 import type { Viewer } from '../../../platform/auth.ts';
 import { isId } from '../../../platform/scalars.ts';
@@ -11,6 +11,7 @@ import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { CartService } from './carts.ts';
 import { CheckoutService } from './checkout.ts';
 import { ListService } from './lists.ts';
+import { ModerationService } from './moderation.ts';
 import { ProductService } from './products.ts';
 import { SearchService } from './search.ts';
 import { StoreService } from './stores.ts';
@@ -22,6 +23,7 @@ export class CatalogService {
   readonly carts: CartService;
   readonly search: SearchService;
   readonly checkout: CheckoutService;
+  readonly moderation: ModerationService;
 
   constructor(deps: SubgraphDeps) {
     this.stores = new StoreService(deps);
@@ -30,6 +32,7 @@ export class CatalogService {
     this.carts = new CartService(deps);
     this.search = new SearchService(deps.db);
     this.checkout = new CheckoutService(deps);
+    this.moderation = new ModerationService(deps);
   }
 
   /** A User reference is only ever the viewer: anyone else's answers null. */

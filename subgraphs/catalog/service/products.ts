@@ -8,6 +8,7 @@ import { publish, type NewEvent } from '../../../platform/events/bus.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import { priceChanged, stockChanged } from '../events.ts';
+import { refuseSuspendedStore } from './moderation.ts';
 import * as v from './validate.ts';
 
 export interface VariantInput {
@@ -57,6 +58,7 @@ export class ProductService {
     const [store] = await q.storesByIds(this.db, [storeId]);
     if (!store) fail('NOT_FOUND', 'Store not found.', ['input', 'storeId']);
     if (store.ownerId !== viewer.id) throw forbidden("Only the store's owner can add products to it.");
+    refuseSuspendedStore(store, ['input', 'storeId']);
 
     const title = v.text(input.title, ['input', 'title'], v.LIMITS.title[0], v.LIMITS.title[1], 'Title');
     const description = v.text(input.description, ['input', 'description'], v.LIMITS.description[0], v.LIMITS.description[1], 'Description', true);
@@ -134,6 +136,7 @@ export class ProductService {
       const locked = await q.lockVariant(tx, id);
       if (!locked) fail('NOT_FOUND', 'Variant not found.', ['variantId']);
       if (locked.ownerId !== viewer.id) throw forbidden("Only the store's owner can change its variants.");
+      refuseSuspendedStore(locked.store);
       const set: { price?: number; stock?: number } = {};
       if (input.price !== null && input.price !== undefined) set.price = v.price(input.price, ['input', 'price']);
       if (input.stock !== null && input.stock !== undefined) set.stock = v.stock(input.stock, ['input', 'stock']);

@@ -275,13 +275,6 @@ export async function setArchived(tx: Executor, conversationId: string, side: Si
     .where(eq(conversations.id, conversationId));
 }
 
-export async function insertReport(
-  tx: Executor,
-  r: { conversationId: string; reporterId: string; reporterSide: Side; reason: string; createdAt: Date },
-): Promise<void> {
-  await tx.insert(reports).values(r);
-}
-
 export async function upsertKnownOrder(tx: Executor, o: KnownOrder): Promise<void> {
   await tx.insert(knownOrders).values(o).onConflictDoNothing();
 }

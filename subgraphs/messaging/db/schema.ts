@@ -81,7 +81,7 @@ export const knownOrders = messagingSchema.table('known_orders', {
   sellerId: uuid('seller_id').notNull(),
 });
 
-/** Reports for moderation. The reporter's side stops receiving messages from the other side. */
+/** Reports for moderation (resolved by admins). The reporter's side stops receiving messages from the other side. */
 export const reports = messagingSchema.table(
   'reports',
   {
@@ -93,8 +93,14 @@ export const reports = messagingSchema.table(
     reporterSide: text('reporter_side').notNull(), // BUYER | SELLER
     reason: text('reason').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** OPEN until an admin resolves it (service/reports.ts), then RESOLVED with what was done. */
+    status: text('status').notNull().default('OPEN'), // OPEN | RESOLVED
+    resolution: text('resolution'), // DISMISS | WARN | SUSPEND_STORE | SUSPEND_USER
+    resolutionNote: text('resolution_note'),
+    resolvedBy: uuid('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [index('reports_conversation_idx').on(t.conversationId)],
+  (t) => [index('reports_conversation_idx').on(t.conversationId), index('reports_status_idx').on(t.status, t.createdAt, t.id)],
 );
 
 /** Fixed one-minute windows of messages sent per sender. */

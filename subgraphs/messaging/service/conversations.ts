@@ -1,6 +1,6 @@
-/** Reading conversations and messages, and what each side does to its view of a conversation (read, archive, report). */
+/** Reading conversations and messages, and what each side does to its view of a conversation (read, archive; reports are in reports.ts). */
 import type { Viewer } from '../../../platform/auth.ts';
-import { fail, forbidden } from '../../../platform/errors.ts';
+import { forbidden } from '../../../platform/errors.ts';
 import { connection, type Connection } from '../../../platform/pagination.ts';
 import { encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
@@ -99,22 +99,6 @@ export class ConversationService {
   async setArchived(viewer: Viewer, conversationId: string, archived: boolean): Promise<{ conversation: ConversationRow }> {
     const { c, side } = await ownSide(this.deps.db.drizzle, viewer, conversationId);
     await q.setArchived(this.deps.db.drizzle, c.id, side, archived);
-    return this.reload(c.id);
-  }
-
-  async report(viewer: Viewer, conversationId: string, reason: string): Promise<{ conversation: ConversationRow }> {
-    const { c, side } = await ownSide(this.deps.db.drizzle, viewer, conversationId);
-    if (c.category !== 'SELLER') fail('INVALID_INPUT', 'Only conversations with a store can be reported.', ['conversationId']);
-    const trimmed = typeof reason === 'string' ? reason.trim() : '';
-    if (!trimmed) fail('INVALID_INPUT', 'Say why you report this conversation.', ['reason']);
-    if (trimmed.length > 1000) fail('INVALID_INPUT', 'A reason is at most 1000 characters.', ['reason']);
-    await q.insertReport(this.deps.db.drizzle, {
-      conversationId: c.id,
-      reporterId: viewer.id,
-      reporterSide: side,
-      reason: trimmed,
-      createdAt: this.deps.clock.now(),
-    });
     return this.reload(c.id);
   }
 }

@@ -145,8 +145,9 @@ export class CheckoutService {
         ...(input.lineIds ? { lineIds: input.lineIds } : {}),
       });
       if (!quote.ok) {
-        const code = quote.error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INVALID_INPUT';
-        const field = input.lineIds && code === 'NOT_FOUND' ? ['input', 'lineIds'] : input.cartId ? ['input', 'cartId'] : null;
+        // a suspended store's products cannot be bought (catalog: STORE_SUSPENDED)
+        const code = quote.error.code === 'NOT_FOUND' || quote.error.code === 'STORE_SUSPENDED' ? quote.error.code : 'INVALID_INPUT';
+        const field = code === 'STORE_SUSPENDED' || (input.lineIds && code === 'NOT_FOUND') ? ['input', 'lineIds'] : input.cartId ? ['input', 'cartId'] : null;
         fail(code, quote.error.message || 'The cart cannot be checked out.', field);
       }
       if (quote.lines.some((l) => l.storeOwnerId === viewer.id)) {

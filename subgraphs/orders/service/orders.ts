@@ -8,7 +8,7 @@ import type { BusEvent } from '../../../platform/events/bus.ts';
 import { connection, type Connection } from '../../../platform/pagination.ts';
 import { decodeCursor, encodeCursor, isId, pageSize } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
-import { liveEvents, oncePerEvent } from '../../../platform/subscriptions/live.ts';
+import { liveEvents } from '../../../platform/subscriptions/live.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, OrderStatus } from '../db/queries/index.ts';
 import { STATUS_TOPIC } from '../events.ts';
@@ -36,16 +36,11 @@ interface StatusEvent {
   previousStatus: unknown;
   status: unknown;
   at: unknown;
+  /** How the subscriber takes part in the order. */
+  viewerRole: 'BUYER' | 'SELLER';
 }
 
 export class OrderReads {
-  /**
-   * Each status event's value, one object for every subscriber it goes to
-   * (the buyer's and the seller's sessions), so their executions can be
-   * shared (platform/subscriptions/fanout.ts).
-   */
-  private readonly statusEvent = oncePerEvent<Loaders, StatusEvent>();
-
   constructor(private readonly deps: SubgraphDeps) {}
 
   /** An order by id for its buyer or seller; null for anyone else (and for unknown ids). */
@@ -123,13 +118,14 @@ export class OrderReads {
       topics: [STATUS_TOPIC],
       after,
       filter: (e: BusEvent) => orderId === null || e.payload.orderId === orderId,
-      map: (e: BusEvent) => {
-        const loaders = loadersFor(e.seq);
-        return this.statusEvent(loaders, async () => {
-          const id = String(e.payload.orderId);
-          const order = (await loaders.orderById.load(id)) ?? { __typename: 'Order' as const, id };
-          return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at };
-        });
+      // the value is the subscriber's own (viewerRole): one subscription per audience, nothing shared across people
+      map: async (e: BusEvent): Promise<StatusEvent> => {
+        const id = String(e.payload.orderId);
+        const row = await loadersFor(e.seq).orderById.load(id);
+        const buyerId = row ? row.buyerId : e.payload.buyerId;
+        const order = row ?? { __typename: 'Order' as const, id };
+        const viewerRole = buyerId === viewer.id ? 'BUYER' : 'SELLER';
+        return { cursor: String(e.seq), order, previousStatus: e.payload.previousStatus ?? null, status: e.payload.status, at: e.payload.at, viewerRole };
       },
     });
   }

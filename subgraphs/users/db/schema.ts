@@ -1,6 +1,6 @@
 /** The users subgraph's tables, all in the PostgreSQL schema "users". */
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const usersSchema = pgSchema('users');
 
@@ -38,6 +38,9 @@ export const users = usersSchema.table(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
     deactivationReason: text('deactivation_reason'),
+    /** Set while an admin has suspended the account (sign-in refused, sessions revoked); cleared on reinstatement. */
+    suspendedAt: timestamp('suspended_at', { withTimezone: true }),
+    suspensionReason: text('suspension_reason'),
   },
   (t) => [
     // Unique among active accounts only: a deactivated account frees its email.
@@ -176,8 +179,35 @@ export const mailQueue = usersSchema.table(
   ],
 );
 
+/**
+ * The audit log: every admin action of every subgraph, projected from the
+ * `admin.action` events (consumer `users.audit-log`, once per `actionId`).
+ * Append-only: a trigger (migration 0003) refuses UPDATE, DELETE and TRUNCATE.
+ */
+export const auditLog = usersSchema.table(
+  'audit_log',
+  {
+    /** The event's actionId. */
+    id: uuid('id').primaryKey(),
+    /** Order of recording: newest first in `auditLog`. */
+    position: bigserial('position', { mode: 'number' }).notNull(),
+    actorId: uuid('actor_id').notNull(),
+    /** The admin's email when the entry was recorded (null when no account has that id). */
+    actorEmail: text('actor_email'),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    reason: text('reason'),
+    /** When the action was done (in its own transaction). */
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('audit_log_position_key').on(t.position)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type AddressRow = typeof shippingAddresses.$inferSelect;
+export type AuditRow = typeof auditLog.$inferSelect;
 export type MailRow = typeof mailQueue.$inferSelect;
 export type NewMail = Pick<typeof mailQueue.$inferInsert, 'key' | 'toAddress' | 'subject' | 'textBody' | 'htmlBody' | 'unsubscribeUrl'>;

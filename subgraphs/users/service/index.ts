@@ -6,6 +6,8 @@
  */
 import type { Viewer } from '../../../platform/auth.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import type { AdminActionPayload } from '../../../platform/admin.ts';
+import { auditLog, recordAdminAction, reinstateUser, suspend, suspendUser } from './admin.ts';
 import { deactivateAccount, ensureAdmin, register, seedDemo } from './accounts.ts';
 import { addShippingAddress, removeShippingAddress, shippingAddressFor, updateShippingAddress } from './addresses.ts';
 import { profiles, securityLevelFor, updateProfile, type ProfileInput } from './profile.ts';
@@ -109,6 +111,25 @@ export class UsersService {
   }
   removeShippingAddress(viewer: Viewer, id: string) {
     return removeShippingAddress(this.deps, viewer, id);
+  }
+
+  // ---- platform administration (admins only; admin.ts)
+  suspendUser(viewer: Viewer, userId: string, reason: string) {
+    return suspendUser(this.deps, viewer, userId, reason);
+  }
+  reinstateUser(viewer: Viewer, userId: string, reason: string) {
+    return reinstateUser(this.deps, viewer, userId, reason);
+  }
+  auditLog(viewer: Viewer, first?: number | null, after?: string | null) {
+    return auditLog(this.deps, viewer, first, after);
+  }
+  /** A suspension asked by another subgraph (a report's resolution); the caller checked the admin. */
+  suspendFor(actorId: string, userId: string, reason: string) {
+    return suspend(this.deps, actorId, userId, reason);
+  }
+  /** The audit-log consumer (events.ts). */
+  recordAdminAction(tx: Tx, action: AdminActionPayload) {
+    return recordAdminAction(tx, action);
   }
 
   // ---- internal operations (internal.ts)

@@ -14,6 +14,7 @@ import * as mq from '../db/queries-mail.ts';
 import type { UserRow } from '../db/schema.ts';
 import { sessionsRevoked } from '../events.ts';
 import { codeHash, issueCode } from './codes.ts';
+import { refuseSuspended } from './admin.ts';
 import { issue, MAX_PASSWORD_LENGTH, newSession, settle, type AuthResult, type Deps } from './common.ts';
 import type { Mailer } from './mail.ts';
 import { dummyHash, hashSecret, normalizeAnswer, passwordStrength, verifySecret } from './secrets.ts';
@@ -129,6 +130,8 @@ export async function resetPasswordWithSecurityAnswer(
 
 /** In `tx`: the new password, every session ended (published), and a new session. */
 async function replacePassword(deps: Deps, tx: Tx, user: UserRow, passwordHash: string, strength: number, verified: boolean) {
+  // a suspended account cannot sign itself back in this way (its row is locked: docs/admin.md)
+  refuseSuspended(user);
   const now = deps.clock.now();
   const updated = await q.updateUser(tx, user.id, { passwordHash, passwordStrength: strength, ...(verified ? { emailVerified: true } : {}) });
   const ended = await q.revokeUserSessions(tx, user.id, now);

@@ -3,10 +3,12 @@ import type { Viewer } from '../../../platform/auth.ts';
 import { fail } from '../../../platform/errors.ts';
 import { publish } from '../../../platform/events/bus.ts';
 import * as q from '../db/queries.ts';
+import * as qa from '../db/queries-admin.ts';
 import type { UserRow } from '../db/schema.ts';
 import { sessionsRevoked } from '../events.ts';
 import { candidate, issue, newSession, refreshExpiry, settle, type AuthResult, type Deps } from './common.ts';
 import { dummyHash, newRefreshToken, sha256, verifySecret } from './secrets.ts';
+import { refuseSuspended } from './admin.ts';
 import { reserveAttempt, settleAttempt } from './throttle.ts';
 
 export async function login(deps: Deps, emailRaw: string, password: string, clientIp?: string): Promise<AuthResult> {
@@ -24,7 +26,14 @@ export async function login(deps: Deps, emailRaw: string, password: string, clie
   }
   if (!user || !ok) fail('INVALID_CREDENTIALS', 'The email or password is not correct.');
   const signedIn = user;
-  const session = await deps.db.drizzle.transaction((tx) => newSession(deps, tx, signedIn.id));
+  const session = await deps.db.drizzle.transaction(async (tx) => {
+    // the account's row locked: a suspension committing meanwhile either comes first (refused
+    // here) or revokes this session too
+    const locked = await qa.shareActiveUser(tx, signedIn.id);
+    if (!locked) fail('INVALID_CREDENTIALS', 'The email or password is not correct.');
+    refuseSuspended(locked);
+    return newSession(deps, tx, signedIn.id);
+  });
   return issue(deps, user, session.sessionId, session.refreshToken);
 }
 
@@ -38,6 +47,7 @@ export async function refreshSession(deps: Deps, refreshToken: string): Promise<
       await q.rememberUsedRefreshToken(tx, oldHash, session.id, now);
       const [user] = await q.usersByIds(tx, [session.userId]);
       if (!user || user.deactivatedAt) fail('INVALID_CREDENTIALS', 'This session has ended. Sign in again.');
+      refuseSuspended(user);
       return { kind: 'ok' as const, user, sessionId: session.id };
     }
     const used = await q.usedRefreshToken(tx, oldHash);

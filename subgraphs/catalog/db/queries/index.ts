@@ -9,3 +9,4 @@ export * from './search.ts';
 export * from './carts.ts';
 export * from './lists.ts';
 export * from './stock.ts';
+export * from './moderation.ts';

@@ -121,7 +121,10 @@ export function insertVariants(db: Executor, rows: (typeof variants.$inferInsert
 }
 
 /** The variant with its product's title and min price and its store's owner; product and variant row-locked. */
-export async function lockVariant(tx: Executor, id: string): Promise<{ variant: VariantRow; ownerId: string; title: string; minPrice: number } | null> {
+export async function lockVariant(
+  tx: Executor,
+  id: string,
+): Promise<{ variant: VariantRow; ownerId: string; store: { suspendedAt: Date | null }; title: string; minPrice: number } | null> {
   // the product row first: price changes of one product queue up, so old/new min prices are exact
   const [ref] = await tx.select({ productId: variants.productId }).from(variants).where(eq(variants.id, id));
   if (!ref) return null;
@@ -131,8 +134,8 @@ export async function lockVariant(tx: Executor, id: string): Promise<{ variant: 
     .where(eq(products.id, ref.productId))
     .for('update');
   const [variant] = await tx.select().from(variants).where(eq(variants.id, id)).for('update');
-  const [store] = await tx.select({ ownerId: stores.ownerId }).from(stores).where(eq(stores.id, product.storeId));
-  return { variant, ownerId: store.ownerId, title: product.title, minPrice: product.minPrice };
+  const [store] = await tx.select({ ownerId: stores.ownerId, suspendedAt: stores.suspendedAt }).from(stores).where(eq(stores.id, product.storeId));
+  return { variant, ownerId: store.ownerId, store: { suspendedAt: store.suspendedAt }, title: product.title, minPrice: product.minPrice };
 }
 
 export function updateVariantRow(tx: Executor, id: string, set: { price?: number; stock?: number }): Promise<VariantRow[]> {

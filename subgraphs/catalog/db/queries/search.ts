@@ -29,7 +29,8 @@ function tsQuery(text: string): SQL {
 }
 
 function filterSql(f: SearchFilter): { withCats: SQL; where: SQL } {
-  const conds: SQL[] = [sql`true`];
+  // a suspended store's products are out of search (service/moderation.ts)
+  const conds: SQL[] = [sql`p.store_id not in (select id from catalog.stores where suspended_at is not null)`];
   if (f.text !== null) conds.push(sql`p.search @@ ${tsQuery(f.text)}`);
   if (f.categoryId) conds.push(sql`p.category_id in (select id from cats)`);
   if (f.storeId) conds.push(sql`p.store_id = ${f.storeId}`);
