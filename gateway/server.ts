@@ -13,6 +13,7 @@
  *   sent to the subgraphs and back in the `x-request-id` response header;
  * - Apollo Sandbox on `GET /graphql` from a browser outside production;
  * - `GET /health`: 200 `{"status":"ok"}` when every subgraph is ready, 503 otherwise;
+ * - `POST /webhooks/stripe`: the payment provider's webhooks, forwarded to orders (webhooks.ts);
  * - `GET /metrics`: Prometheus text (metrics.ts), on a port of its own
  *   (`METRICS_PORT`, default 9464, on `METRICS_HOST`, default 127.0.0.1), not on `port`;
  * - `close()`: stops accepting, lets requests in flight finish, closes websockets with 1012.
@@ -34,6 +35,7 @@ import { corsHeaders, loadSecuritySettings, requestIdFrom, type SecuritySettings
 import { errorRequestIds } from './errors.ts';
 import { createSubscriptionServer, type SubscriptionServer } from './subscriptions/server.ts';
 import { applyTrustedDocuments, TrustedDocuments } from './trusted-documents.ts';
+import { createWebhooks } from './webhooks.ts';
 
 export { SUPERGRAPH_FILE };
 
@@ -101,6 +103,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const apollo = createApollo(opts, security, metrics, agents, errorIds);
   await apollo.start();
   const maxBody = security.maxBodyBytes > 0 ? security.maxBodyBytes : Number.MAX_SAFE_INTEGER;
+  // payment provider webhooks (POST /webhooks/stripe), forwarded to orders
+  const webhooks = createWebhooks({ urls: opts.urls, secret: opts.secret, log: opts.log, maxBodyBytes: maxBody });
   let inFlight = 0;
   let closing = false;
   let drained: (() => void) | undefined;
@@ -137,6 +141,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         await route(req, res, requestId);
         return;
       }
+      if (await webhooks.handle(req, res, url.pathname, requestId)) return;
       if (url.pathname !== '/graphql') {
         sendJson(res, 404, { error: 'not found' });
         return;

@@ -47,6 +47,19 @@ export interface CheckoutSettings {
   retryMaxMs: number;
 }
 
+export interface PaymentSettings {
+  /** PAYMENT_PROVIDER: the built-in test provider (default) or Stripe. */
+  provider: 'test' | 'stripe';
+  stripeSecretKey?: string;
+  stripeWebhookSecret?: string;
+  /** STRIPE_API_BASE: another address for Stripe's API (for tests: a local stand-in). */
+  stripeApiBase?: string;
+  /** STRIPE_RETURN_URL: where Stripe sends the buyer back after 3-D Secure. */
+  stripeReturnUrl?: string;
+  /** PAYMENT_ACTION_TIMEOUT_S: how long a payment waits for the buyer's action (3-D Secure) before it is abandoned. */
+  actionTimeoutS: number;
+}
+
 export interface Config {
   nodeEnv: string;
   production: boolean;
@@ -86,6 +99,8 @@ export interface Config {
   checkout: CheckoutSettings;
   /** Seconds a payOrders attempt holds its claim; past it a dead attempt is recovered. */
   paymentClaimLeaseS: number;
+  /** The payment provider (docs/payments.md). */
+  payments: PaymentSettings;
   /** Messages one person may send per minute. */
   messageRatePerMin: number;
   /** Email delivery (platform/mail/). */
@@ -154,6 +169,12 @@ export function loadConfig(env: Env = process.env): Config {
     CHECKOUT_WAIT_MS: envVar.int(2000, { max: 60_000 }),
     CHECKOUT_RETRY_MAX_MS: envVar.int(30_000, { min: 100, max: 3_600_000 }),
     PAYMENT_CLAIM_LEASE_S: envVar.int(30, { min: 1, max: 3600 }),
+    PAYMENT_PROVIDER: envVar.oneOf(['test', 'stripe'], 'test'),
+    STRIPE_SECRET_KEY: envVar.text(undefined),
+    STRIPE_WEBHOOK_SECRET: envVar.text(undefined),
+    STRIPE_API_BASE: envVar.httpUrl(''),
+    STRIPE_RETURN_URL: envVar.httpUrl(''),
+    PAYMENT_ACTION_TIMEOUT_S: envVar.int(3600, { min: 1, max: 86400 }),
     MESSAGE_RATE_PER_MIN: envVar.int(30, { min: 1, max: 100_000 }),
     SMTP_URL: envVar.text(undefined),
     MAIL_FROM: envVar.text('Marketplace <no-reply@marketplace.local>'),
@@ -181,6 +202,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if ((v.ADMIN_EMAIL && !v.ADMIN_PASSWORD) || (!v.ADMIN_EMAIL && v.ADMIN_PASSWORD)) {
     throw new ConfigError('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+  if (v.PAYMENT_PROVIDER === 'stripe' && (!v.STRIPE_SECRET_KEY || !v.STRIPE_WEBHOOK_SECRET)) {
+    throw new ConfigError('PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET');
   }
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(v.NATS_STREAM)) {
     throw new ConfigError(`NATS_STREAM must be 1-64 letters, digits, _ or -, got "${v.NATS_STREAM}"`);
@@ -227,6 +251,14 @@ export function loadConfig(env: Env = process.env): Config {
       retryMaxMs: v.CHECKOUT_RETRY_MAX_MS,
     },
     paymentClaimLeaseS: v.PAYMENT_CLAIM_LEASE_S,
+    payments: {
+      provider: v.PAYMENT_PROVIDER,
+      stripeSecretKey: v.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: v.STRIPE_WEBHOOK_SECRET,
+      stripeApiBase: v.STRIPE_API_BASE || undefined,
+      stripeReturnUrl: v.STRIPE_RETURN_URL || undefined,
+      actionTimeoutS: v.PAYMENT_ACTION_TIMEOUT_S,
+    },
     messageRatePerMin: v.MESSAGE_RATE_PER_MIN,
     mail: {
       smtpUrl: v.SMTP_URL,

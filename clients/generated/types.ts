@@ -504,6 +504,7 @@ export type Mutation = {
   reinstateUser: UserModerationPayload;
   removeCartLine: CartPayload;
   removeFromWishList: WishListPayload;
+  removePaymentMethod: UserPayload;
   removeShippingAddress: UserPayload;
   /** Store owner: takes a variant off offer (carts show it unavailable, orders keep their snapshot); a product keeps at least one (LAST_VARIANT). */
   removeVariant: ProductPayload;
@@ -525,6 +526,8 @@ export type Mutation = {
   resolveDispute: OrderPayload;
   /** Admins only: resolves an open report once (DISMISS, WARN, SUSPEND_STORE, SUSPEND_USER); note is kept in the audit log. */
   resolveReport: ResolveReportPayload;
+  /** Keeps a method with the payment provider for later payments (needs security level MEDIUM). The first one saved, or one saved with makeDefault, is the default. */
+  savePaymentMethod: SavedPaymentMethodPayload;
   sendMessage: SendMessagePayload;
   setSecurityQuestion: UserPayload;
   /** The store's owner: replaces its handling time (1–30 days) and shipping options (an empty list: the defaults). */
@@ -753,6 +756,11 @@ export type MutationRemoveFromWishListArgs = {
 };
 
 
+export type MutationRemovePaymentMethodArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationRemoveShippingAddressArgs = {
   id: Scalars['ID']['input'];
 };
@@ -805,6 +813,13 @@ export type MutationResolveReportArgs = {
   action: ReportAction;
   note?: InputMaybe<Scalars['String']['input']>;
   reportId: Scalars['ID']['input'];
+};
+
+
+export type MutationSavePaymentMethodArgs = {
+  makeDefault?: InputMaybe<Scalars['Boolean']['input']>;
+  method: PaymentMethod;
+  token: Scalars['String']['input'];
 };
 
 
@@ -1090,13 +1105,17 @@ export type Payment = {
   amount: Money;
   id: Scalars['ID']['output'];
   method: PaymentMethod;
+  /** REQUIRES_ACTION: where the buyer completes the payment (the provider's page); null otherwise. */
+  nextActionUrl: Maybe<Scalars['String']['output']>;
   status: PaymentStatus;
 };
 
 export type PaymentInput = {
   method: PaymentMethod;
-  /** Token from the payment provider; the built-in test provider accepts tok_visa and declines tok_chargeDeclined. */
-  token: Scalars['String']['input'];
+  /** One of the viewer's savedPaymentMethods, instead of a token. */
+  savedPaymentMethodId?: InputMaybe<Scalars['ID']['input']>;
+  /** Token from the payment provider; the built-in test provider accepts tok_visa and declines tok_chargeDeclined. Give a token or savedPaymentMethodId, not both. */
+  token?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type PaymentMethod =
@@ -1113,6 +1132,8 @@ export type PaymentPayload = {
 
 export type PaymentStatus =
   | 'DECLINED'
+  /** The buyer must complete the payment at nextActionUrl (3-D Secure); the orders stay PAYMENT_REQUIRED until the provider confirms. */
+  | 'REQUIRES_ACTION'
   | 'SUCCEEDED';
 
 export type PriceRange = {
@@ -1359,6 +1380,26 @@ export type ReviewEdge = {
   node: Review;
 };
 
+export type SavedPaymentMethod = {
+  __typename: 'SavedPaymentMethod';
+  /** e.g. visa, mastercard, paypal. */
+  brand: Maybe<Scalars['String']['output']>;
+  expMonth: Maybe<Scalars['Int']['output']>;
+  expYear: Maybe<Scalars['Int']['output']>;
+  id: Scalars['ID']['output'];
+  isDefault: Scalars['Boolean']['output'];
+  /** Cards only. */
+  last4: Maybe<Scalars['String']['output']>;
+  method: PaymentMethod;
+};
+
+export type SavedPaymentMethodPayload = {
+  __typename: 'SavedPaymentMethodPayload';
+  savedPaymentMethod: Maybe<SavedPaymentMethod>;
+  user: Maybe<User>;
+  userErrors: Array<UserError>;
+};
+
 export type SecurityLevel =
   | 'HIGH'
   | 'LOW'
@@ -1583,6 +1624,41 @@ export type TrackingStatus =
   | 'IN_TRANSIT'
   | 'OUT_FOR_DELIVERY';
 
+export type Transaction = {
+  __typename: 'Transaction';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: TransactionKind;
+  method: PaymentMethod;
+  /** The orders it paid, or that it refunds. */
+  orders: Array<Order>;
+  status: TransactionStatus;
+};
+
+export type TransactionConnection = {
+  __typename: 'TransactionConnection';
+  edges: Array<TransactionEdge>;
+  pageInfo: PageInfo;
+};
+
+export type TransactionEdge = {
+  __typename: 'TransactionEdge';
+  cursor: Scalars['String']['output'];
+  node: Transaction;
+};
+
+export type TransactionKind =
+  | 'PAYMENT'
+  | 'REFUND';
+
+export type TransactionStatus =
+  | 'DECLINED'
+  /** A payment in progress, or a refund not yet confirmed by the provider. */
+  | 'PENDING'
+  | 'REQUIRES_ACTION'
+  | 'SUCCEEDED';
+
 export type UnsubscribePayload = {
   __typename: 'UnsubscribePayload';
   /** Which setting was turned off: emailOrderUpdates, emailPriceDrops or emailMessages. */
@@ -1659,6 +1735,8 @@ export type User = {
   photoUrl: Maybe<Scalars['String']['output']>;
   /** AliExpress-Alert style price watches. */
   priceWatches: Array<PriceWatch>;
+  /** Payment methods kept with the provider for this person: the default first. Only the provider's reference and what is shown here are stored, never a card number. */
+  savedPaymentMethods: Array<SavedPaymentMethod>;
   /** LOW: a password only; MEDIUM: a verified email or a security question; HIGH: both (docs/users.md). */
   securityLevel: SecurityLevel;
   /** At most five. */
@@ -1667,6 +1745,8 @@ export type User = {
   storeList: Array<Store>;
   /** Stores this person sells through. */
   stores: Array<Store>;
+  /** Payments and refunds, newest first. */
+  transactions: TransactionConnection;
   unreadMessageCount: Scalars['Int']['output'];
   /** Wish List: saved products, newest first. */
   wishList: ProductConnection;
@@ -1701,6 +1781,13 @@ export type UserOrdersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<OrderStatus>;
+};
+
+
+/** The signed-in person. Only ever reachable as the viewer: no query returns another person's User. */
+export type UserTransactionsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

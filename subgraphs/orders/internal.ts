@@ -6,5 +6,7 @@ export function internalRoutes(service: OrdersService): InternalRoutes {
   return {
     /** users, before deactivating an account: `{ count }` of the buyer's orders still under way. */
     pendingOrders: (input: { userId?: unknown }) => service.orders.pendingOrders(input),
+    /** the gateway, for `POST /webhooks/<provider>`: `{ status, body }` to answer the provider with. */
+    providerWebhook: (input: { provider?: unknown; payload?: unknown; signature?: unknown }) => service.providerEvents.webhook(input),
   };
 }

@@ -64,6 +64,11 @@ export function createLoaders({ db, internal }: LoaderDeps) {
     paymentById: new DataLoader<string, q.PaymentRow | null>(async (ids) => {
       return byIds(ids, await q.paymentsByIds(d, [...ids]), (r) => r.id);
     }),
+    /** A person's saved payment methods (User.savedPaymentMethods): the default first. */
+    savedMethodsByUser: new DataLoader<string, q.SavedMethodRow[]>(async (ids) => {
+      const g = groupBy(await q.savedMethodsOf(d, ids), (r) => r.userId);
+      return ids.map((id) => g.get(id) ?? []);
+    }),
     /** Per status order counts of buyers (User.orderCounts and the buyer's list totals share them). */
     buyerStatusCounts: new DataLoader<string, Partial<Record<q.OrderStatus, number>>>(async (ids) => {
       const g = groupBy(await q.countsByStatus(d, [...ids]), (r) => r.buyerId);

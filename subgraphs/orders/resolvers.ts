@@ -4,11 +4,12 @@ import { payload } from '../../platform/errors.ts';
 import { connection } from '../../platform/pagination.ts';
 import { DateTime, money, pageSize } from '../../platform/scalars.ts';
 import type { OrdersContext } from './context.ts';
-import type { HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow } from './db/queries/index.ts';
+import type { FeedbackRow, HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow, SavedMethodRow, TransactionRow } from './db/queries/index.ts';
 import { aftersalesResolvers as after } from './resolvers-aftersales.ts';
 import type { PaymentMethod } from './payments/provider.ts';
 import type { CheckoutInput } from './service/checkout-input.ts';
 import type { TrackingEventInput } from './service/tracking.ts';
+import type { PaymentInput } from './service/payment-source.ts';
 import { keysetCursor, parseKeyset, type PageArgs } from './service/orders.ts';
 
 type Ctx = OrdersContext;
@@ -44,7 +45,7 @@ export const resolvers = {
     checkout: authed((_: unknown, a: { input: CheckoutInput }, ctx: In) =>
       payload({ orders: [] as OrderRow[] }, () => ctx.service.checkouts.checkout(ctx.viewer, a.input)),
     ),
-    payOrders: authed((_: unknown, a: { orderIds: string[]; payment: { method: PaymentMethod; token: string }; idempotencyKey: string }, ctx: In) =>
+    payOrders: authed((_: unknown, a: { orderIds: string[]; payment: PaymentInput; idempotencyKey: string }, ctx: In) =>
       payload({ payment: null as PaymentRow | null, orders: [] as OrderRow[] }, () =>
         ctx.service.payments.payOrders(ctx.viewer, a.orderIds, a.payment, a.idempotencyKey),
       ),
@@ -66,6 +67,15 @@ export const resolvers = {
         return order;
       }),
     ),
+    savePaymentMethod: authed((_: unknown, a: { method: PaymentMethod; token: string; makeDefault?: boolean | null }, ctx: In) =>
+      payload({ savedPaymentMethod: null as SavedMethodRow | null, user: null as { __typename: 'User'; id: string } | null }, async () => ({
+        savedPaymentMethod: await ctx.service.methods.save(ctx.viewer, a.method, a.token, a.makeDefault ?? false),
+        user: { __typename: 'User' as const, id: ctx.viewer.id },
+      })),
+    ),
+    removePaymentMethod: authed((_: unknown, a: { id: string }, ctx: In) =>
+      payload({ user: null as { __typename: 'User'; id: string } | null }, async () => ({ user: await ctx.service.methods.remove(ctx.viewer, a.id) })),
+    ),
     ...after.Mutation,
   },
 
@@ -83,6 +93,11 @@ export const resolvers = {
     orders: authed((u: { id: string }, a: PageArgs, ctx: In) => ctx.service.orders.userOrders(ctx.viewer, u.id, a, ctx.loaders)),
     orderCounts: authed((u: { id: string }, _: unknown, ctx: In) => ctx.service.orders.userOrderCounts(ctx.viewer, u.id, ctx.loaders)),
     ...after.User,
+    // only ever the viewer (as every User field): someone else's methods are not shown
+    savedPaymentMethods: authed((u: { id: string }, _: unknown, ctx: In) => (u.id === ctx.viewer.id ? ctx.loaders.savedMethodsByUser.load(u.id) : [])),
+    transactions: authed((u: { id: string }, a: { first?: number | null; after?: string | null }, ctx: In) =>
+      ctx.service.methods.transactions(ctx.viewer, u.id, a),
+    ),
   },
 
   Store: {
@@ -174,5 +189,11 @@ export const resolvers = {
   Payment: {
     status: (p: PaymentRow) => p.state,
     amount: (p: PaymentRow) => money(p.amount),
+    nextActionUrl: (p: PaymentRow) => (p.state === 'REQUIRES_ACTION' ? p.nextActionUrl : null),
+  },
+
+  Transaction: {
+    amount: (t: TransactionRow) => money(t.amount),
+    orders: async (t: TransactionRow, _: unknown, ctx: Ctx) => (await ctx.loaders.orderById.loadMany(t.orderIds)).filter((o) => o && !(o instanceof Error)),
   },
 } satisfies Record<string, unknown>;

@@ -10,6 +10,8 @@ export function internalRoutes(service: UsersService): InternalRoutes {
     shippingAddress: (input: { userId?: unknown; addressId?: unknown }) => service.shippingAddressFor(input?.userId, input?.addressId),
     /** Public names by id (messaging, catalog reviews). */
     profiles: (input: { ids?: unknown }) => service.profiles(input?.ids),
+    /** For the orders subgraph, before saving a payment method: `{ level }` (LOW, MEDIUM, HIGH; null for an unknown person). */
+    securityLevel: (input: { userId?: unknown }) => service.securityLevel(input?.userId),
     /**
      * For messaging's resolveReport (SUSPEND_USER), whose caller checked that the actor is an admin:
      * `{ ok: true, already }` or `{ ok: false, error }`.

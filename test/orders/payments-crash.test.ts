@@ -8,6 +8,10 @@
  * there, with the provider's charge made (orders.test_provider_charges) and
  * nothing committed. Then kill -9, the lock goes, and the dead process's
  * transaction is rolled back by PostgreSQL.
+ *
+ * Twice: with the built-in test provider (its charges in
+ * orders.test_provider_charges) and with the Stripe adapter, whose SDK talks
+ * to a local stand-in this test starts (test/helpers/stripe-standin.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -23,182 +27,209 @@ import { GraphQLClient } from '../helpers/client.ts';
 import { eventually, M, ORDER_QUERY } from '../helpers/orders.ts';
 import { onPostgres } from '../helpers/stack.ts';
 import { freePort, waitHealthy } from '../helpers/net.ts';
+import { StripeStandIn } from '../helpers/stripe-standin.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const LEASE_S = 3;
 
 const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
 
-describe.skipIf(!onPostgres)('a payment whose orders process is killed -9 between the charge and its record (PostgreSQL, separate processes)', () => {
-  const children = new Set<ChildProcess>();
-  let dbName: string;
-  let databaseUrl: string;
-  let env: Record<string, string>;
-  let ordersPort: number;
-  let orders: ChildProcess;
-  let db: Database;
-  let admin: postgres.Sql;
-  let buyer: { userId: string; client: GraphQLClient };
-  const sellerId = crypto.randomUUID();
+describe.skipIf(!onPostgres).each([{ provider: 'test' }, { provider: 'stripe' }])(
+  'a payment whose orders process is killed -9 between the charge and its record ($provider provider; PostgreSQL, separate processes)',
+  ({ provider }) => {
+    const children = new Set<ChildProcess>();
+    let dbName: string;
+    let databaseUrl: string;
+    let env: Record<string, string>;
+    let ordersPort: number;
+    let orders: ChildProcess;
+    let db: Database;
+    let admin: postgres.Sql;
+    let buyer: { userId: string; client: GraphQLClient };
+    const sellerId = crypto.randomUUID();
+    let stripe: StripeStandIn | undefined;
 
-  const start = (args: string[]) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
-    child.stderr!.on('data', () => {});
-    children.add(child);
-    child.on('exit', () => children.delete(child));
-    return child;
-  };
-  const startOrders = async () => {
-    orders = start(['subgraphs/index.ts', 'orders']);
-    await waitHealthy(`http://127.0.0.1:${ordersPort}/health`);
-  };
-
-  beforeAll(async () => {
-    dbName = `mg_paycrash_${crypto.randomBytes(5).toString('hex')}`;
-    databaseUrl = await createDatabase(process.env.DATABASE_URL!, dbName);
-    const keys = generateKeys();
-    ordersPort = await freePort();
-    const gatewayPort = await freePort();
-    env = {
-      PATH: process.env.PATH ?? '',
-      HOME: os.tmpdir(),
-      DATABASE_URL: databaseUrl,
-      SUBGRAPH_SECRET: crypto.randomBytes(24).toString('base64url'),
-      AUTH_PRIVATE_KEY: keys.privatePem!,
-      SEED: 'none',
-      LOG_LEVEL: 'error',
-      HOST: '127.0.0.1',
-      PORT: String(gatewayPort),
-      ORDERS_PORT: String(ordersPort),
-      ORDERS_URL: `http://127.0.0.1:${ordersPort}/graphql`,
-      PAYMENT_CLAIM_LEASE_S: String(LEASE_S),
-      ORDER_SWEEP_INTERVAL_MS: '200',
+    /** The provider's successful charges of `amount`, as the provider itself records them: [{ key, reference }]. */
+    const charges = async (amount: number): Promise<{ key: string; reference: string }[]> => {
+      if (stripe)
+        return stripe
+          .succeeded()
+          .filter((pi) => pi.amount === amount)
+          .map((pi) => ({ key: pi.metadata.payment_id, reference: pi.id }));
+      const rows = await admin<{ key: string; reference: string }[]>`
+      select idempotency_key as key, reference from orders.test_provider_charges where status = 'SUCCEEDED' and amount = ${amount}`;
+      return [...rows];
     };
-    // the other subgraphs are not started: their addresses lead nowhere (never to another test's servers)
-    for (const n of ['users', 'catalog', 'messaging', 'promotions']) env[`${n.toUpperCase()}_URL`] = 'http://127.0.0.1:9/graphql';
-    // payOrders needs only the orders subgraph behind the gateway
-    await startOrders();
-    start(['gateway/index.ts']);
-    db = await openDatabase({ url: databaseUrl, name: 'payments-crash-test', max: 2 });
-    admin = postgres(databaseUrl, { max: 3, onnotice: () => {} });
-    const userId = crypto.randomUUID();
-    const { token } = await new TokenSigner(keys, 3600).sign({ userId, sessionId: crypto.randomUUID(), roles: [] });
-    buyer = { userId, client: new GraphQLClient(`http://127.0.0.1:${gatewayPort}/graphql`, token) };
-    await eventually(async () => expect((await buyer.client.request('{ __typename }')).data).toEqual({ __typename: 'Query' }), 60_000);
-  }, 180_000);
+    const refunds = async (): Promise<number> => (stripe ? stripe.refunds.size : (await admin`select 1 from orders.test_provider_refunds`).length);
 
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGTERM');
-    const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
-    await Promise.all([...children].map(exited));
-    clearTimeout(timer);
-    await admin?.end();
-    await db?.close();
-    if (dbName) await dropDatabase(process.env.DATABASE_URL!, dbName);
-  });
+    const start = (args: string[]) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
+      child.stderr!.on('data', () => {});
+      children.add(child);
+      child.on('exit', () => children.delete(child));
+      return child;
+    };
+    const startOrders = async () => {
+      orders = start(['subgraphs/index.ts', 'orders']);
+      await waitHealthy(`http://127.0.0.1:${ordersPort}/health`);
+    };
 
-  /** An order awaiting payment, written into the orders database (as test/helpers/orders.ts placedOrder does). */
-  async function placedOrder(total: number): Promise<q.OrderRow> {
-    const id = crypto.randomUUID();
-    const now = new Date();
-    return db.drizzle.transaction(async (tx) => {
-      const row = await q.insertOrder(tx, {
-        id,
-        buyerId: buyer.userId,
-        storeId: crypto.randomUUID(),
-        sellerId,
-        storeName: 'Fixture store',
-        checkoutKey: `fixture-${id}`,
-        reservationKey: `fixture:${id}`,
-        address: {
-          recipientName: 'Ada Buyer',
-          phone: '+1 555 0100',
-          country: 'US',
-          province: 'CA',
-          city: 'Springfield',
-          street: '1 Main St',
-          postalCode: '90210',
-        },
-        shippingMethod: 'STANDARD',
-        subtotal: total,
-        shippingCost: 0,
-        discount: 0,
-        total,
-        couponCodes: [],
-        paymentDeadline: new Date(now.getTime() + 86400_000),
-        createdAt: now,
-        lines: [
-          {
-            productId: crypto.randomUUID(),
-            variantId: crypto.randomUUID(),
-            title: 'Fixture product',
-            options: [],
-            quantity: 1,
-            unitPrice: total,
-            subtotal: total,
-          },
-        ],
-      });
-      await recordStatusChanges(tx, [row], 'Order placed', now);
-      return row;
+    beforeAll(async () => {
+      dbName = `mg_paycrash_${crypto.randomBytes(5).toString('hex')}`;
+      databaseUrl = await createDatabase(process.env.DATABASE_URL!, dbName);
+      const keys = generateKeys();
+      ordersPort = await freePort();
+      const gatewayPort = await freePort();
+      env = {
+        PATH: process.env.PATH ?? '',
+        HOME: os.tmpdir(),
+        DATABASE_URL: databaseUrl,
+        SUBGRAPH_SECRET: crypto.randomBytes(24).toString('base64url'),
+        AUTH_PRIVATE_KEY: keys.privatePem!,
+        SEED: 'none',
+        LOG_LEVEL: 'error',
+        HOST: '127.0.0.1',
+        PORT: String(gatewayPort),
+        ORDERS_PORT: String(ordersPort),
+        ORDERS_URL: `http://127.0.0.1:${ordersPort}/graphql`,
+        PAYMENT_CLAIM_LEASE_S: String(LEASE_S),
+        ORDER_SWEEP_INTERVAL_MS: '200',
+      };
+      // the other subgraphs are not started: their addresses lead nowhere (never to another test's servers)
+      for (const n of ['users', 'catalog', 'messaging', 'promotions']) env[`${n.toUpperCase()}_URL`] = 'http://127.0.0.1:9/graphql';
+      if (provider === 'stripe') {
+        stripe = await StripeStandIn.start();
+        Object.assign(env, {
+          PAYMENT_PROVIDER: 'stripe',
+          STRIPE_SECRET_KEY: 'sk_test_standin',
+          STRIPE_WEBHOOK_SECRET: 'whsec_standin',
+          STRIPE_API_BASE: stripe.url,
+        });
+      }
+      // payOrders needs only the orders subgraph behind the gateway
+      await startOrders();
+      start(['gateway/index.ts']);
+      db = await openDatabase({ url: databaseUrl, name: 'payments-crash-test', max: 2 });
+      admin = postgres(databaseUrl, { max: 3, onnotice: () => {} });
+      const userId = crypto.randomUUID();
+      const { token } = await new TokenSigner(keys, 3600).sign({ userId, sessionId: crypto.randomUUID(), roles: [] });
+      buyer = { userId, client: new GraphQLClient(`http://127.0.0.1:${gatewayPort}/graphql`, token) };
+      await eventually(async () => expect((await buyer.client.request('{ __typename }')).data).toEqual({ __typename: 'Query' }), 60_000);
+    }, 180_000);
+
+    afterAll(async () => {
+      for (const c of children) c.kill('SIGTERM');
+      const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
+      await Promise.all([...children].map(exited));
+      clearTimeout(timer);
+      await admin?.end();
+      await db?.close();
+      await stripe?.stop();
+      if (dbName) await dropDatabase(process.env.DATABASE_URL!, dbName);
     });
-  }
 
-  it('comes back with the payment SUCCEEDED, charged exactly once, the order paid once, and the same key answering that payment', async () => {
-    const o = await placedOrder(7700);
-    const key = `crash-${o.id}`;
+    /** An order awaiting payment, written into the orders database (as test/helpers/orders.ts placedOrder does). */
+    async function placedOrder(total: number): Promise<q.OrderRow> {
+      const id = crypto.randomUUID();
+      const now = new Date();
+      return db.drizzle.transaction(async (tx) => {
+        const row = await q.insertOrder(tx, {
+          id,
+          buyerId: buyer.userId,
+          storeId: crypto.randomUUID(),
+          sellerId,
+          storeName: 'Fixture store',
+          checkoutKey: `fixture-${id}`,
+          reservationKey: `fixture:${id}`,
+          address: {
+            recipientName: 'Ada Buyer',
+            phone: '+1 555 0100',
+            country: 'US',
+            province: 'CA',
+            city: 'Springfield',
+            street: '1 Main St',
+            postalCode: '90210',
+          },
+          shippingMethod: 'STANDARD',
+          subtotal: total,
+          shippingCost: 0,
+          discount: 0,
+          total,
+          couponCodes: [],
+          paymentDeadline: new Date(now.getTime() + 86400_000),
+          createdAt: now,
+          lines: [
+            {
+              productId: crypto.randomUUID(),
+              variantId: crypto.randomUUID(),
+              title: 'Fixture product',
+              options: [],
+              quantity: 1,
+              unitPrice: total,
+              subtotal: total,
+            },
+          ],
+        });
+        await recordStatusChanges(tx, [row], 'Order placed', now);
+        return row;
+      });
+    }
 
-    // hold the table the recording transaction writes last
-    const lock = await admin.reserve();
-    await lock`begin`;
-    await lock`lock table orders.status_history in exclusive mode`;
-    const inFlight = buyer.client.request(M.pay, { ids: [o.id], token: 'tok_visa', key }).catch((err: unknown) => ({ failed: String(err) }));
+    it('comes back with the payment SUCCEEDED, charged exactly once, the order paid once, and the same key answering that payment', async () => {
+      const o = await placedOrder(7700);
+      const key = `crash-${o.id}`;
 
-    // the provider has charged, and the orders process waits on our lock inside its recording transaction
-    const [payment] = await eventually(async () => {
-      const rows = await admin<{ id: string; reference: string }[]>`
-        select p.id, c.reference from orders.payments p join orders.test_provider_charges c on c.idempotency_key = p.id::text
-        where p.key = ${key} and c.status = 'SUCCEEDED'`;
-      expect(rows).toHaveLength(1);
-      return rows;
-    }, 30_000);
-    await eventually(async () => {
-      const waiting = await admin`select 1 from pg_locks where not granted and relation = 'orders.status_history'::regclass`;
-      expect(waiting.length).toBeGreaterThan(0);
-    }, 30_000);
+      // hold the table the recording transaction writes last
+      const lock = await admin.reserve();
+      await lock`begin`;
+      await lock`lock table orders.status_history in exclusive mode`;
+      const token = stripe ? 'pm_card_visa' : 'tok_visa';
+      const inFlight = buyer.client.request(M.pay, { ids: [o.id], token, key }).catch((err: unknown) => ({ failed: String(err) }));
 
-    orders.kill('SIGKILL');
-    await exited(orders);
-    await lock`rollback`;
-    lock.release();
-    const answer = (await inFlight) as { data?: any; errors?: unknown[]; failed?: string };
-    expect(answer.data?.payOrders ?? null).toBeNull(); // the client got an error, not a payment
+      // the provider has charged, and the orders process waits on our lock inside its recording transaction
+      const payment = await eventually(async () => {
+        const [p] = await admin<{ id: string }[]>`select id from orders.payments where key = ${key}`;
+        const charged = (await charges(7700)).filter((c) => c.key === p?.id);
+        expect(charged).toHaveLength(1);
+        return { id: p.id, reference: charged[0].reference };
+      }, 30_000);
+      await eventually(async () => {
+        const waiting = await admin`select 1 from pg_locks where not granted and relation = 'orders.status_history'::regclass`;
+        expect(waiting.length).toBeGreaterThan(0);
+      }, 30_000);
 
-    // nothing of the record was committed: the payment is still PENDING with its lease, the order unpaid
-    const [pending] = await admin`select state from orders.payments where id = ${payment.id}`;
-    expect(pending.state).toBe('PENDING');
-    const [unpaid] = await admin`select status, paying_payment_id from orders.orders where id = ${o.id}`;
-    expect(unpaid).toEqual({ status: 'PAYMENT_REQUIRED', paying_payment_id: payment.id });
+      orders.kill('SIGKILL');
+      await exited(orders);
+      await lock`rollback`;
+      lock.release();
+      const answer = (await inFlight) as { data?: any; errors?: unknown[]; failed?: string };
+      expect(answer.data?.payOrders ?? null).toBeNull(); // the client got an error, not a payment
 
-    await startOrders();
-    // after the lease, the restarted process asks the provider by the payment's key and records the charge
-    const paid = await eventually(async () => {
-      const got = (await buyer.client.data<{ order: any }>(ORDER_QUERY, { id: o.id })).order;
-      expect(got.status).toBe('SHIPMENT_REQUIRED');
-      return got;
-    }, 60_000);
-    expect(paid.statusHistory.map((h: any) => h.status)).toEqual(['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED']);
-    const [settled] = await admin`select state, provider_ref from orders.payments where id = ${payment.id}`;
-    expect(settled).toEqual({ state: 'SUCCEEDED', provider_ref: payment.reference });
-    const charges = await admin`select 1 from orders.test_provider_charges where status = 'SUCCEEDED' and amount = 7700`;
-    expect(charges).toHaveLength(1);
-    expect(await admin`select 1 from orders.test_provider_refunds`).toHaveLength(0);
+      // nothing of the record was committed: the payment is still PENDING with its lease, the order unpaid
+      const [pending] = await admin`select state from orders.payments where id = ${payment.id}`;
+      expect(pending.state).toBe('PENDING');
+      const [unpaid] = await admin`select status, paying_payment_id from orders.orders where id = ${o.id}`;
+      expect(unpaid).toEqual({ status: 'PAYMENT_REQUIRED', paying_payment_id: payment.id });
 
-    const retry = (await buyer.client.data<{ payOrders: any }>(M.pay, { ids: [o.id], token: 'tok_visa', key })).payOrders;
-    expect(retry.userErrors).toEqual([]);
-    expect(retry.payment).toMatchObject({ id: payment.id, status: 'SUCCEEDED', amount: { amount: '77.00' } });
-    const other = (await buyer.client.data<{ payOrders: any }>(M.pay, { ids: [o.id], token: 'tok_visa', key: crypto.randomUUID() })).payOrders;
-    expect(other.userErrors[0].code).toBe('INVALID_STATE');
-    expect(await admin`select 1 from orders.test_provider_charges where status = 'SUCCEEDED'`).toHaveLength(1);
-  }, 240_000);
-});
+      await startOrders();
+      // after the lease, the restarted process asks the provider by the payment's key and records the charge
+      const paid = await eventually(async () => {
+        const got = (await buyer.client.data<{ order: any }>(ORDER_QUERY, { id: o.id })).order;
+        expect(got.status).toBe('SHIPMENT_REQUIRED');
+        return got;
+      }, 60_000);
+      expect(paid.statusHistory.map((h: any) => h.status)).toEqual(['PAYMENT_REQUIRED', 'SHIPMENT_REQUIRED']);
+      const [settled] = await admin`select state, provider_ref from orders.payments where id = ${payment.id}`;
+      expect(settled).toEqual({ state: 'SUCCEEDED', provider_ref: payment.reference });
+      expect(await charges(7700)).toHaveLength(1);
+      expect(await refunds()).toBe(0);
+
+      const retry = (await buyer.client.data<{ payOrders: any }>(M.pay, { ids: [o.id], token, key })).payOrders;
+      expect(retry.userErrors).toEqual([]);
+      expect(retry.payment).toMatchObject({ id: payment.id, status: 'SUCCEEDED', amount: { amount: '77.00' } });
+      const other = (await buyer.client.data<{ payOrders: any }>(M.pay, { ids: [o.id], token, key: crypto.randomUUID() })).payOrders;
+      expect(other.userErrors[0].code).toBe('INVALID_STATE');
+      expect(await charges(7700)).toHaveLength(1);
+    }, 240_000);
+  },
+);

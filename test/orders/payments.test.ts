@@ -12,7 +12,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../../platform/db.ts';
 import * as q from '../../subgraphs/orders/db/queries/index.ts';
-import { TestPaymentProvider } from '../../subgraphs/orders/payments/provider.ts';
+import { TestPaymentProvider } from '../../subgraphs/orders/payments/test-provider.ts';
 import { TWIN_WAIT_MS } from '../../subgraphs/orders/service/payments.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
 import { client, eventually, ORDER_QUERY, pay, placedOrder } from '../helpers/orders.ts';

@@ -288,8 +288,12 @@ export const payments = ordersSchema.table(
     id: uuid('id').primaryKey().defaultRandom(),
     buyerId: uuid('buyer_id').notNull(),
     key: text('key').notNull(),
-    state: text('state').notNull(), // PENDING | SUCCEEDED | DECLINED | VOIDED
+    state: text('state').notNull(), // PENDING | REQUIRES_ACTION | SUCCEEDED | DECLINED | VOIDED
     method: text('method').notNull(),
+    /** The saved method it was paid with (orders.saved_payment_methods), if any. */
+    savedMethodId: uuid('saved_method_id'),
+    /** REQUIRES_ACTION: where the buyer completes the payment (3-D Secure); the provider's webhook settles it. */
+    nextActionUrl: text('next_action_url'),
     amount: integer('amount').notNull().default(0),
     orderIds: uuid('order_ids')
       .array()
@@ -297,7 +301,10 @@ export const payments = ordersSchema.table(
       .default(sql`'{}'::uuid[]`),
     providerRef: text('provider_ref'),
     declineMessage: text('decline_message'),
-    /** PENDING: the attempt's lease; past it, the sweeper (or a retry) recovers the payment. */
+    /**
+     * PENDING: the attempt's lease; past it, the sweeper (or a retry) recovers the payment.
+     * REQUIRES_ACTION: until when the buyer may complete it (PAYMENT_ACTION_TIMEOUT_S); past it, the same.
+     */
     leaseUntil: ts('lease_until'),
     /** Part of the charge its orders could not take (already paid by another payment): refunded. */
     voidAmount: integer('void_amount').notNull().default(0),
@@ -311,6 +318,10 @@ export const payments = ordersSchema.table(
     index('payments_pending_idx')
       .on(t.leaseUntil)
       .where(sql`state = 'PENDING'`),
+    index('payments_action_idx')
+      .on(t.leaseUntil)
+      .where(sql`state = 'REQUIRES_ACTION'`),
+    index('payments_buyer_created_idx').on(t.buyerId, t.createdAt, t.id),
     index('payments_void_due_idx')
       .on(t.id)
       .where(sql`void_due`),
@@ -340,6 +351,7 @@ export const refunds = ordersSchema.table(
   (t) => [
     uniqueIndex('refunds_key_idx').on(t.key),
     index('refunds_order_idx').on(t.orderId, t.createdAt),
+    index('refunds_payment_idx').on(t.paymentId),
     index('refunds_owed_idx')
       .on(t.createdAt)
       .where(sql`provider_ref is null and amount > 0`),
@@ -347,7 +359,66 @@ export const refunds = ordersSchema.table(
 );
 
 /**
- * The built-in test payment provider's own records (payments/provider.ts). It
+ * A buyer's saved payment methods: the provider's reference (a Stripe
+ * PaymentMethod attached to the buyer's Stripe customer, or the test
+ * provider's token) and what the buyer is shown. Never a card number.
+ */
+export const savedPaymentMethods = ordersSchema.table(
+  'saved_payment_methods',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    userId: uuid('user_id').notNull(),
+    method: text('method').notNull(), // CARD | PAYPAL | LOCAL
+    providerRef: text('provider_ref').notNull(),
+    /** The provider's customer the method is attached to (Stripe), if any. */
+    customerRef: text('customer_ref'),
+    brand: text('brand'),
+    last4: text('last4'),
+    expMonth: integer('exp_month'),
+    expYear: integer('exp_year'),
+    isDefault: boolean('is_default').notNull().default(false),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('saved_payment_methods_user_idx').on(t.userId, t.createdAt),
+    uniqueIndex('saved_payment_methods_ref_idx').on(t.userId, t.providerRef),
+    uniqueIndex('saved_payment_methods_default_idx')
+      .on(t.userId)
+      .where(sql`is_default`),
+  ],
+);
+
+/** The provider's customer of each buyer (Stripe), created once. */
+export const providerCustomers = ordersSchema.table('provider_customers', {
+  userId: uuid('user_id').primaryKey(),
+  customerRef: text('customer_ref').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/**
+ * The Stripe adapter's record of its PaymentIntents by our idempotency key
+ * (payments/stripe.ts), written before the intent is confirmed: so what became
+ * of a key can always be asked, and a key closed by `resolveCharge` (closed,
+ * no intent) is never charged afterwards.
+ */
+export const providerIntents = ordersSchema.table('provider_intents', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  intentId: text('intent_id'),
+  closed: boolean('closed').notNull().default(false),
+  createdAt: ts('created_at').notNull().defaultNow(),
+});
+
+/** Provider webhook events processed, by the provider's event id: each is processed once. */
+export const providerEvents = ordersSchema.table('provider_events', {
+  eventId: text('event_id').primaryKey(),
+  type: text('type').notNull(),
+  paymentId: uuid('payment_id'),
+  outcome: text('outcome').notNull(),
+  receivedAt: ts('received_at').notNull().defaultNow(),
+});
+
+/**
+ * The built-in test payment provider's own records (payments/test-provider.ts). It
  * stands for an external provider: it keeps its charges by idempotency key in
  * the database so that they survive a restart of the orders process, and a
  * request repeated with a key answers the first result.

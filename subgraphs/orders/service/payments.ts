@@ -10,8 +10,12 @@
  *    INVALID_STATE "still in progress".
  * 2. The provider is asked to charge with the payment's id as its idempotency
  *    key, outside any transaction.
- * 3. One transaction settles the payment (only from PENDING: the first to settle
- *    wins) and moves the orders it holds to SHIPMENT_REQUIRED.
+ * 3. One transaction settles the payment (only from PENDING or REQUIRES_ACTION:
+ *    the first to settle wins) and moves the orders it holds to SHIPMENT_REQUIRED.
+ *    When the buyer must act first (3-D Secure), the payment becomes
+ *    REQUIRES_ACTION and keeps its claims until the provider's webhook settles it
+ *    (provider-events.ts) or its action deadline (PAYMENT_ACTION_TIMEOUT_S, kept
+ *    in the lease) passes and it is recovered like a dead attempt.
  *
  * An attempt whose process dies leaves a PENDING payment with a lease. Once the
  * lease has passed, the sweeper (or a call with the same key, or one blocked by
@@ -31,7 +35,8 @@ import { isId, CURRENCY } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, PaymentRow } from '../db/queries/index.ts';
-import type { PaymentMethod, PaymentProvider } from '../payments/provider.ts';
+import type { PaymentProvider } from '../payments/provider.ts';
+import { paymentSource, type PaymentInput } from './payment-source.ts';
 import { recordStatusChanges } from './common.ts';
 
 /** How long a call waits for a twin (same key) in progress before answering "still in progress". */
@@ -51,19 +56,18 @@ export class PaymentService {
     private readonly afterCommit: () => void,
   ) {}
 
-  async payOrders(viewer: Viewer, orderIdsIn: string[], payment: { method: PaymentMethod; token: string }, key: string): Promise<PayResult> {
+  async payOrders(viewer: Viewer, orderIdsIn: string[], payment: PaymentInput, key: string): Promise<PayResult> {
     if (typeof key !== 'string' || !key.trim() || key.length > 200) fail('INVALID_INPUT', 'idempotencyKey must be 1–200 characters.', ['idempotencyKey']);
     const orderIds = [...new Set(orderIdsIn)];
     if (!orderIds.length || orderIds.length > 50) fail('INVALID_INPUT', 'Pay for 1–50 orders at once.', ['orderIds']);
     if (!orderIds.every(isId)) fail('NOT_FOUND', 'No such order.', ['orderIds']);
-    if (typeof payment.token !== 'string' || !payment.token || payment.token.length > 200)
-      fail('INVALID_INPUT', 'A payment token is required.', ['payment', 'token']);
+    const source = await paymentSource(this.deps.db.drizzle, viewer, payment);
 
     const started = Date.now();
     let recovered = false;
     let claim: PaymentRow;
     for (let round = 0; ; round++) {
-      const c = await this.claim(viewer.id, key, payment.method, orderIds);
+      const c = await this.claim(viewer.id, key, payment.method, orderIds, source.savedMethodId);
       if (c.kind === 'claimed') {
         claim = c.payment;
         break;
@@ -89,7 +93,14 @@ export class PaymentService {
 
     let result;
     try {
-      result = await this.provider.charge({ amount: claim.amount, currency: CURRENCY, method: payment.method, token: payment.token, idempotencyKey: claim.id });
+      result = await this.provider.charge({
+        amount: claim.amount,
+        currency: CURRENCY,
+        method: payment.method,
+        token: source.token,
+        customerRef: source.customerRef,
+        idempotencyKey: claim.id,
+      });
     } catch (err) {
       // the outcome is unknown: settle it now if the provider answers, else the sweeper will after the lease
       this.deps.log.error('payment provider failed; settling the payment by its key', { paymentId: claim.id, err });
@@ -107,13 +118,17 @@ export class PaymentService {
       // this attempt outlived its lease and was recovered as "not charged" meanwhile
       fail('INVALID_STATE', 'The payment took too long and was abandoned; nothing was charged. Try again.', ['idempotencyKey']);
     }
-    if (result.status === 'DECLINED') {
+    if (result.status === 'REQUIRES_ACTION') {
+      // the claims stay until the provider's webhook settles it, or the action deadline passes (sweeper)
+      const until = new Date(this.deps.clock.now().getTime() + this.deps.config.payments.actionTimeoutS * 1000);
+      await q.awaitAction(db, claim.id, { providerRef: result.reference, nextActionUrl: result.nextActionUrl, until });
+    } else if (result.status === 'DECLINED') {
       const message = result.message;
       await db.transaction(async (tx) => {
         if (await q.settlePayment(tx, claim.id, { state: 'DECLINED', declineMessage: message })) await q.releaseOrderClaims(tx, claim.id, claim.orderIds);
       });
     } else {
-      await this.record(claim, result.reference, 'Payment received');
+      await this.recordCharge(claim, result.reference);
     }
     const settled = await q.getPayment(db, viewer.id, key);
     // recovered meanwhile as "not charged" (its lease passed): the payment and its claims are gone
@@ -125,7 +140,7 @@ export class PaymentService {
    * One transaction: the key, then every order, all or nothing. Answers the
    * claimed payment, the twin holding the key, or the attempts holding the orders.
    */
-  private async claim(buyerId: string, key: string, method: string, orderIds: string[]): Promise<Claimed> {
+  private async claim(buyerId: string, key: string, method: string, orderIds: string[], savedMethodId: string | null): Promise<Claimed> {
     const db = this.deps.db.drizzle;
     const now = this.deps.clock.now();
     const lease = new Date(now.getTime() + this.deps.config.paymentClaimLeaseS * 1000);
@@ -134,7 +149,7 @@ export class PaymentService {
       return await db.transaction(async (tx) => {
         const orders = await q.ordersByIds(tx, orderIds);
         const amount = orders.reduce((s, o) => s + o.total, 0);
-        const payment = await q.claimPayment(tx, { buyerId, key, method, orderIds, amount, leaseUntil: lease });
+        const payment = await q.claimPayment(tx, { buyerId, key, method, orderIds, amount, leaseUntil: lease, savedMethodId });
         if (!payment) {
           const twin = await q.getPayment(tx, buyerId, key);
           // (the twin freed its key just now: claim again)
@@ -158,8 +173,9 @@ export class PaymentService {
     return { kind: 'blocked', by: await q.paymentClaimsOn(db, orderIds) };
   }
 
+  /** An open payment whose lease (PENDING) or action deadline (REQUIRES_ACTION) has passed. */
   private expired(p: PaymentRow): boolean {
-    return p.state === 'PENDING' && (p.leaseUntil === null || p.leaseUntil.getTime() < this.deps.clock.now().getTime());
+    return (p.state === 'PENDING' || p.state === 'REQUIRES_ACTION') && (p.leaseUntil === null || p.leaseUntil.getTime() < this.deps.clock.now().getTime());
   }
 
   /**
@@ -167,7 +183,7 @@ export class PaymentService {
    * PENDING) and moves its orders in one transaction. Orders that can no longer
    * take it owe their share back.
    */
-  private async record(payment: PaymentRow, reference: string, reason: string): Promise<void> {
+  async recordCharge(payment: PaymentRow, reference: string, reason = 'Payment received'): Promise<boolean> {
     const now = this.deps.clock.now();
     const settled = await this.deps.db.drizzle.transaction(async (tx) => {
       const p = await q.settlePayment(tx, payment.id, { state: 'SUCCEEDED', providerRef: reference });
@@ -204,18 +220,35 @@ export class PaymentService {
       this.afterCommit();
       void this.settleVoids();
     }
+    return settled;
   }
 
   /** Asks the provider what became of `payment`'s charge and settles it accordingly. */
-  private async settleByProvider(payment: PaymentRow): Promise<void> {
+  async settleByProvider(payment: PaymentRow): Promise<void> {
     const outcome = await this.provider.resolveCharge(payment.id);
     if (outcome.status === 'SUCCEEDED') {
-      await this.record(payment, outcome.reference, 'Payment received');
+      await this.recordCharge(payment, outcome.reference);
       return;
     }
     // nothing charged, and nothing ever will be with this key: free the key and the orders
     await this.deps.db.drizzle.transaction(async (tx) => {
       if (await q.deletePendingPayment(tx, payment.id)) await q.releaseOrderClaims(tx, payment.id, payment.orderIds);
+    });
+  }
+
+  /**
+   * The buyer's action failed (3-D Secure refused): the provider's intent is
+   * closed first (cancelled unless it succeeded meanwhile), then the payment is
+   * DECLINED and its orders freed; a retry needs a new key.
+   */
+  async declineAfterAction(payment: PaymentRow, message: string): Promise<void> {
+    const outcome = await this.provider.resolveCharge(payment.id);
+    if (outcome.status === 'SUCCEEDED') {
+      await this.recordCharge(payment, outcome.reference);
+      return;
+    }
+    await this.deps.db.drizzle.transaction(async (tx) => {
+      if (await q.settlePayment(tx, payment.id, { state: 'DECLINED', declineMessage: message })) await q.releaseOrderClaims(tx, payment.id, payment.orderIds);
     });
   }
 

@@ -10,7 +10,7 @@ import type { AdminActionPayload } from '../../../platform/admin.ts';
 import { auditLog, recordAdminAction, reinstateUser, suspend, suspendUser } from './admin.ts';
 import { deactivateAccount, ensureAdmin, register, seedDemo } from './accounts.ts';
 import { addShippingAddress, removeShippingAddress, shippingAddressFor, updateShippingAddress } from './addresses.ts';
-import { profiles, updateProfile, type ProfileInput } from './profile.ts';
+import { profiles, securityLevelFor, updateProfile, type ProfileInput } from './profile.ts';
 import type { Tx } from '../../../platform/db.ts';
 import type { BusEvent } from '../../../platform/events/bus.ts';
 import { Mailer } from './mail.ts';
@@ -138,6 +138,9 @@ export class UsersService {
   }
   profiles(ids: unknown) {
     return profiles(this.deps, ids);
+  }
+  securityLevel(userId: unknown) {
+    return securityLevelFor(this.deps, userId);
   }
 
   // ---- start-up and housekeeping (subgraph.ts)

@@ -5,6 +5,7 @@ import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import type { UserRow } from '../db/schema.ts';
 import { DELETED_USER_NAME, lockViewer, type Deps } from './common.ts';
+import { securityLevelOf, type SecurityLevel } from './security.ts';
 import { optional, required, validPhotoUrl } from './validation.ts';
 
 export interface ProfileInput {
@@ -45,4 +46,16 @@ export async function profiles(deps: Deps, ids: unknown) {
   const wanted = Array.isArray(ids) ? [...new Set(ids.filter(isId))].slice(0, 1000) : [];
   const rows = await q.usersByIds(deps.db.drizzle, wanted);
   return { users: rows.map((u) => ({ id: u.id, fullName: u.deactivatedAt ? DELETED_USER_NAME : u.fullName })) };
+}
+
+/**
+ * Internal (orders, before saving a payment method): a person's security
+ * level, by the one rule `User.securityLevel` shows (security.ts `securityLevelOf`);
+ * null for an unknown or deactivated person.
+ */
+export async function securityLevelFor(deps: Deps, userId: unknown): Promise<{ level: SecurityLevel | null }> {
+  if (!isId(userId)) return { level: null };
+  const [u] = await q.usersByIds(deps.db.drizzle, [userId]);
+  if (!u || u.deactivatedAt) return { level: null };
+  return { level: securityLevelOf(u) };
 }

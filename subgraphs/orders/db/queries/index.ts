@@ -14,3 +14,6 @@ export * from './tracking.ts';
 export * from './refunds.ts';
 export * from './disputes.ts';
 export * from './feedback.ts';
+export * from './methods.ts';
+export * from './transactions.ts';
+export * from './events.ts';

@@ -8,15 +8,18 @@ type PaymentRecord = typeof payments.$inferSelect;
 /** A payment attempt as the services see it: its row, with the state typed. */
 export type PaymentRow = Omit<PaymentRecord, 'state' | 'voidDue' | 'voidRef' | 'voidLeaseUntil'> & {
   /** VOIDED: charged, but its orders were already paid by another payment, so the charge is refunded. */
-  state: 'PENDING' | 'SUCCEEDED' | 'DECLINED' | 'VOIDED';
+  state: 'PENDING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'DECLINED' | 'VOIDED';
 };
+
+/** States in which a payment is still open: its attempt runs (PENDING) or its buyer must act (REQUIRES_ACTION). */
+const OPEN = ['PENDING', 'REQUIRES_ACTION'];
 
 const toPayment = (r: PaymentRecord): PaymentRow => ({ ...r, state: r.state as PaymentRow['state'] });
 
 /** Claims (buyer, key) with a lease; null when the key is taken already. */
 export async function claimPayment(
   db: Executor,
-  c: { buyerId: string; key: string; method: string; orderIds: string[]; amount: number; leaseUntil: Date },
+  c: { buyerId: string; key: string; method: string; orderIds: string[]; amount: number; leaseUntil: Date; savedMethodId?: string | null },
 ): Promise<PaymentRow | null> {
   const [r] = await db
     .insert(payments)
@@ -74,6 +77,11 @@ export async function getPayment(db: Executor, buyerId: string, key: string): Pr
   return r ? toPayment(r) : null;
 }
 
+export async function paymentById(db: Executor, id: string): Promise<PaymentRow | null> {
+  const [r] = await db.select().from(payments).where(eq(payments.id, id));
+  return r ? toPayment(r) : null;
+}
+
 export async function paymentsByIds(db: Executor, ids: string[]): Promise<PaymentRow[]> {
   if (!ids.length) return [];
   return (await db.select().from(payments).where(inArray(payments.id, ids))).map(toPayment);
@@ -83,12 +91,12 @@ export async function paymentsByIds(db: Executor, ids: string[]): Promise<Paymen
 export async function deletePendingPayment(db: Executor, id: string): Promise<boolean> {
   const rows = await db
     .delete(payments)
-    .where(and(eq(payments.id, id), eq(payments.state, 'PENDING')))
+    .where(and(eq(payments.id, id), inArray(payments.state, OPEN)))
     .returning({ id: payments.id });
   return rows.length === 1;
 }
 
-/** PENDING → SUCCEEDED or DECLINED, only from PENDING: the first to settle a payment wins. */
+/** PENDING or REQUIRES_ACTION → SUCCEEDED or DECLINED, only from those: the first to settle a payment wins. */
 export async function settlePayment(
   db: Executor,
   id: string,
@@ -96,7 +104,23 @@ export async function settlePayment(
 ): Promise<PaymentRow | null> {
   const [r] = await db
     .update(payments)
-    .set({ state: s.state, providerRef: s.providerRef ?? null, declineMessage: s.declineMessage ?? null, leaseUntil: null })
+    .set({
+      state: s.state,
+      ...(s.providerRef ? { providerRef: s.providerRef } : {}),
+      declineMessage: s.declineMessage ?? null,
+      nextActionUrl: null,
+      leaseUntil: null,
+    })
+    .where(and(eq(payments.id, id), inArray(payments.state, OPEN)))
+    .returning();
+  return r ? toPayment(r) : null;
+}
+
+/** PENDING → REQUIRES_ACTION: the buyer must act until `until`; the claims stay. */
+export async function awaitAction(db: Executor, id: string, a: { providerRef: string; nextActionUrl: string | null; until: Date }): Promise<PaymentRow | null> {
+  const [r] = await db
+    .update(payments)
+    .set({ state: 'REQUIRES_ACTION', providerRef: a.providerRef, nextActionUrl: a.nextActionUrl, leaseUntil: a.until })
     .where(and(eq(payments.id, id), eq(payments.state, 'PENDING')))
     .returning();
   return r ? toPayment(r) : null;
@@ -113,22 +137,22 @@ export async function voidPayment(tx: Executor, id: string, amount: number, whol
 /** A lease that has passed (or was never taken). */
 const leaseOver = (now: Date) => or(isNull(payments.leaseUntil), lt(payments.leaseUntil, now));
 
-/** Takes over a PENDING payment whose lease has passed (one taker wins); null when it is not stale. */
+/** Takes over an open payment whose lease (or action deadline) has passed (one taker wins); null when it is not stale. */
 export async function leaseStalePayment(db: Executor, id: string, now: Date, leaseS: number): Promise<PaymentRow | null> {
   const [r] = await db
     .update(payments)
     .set({ leaseUntil: new Date(now.getTime() + leaseS * 1000) })
-    .where(and(eq(payments.id, id), eq(payments.state, 'PENDING'), leaseOver(now)))
+    .where(and(eq(payments.id, id), inArray(payments.state, OPEN), leaseOver(now)))
     .returning();
   return r ? toPayment(r) : null;
 }
 
-/** PENDING payments whose lease has passed (their attempt died). */
+/** Open payments whose lease has passed (their attempt died, or their buyer never acted). */
 export async function stalePayments(db: Executor, now: Date, limit: number): Promise<PaymentRow[]> {
   const rows = await db
     .select()
     .from(payments)
-    .where(and(eq(payments.state, 'PENDING'), leaseOver(now)))
+    .where(and(inArray(payments.state, OPEN), leaseOver(now)))
     .orderBy(sql`${payments.leaseUntil} nulls first`) // the builder's asc() has no NULLS FIRST
     .limit(limit);
   return rows.map(toPayment);

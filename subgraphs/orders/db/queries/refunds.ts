@@ -2,8 +2,9 @@
  * Refunds: several per order. A refund is owed by a row without `provider_ref`,
  * written in the transaction that decided it (with `orders.refunded_amount`);
  * the refunds job pays it with the provider and records the provider's reference.
+ * The buyer's Transactions read them through `buyerRefunds`.
  */
-import { and, asc, count, eq, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../../platform/db.ts';
 import { orders, payments, refunds } from '../schema.ts';
 
@@ -102,4 +103,23 @@ export async function refundPaid(db: Executor, id: string, providerRef: string):
 /** The provider call failed: the lease ends, the next pass tries again. */
 export async function refundRetryLater(db: Executor, id: string): Promise<void> {
   await db.update(refunds).set({ leaseUntil: null }).where(eq(refunds.id, id));
+}
+
+/**
+ * The buyer's refunds as transaction rows (kind, id, status, amount, method,
+ * order_ids, created_at), for `transactionPage`'s union. Raw SQL: a union of
+ * differently shaped tables with computed columns, which the builder cannot say.
+ */
+export function buyerRefunds(buyerId: string): SQL {
+  return sql`
+    select 'REFUND' as kind, 'refund:' || r.id::text as id,
+           case when r.provider_ref is null and r.amount > 0 then 'PENDING' else 'SUCCEEDED' end as status,
+           r.amount, p.method, array[r.order_id] as order_ids, r.created_at
+      from orders.refunds r join orders.payments p on p.id = r.payment_id
+     where p.buyer_id = ${buyerId}
+    union all
+    select 'REFUND', 'void:' || p.id::text, case when p.void_ref is null then 'PENDING' else 'SUCCEEDED' end,
+           p.void_amount, p.method, p.order_ids, p.created_at
+      from orders.payments p
+     where p.buyer_id = ${buyerId} and p.void_amount > 0`;
 }
