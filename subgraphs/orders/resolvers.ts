@@ -4,7 +4,7 @@ import { payload } from '../../platform/errors.ts';
 import { connection } from '../../platform/pagination.ts';
 import { DateTime, money, pageSize } from '../../platform/scalars.ts';
 import type { OrdersContext } from './context.ts';
-import type { FeedbackRow, HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow, SavedMethodRow, TransactionRow } from './db/queries/index.ts';
+import type { HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow, SavedMethodRow, TransactionRow } from './db/queries/index.ts';
 import { aftersalesResolvers as after } from './resolvers-aftersales.ts';
 import type { PaymentMethod } from './payments/provider.ts';
 import type { CheckoutInput } from './service/checkout-input.ts';
