@@ -2,7 +2,9 @@
 import { fail, forbidden } from '../../../platform/errors.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import type { Viewer } from '../../../platform/auth.ts';
+import { z } from 'zod';
 import { isId, parseMoney } from '../../../platform/scalars.ts';
+import { validInput } from '../../../platform/validate.ts';
 import * as q from '../db/queries.ts';
 import { toCoupon, toUserCoupon, type CouponView, type UserCouponView } from './view.ts';
 
@@ -21,6 +23,54 @@ export interface CreateCouponInput {
 
 export const CODE_PATTERN = /^[A-Za-z0-9_-]{3,32}$/;
 const MAX_QUANTITY = 10_000_000;
+const QUANTITY_RULE = `quantity must be between 1 and ${MAX_QUANTITY}, or null for unlimited.`;
+const TITLE_RULE = 'The title must be 1 to 100 characters.';
+const PERCENT_RULE = 'percentOff must be between 1 and 95.';
+
+/** A money string as minor units, or the issue `message`. */
+const money = (message: string, positive: boolean) =>
+  z.string().transform((value, ctx) => {
+    const cents = parseMoney(value);
+    if (cents === null || (positive && cents <= 0)) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return cents;
+  });
+
+/** The rules of a new coupon, in the words shown to the person; `now` for the dates. */
+function couponInput(now: Date) {
+  return z
+    .object({
+      kind: z.enum(['PLATFORM', 'SELLER']),
+      storeId: z.string().nullish(),
+      code: z.string().regex(CODE_PATTERN, 'The code must be 3 to 32 letters, digits, "-" or "_", without spaces.'),
+      title: z.string().trim().min(1, TITLE_RULE).max(100, TITLE_RULE),
+      amountOff: money('amountOff must be a positive amount such as "5.00".', true).nullish(),
+      percentOff: z.number().int(PERCENT_RULE).min(1, PERCENT_RULE).max(95, PERCENT_RULE).nullish(),
+      minOrderAmount: money('minOrderAmount must be an amount such as "20.00" (0 for none).', false),
+      startsAt: z.date().nullish(),
+      expiresAt: z.date().refine((d) => d.getTime() > now.getTime(), 'The expiry must be in the future.'),
+      quantity: z.number().int(QUANTITY_RULE).min(1, QUANTITY_RULE).max(MAX_QUANTITY, QUANTITY_RULE).nullish(),
+    })
+    .superRefine((input, ctx) => {
+      const hasStore = input.storeId !== null && input.storeId !== undefined;
+      if (input.kind === 'SELLER' && !hasStore) {
+        ctx.addIssue({ code: 'custom', message: 'A seller coupon needs the store it is for.', path: ['storeId'] });
+      }
+      if (input.kind === 'PLATFORM' && hasStore) {
+        ctx.addIssue({ code: 'custom', message: 'A platform coupon is not tied to a store.', path: ['storeId'] });
+      }
+      const hasAmount = input.amountOff !== null && input.amountOff !== undefined;
+      const hasPercent = input.percentOff !== null && input.percentOff !== undefined;
+      if (hasAmount === hasPercent) {
+        ctx.addIssue({ code: 'custom', message: 'Give exactly one of amountOff and percentOff.', path: [hasAmount ? 'percentOff' : 'amountOff'] });
+      }
+      if (input.expiresAt.getTime() <= (input.startsAt ?? now).getTime()) {
+        ctx.addIssue({ code: 'custom', message: 'The expiry must be after the start.', path: ['expiresAt'] });
+      }
+    });
+}
 
 export async function createCoupon(deps: SubgraphDeps, viewer: Viewer, input: CreateCouponInput): Promise<CouponView> {
   if (input.kind === 'PLATFORM' && !viewer.roles.includes('admin')) {
@@ -28,46 +78,10 @@ export async function createCoupon(deps: SubgraphDeps, viewer: Viewer, input: Cr
   }
   const now = deps.clock.now();
   const f = (name: string) => ['input', name];
-
-  let storeId: string | null = null;
-  if (input.kind === 'SELLER') {
-    if (input.storeId === null || input.storeId === undefined) fail('INVALID_INPUT', 'A seller coupon needs the store it is for.', f('storeId'));
-    if (!isId(input.storeId)) fail('NOT_FOUND', 'There is no such store.', f('storeId'));
-    storeId = input.storeId;
-  } else if (input.storeId !== null && input.storeId !== undefined) {
-    fail('INVALID_INPUT', 'A platform coupon is not tied to a store.', f('storeId'));
-  }
-
-  const code = input.code;
-  if (typeof code !== 'string' || !CODE_PATTERN.test(code)) {
-    fail('INVALID_INPUT', 'The code must be 3 to 32 letters, digits, "-" or "_", without spaces.', f('code'));
-  }
-  const title = (input.title ?? '').trim();
-  if (title.length < 1 || title.length > 100) fail('INVALID_INPUT', 'The title must be 1 to 100 characters.', f('title'));
-
-  const hasAmount = input.amountOff !== null && input.amountOff !== undefined;
-  const hasPercent = input.percentOff !== null && input.percentOff !== undefined;
-  if (hasAmount === hasPercent) fail('INVALID_INPUT', 'Give exactly one of amountOff and percentOff.', f(hasAmount ? 'percentOff' : 'amountOff'));
-  let amountOff: number | null = null;
-  let percentOff: number | null = null;
-  if (hasAmount) {
-    amountOff = parseMoney(String(input.amountOff));
-    if (amountOff === null || amountOff <= 0) fail('INVALID_INPUT', 'amountOff must be a positive amount such as "5.00".', f('amountOff'));
-  } else {
-    percentOff = input.percentOff!;
-    if (!Number.isInteger(percentOff) || percentOff < 1 || percentOff > 95) fail('INVALID_INPUT', 'percentOff must be between 1 and 95.', f('percentOff'));
-  }
-  const minOrder = parseMoney(String(input.minOrderAmount ?? ''));
-  if (minOrder === null) fail('INVALID_INPUT', 'minOrderAmount must be an amount such as "20.00" (0 for none).', f('minOrderAmount'));
-
-  const startsAt = input.startsAt ?? now;
-  const expiresAt = input.expiresAt;
-  if (expiresAt.getTime() <= now.getTime()) fail('INVALID_INPUT', 'The expiry must be in the future.', f('expiresAt'));
-  if (expiresAt.getTime() <= startsAt.getTime()) fail('INVALID_INPUT', 'The expiry must be after the start.', f('expiresAt'));
-  const quantity = input.quantity ?? null;
-  if (quantity !== null && (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY)) {
-    fail('INVALID_INPUT', `quantity must be between 1 and ${MAX_QUANTITY}, or null for unlimited.`, f('quantity'));
-  }
+  const valid = validInput(couponInput(now), input, { field: ['input'] });
+  const storeId = valid.kind === 'SELLER' ? valid.storeId! : null;
+  if (storeId !== null && !isId(storeId)) fail('NOT_FOUND', 'There is no such store.', f('storeId'));
+  const { code, title } = valid;
 
   if (await q.couponCodeExists(deps.db.drizzle, code)) fail('COUPON_CODE_TAKEN', 'This coupon code is already in use.', f('code'));
 
@@ -84,12 +98,12 @@ export async function createCoupon(deps: SubgraphDeps, viewer: Viewer, input: Cr
     kind: input.kind,
     storeId,
     title,
-    amountOff,
-    percentOff,
-    minOrderAmount: minOrder,
-    startsAt,
-    expiresAt,
-    quantity,
+    amountOff: valid.amountOff ?? null,
+    percentOff: valid.percentOff ?? null,
+    minOrderAmount: valid.minOrderAmount,
+    startsAt: valid.startsAt ?? now,
+    expiresAt: valid.expiresAt,
+    quantity: valid.quantity ?? null,
     createdBy: viewer.id,
   });
   // the unique index on upper(code) settles a race between two creators

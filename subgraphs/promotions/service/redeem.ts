@@ -3,17 +3,24 @@
  * redeemCoupons / releaseCoupons, docs/internal-api.md): all or nothing,
  * idempotent by key, each wallet entry used at most once whatever the concurrency.
  */
+import { z } from 'zod';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import { toCoupon, type CouponView } from './view.ts';
 
-export interface RedeemInput {
-  key: string;
-  buyerId: string;
-  codes: string[];
-  orders: { orderId: string; storeId: string; subtotal: number }[];
-}
+const id = z.string().refine(isId);
+
+/** What the orders subgraph sends (docs/internal-api.md); anything else is refused as malformed. */
+const RedeemInputSchema = z.object({
+  key: z.string().min(1).max(200),
+  buyerId: id,
+  codes: z.array(z.string().max(64)).max(20),
+  orders: z.array(z.object({ orderId: id, storeId: id, subtotal: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) })).max(100),
+});
+export type RedeemInput = z.infer<typeof RedeemInputSchema>;
+
+const ReleaseInputSchema = z.object({ key: z.string().min(1).nullish(), orderIds: z.array(z.unknown()).nullish() });
 
 export interface Application {
   orderId: string;
@@ -52,25 +59,10 @@ export function discountFor(coupon: Pick<CouponView, 'amountOffCents' | 'percent
   return Math.max(0, Math.min(raw, subtotal - alreadyOff));
 }
 
-function validInput(input: unknown): input is RedeemInput {
-  const i = input as RedeemInput;
-  return (
-    !!i &&
-    typeof i.key === 'string' &&
-    i.key.length > 0 &&
-    i.key.length <= 200 &&
-    isId(i.buyerId) &&
-    Array.isArray(i.codes) &&
-    i.codes.length <= 20 &&
-    i.codes.every((c) => typeof c === 'string' && c.length <= 64) &&
-    Array.isArray(i.orders) &&
-    i.orders.length <= 100 &&
-    i.orders.every((o) => o && isId(o.orderId) && isId(o.storeId) && Number.isSafeInteger(o.subtotal) && o.subtotal >= 0)
-  );
-}
-
-export async function redeemCoupons(deps: SubgraphDeps, input: unknown): Promise<RedeemResult> {
-  if (!validInput(input)) return { ok: false, error: { code: 'INVALID_INPUT', message: 'Malformed redeemCoupons input.' } };
+export async function redeemCoupons(deps: SubgraphDeps, raw: unknown): Promise<RedeemResult> {
+  const parsed = RedeemInputSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, error: { code: 'INVALID_INPUT', message: 'Malformed redeemCoupons input.' } };
+  const input = parsed.data;
   const now = deps.clock.now();
   try {
     return await deps.db.drizzle.transaction(async (tx) => {
@@ -150,10 +142,10 @@ export async function redeemCoupons(deps: SubgraphDeps, input: unknown): Promise
  * arriving later (or racing this one) is refused with KEY_RELEASED: release wins whichever comes first.
  */
 export async function releaseCoupons(deps: SubgraphDeps, input: unknown): Promise<{ ok: true } | { ok: false; error: InternalError }> {
-  const i = (input ?? {}) as { key?: unknown; orderIds?: unknown };
-  const key = typeof i.key === 'string' && i.key.length > 0 ? i.key : null;
-  const orderIds = Array.isArray(i.orderIds) ? i.orderIds.filter(isId) : [];
-  if (i.key !== undefined && i.key !== null && !key) return { ok: false, error: { code: 'INVALID_INPUT', message: 'key must be a string.' } };
+  const parsed = ReleaseInputSchema.safeParse(input ?? {});
+  if (!parsed.success) return { ok: false, error: { code: 'INVALID_INPUT', message: 'key must be a string.' } };
+  const key = parsed.data.key ?? null;
+  const orderIds = (parsed.data.orderIds ?? []).filter(isId);
   const now = deps.clock.now();
   await deps.db.drizzle.transaction(async (tx) => {
     // first the key's row lock (waits for a redeem of this key in flight), then the give-back,
