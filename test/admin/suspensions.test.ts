@@ -74,6 +74,13 @@ describe('admins suspending stores and people', { timeout: 120_000 }, () => {
       v: s.variantId,
     });
     expect(changed.updateVariant.userErrors).toEqual([expect.objectContaining({ code: 'STORE_SUSPENDED' })]);
+    // nor change its products or the store (the seller tools refuse as createProduct does)
+    const archived = await s.seller.client.data(`mutation($p: ID!) { archiveProduct(productId: $p) { product { id } ${ERR} } }`, { p: s.productId });
+    expect(archived.archiveProduct.userErrors).toEqual([expect.objectContaining({ code: 'STORE_SUSPENDED' })]);
+    const renamed = await s.seller.client.data(`mutation($s: ID!) { updateStore(storeId: $s, input: { description: "Still here" }) { store { id } ${ERR} } }`, {
+      s: s.storeId,
+    });
+    expect(renamed.updateStore.userErrors).toEqual([expect.objectContaining({ code: 'STORE_SUSPENDED', field: ['storeId'] })]);
 
     // the orders placed before go on: one shipped, the other cancelled with its payment refunded and its stock back
     const shipped = await expectOk(s.seller.client, M.ship, { id: orderIds[0], tn: 'TRACK-SUSPENDED-1' }, 'shipOrder');

@@ -14,6 +14,7 @@ import { validInput } from '../../../platform/validate.ts';
 import * as q from '../db/queries/index.ts';
 import * as inputs from './inputs.ts';
 import type { VariantInput } from './products.ts';
+import { refuseSuspendedStore } from './moderation.ts';
 import { existingId, LIMITS } from './validate.ts';
 
 export interface UpdateProductInput {
@@ -30,13 +31,14 @@ export class ProductEditService {
     return this.deps.db.drizzle;
   }
 
-  /** In one transaction: the product locked, the viewer its store's owner (FORBIDDEN otherwise), then `change`. */
+  /** In one transaction: the product locked, the viewer its store's owner (FORBIDDEN otherwise), the store not suspended (STORE_SUSPENDED), then `change`. */
   private async owned<T>(viewer: Viewer, productId: string, field: string[], change: (tx: Executor, product: q.ProductRow) => Promise<T>): Promise<T> {
     const id = existingId(productId, field, 'Product');
     return this.db.transaction(async (tx) => {
       const locked = await q.lockProduct(tx, id);
       if (!locked) fail('NOT_FOUND', 'Product not found.', field);
       if (locked.ownerId !== viewer.id) throw forbidden("Only the store's owner can change its products.");
+      refuseSuspendedStore(locked);
       return change(tx, locked.product);
     });
   }

@@ -11,6 +11,7 @@ import * as q from '../db/queries/index.ts';
 import { UpdateStoreInput as UpdateStoreSchema } from './inputs.ts';
 import type { Loaders } from '../loaders.ts';
 import type { SearchService } from './search.ts';
+import { refuseSuspendedStore } from './moderation.ts';
 import { isUniqueViolation } from './stores.ts';
 import { existingId } from './validate.ts';
 
@@ -43,6 +44,7 @@ export class StoreEditService {
    */
   async updateStore(viewer: Viewer, storeId: string, input: UpdateStoreInput): Promise<q.StoreRow> {
     const store = await ownStore(this.deps, viewer, storeId, ['storeId']);
+    refuseSuspendedStore(store, ['storeId']);
     const given = validInput(UpdateStoreSchema, input, { field: ['input'] });
     const set: Parameters<typeof q.updateStoreRow>[2] = {};
     if (given.name) Object.assign(set, given.name);

@@ -14,11 +14,11 @@ export function updateStoreRow(tx: Executor, id: string, set: Partial<Pick<Store
  * variants (and an archive) takes this lock first, so they take turns; stock
  * reservations share-lock it (queries/stock.ts).
  */
-export async function lockProduct(tx: Executor, id: string): Promise<{ product: ProductRow; ownerId: string } | null> {
+export async function lockProduct(tx: Executor, id: string): Promise<{ product: ProductRow; ownerId: string; suspendedAt: Date | null } | null> {
   const [product] = await tx.select(productColumns).from(products).where(eq(products.id, id)).for('update');
   if (!product) return null;
-  const [store] = await tx.select({ ownerId: stores.ownerId }).from(stores).where(eq(stores.id, product.storeId));
-  return { product, ownerId: store.ownerId };
+  const [store] = await tx.select({ ownerId: stores.ownerId, suspendedAt: stores.suspendedAt }).from(stores).where(eq(stores.id, product.storeId));
+  return { product, ownerId: store.ownerId, suspendedAt: store.suspendedAt };
 }
 
 export function updateProductRow(
