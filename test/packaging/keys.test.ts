@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, start, waitFor } from './processes.ts';
+import { freePort, start, waitFor, type Running } from './processes.ts';
 
 const KEY_HINT = '(expected an Ed25519 key in PKCS#8 PEM, as made by: openssl genpkey -algorithm ed25519)';
 const secret = 'a-subgraph-secret-of-enough-length';
@@ -58,19 +58,35 @@ describe('the signing key can come from a file (AUTH_PRIVATE_KEY_FILE)', { timeo
     const keyFile = path.join(dir, 'auth-ed25519.pem');
     const pem = ed25519Pem();
     fs.writeFileSync(keyFile, pem, { mode: 0o600 });
-    const port = await freePort();
-    const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
-    const env: Record<string, string> = {
-      AUTH_PRIVATE_KEY_FILE: keyFile,
-      DATA_DIR: path.join(dir, 'data'),
-      SEED: 'demo',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-    };
-    ['USERS', 'CATALOG', 'ORDERS', 'MESSAGING', 'PROMOTIONS'].forEach((n, i) => (env[`${n}_PORT`] = String(ports[i])));
-    const p = start(['main.ts'], env);
+    // the whole stack in one process on free ports; a port another test took between freePort and
+    // the listen makes the process stop with "port … is already in use": then again on other ports
+    let port = 0;
+    let p: Running | undefined;
+    for (let attempt = 1; !p; attempt++) {
+      port = await freePort();
+      const ports = await Promise.all([1, 2, 3, 4, 5].map(() => freePort()));
+      const env: Record<string, string> = {
+        AUTH_PRIVATE_KEY_FILE: keyFile,
+        DATA_DIR: path.join(dir, `data-${attempt}`),
+        SEED: 'demo',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      };
+      ['USERS', 'CATALOG', 'ORDERS', 'MESSAGING', 'PROMOTIONS'].forEach((n, i) => (env[`${n}_PORT`] = String(ports[i])));
+      const candidate = start(['main.ts'], env);
+      let exited = false;
+      void candidate.exited.then(() => (exited = true));
+      try {
+        await waitFor(() => exited || candidate.stdout().includes('marketplace ready'), 'the stack to be ready', 120_000);
+      } catch (err) {
+        candidate.kill('SIGKILL');
+        throw new Error(`${(err as Error).message}; its stderr: ${candidate.stderr()}`);
+      }
+      if (!exited) p = candidate;
+      else if (!(attempt < 3 && candidate.stderr().includes('is already in use'))) throw new Error(`the stack stopped: ${candidate.stderr()}`);
+    }
+    const stack = p;
     try {
-      await waitFor(() => p.stdout().includes('marketplace ready'), 'the stack to be ready', 120_000);
       const post = async (query: string, token?: string) => {
         const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
           method: 'POST',
@@ -88,8 +104,8 @@ describe('the signing key can come from a file (AUTH_PRIVATE_KEY_FILE)', { timeo
       const me = await post('{ viewer { email } }', token);
       expect(me).toEqual({ data: { viewer: { email: 'buyer@demo.test' } } });
     } finally {
-      p.kill('SIGTERM');
-      expect(await p.exited).toBe(0);
+      stack.kill('SIGTERM');
+      expect(await stack.exited).toBe(0);
     }
   });
 });
