@@ -18,6 +18,12 @@ import { createLogger } from '../platform/log.ts';
 import { runMigrations } from '../platform/migrate.ts';
 import { startSubgraph, type RunningSubgraph } from '../subgraphs/runtime.ts';
 import { onStop, startChild, tell, type Child } from './lib/proc.ts';
+import { startSmtpSink } from './lib/smtp-sink.ts';
+
+// production settings require an SMTP server (the users subgraph's mail): one sink, started by the
+// top process and inherited by the five subgraph processes through the environment
+const sink = process.env.BENCH_SMTP_URL ? undefined : await startSmtpSink();
+if (sink) process.env.BENCH_SMTP_URL = sink.url;
 
 const env = {
   NODE_ENV: 'production',
@@ -32,6 +38,7 @@ const env = {
   EVENT_BUS: process.env.BENCH_EVENT_BUS || 'postgres',
   NATS_URL: process.env.NATS_URL,
   NATS_STREAM: process.env.BENCH_NATS_STREAM || undefined,
+  SMTP_URL: process.env.BENCH_SMTP_URL,
 };
 const config = { ...loadConfig(env), seed: 'demo' as const };
 const keys = JSON.parse(process.env.BENCH_KEYS!);
@@ -119,6 +126,7 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
 }
 onStop(async () => {
   for (const stop of stops) await stop();
+  await sink?.close();
 });
 
 function urlsAt(ports: Record<SubgraphName, number>): Record<SubgraphName, string> {
