@@ -106,6 +106,48 @@ async function acquirePglite(dataDir?: string): Promise<{ pg: PGlite; release: (
   };
 }
 
+type Sql = ReturnType<typeof postgres>;
+
+/**
+ * The postgres.js client as drizzle sees it, with every statement sent as a
+ * prepared statement of its connection.
+ *
+ * drizzle asks postgres.js for a prepared statement only for queries built
+ * with `.prepare(name)`; every other statement went as an unnamed one. For an
+ * unnamed statement with parameters postgres.js makes two round trips (Parse
+ * and Describe to learn the parameter types, then Bind and Execute), and
+ * PostgreSQL parses and plans it every time: on the bench's pages planning
+ * took three times as long as executing (pg_stat_statements with
+ * track_planning, bench/RESULTS.md, 2026-12-07). Prepared, a statement is
+ * parsed once per connection, its generic plan is kept when PostgreSQL finds it
+ * as good as a custom one, and each later execution is one round trip.
+ * postgres.js keeps the statements of a connection by their text, for the
+ * connection's lifetime (`max_lifetime`, 30 to 60 minutes); statements differ
+ * only by the queries' shapes (lists of ids are one array parameter where the
+ * pages are hot, db/queries of each subgraph).
+ *
+ * Transactions and savepoints hand drizzle a client of their own connection:
+ * it is wrapped the same way.
+ */
+function preparing(sql: Sql): Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === 'unsafe') {
+        return (query: string, args?: unknown[], options?: Record<string, unknown>) =>
+          target.unsafe(query, (args ?? []) as never[], { ...options, prepare: true });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        return (...params: unknown[]) => {
+          const body = params.pop() as (inner: Sql) => unknown;
+          const method = (target as unknown as Record<string, (...a: unknown[]) => unknown>)[prop];
+          return method.apply(target, [...params, (inner: Sql) => body(preparing(inner))]);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
 /**
  * A PGlite instance shared by several handles in one process (tests use one
  * in-memory instance for the whole stack). Pass it as `pglite` to `openDatabase`.
@@ -128,7 +170,7 @@ export async function openDatabase(opts: OpenOptions & { pglite?: PGlite }): Pro
       // drizzle and the event log), so a reconnect is one round trip
       fetch_types: false,
     });
-    const db = drizzlePostgres(client, { logger }) as unknown as Drizzle;
+    const db = drizzlePostgres(preparing(client), { logger }) as unknown as Drizzle;
     return {
       kind: 'postgres',
       key: opts.url,
