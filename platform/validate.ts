@@ -19,9 +19,15 @@
  * Give every rule its own message in the client's words: the message is shown
  * to the person as is. The value returned is zod's output (trimmed,
  * transformed, typed).
+ *
+ * A rule whose failure has another code than the rest (a short password is
+ * WEAK_PASSWORD, an id that is not a UUID names nothing: NOT_FOUND) says so in
+ * its params: `.refine(check, { message, params: { code: 'WEAK_PASSWORD' } })`,
+ * or `knownId(message)` for ids.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { fail } from './errors.ts';
+import { isId } from './scalars.ts';
 
 export interface ValidInputOptions {
   /** The userErrors code (default INVALID_INPUT). */
@@ -36,7 +42,16 @@ export function validInput<S extends z.ZodType>(schema: S, input: unknown, optio
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = [...(options.field ?? []), ...issue.path.map((p) => String(p))];
-  return fail(options.code ?? 'INVALID_INPUT', issue.message, field.length ? field : null);
+  const own = issue.code === 'custom' && typeof issue.params?.code === 'string' ? issue.params.code : undefined;
+  return fail(own ?? options.code ?? 'INVALID_INPUT', issue.message, field.length ? field : null);
+}
+
+/**
+ * An id argument: one that is not a UUID cannot name anything, so it answers
+ * NOT_FOUND with `message` (as an unknown id does), not INVALID_INPUT.
+ */
+export function knownId(message: string) {
+  return z.custom<string>(isId, { message, params: { code: 'NOT_FOUND' } });
 }
 
 /** Whether `value` is an absolute http(s) URL with a host (`new URL` parses it). */

@@ -5,7 +5,7 @@ import { DateTime } from '../../platform/scalars.ts';
 import type { MessagingContext } from './context.ts';
 import type { Category, ConversationRow, MessageRow } from './db/queries.ts';
 import { SYSTEM_SENDER_NAME, sideOf } from './service/index.ts';
-import type { SendMessageInput } from './service/validate.ts';
+import type { SendMessageInput } from './service/inputs.ts';
 import type { ReportAction, ReportRow, ReportStatus } from './db/queries-reports.ts';
 import { reportedParty } from './service/reports.ts';
 

@@ -152,6 +152,33 @@ describe('checkout', () => {
     expect((await cartOf(other)).lines).toHaveLength(1);
   });
 
+  it('refuses a malformed input field by field, before asking any other service, and places nothing', async () => {
+    const s = await shop(t);
+    const buyer = await registerBuyer(t.client);
+    await addToCart(buyer.client, s.variantId, 1);
+    const cases: [Record<string, unknown>, { code: string; field: string[]; message: string }][] = [
+      [{ idempotencyKey: ' ' }, { code: 'INVALID_INPUT', field: ['input', 'idempotencyKey'], message: 'idempotencyKey must be 1–200 characters.' }],
+      [{ idempotencyKey: 'k'.repeat(201) }, { code: 'INVALID_INPUT', field: ['input', 'idempotencyKey'], message: 'idempotencyKey must be 1–200 characters.' }],
+      [{ cartId: 'not-a-cart' }, { code: 'NOT_FOUND', field: ['input', 'cartId'], message: 'No such cart.' }],
+      [{ lineIds: [] }, { code: 'INVALID_INPUT', field: ['input', 'lineIds'], message: 'Choose at least one cart line.' }],
+      [{ lineIds: ['not-a-line'] }, { code: 'NOT_FOUND', field: ['input', 'lineIds'], message: 'No such cart line.' }],
+      [
+        { shipping: [{ storeId: 'not-a-store', method: 'STANDARD' }] },
+        { code: 'INVALID_INPUT', field: ['input', 'shipping'], message: 'Unknown store in shipping.' },
+      ],
+      [{ expectedTotal: 'twelve' }, { code: 'INVALID_INPUT', field: ['input', 'expectedTotal'], message: 'expectedTotal must be an amount such as "12.50".' }],
+      [
+        { couponCodes: Array.from({ length: 21 }, (_, i) => `C${i}`) },
+        { code: 'INVALID_INPUT', field: ['input', 'couponCodes'], message: 'Too many or too long coupon codes.' },
+      ],
+    ];
+    for (const [input, error] of cases) {
+      expect(await checkout(buyer, input), JSON.stringify(input).slice(0, 60)).toEqual({ orders: [], userErrors: [error] });
+    }
+    expect(await stockOf(t, s.productId)).toBe(100);
+    expect((await cartOf(buyer)).lines).toHaveLength(1);
+  });
+
   it('applies a claimed seller coupon, and gives it and the stock back when the unpaid order is cancelled', async () => {
     const s = await shop(t, { price: '10.00' });
     const buyer = await registerBuyer(t.client);

@@ -204,6 +204,47 @@ describe('disputes and refunds', { timeout: 120_000 }, () => {
     expect(none.order).toMatchObject({ status: 'FEEDBACK_REQUIRED', refunds: [], dispute: { status: 'RESOLVED', refunded: false, resolvedBy: 'ADMIN' } });
   });
 
+  it('refuses an amount with a refusal, a refund of 0.00 or not a sum, and an arbitration note over 2000 characters, and the dispute stays open', async () => {
+    const { id } = await deliveredOrder();
+    await expectOk(buyer.client, D.open, { id, reason: 'DAMAGED', d: 'Cracked lid' }, 'openDispute');
+    const cases: [Person, string, Record<string, unknown>, string, { code: string; field: string[]; message: string }][] = [
+      [
+        seller,
+        D.resolve,
+        { refund: false, amount: '1.00' },
+        'resolveDispute',
+        { code: 'INVALID_INPUT', field: ['amount'], message: 'An amount goes with a refund only.' },
+      ],
+      [
+        seller,
+        D.resolve,
+        { refund: true, amount: '0.00' },
+        'resolveDispute',
+        { code: 'INVALID_INPUT', field: ['amount'], message: 'A refund is more than 0.00.' },
+      ],
+      [
+        seller,
+        D.resolve,
+        { refund: true, amount: 'ten' },
+        'resolveDispute',
+        { code: 'INVALID_INPUT', field: ['amount'], message: 'The amount is a sum such as "12.50".' },
+      ],
+      [
+        admin,
+        D.arbitrate,
+        { amount: '1.00', note: 'n'.repeat(2001) },
+        'arbitrateDispute',
+        { code: 'INVALID_INPUT', field: ['note'], message: 'The note is at most 2000 characters.' },
+      ],
+    ];
+    for (const [who, mutation, vars, name, error] of cases) {
+      const r = (await who.client.data<any>(mutation, { id, ...vars }))[name];
+      expect(r, JSON.stringify(vars).slice(0, 60)).toEqual({ order: null, userErrors: [error] });
+    }
+    const order = (await buyer.client.data<any>(D.order, { id })).order;
+    expect(order).toMatchObject({ status: 'DISPUTED', refunds: [], dispute: { status: 'OPEN' } });
+  });
+
   it('refuses arbitration and the dispute list to everyone but an admin', async () => {
     const { id } = await deliveredOrder();
     await expectOk(buyer.client, D.open, { id, reason: 'OTHER', d: 'Meh' }, 'openDispute');

@@ -130,6 +130,13 @@ describe('the order life cycle', () => {
     expect(p.order.statusHistory.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'Changed my mind' });
   });
 
+  it('refuses a cancellation reason over 500 characters with INVALID_INPUT on the reason, and the order stays unpaid', async () => {
+    const o = await placedOrder(t, buyer, seller);
+    const p = (await buyer.client.data<any>(M.cancel, { id: o.id, reason: 'r'.repeat(501) })).cancelOrder;
+    expect(p).toEqual({ order: null, userErrors: [{ code: 'INVALID_INPUT', field: ['reason'], message: 'The reason is at most 500 characters.' }] });
+    expect(await status(o.id)).toBe('PAYMENT_REQUIRED');
+  });
+
   it('cancels a paid, unshipped order and refunds it', async () => {
     const id = await orderIn(t, buyer, seller, 'SHIPMENT_REQUIRED');
     const p = (await buyer.client.data<any>(M.cancel, { id })).cancelOrder;
@@ -238,6 +245,24 @@ describe('paying', () => {
     const second = await pay(buyer, [o.id], 'tok_visa', key);
     expect(second.payment.id).toBe(first.payment.id);
     expect(second.userErrors).toEqual([]);
+  });
+
+  it('refuses a blank idempotency key, no orders, more than 50 orders and an id that is not an order, and charges nothing', async () => {
+    const o = await placedOrder(t, buyer, seller);
+    const many = Array.from({ length: 51 }, () => crypto.randomUUID());
+    const cases: [string[], string, { code: string; field: string[]; message: string }][] = [
+      [[o.id], '  ', { code: 'INVALID_INPUT', field: ['idempotencyKey'], message: 'idempotencyKey must be 1–200 characters.' }],
+      [[], crypto.randomUUID(), { code: 'INVALID_INPUT', field: ['orderIds'], message: 'Pay for 1–50 orders at once.' }],
+      [[o.id, ...many], crypto.randomUUID(), { code: 'INVALID_INPUT', field: ['orderIds'], message: 'Pay for 1–50 orders at once.' }],
+      [[o.id, 'not-an-order'], crypto.randomUUID(), { code: 'NOT_FOUND', field: ['orderIds'], message: 'No such order.' }],
+    ];
+    for (const [ids, key, error] of cases) {
+      const p = await pay(buyer, ids, 'tok_visa', key);
+      expect(p, JSON.stringify(error)).toMatchObject({ payment: null, userErrors: [error] });
+    }
+    expect((await buyer.client.data<any>(ORDER_QUERY, { id: o.id })).order.status).toBe('PAYMENT_REQUIRED');
+    // the same order twice counts once
+    expect((await pay(buyer, [o.id, o.id])).orders.map((x: any) => x.status)).toEqual(['SHIPMENT_REQUIRED']);
   });
 
   it('refuses orders of someone else (NOT_FOUND) and orders not awaiting payment (INVALID_STATE)', async () => {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { payload } from '../../platform/errors.ts';
-import { validInput } from '../../platform/validate.ts';
+import { knownId, validInput } from '../../platform/validate.ts';
 
 const CouponInput = z.object({
   code: z
@@ -51,5 +51,24 @@ describe('validInput', () => {
     expect(() => validInput(z.string('Send text.'), 42, { code: 'BAD_COUPON' })).toThrow(
       expect.objectContaining({ userError: { code: 'BAD_COUPON', field: null, message: 'Send text.' } }),
     );
+  });
+
+  it('answers the code a rule names in its params, and NOT_FOUND for an id that is not a UUID', () => {
+    const Password = z
+      .string()
+      .refine((p) => p.length >= 8, { message: 'At least 8 characters.', params: { code: 'WEAK_PASSWORD' } })
+      .max(200, 'At most 200 characters.');
+    expect(() => validInput(Password, 'short', { field: ['password'] })).toThrow(
+      expect.objectContaining({ userError: { code: 'WEAK_PASSWORD', field: ['password'], message: 'At least 8 characters.' } }),
+    );
+    expect(() => validInput(Password, 'x'.repeat(201), { field: ['password'] })).toThrow(
+      expect.objectContaining({ userError: { code: 'INVALID_INPUT', field: ['password'], message: 'At most 200 characters.' } }),
+    );
+    const Pay = z.object({ orderId: knownId('No such order.') });
+    expect(() => validInput(Pay, { orderId: 'order-1' })).toThrow(
+      expect.objectContaining({ userError: { code: 'NOT_FOUND', field: ['orderId'], message: 'No such order.' } }),
+    );
+    const id = '7d7bd5d2-5f44-4bd4-9c4e-0b4c4a1c3e11';
+    expect(validInput(Pay, { orderId: id })).toEqual({ orderId: id });
   });
 });

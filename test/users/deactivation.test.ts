@@ -35,6 +35,16 @@ describe('deactivating an account', () => {
     expect((await a.client.data(VIEWER)).viewer.id).toBe(a.userId);
   });
 
+  it('refuses a reason over 1000 characters with INVALID_INPUT on the reason, and the account stays', async () => {
+    const a = await registerUser(t.client);
+    const r = await a.client.data(DEACTIVATE, { p: a.password, e: a.email, r: 'r'.repeat(1001) });
+    expect(r.deactivateAccount).toEqual({
+      deactivated: false,
+      userErrors: [{ code: 'INVALID_INPUT', field: ['reason'], message: 'The reason must be at most 1000 characters.' }],
+    });
+    expect((await a.client.data(VIEWER)).viewer.id).toBe(a.userId);
+  });
+
   it('needs a signed-in caller', async () => {
     expect(codeOf(await t.client.request(DEACTIVATE, { p: 'x', e: 'y' }))).toBe('UNAUTHENTICATED');
   });

@@ -99,6 +99,21 @@ describe('profile, security and the address book', () => {
       expect(empty.setSecurityQuestion.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', field: ['answer'] })]);
       expect((await a.client.data(VIEWER)).viewer.hasSecurityQuestion).toBe(false);
     });
+
+    it('refuses a question or an answer over 200 characters with INVALID_INPUT on that field, and sets nothing', async () => {
+      const a = await registerUser(t.client);
+      const longQuestion = await a.client.data(SET_QUESTION, { p: a.password, q: 'q'.repeat(201), a: 'Rex' });
+      expect(longQuestion.setSecurityQuestion).toMatchObject({
+        user: null,
+        userErrors: [{ code: 'INVALID_INPUT', field: ['question'], message: 'The security question must be 1 to 200 characters.' }],
+      });
+      const longAnswer = await a.client.data(SET_QUESTION, { p: a.password, q: 'First pet?', a: 'a'.repeat(201) });
+      expect(longAnswer.setSecurityQuestion).toMatchObject({
+        user: null,
+        userErrors: [{ code: 'INVALID_INPUT', field: ['answer'], message: 'The answer must be 1 to 200 characters.' }],
+      });
+      expect((await a.client.data(VIEWER)).viewer.hasSecurityQuestion).toBe(false);
+    });
   });
 
   describe('changeEmail', () => {

@@ -3,8 +3,10 @@
  * zod schemas in inputs.ts): limits, quantities, ids, search arguments. Every
  * bad input becomes a userErrors entry or a BAD_USER_INPUT error.
  */
+import { z } from 'zod';
 import { badInput, fail } from '../../../platform/errors.ts';
 import { isId, parseMoney } from '../../../platform/scalars.ts';
+import { validInput } from '../../../platform/validate.ts';
 
 export const LIMITS = {
   storeName: [2, 80],
@@ -25,12 +27,16 @@ export const LIMITS = {
   searchQuery: 200,
 } as const;
 
+/** A whole number of units from `min` to 999, one message for every way it is not. */
+function units(min: number) {
+  const message = `Quantity must be a whole number from ${min} to ${LIMITS.quantity[1]}.`;
+  return z.number({ error: message }).int(message).min(min, message).max(LIMITS.quantity[1], message);
+}
+const QUANTITY = { positive: units(LIMITS.quantity[0]), orZero: units(0) };
+
+/** A cart quantity (0 allowed where it removes the line); INVALID_INPUT on `field` otherwise. */
 export function quantity(value: unknown, field: string[], allowZero = false): number {
-  const min = allowZero ? 0 : LIMITS.quantity[0];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > LIMITS.quantity[1]) {
-    fail('INVALID_INPUT', `Quantity must be a whole number from ${min} to ${LIMITS.quantity[1]}.`, field);
-  }
-  return value;
+  return validInput(allowZero ? QUANTITY.orZero : QUANTITY.positive, value, { field });
 }
 
 /** An id argument: anything that is not a UUID cannot exist. */

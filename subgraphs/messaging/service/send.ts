@@ -10,7 +10,8 @@ import type { ConversationRow, MessageRow, Side } from '../db/queries.ts';
 import { messageCreated } from '../events.ts';
 import { fetchStores } from '../loaders.ts';
 import { ownSide } from './access.ts';
-import { validateSendInput, type SendMessageInput } from './validate.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { SendMessageInput } from './inputs.ts';
 
 export interface MessagingSettings {
   /** Messages one person may send per minute (MESSAGE_RATE_PER_MIN, default 30). */
@@ -32,10 +33,7 @@ export class SendService {
   }
 
   async send(viewer: Viewer, input: SendMessageInput): Promise<{ message: MessageRow }> {
-    const attachments = validateSendInput(input);
-    if (input.orderId !== null && input.orderId !== undefined && !isId(input.orderId)) {
-      fail('INVALID_INPUT', 'That order is not one of yours with this store.', ['input', 'orderId']);
-    }
+    const { attachments } = validInput(SendMessageInput, input, { field: ['input'] });
     const db = this.deps.db.drizzle;
 
     // Who is writing to whom: settled before the transaction (remote calls never inside one).

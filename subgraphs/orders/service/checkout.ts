@@ -38,7 +38,9 @@ import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow } from '../db/queries/index.ts';
 import { CheckoutJobs } from './checkout-jobs.ts';
-import { sortLike, validate, type Address, type CheckoutInput, type QuoteLine, type Quote, type Redeem } from './checkout-input.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { CheckoutInput as CheckoutRules } from './inputs.ts';
+import { sortLike, type Address, type CheckoutInput, type QuoteLine, type Quote, type Redeem } from './checkout-input.ts';
 import { recordStatusChanges, type InternalFailure } from './common.ts';
 import { orderShipping } from './shipping.ts';
 
@@ -59,7 +61,7 @@ export class CheckoutService {
   }
 
   async checkout(viewer: Viewer, input: CheckoutInput): Promise<{ orders: OrderRow[] }> {
-    validate(input);
+    validInput(CheckoutRules, input, { field: ['input'] });
     const { db, clock, config } = this.deps;
     const key = input.idempotencyKey;
     const giveUpAt = Date.now() + config.checkout.waitMs;

@@ -15,12 +15,13 @@ import { z } from 'zod';
 import type { Viewer } from '../../../platform/auth.ts';
 import { fail, forbidden } from '../../../platform/errors.ts';
 import { connection, type Connection } from '../../../platform/pagination.ts';
-import { encodeCursor, isId, money, pageSize, parseMoney } from '../../../platform/scalars.ts';
+import { encodeCursor, isId, money, pageSize } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
 import { validInput } from '../../../platform/validate.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow } from '../db/queries/index.ts';
 import { publishNotice, recordStatusChanges } from './common.ts';
+import { DisputeNote, NoAmount, refundAmount } from './inputs.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import { parseKeyset } from './orders.ts';
 
@@ -97,7 +98,7 @@ export class DisputeService {
     const order = await this.lifecycle.own(viewer, orderId, 'seller');
     const now = this.deps.clock.now();
     if (!refund) {
-      if (amount != null) fail('INVALID_INPUT', 'An amount goes with a refund only.', ['amount']);
+      validInput(NoAmount, amount, { field: ['amount'] });
       const escalateUntil = new Date(now.getTime() + this.deps.config.orderClock.disputeAnswerWindowS * 1000);
       return this.settle(order, {
         settlement: { amount: 0, refused: true, by: 'SELLER', note: null, from: ['OPEN'], actor: q.actor.seller(viewer.id), at: now, escalateUntil },
@@ -136,8 +137,7 @@ export class DisputeService {
     if (!isAdmin(viewer)) throw forbidden('Only an administrator can arbitrate disputes.');
     const [order] = isId(orderId) ? await q.ordersByIds(this.deps.db.drizzle, [orderId]) : [];
     if (!order?.disputeStatus) fail('NOT_FOUND', 'No dispute on this order.', ['orderId']);
-    const text = note?.trim() ? note.trim() : null;
-    if (text && text.length > 2000) fail('INVALID_INPUT', 'The note is at most 2000 characters.', ['note']);
+    const text = validInput(DisputeNote, note, { field: ['note'] });
     const cents = this.amount(refundAmount, ['refundAmount'], order.total - order.refundedAmount, false);
     const shown = `${money(cents).amount} ${money(cents).currencyCode}`;
     return this.settle(order, {
@@ -151,9 +151,7 @@ export class DisputeService {
 
   /** Minor units of an amount argument, at most `left`; `positive`: more than 0. */
   private amount(input: string, field: string[], left: number, positive: boolean): number {
-    const cents = typeof input === 'string' ? parseMoney(input) : null;
-    if (cents === null) fail('INVALID_INPUT', 'The amount is a sum such as "12.50".', field);
-    if (positive && cents === 0) fail('INVALID_INPUT', 'A refund is more than 0.00.', field);
+    const cents = validInput(refundAmount(positive), input, { field });
     if (cents > left) fail('REFUND_TOO_LARGE', `At most ${money(left).amount} can still be refunded on this order.`, field);
     return cents;
   }

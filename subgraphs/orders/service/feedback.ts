@@ -16,6 +16,7 @@ import * as q from '../db/queries/index.ts';
 import type { FeedbackRow, OrderRow } from '../db/queries/index.ts';
 import type { Loaders } from '../loaders.ts';
 import { publishNotice } from './common.ts';
+import { FeedbackReply } from './inputs.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import { keysetCursor, parseKeyset } from './orders.ts';
 
@@ -111,8 +112,7 @@ export class FeedbackService {
 
   async replyToFeedback(viewer: Viewer, orderId: string, text: string): Promise<OrderRow> {
     const order = await this.lifecycle.own(viewer, orderId, 'seller');
-    const reply = typeof text === 'string' ? text.trim() : '';
-    if (reply.length < 1 || reply.length > 2000) fail('INVALID_INPUT', 'The reply is 1–2000 characters.', ['text']);
+    const reply = validInput(FeedbackReply, text, { field: ['text'] });
     const now = this.deps.clock.now();
     await this.deps.db.drizzle.transaction(async (tx) => {
       if (!(await q.replyToFeedback(tx, orderId, reply, now))) {

@@ -18,9 +18,11 @@ import { fail, forbidden } from '../../../platform/errors.ts';
 import type { Job } from '../../../platform/jobs.ts';
 import { isId, CURRENCY } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { validInput } from '../../../platform/validate.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, OrderStatus, TransitionSpec } from '../db/queries/index.ts';
 import { recordStatusChanges } from './common.ts';
+import { CancelReason, ExtraDays, ShipInput } from './inputs.ts';
 
 export type Role = 'buyer' | 'seller';
 
@@ -37,9 +39,8 @@ export class LifecycleService {
   // ───────────────────────────── people ─────────────────────────────
 
   async cancelOrder(viewer: Viewer, orderId: string, reason?: string | null): Promise<OrderRow> {
-    if (reason != null && reason.length > 500) fail('INVALID_INPUT', 'The reason is at most 500 characters.', ['reason']);
+    const why = validInput(CancelReason, reason, { field: ['reason'] }) ?? 'Cancelled by the buyer';
     await this.own(viewer, orderId, 'buyer');
-    const why = reason?.trim() ? reason.trim() : 'Cancelled by the buyer';
     // one statement for both cases: what is owed back depends on the status it had
     return this.act(
       viewer,
@@ -52,7 +53,7 @@ export class LifecycleService {
 
   async extendShippingTime(viewer: Viewer, orderId: string, days: number): Promise<OrderRow> {
     await this.own(viewer, orderId, 'buyer');
-    if (!Number.isInteger(days) || days < 1 || days > 30) fail('INVALID_INPUT', 'days must be between 1 and 30.', ['days']);
+    validInput(ExtraDays, days, { field: ['days'] });
     const row = await q.extendShipBy(this.deps.db.drizzle, orderId, viewer.id, days, this.deps.clock.now());
     if (!row) fail('INVALID_STATE', 'Only an order awaiting shipment can get more shipping time.', ['orderId']);
     return row;
@@ -60,10 +61,7 @@ export class LifecycleService {
 
   async shipOrder(viewer: Viewer, orderId: string, trackingNumber: string, carrier?: string | null): Promise<OrderRow> {
     await this.own(viewer, orderId, 'seller');
-    const tn = typeof trackingNumber === 'string' ? trackingNumber.trim() : '';
-    if (tn.length < 1 || tn.length > 100) fail('INVALID_INPUT', 'The tracking number is 1–100 characters.', ['trackingNumber']);
-    const by = typeof carrier === 'string' && carrier.trim() ? carrier.trim() : null;
-    if (by && by.length > 100) fail('INVALID_INPUT', 'The carrier is at most 100 characters.', ['carrier']);
+    const { trackingNumber: tn, carrier: by } = validInput(ShipInput, { trackingNumber, carrier });
     const now = this.deps.clock.now();
     const due = new Date(now.getTime() + this.deps.config.orderClock.deliveryWindowS * 1000);
     return this.act(

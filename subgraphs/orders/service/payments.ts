@@ -31,13 +31,15 @@
  */
 import type { Viewer } from '../../../platform/auth.ts';
 import { fail } from '../../../platform/errors.ts';
-import { isId, CURRENCY } from '../../../platform/scalars.ts';
+import { CURRENCY } from '../../../platform/scalars.ts';
 import type { SubgraphDeps } from '../../../platform/subgraph.ts';
+import { validInput } from '../../../platform/validate.ts';
 import * as q from '../db/queries/index.ts';
 import type { OrderRow, PaymentRow } from '../db/queries/index.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 import { paymentSource, type PaymentInput } from './payment-source.ts';
 import { recordStatusChanges } from './common.ts';
+import { PayInput } from './inputs.ts';
 
 /** How long a call waits for a twin (same key) in progress before answering "still in progress". */
 export const TWIN_WAIT_MS = 2000;
@@ -57,10 +59,7 @@ export class PaymentService {
   ) {}
 
   async payOrders(viewer: Viewer, orderIdsIn: string[], payment: PaymentInput, key: string): Promise<PayResult> {
-    if (typeof key !== 'string' || !key.trim() || key.length > 200) fail('INVALID_INPUT', 'idempotencyKey must be 1–200 characters.', ['idempotencyKey']);
-    const orderIds = [...new Set(orderIdsIn)];
-    if (!orderIds.length || orderIds.length > 50) fail('INVALID_INPUT', 'Pay for 1–50 orders at once.', ['orderIds']);
-    if (!orderIds.every(isId)) fail('NOT_FOUND', 'No such order.', ['orderIds']);
+    const { orderIds } = validInput(PayInput, { idempotencyKey: key, orderIds: orderIdsIn });
     const source = await paymentSource(this.deps.db.drizzle, viewer, payment);
 
     const started = Date.now();

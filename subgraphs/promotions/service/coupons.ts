@@ -111,15 +111,22 @@ export async function createCoupon(deps: SubgraphDeps, viewer: Viewer, input: Cr
   return toCoupon(row);
 }
 
+/** claimCoupon takes exactly one of couponId and code. */
+const ClaimInput = z.object({ couponId: z.string().nullish(), code: z.string().nullish() }).superRefine(({ couponId, code }, ctx) => {
+  const byId = couponId !== null && couponId !== undefined;
+  if (byId === (code !== null && code !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'Give exactly one of couponId and code.', path: [byId ? 'code' : 'couponId'] });
+  }
+});
+
 export async function claimCoupon(
   deps: SubgraphDeps,
   viewer: Viewer,
   couponId: string | null | undefined,
   code: string | null | undefined,
 ): Promise<UserCouponView> {
+  validInput(ClaimInput, { couponId, code });
   const byId = couponId !== null && couponId !== undefined;
-  const byCode = code !== null && code !== undefined;
-  if (byId === byCode) fail('INVALID_INPUT', 'Give exactly one of couponId and code.', [byId ? 'code' : 'couponId']);
   const db = deps.db.drizzle;
   let coupon: q.CouponRow | null = null;
   if (byId) coupon = isId(couponId) ? ((await q.couponsByIds(db, [couponId]))[0] ?? null) : null;

@@ -2,7 +2,7 @@
 import { and, asc, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db.ts';
 import { loginFailures, sessions, shippingAddresses, usedRefreshTokens, users, type AddressRow, type UserRow } from './schema.ts';
-import type { AddressFields } from '../service/validation.ts';
+import type { AddressFields } from '../service/inputs.ts';
 import { pruneMail } from './queries-mail.ts';
 
 // ---- users

@@ -8,12 +8,11 @@ import { sessionsRevoked, userDeactivated } from '../events.ts';
 import { activeUser, DELETED_USER_NAME, issue, lockViewer, newSession, settle, type AuthResult, type Deps } from './common.ts';
 import { hashSecret, passwordStrength } from './secrets.ts';
 import { checkPassword } from './throttle.ts';
-import { optional, required, validEmail, validPassword } from './validation.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { DeactivationReason, RegisterInput } from './inputs.ts';
 
 export async function register(deps: Deps, input: { email: string; password: string; fullName: string }): Promise<AuthResult> {
-  const email = validEmail(input.email, ['input', 'email']);
-  const password = validPassword(input.password, ['input', 'password']);
-  const fullName = required(input.fullName, 100, ['input', 'fullName'], 'The full name');
+  const { email, password, fullName } = validInput(RegisterInput, input, { field: ['input'] });
   const passwordHash = await hashSecret(password);
   const { user, session } = await deps.db.drizzle.transaction(async (tx) => {
     const user = await q.insertUserIfEmailFree(tx, {
@@ -47,7 +46,7 @@ export async function deactivateAccount(
   if (confirmEmail.trim().toLowerCase() !== user.email.toLowerCase()) {
     fail('INVALID_INPUT', "The email typed does not match the account's email.", ['confirmEmail']);
   }
-  const why = optional(reason, 1000, ['reason'], 'The reason');
+  const why = validInput(DeactivationReason, reason, { field: ['reason'] });
   // Outside any transaction (the orders subgraph may share this database connection).
   let pending: number;
   try {

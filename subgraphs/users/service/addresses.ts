@@ -1,16 +1,21 @@
 /** Shipping addresses: at most MAX_ADDRESSES per person, exactly one default while there are any. */
+import type { z } from 'zod';
 import type { Viewer } from '../../../platform/auth.ts';
 import { fail } from '../../../platform/errors.ts';
 import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import type { AddressRow, UserRow } from '../db/schema.ts';
 import { lockViewer, type Deps } from './common.ts';
-import { validAddress, type AddressInput } from './validation.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { AddressInput as Address } from './inputs.ts';
+
+/** A shipping address as the client sends it; `isDefault: true` makes it the default. */
+export type AddressInput = z.input<typeof Address> & { isDefault?: boolean | null };
 
 export const MAX_ADDRESSES = 5;
 
 export async function addShippingAddress(deps: Deps, viewer: Viewer, input: AddressInput): Promise<{ address: AddressRow; user: UserRow }> {
-  const fields = validAddress(input);
+  const fields = validInput(Address, input, { field: ['input'] });
   return deps.db.drizzle.transaction(async (tx) => {
     // The user row lock serialises address changes of one person (limit, single default).
     const user = await lockViewer(tx, viewer);
@@ -29,7 +34,7 @@ export async function addShippingAddress(deps: Deps, viewer: Viewer, input: Addr
 
 export async function updateShippingAddress(deps: Deps, viewer: Viewer, id: string, input: AddressInput): Promise<{ address: AddressRow; user: UserRow }> {
   if (!isId(id)) fail('NOT_FOUND', 'No such shipping address.', ['id']);
-  const fields = validAddress(input);
+  const fields = validInput(Address, input, { field: ['input'] });
   return deps.db.drizzle.transaction(async (tx) => {
     const user = await lockViewer(tx, viewer);
     if (!(await q.addressOf(tx, viewer.id, id))) fail('NOT_FOUND', 'No such shipping address.', ['id']);

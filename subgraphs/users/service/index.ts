@@ -20,11 +20,11 @@ import { changeEmail, changePassword, setSecurityQuestion } from './security.ts'
 import { requestEmailVerification, verifyEmail } from './verification.ts';
 import { login, logout, refreshSession } from './sessions.ts';
 import { prune } from './throttle.ts';
-import type { AddressInput } from './validation.ts';
+import type { AddressInput } from './addresses.ts';
 
 export type { AuthResult } from './common.ts';
 export type { ProfileInput } from './profile.ts';
-export type { AddressInput } from './validation.ts';
+export type { AddressInput } from './addresses.ts';
 export type { NotificationSettingsInput } from './notifications.ts';
 
 export class UsersService {

@@ -1,12 +1,12 @@
 /** The profile: the viewer's own fields, and the public names other subgraphs ask for. */
 import type { Viewer } from '../../../platform/auth.ts';
-import { fail } from '../../../platform/errors.ts';
 import { isId } from '../../../platform/scalars.ts';
 import * as q from '../db/queries.ts';
 import type { UserRow } from '../db/schema.ts';
 import { DELETED_USER_NAME, lockViewer, type Deps } from './common.ts';
 import { securityLevelOf, type SecurityLevel } from './security.ts';
-import { optional, required, validPhotoUrl } from './validation.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { ProfileInput as Profile } from './inputs.ts';
 
 export interface ProfileInput {
   fullName?: string | null;
@@ -21,20 +21,8 @@ export interface ProfileInput {
 
 /** Sets the fields given (null removes one; the full name cannot be removed). */
 export async function updateProfile(deps: Deps, viewer: Viewer, input: ProfileInput): Promise<UserRow> {
-  const set: Partial<UserRow> = {};
-  const has = (k: keyof ProfileInput) => Object.prototype.hasOwnProperty.call(input, k);
-  const f = (k: string) => ['input', k];
-  if (has('fullName')) {
-    if (input.fullName === null || input.fullName === undefined) fail('INVALID_INPUT', 'The full name cannot be removed.', f('fullName'));
-    set.fullName = required(input.fullName, 100, f('fullName'), 'The full name');
-  }
-  if (has('gender')) set.gender = input.gender ?? null;
-  if (has('photoUrl')) set.photoUrl = validPhotoUrl(input.photoUrl, f('photoUrl'));
-  if (has('phone')) set.phone = optional(input.phone, 32, f('phone'), 'The phone number');
-  if (has('fax')) set.fax = optional(input.fax, 32, f('fax'), 'The fax number');
-  if (has('zip')) set.zip = optional(input.zip, 32, f('zip'), 'The zip code');
-  if (has('contactAddress')) set.contactAddress = optional(input.contactAddress, 200, f('contactAddress'), 'The contact address');
-  if (has('organization')) set.organization = optional(input.organization, 200, f('organization'), 'The organization');
+  const given = validInput(Profile, input, { field: ['input'] });
+  const set: Partial<UserRow> = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   return deps.db.drizzle.transaction(async (tx) => {
     const user = await lockViewer(tx, viewer);
     return Object.keys(set).length ? q.updateUser(tx, viewer.id, set) : user;

@@ -19,7 +19,8 @@ import { issue, MAX_PASSWORD_LENGTH, newSession, settle, type AuthResult, type D
 import type { Mailer } from './mail.ts';
 import { dummyHash, hashSecret, normalizeAnswer, passwordStrength, verifySecret } from './secrets.ts';
 import { allowEmail, reserveAttempt, settleAttempt } from './throttle.ts';
-import { validPassword } from './validation.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { Password } from './inputs.ts';
 
 const asEmail = (raw: string) => raw.trim().toLowerCase().slice(0, 254);
 
@@ -47,7 +48,7 @@ export async function requestPasswordReset(deps: Deps, mailer: Mailer, emailRaw:
  * (throttled as login is), so codes cannot be guessed.
  */
 export async function resetPassword(deps: Deps, emailRaw: string, code: string, newPassword: string, clientIp?: string): Promise<AuthResult> {
-  validPassword(newPassword, ['newPassword']);
+  validInput(Password, newPassword, { field: ['newPassword'] });
   const email = asEmail(emailRaw);
   const passwordHash = await hashSecret(newPassword);
   const attempt = await reserveAttempt(deps, email, clientIp);
@@ -102,7 +103,7 @@ export async function resetPasswordWithSecurityAnswer(
   newPassword: string,
   clientIp?: string,
 ): Promise<AuthResult> {
-  validPassword(newPassword, ['newPassword']);
+  validInput(Password, newPassword, { field: ['newPassword'] });
   const email = asEmail(emailRaw);
   const attempt = await reserveAttempt(deps, email, clientIp);
   let user: UserRow | undefined;

@@ -11,11 +11,12 @@ import { sessionsRevoked } from '../events.ts';
 import { activeUser, isUniqueViolation, issue, lockViewer, MAX_PASSWORD_LENGTH, refreshExpiry, settle, type AuthResult, type Deps } from './common.ts';
 import { hashSecret, newRefreshToken, normalizeAnswer, passwordStrength, sha256, verifySecret } from './secrets.ts';
 import { checkPassword } from './throttle.ts';
-import { required, validEmail, validPassword } from './validation.ts';
+import { validInput } from '../../../platform/validate.ts';
+import { Email, Password, SecurityQuestionInput } from './inputs.ts';
 
 /** Changes the password; every other session ends (refused everywhere when this answers), this one gets a fresh refresh token. */
 export async function changePassword(deps: Deps, viewer: Viewer, currentPassword: string, newPassword: string, clientIp?: string): Promise<AuthResult> {
-  validPassword(newPassword, ['newPassword']);
+  validInput(Password, newPassword, { field: ['newPassword'] });
   const user = await activeUser(deps, viewer);
   await checkPassword(deps, user, currentPassword, ['currentPassword'], clientIp);
   const passwordHash = await hashSecret(newPassword);
@@ -67,7 +68,7 @@ export async function changeEmail(
   securityAnswer?: string | null,
   clientIp?: string,
 ): Promise<UserRow> {
-  const email = validEmail(newEmailRaw, ['newEmail']);
+  const email = validInput(Email, newEmailRaw, { field: ['newEmail'] });
   const user = await activeUser(deps, viewer);
   if (securityLevelOf(user) === 'LOW') {
     fail('SECURITY_LEVEL_TOO_LOW', `Changing the email needs security level MEDIUM or higher (yours is LOW). ${RAISE_SECURITY_LEVEL}`);
@@ -102,9 +103,7 @@ export async function setSecurityQuestion(
   answerRaw: string,
   clientIp?: string,
 ): Promise<UserRow> {
-  const question = required(questionRaw, 200, ['question'], 'The security question');
-  const answer = normalizeAnswer(answerRaw);
-  if (!answer || answerRaw.length > 200) fail('INVALID_INPUT', 'The answer must be 1 to 200 characters.', ['answer']);
+  const { question, answer } = validInput(SecurityQuestionInput, { question: questionRaw, answer: answerRaw });
   const user = await activeUser(deps, viewer);
   await checkPassword(deps, user, password, ['password'], clientIp);
   const securityAnswerHash = await hashSecret(answer);
