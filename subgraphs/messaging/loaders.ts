@@ -6,6 +6,7 @@ import type { Database } from '../../platform/db.ts';
 import type { InternalClient } from '../../platform/internal.ts';
 import type { Logger } from '../../platform/log.ts';
 import { conversationsAboutOrders, conversationsByIds, messagePages, messagesByIds, type ConversationRow, type MessageRow } from './db/queries.ts';
+import { storeConversationCounts, storeConversationPages } from './db/queries-stores.ts';
 
 export interface StoreInfo {
   id: string;
@@ -19,6 +20,17 @@ export interface PageKey {
   limit: number;
   beforeSeq: number | null;
 }
+
+/** A page of a store's conversations (Store.conversations). */
+export interface StorePageKey {
+  storeId: string;
+  archived: boolean | null;
+  /** Rows to fetch (page size + 1 to know whether there is more). */
+  limit: number;
+  after: { seq: number; id: string } | null;
+}
+
+const storePageOf = (k: StorePageKey) => JSON.stringify([k.archived, k.limit, k.after]);
 
 const byId = <T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] => byIds(ids, rows, (r) => r.id);
 
@@ -53,6 +65,31 @@ export function createLoaders(db: Database, internal: InternalClient, log?: Logg
         return keys.map((k) => found.get(`${k.conversationId}:${k.limit}:${k.beforeSeq}`) ?? []);
       },
       { cacheKeyFn: (k) => `${k.conversationId}:${k.limit}:${k.beforeSeq}` },
+    ),
+    /** Pages of several stores' conversations (a seller's stores with their inboxes): one statement per distinct (archived, limit, after). */
+    storePage: new DataLoader<StorePageKey, ConversationRow[], string>(
+      async (keys) => {
+        const found = new Map<string, ConversationRow[]>();
+        for (const [page, ks] of groupBy(keys, storePageOf)) {
+          const { archived, limit, after } = ks[0];
+          const rows = await storeConversationPages(ex, [...new Set(ks.map((k) => k.storeId))], { archived, limit, after });
+          for (const [storeId, own] of groupBy(rows, (r) => r.storeId)) found.set(JSON.stringify([storeId, page]), own);
+        }
+        return keys.map((k) => found.get(JSON.stringify([k.storeId, storePageOf(k)])) ?? []);
+      },
+      { cacheKeyFn: (k) => JSON.stringify([k.storeId, storePageOf(k)]) },
+    ),
+    /** How many conversations stores have, archived or not (null: all), one statement per distinct filter. */
+    storeCount: new DataLoader<{ storeId: string; archived: boolean | null }, number, string>(
+      async (keys) => {
+        const counts = new Map<string, number>();
+        for (const [archived, ks] of groupBy(keys, (k) => k.archived)) {
+          const n = await storeConversationCounts(ex, [...new Set(ks.map((k) => k.storeId))], { archived });
+          for (const k of ks) counts.set(JSON.stringify([k.storeId, archived]), n.get(k.storeId) ?? 0);
+        }
+        return keys.map((k) => counts.get(JSON.stringify([k.storeId, k.archived])) ?? 0);
+      },
+      { cacheKeyFn: (k) => JSON.stringify([k.storeId, k.archived]) },
     ),
     /** The SELLER conversation with a message about each order. */
     orderConversation: new DataLoader<string, ConversationRow | null>(async (ids) =>

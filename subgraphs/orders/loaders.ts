@@ -23,6 +23,16 @@ export interface ProductReviews {
   reviews: q.ReviewRow[];
 }
 
+/** A page of a store's orders (Store.orders): at most `limit` rows, of one status or all, strictly older than `before`. */
+export interface StoreOrdersKey {
+  storeId: string;
+  status: q.OrderStatus | null;
+  limit: number;
+  before: { createdAt: string; id: string } | null;
+}
+
+const pageOf = (k: StoreOrdersKey) => JSON.stringify([k.status, k.limit, k.before]);
+
 const reviewsCacheKey = (k: ReviewsKey) => JSON.stringify([k.productId, k.page?.limit ?? null, k.page?.before ?? null]);
 
 export function createLoaders({ db, internal }: LoaderDeps) {
@@ -61,6 +71,19 @@ export function createLoaders({ db, internal }: LoaderDeps) {
       const g = groupBy(await q.refundsByOrderIds(d, [...ids]), (r) => r.orderId);
       return ids.map((id) => g.get(id) ?? []);
     }),
+    /** Pages of several stores' orders (a seller's stores with their orders): one statement per distinct (status, limit, before). */
+    storeOrders: new DataLoader<StoreOrdersKey, q.OrderRow[], string>(
+      async (keys) => {
+        const pages = new Map<string, q.OrderRow[]>();
+        for (const [page, group] of groupBy(keys, pageOf)) {
+          const { status, limit, before } = group[0];
+          const rows = await q.storeOrderPages(d, [...new Set(group.map((k) => k.storeId))], { status, limit, before });
+          for (const [storeId, own] of groupBy(rows, (r) => r.storeId)) pages.set(JSON.stringify([storeId, page]), own);
+        }
+        return keys.map((k) => pages.get(JSON.stringify([k.storeId, pageOf(k)])) ?? []);
+      },
+      { cacheKeyFn: (k) => JSON.stringify([k.storeId, pageOf(k)]) },
+    ),
     paymentById: new DataLoader<string, q.PaymentRow | null>(async (ids) => {
       return byIds(ids, await q.paymentsByIds(d, [...ids]), (r) => r.id);
     }),

@@ -1,22 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeys } from '../../platform/auth.ts';
 import { createDatabase, dropDatabase } from '../../platform/db.ts';
 import { onPostgres } from '../helpers/stack.ts';
 import { freePort, waitHealthy } from '../helpers/net.ts';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
+import { Processes, processEnv, root } from '../helpers/processes.ts';
 const names = ['users', 'catalog', 'orders', 'messaging', 'promotions'] as const;
 
 describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processes (PostgreSQL)', () => {
-  const children: ChildProcess[] = [];
+  const procs = new Processes();
+  const children = new Map<string, ChildProcess>();
   let dbName: string;
   let gatewayPort: number;
   let metricsPort: number;
-  let stderr = '';
 
   beforeAll(async () => {
     dbName = `mg_proc_${crypto.randomBytes(5).toString('hex')}`;
@@ -25,41 +23,27 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
     const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
     gatewayPort = await freePort();
     metricsPort = await freePort();
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      HOME: os.tmpdir(),
+    const env = processEnv({
       DATABASE_URL: databaseUrl,
       SUBGRAPH_SECRET: crypto.randomBytes(24).toString('base64url'),
       AUTH_PRIVATE_KEY: keys.privatePem!,
-      SEED: 'none',
-      LOG_LEVEL: 'error',
-      HOST: '127.0.0.1',
       PORT: String(gatewayPort),
       METRICS_PORT: String(metricsPort),
-    };
+    });
     for (const n of names) {
       env[`${n.toUpperCase()}_PORT`] = String(ports[n]);
       env[`${n.toUpperCase()}_URL`] = `http://127.0.0.1:${ports[n]}/graphql`;
     }
-    const start = (args: string[]) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
-      child.stderr!.on('data', (d) => (stderr += d));
-      children.push(child);
-    };
     // sequentially, so that concurrent first migrations are not the subject here
     for (const n of names) {
-      start(['subgraphs/index.ts', n]);
-      await waitHealthy(`http://127.0.0.1:${ports[n]}/health`);
+      children.set(n, procs.start(['subgraphs/index.ts', n], env));
+      await procs.ready(children.get(n)!, `http://127.0.0.1:${ports[n]}/health`);
     }
-    start(['gateway/index.ts']);
+    procs.start(['gateway/index.ts'], env);
   }, 120_000);
 
   afterAll(async () => {
-    const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
-    for (const c of children) c.kill('SIGTERM');
-    const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
-    await Promise.all(children.map(exited));
-    clearTimeout(timer);
+    await procs.stop();
     if (dbName) await dropDatabase(process.env.DATABASE_URL!, dbName);
   });
 
@@ -72,7 +56,7 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
       body: JSON.stringify({ query: '{ __typename }' }),
     });
     expect(await q.json()).toEqual({ data: { __typename: 'Query' } });
-    expect(stderr).not.toMatch(/failed to start/);
+    expect(procs.stderr).not.toMatch(/failed to start/);
   });
 
   it('serves /metrics on METRICS_PORT (127.0.0.1), not on the public port', async () => {
@@ -84,9 +68,7 @@ describe.skipIf(!onPostgres)('each subgraph and the gateway as separate processe
   });
 
   it('reports 503 naming the subgraph that is down', async () => {
-    const messaging = children[names.indexOf('messaging')];
-    messaging.kill('SIGTERM');
-    await new Promise((r) => messaging.on('exit', r));
+    await procs.kill(children.get('messaging')!, 'SIGTERM');
     const res = await fetch(`http://127.0.0.1:${gatewayPort}/health`);
     expect(res.status).toBe(503);
     const body = await res.json();

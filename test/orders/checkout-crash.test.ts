@@ -10,10 +10,8 @@
  * has answered the second reservation; the test stack's own orders instance
  * survives it. PostgreSQL only: a second process cannot share PGlite.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerBuyer, type Buyer } from '../helpers/accounts.ts';
 import { startFaultProxy, type FaultProxy } from '../helpers/checkout-faults.ts';
@@ -22,48 +20,32 @@ import { M, addToCart, eventually, expectOk, shop, stockOf, type Shop } from '..
 import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
 import type { GraphQLClient } from '../helpers/client.ts';
 import { freePort } from '../helpers/net.ts';
+import { Processes, processEnv } from '../helpers/processes.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const LEASE_S = 12;
-
-const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
 
 let t: TestStack;
 let proxy: FaultProxy;
-const children: ChildProcess[] = [];
+const procs = new Processes();
 const gateways: ExtraGateway[] = [];
 
 /** An orders process of its own, reaching catalog through the proxy, behind a gateway of its own. */
 async function ordersProcess(): Promise<{ child: ChildProcess; gateway: ExtraGateway }> {
   const port = await freePort();
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: os.tmpdir(),
+  const env = processEnv({
     DATABASE_URL: t.databaseUrl!,
     DATABASE_POOL_MAX: '4',
     SUBGRAPH_SECRET: t.stack.secret,
     AUTH_PRIVATE_KEY: t.keys.privatePem!,
-    SEED: 'none',
     LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
     ORDERS_PORT: String(port),
     CHECKOUT_LEASE_S: String(LEASE_S),
-  };
+  });
   for (const [name, url] of Object.entries(t.stack.urls)) env[`${name.toUpperCase()}_URL`] = url;
   env.CATALOG_URL = proxy.url;
   env.ORDERS_URL = `http://127.0.0.1:${port}/graphql`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'subgraphs/index.ts', 'orders'], { cwd: root, env, stdio: 'ignore' });
-  children.push(child);
-  const end = Date.now() + 90_000;
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${port}/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > end || child.exitCode !== null) throw new Error('the orders process did not start');
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const child = procs.start(['subgraphs/index.ts', 'orders'], env);
+  await procs.ready(child, `http://127.0.0.1:${port}/health`);
   const gateway = await startExtraGateway(t, { urls: { orders: env.ORDERS_URL }, env: { SUBGRAPH_TIMEOUT_MS: '60000' } });
   gateways.push(gateway);
   return { child, gateway };
@@ -121,10 +103,7 @@ describe.skipIf(!onPostgres)('an orders process dying mid-checkout (PostgreSQL: 
   }, 240_000);
   afterEach(async () => {
     for (const g of gateways.splice(0)) await g.stop();
-    for (const c of children.splice(0)) {
-      c.kill('SIGKILL');
-      await exited(c);
-    }
+    await procs.stop('SIGKILL');
   });
   afterAll(async () => {
     await proxy?.close();
@@ -140,8 +119,7 @@ describe.skipIf(!onPostgres)('an orders process dying mid-checkout (PostgreSQL: 
     expect(await stockOf(t, a.productId)).toBe(99);
     expect(await stockOf(t, b.productId)).toBe(99);
     expect(await couponStatus(buyer, code)).toBe('USED');
-    child.kill('SIGKILL');
-    await exited(child);
+    await procs.kill(child);
     second.release();
     expect((await dying).errors?.length).toBeGreaterThan(0); // the buyer saw the request fail
 

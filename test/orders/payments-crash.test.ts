@@ -13,10 +13,8 @@
  * orders.test_provider_charges) and with the Stripe adapter, whose SDK talks
  * to a local stand-in this test starts (test/helpers/stripe-standin.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeys, TokenSigner } from '../../platform/auth.ts';
@@ -26,18 +24,16 @@ import { recordStatusChanges } from '../../subgraphs/orders/service/common.ts';
 import { GraphQLClient } from '../helpers/client.ts';
 import { eventually, M, ORDER_QUERY } from '../helpers/orders.ts';
 import { onPostgres } from '../helpers/stack.ts';
-import { freePort, waitHealthy } from '../helpers/net.ts';
+import { freePort } from '../helpers/net.ts';
+import { Processes, processEnv } from '../helpers/processes.ts';
 import { StripeStandIn } from '../helpers/stripe-standin.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
 const LEASE_S = 3;
-
-const exited = (c: ChildProcess) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.on('exit', r)));
 
 describe.skipIf(!onPostgres).each([{ provider: 'test' }, { provider: 'stripe' }])(
   'a payment whose orders process is killed -9 between the charge and its record ($provider provider; PostgreSQL, separate processes)',
   ({ provider }) => {
-    const children = new Set<ChildProcess>();
+    const procs = new Processes();
     let dbName: string;
     let databaseUrl: string;
     let env: Record<string, string>;
@@ -62,16 +58,9 @@ describe.skipIf(!onPostgres).each([{ provider: 'test' }, { provider: 'stripe' }]
     };
     const refunds = async (): Promise<number> => (stripe ? stripe.refunds.size : (await admin`select 1 from orders.test_provider_refunds`).length);
 
-    const start = (args: string[]) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: root, env });
-      child.stderr!.on('data', () => {});
-      children.add(child);
-      child.on('exit', () => children.delete(child));
-      return child;
-    };
     const startOrders = async () => {
-      orders = start(['subgraphs/index.ts', 'orders']);
-      await waitHealthy(`http://127.0.0.1:${ordersPort}/health`);
+      orders = procs.start(['subgraphs/index.ts', 'orders'], env);
+      await procs.ready(orders, `http://127.0.0.1:${ordersPort}/health`);
     };
 
     beforeAll(async () => {
@@ -80,21 +69,16 @@ describe.skipIf(!onPostgres).each([{ provider: 'test' }, { provider: 'stripe' }]
       const keys = generateKeys();
       ordersPort = await freePort();
       const gatewayPort = await freePort();
-      env = {
-        PATH: process.env.PATH ?? '',
-        HOME: os.tmpdir(),
+      env = processEnv({
         DATABASE_URL: databaseUrl,
         SUBGRAPH_SECRET: crypto.randomBytes(24).toString('base64url'),
         AUTH_PRIVATE_KEY: keys.privatePem!,
-        SEED: 'none',
-        LOG_LEVEL: 'error',
-        HOST: '127.0.0.1',
         PORT: String(gatewayPort),
         ORDERS_PORT: String(ordersPort),
         ORDERS_URL: `http://127.0.0.1:${ordersPort}/graphql`,
         PAYMENT_CLAIM_LEASE_S: String(LEASE_S),
         ORDER_SWEEP_INTERVAL_MS: '200',
-      };
+      });
       // the other subgraphs are not started: their addresses lead nowhere (never to another test's servers)
       for (const n of ['users', 'catalog', 'messaging', 'promotions']) env[`${n.toUpperCase()}_URL`] = 'http://127.0.0.1:9/graphql';
       if (provider === 'stripe') {
@@ -108,7 +92,7 @@ describe.skipIf(!onPostgres).each([{ provider: 'test' }, { provider: 'stripe' }]
       }
       // payOrders needs only the orders subgraph behind the gateway
       await startOrders();
-      start(['gateway/index.ts']);
+      procs.start(['gateway/index.ts'], env);
       db = await openDatabase({ url: databaseUrl, name: 'payments-crash-test', max: 2 });
       admin = postgres(databaseUrl, { max: 3, onnotice: () => {} });
       const userId = crypto.randomUUID();
@@ -118,10 +102,7 @@ describe.skipIf(!onPostgres).each([{ provider: 'test' }, { provider: 'stripe' }]
     }, 180_000);
 
     afterAll(async () => {
-      for (const c of children) c.kill('SIGTERM');
-      const timer = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 15_000);
-      await Promise.all([...children].map(exited));
-      clearTimeout(timer);
+      await procs.stop();
       await admin?.end();
       await db?.close();
       await stripe?.stop();
@@ -198,8 +179,7 @@ describe.skipIf(!onPostgres).each([{ provider: 'test' }, { provider: 'stripe' }]
         expect(waiting.length).toBeGreaterThan(0);
       }, 30_000);
 
-      orders.kill('SIGKILL');
-      await exited(orders);
+      await procs.kill(orders);
       await lock`rollback`;
       lock.release();
       const answer = (await inFlight) as { data?: any; errors?: unknown[]; failed?: string };

@@ -78,7 +78,6 @@ export async function messagePages(ex: Executor, conversationIds: string[], limi
 
 export interface ConversationFilter {
   userId?: string;
-  storeId?: string;
   category?: Category | null;
   archived?: boolean | null;
   after?: { seq: number; id: string } | null;
@@ -86,8 +85,8 @@ export interface ConversationFilter {
 }
 
 /**
- * A person's conversations (as buyer, and as seller of the stores they own),
- * or a store's. The side's archive flag is the one of the person or seller.
+ * A person's conversations (as buyer, and as seller of the stores they own;
+ * a store's are in queries-stores.ts). The side's archive flag is the person's.
  */
 function conversationWhere(f: ConversationFilter): SQL | undefined {
   const conds: (SQL | undefined)[] = [];
@@ -99,10 +98,6 @@ function conversationWhere(f: ConversationFilter): SQL | undefined {
       conds.push(
         sql`(case when ${conversations.buyerId} = ${f.userId} then ${conversations.buyerArchived} else ${conversations.sellerArchived} end) = ${f.archived}`,
       );
-  }
-  if (f.storeId) {
-    conds.push(eq(conversations.storeId, f.storeId), eq(conversations.category, 'SELLER'));
-    if (archived) conds.push(eq(conversations.sellerArchived, f.archived!));
   }
   if (f.category) conds.push(eq(conversations.category, f.category));
   return and(...conds);

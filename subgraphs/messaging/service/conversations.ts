@@ -54,7 +54,16 @@ export class ConversationService {
   ): Promise<Connection<ConversationRow>> {
     const store = isId(storeId) ? await loaders.store.load(storeId) : null;
     if (!store || store.ownerId !== viewer.id) throw forbidden("Only the store's owner can read its conversations.");
-    return this.conversationPage({ storeId, archived: args.archived }, args);
+    // a seller's stores each with their inbox: their pages and counts are one statement each (loaders.ts)
+    const n = pageSize(args.first);
+    const archived = args.archived ?? null;
+    const rows = await loaders.storePage.load({ storeId, archived, limit: n + 1, after: conversationAfter(args.after) });
+    return connection(
+      rows,
+      n,
+      (c) => encodeCursor({ s: c.lastSeq, i: c.id }),
+      () => loaders.storeCount.load({ storeId, archived }),
+    );
   }
 
   private async conversationPage(filter: Omit<q.ConversationFilter, 'limit' | 'after'>, args: PageArgs): Promise<Connection<ConversationRow>> {

@@ -1,10 +1,15 @@
 /** The orders subgraph's tables, all in the PostgreSQL schema "orders". */
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, smallint, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, pgSchema, primaryKey, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { cents, createdNow, generatedId, jsonList, postalAddress, textList, timestamptz as ts, uuidList } from '../../../platform/columns.ts';
 
 export const ordersSchema = pgSchema('orders');
 
-const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+/** The order a row belongs to (deleted with it). */
+const orderRef = () =>
+  uuid('order_id')
+    .notNull()
+    .references(() => orders.id, { onDelete: 'cascade' });
 
 /** Human-facing order numbers: date + this sequence. */
 export const orderNumberSeq = ordersSchema.sequence('order_number_seq', { startWith: 1000 });
@@ -27,22 +32,13 @@ export const orders = ordersSchema.table(
     checkoutKey: text('checkout_key').notNull(),
     /** catalog reserveStock key of this order's stock. */
     reservationKey: text('reservation_key').notNull(),
-    recipientName: text('recipient_name').notNull(),
-    phone: text('phone').notNull(),
-    country: text('country').notNull(),
-    province: text('province'),
-    city: text('city').notNull(),
-    street: text('street').notNull(),
-    postalCode: text('postal_code').notNull(),
+    ...postalAddress(),
     shippingMethod: text('shipping_method').notNull(),
-    subtotal: integer('subtotal').notNull(),
-    shippingCost: integer('shipping_cost').notNull(),
-    discount: integer('discount').notNull(),
-    total: integer('total').notNull(),
-    couponCodes: text('coupon_codes')
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    subtotal: cents('subtotal'),
+    shippingCost: cents('shipping_cost'),
+    discount: cents('discount'),
+    total: cents('total'),
+    couponCodes: textList('coupon_codes'),
     paymentDeadline: ts('payment_deadline'),
     shipByDeadline: ts('ship_by_deadline'),
     deliveryDeadline: ts('delivery_deadline'),
@@ -69,9 +65,7 @@ export const orders = ordersSchema.table(
     /** OPEN (the seller answers) | REFUSED (the seller said no) | ESCALATED (an admin settles) | RESOLVED. */
     disputeStatus: text('dispute_status'),
     /** The disputed lines `[{ orderLineId, quantity, amount }]`; empty: the whole order. */
-    disputeLines: jsonb('dispute_lines')
-      .notNull()
-      .default(sql`'[]'::jsonb`),
+    disputeLines: jsonList('dispute_lines'),
     /** What the buyer asks back (minor units): the disputed lines' share, or the whole order. */
     disputeAmount: integer('dispute_amount'),
     /** Past it without an answer from the seller, the buyer may escalate; after a refusal, the buyer may escalate until it. */
@@ -127,20 +121,16 @@ export const orders = ordersSchema.table(
 export const orderLines = ordersSchema.table(
   'order_lines',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    orderId: uuid('order_id')
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    id: generatedId(),
+    orderId: orderRef(),
     position: integer('position').notNull(),
     productId: uuid('product_id').notNull(),
     variantId: uuid('variant_id').notNull(),
     title: text('title').notNull(),
-    options: jsonb('options')
-      .notNull()
-      .default(sql`'[]'::jsonb`),
+    options: jsonList('options'),
     quantity: integer('quantity').notNull(),
-    unitPrice: integer('unit_price').notNull(),
-    subtotal: integer('subtotal').notNull(),
+    unitPrice: cents('unit_price'),
+    subtotal: cents('subtotal'),
   },
   (t) => [index('order_lines_order_idx').on(t.orderId, t.position), index('order_lines_product_idx').on(t.productId)],
 );
@@ -149,9 +139,7 @@ export const statusHistory = ordersSchema.table(
   'status_history',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    orderId: uuid('order_id')
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: orderRef(),
     status: text('status').notNull(),
     at: ts('at').notNull(),
     reason: text('reason'),
@@ -162,10 +150,8 @@ export const statusHistory = ordersSchema.table(
 export const feedback = ordersSchema.table(
   'feedback',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    orderId: uuid('order_id')
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    id: generatedId(),
+    orderId: orderRef(),
     buyerId: uuid('buyer_id').notNull(),
     storeId: uuid('store_id').notNull(),
     productRating: smallint('product_rating').notNull(),
@@ -175,10 +161,7 @@ export const feedback = ordersSchema.table(
     /** 1–5, optional: was the item as described. */
     asDescribedRating: smallint('as_described_rating'),
     /** At most 5 http(s) URLs. */
-    photoUrls: text('photo_urls')
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    photoUrls: textList('photo_urls'),
     createdAt: ts('created_at').notNull(),
     /** Set by the buyer's one edit (editFeedback). */
     editedAt: ts('edited_at'),
@@ -200,9 +183,7 @@ export const feedbackLines = ordersSchema.table(
     orderLineId: uuid('order_line_id')
       .primaryKey()
       .references(() => orderLines.id, { onDelete: 'cascade' }),
-    orderId: uuid('order_id')
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: orderRef(),
     productId: uuid('product_id').notNull(),
     rating: smallint('rating').notNull(),
   },
@@ -218,11 +199,8 @@ export const checkouts = ordersSchema.table(
     /** Fresh per attempt: the catalog/promotions keys of a failed attempt are never reused. */
     attempt: uuid('attempt').notNull(),
     state: text('state').notNull(), // PENDING | DONE
-    orderIds: uuid('order_ids')
-      .array()
-      .notNull()
-      .default(sql`'{}'::uuid[]`),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    orderIds: uuidList('order_ids'),
+    createdAt: createdNow(),
     /**
      * The attempt holds the key until then (CHECKOUT_LEASE_S, renewed before each
      * remote step). Past it, a call with the same key takes the claim over and the
@@ -249,7 +227,7 @@ export const checkouts = ordersSchema.table(
 export const checkoutJobs = ordersSchema.table(
   'checkout_jobs',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: generatedId(),
     buyerId: uuid('buyer_id').notNull(),
     checkoutKey: text('checkout_key').notNull(),
     attempt: uuid('attempt').notNull(),
@@ -260,7 +238,7 @@ export const checkoutJobs = ordersSchema.table(
     nextRunAt: ts('next_run_at').notNull(),
     leaseUntil: ts('lease_until'),
     lastError: text('last_error'),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: createdNow(),
   },
   (t) => [
     index('checkout_jobs_attempt_idx').on(t.attempt),
@@ -274,7 +252,7 @@ export const checkoutJobs = ordersSchema.table(
 export const orderedCartLines = ordersSchema.table('ordered_cart_lines', {
   cartLineId: uuid('cart_line_id').primaryKey(),
   orderId: uuid('order_id').notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
+  createdAt: createdNow(),
 });
 
 /**
@@ -285,7 +263,7 @@ export const orderedCartLines = ordersSchema.table('ordered_cart_lines', {
 export const payments = ordersSchema.table(
   'payments',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: generatedId(),
     buyerId: uuid('buyer_id').notNull(),
     key: text('key').notNull(),
     state: text('state').notNull(), // PENDING | REQUIRES_ACTION | SUCCEEDED | DECLINED | VOIDED
@@ -295,10 +273,7 @@ export const payments = ordersSchema.table(
     /** REQUIRES_ACTION: where the buyer completes the payment (3-D Secure); the provider's webhook settles it. */
     nextActionUrl: text('next_action_url'),
     amount: integer('amount').notNull().default(0),
-    orderIds: uuid('order_ids')
-      .array()
-      .notNull()
-      .default(sql`'{}'::uuid[]`),
+    orderIds: uuidList('order_ids'),
     providerRef: text('provider_ref'),
     declineMessage: text('decline_message'),
     /**
@@ -311,7 +286,7 @@ export const payments = ordersSchema.table(
     voidDue: boolean('void_due').notNull().default(false),
     voidRef: text('void_ref'),
     voidLeaseUntil: ts('void_lease_until'),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: createdNow(),
   },
   (t) => [
     uniqueIndex('payments_buyer_key_idx').on(t.buyerId, t.key),
@@ -336,17 +311,17 @@ export const payments = ordersSchema.table(
 export const refunds = ordersSchema.table(
   'refunds',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: generatedId(),
     orderId: uuid('order_id').notNull(),
     paymentId: uuid('payment_id').notNull(),
-    amount: integer('amount').notNull(),
+    amount: cents('amount'),
     /** Shown to the buyer (Order.refunds). */
     reason: text('reason').notNull().default(''),
     /** The provider's idempotency key: `refund:<order id>` (a cancellation), `refund:<order id>:<n>` (the order's n-th refund). */
     key: text('key').notNull(),
     providerRef: text('provider_ref'),
     leaseUntil: ts('lease_until'),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: createdNow(),
   },
   (t) => [
     uniqueIndex('refunds_key_idx').on(t.key),
@@ -366,7 +341,7 @@ export const refunds = ordersSchema.table(
 export const savedPaymentMethods = ordersSchema.table(
   'saved_payment_methods',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: generatedId(),
     userId: uuid('user_id').notNull(),
     method: text('method').notNull(), // CARD | PAYPAL | LOCAL
     providerRef: text('provider_ref').notNull(),
@@ -377,7 +352,7 @@ export const savedPaymentMethods = ordersSchema.table(
     expMonth: integer('exp_month'),
     expYear: integer('exp_year'),
     isDefault: boolean('is_default').notNull().default(false),
-    createdAt: ts('created_at').notNull().defaultNow(),
+    createdAt: createdNow(),
   },
   (t) => [
     index('saved_payment_methods_user_idx').on(t.userId, t.createdAt),
@@ -392,7 +367,7 @@ export const savedPaymentMethods = ordersSchema.table(
 export const providerCustomers = ordersSchema.table('provider_customers', {
   userId: uuid('user_id').primaryKey(),
   customerRef: text('customer_ref').notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
+  createdAt: createdNow(),
 });
 
 /**
@@ -405,7 +380,7 @@ export const providerIntents = ordersSchema.table('provider_intents', {
   idempotencyKey: text('idempotency_key').primaryKey(),
   intentId: text('intent_id'),
   closed: boolean('closed').notNull().default(false),
-  createdAt: ts('created_at').notNull().defaultNow(),
+  createdAt: createdNow(),
 });
 
 /** Provider webhook events processed, by the provider's event id: each is processed once. */
@@ -431,15 +406,15 @@ export const testProviderCharges = ordersSchema.table('test_provider_charges', {
   currency: text('currency').notNull().default(''),
   method: text('method').notNull().default(''),
   message: text('message'),
-  createdAt: ts('created_at').notNull().defaultNow(),
+  createdAt: createdNow(),
 });
 
 export const testProviderRefunds = ordersSchema.table('test_provider_refunds', {
   idempotencyKey: text('idempotency_key').primaryKey(),
   chargeReference: text('charge_reference').notNull(),
-  amount: integer('amount').notNull(),
+  amount: cents('amount'),
   reference: text('reference').notNull(),
-  createdAt: ts('created_at').notNull().defaultNow(),
+  createdAt: createdNow(),
 });
 
 /** Tracking events of shipped orders (addTrackingEvent), the timeline of Order.shipment. */
@@ -447,9 +422,7 @@ export const trackingEvents = ordersSchema.table(
   'tracking_events',
   {
     seq: bigserial('seq', { mode: 'number' }).primaryKey(),
-    orderId: uuid('order_id')
-      .notNull()
-      .references(() => orders.id, { onDelete: 'cascade' }),
+    orderId: orderRef(),
     /** IN_TRANSIT | OUT_FOR_DELIVERY | DELIVERED | EXCEPTION */
     status: text('status').notNull(),
     /** When it happened (as the carrier says). */

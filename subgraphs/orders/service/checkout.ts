@@ -40,9 +40,9 @@ import type { OrderRow } from '../db/queries/index.ts';
 import { CheckoutJobs } from './checkout-jobs.ts';
 import { validInput } from '../../../platform/validate.ts';
 import { CheckoutInput as CheckoutRules } from './inputs.ts';
-import { sortLike, type Address, type CheckoutInput, type QuoteLine, type Quote, type Redeem } from './checkout-input.ts';
+import { applyDiscounts, quoteDrafts } from './checkout-drafts.ts';
+import { sortLike, type CheckoutInput, type Redeem } from './checkout-input.ts';
 import { recordStatusChanges, type InternalFailure } from './common.ts';
-import { orderShipping } from './shipping.ts';
 
 type Step = { kind: q.CheckoutJobKind; payload: Record<string, unknown> };
 
@@ -135,93 +135,14 @@ export class CheckoutService {
   }
 
   private async run(viewer: Viewer, input: CheckoutInput, attempt: string): Promise<{ orders: OrderRow[] }> {
-    const { db, internal, config, clock } = this.deps;
+    const { db, internal, clock } = this.deps;
     const key = input.idempotencyKey;
     // the idempotency key hashed: the saga's keys stay short whatever its length (1–200)
     const sagaKey = `checkout:${viewer.id}:${crypto.createHash('sha256').update(key).digest('hex')}:${attempt}`;
     const taken: Step[] = [];
     try {
-      // 2. what is being bought, and where to
-      const quote = await internal.call<Quote>('catalog', 'checkoutQuote', {
-        buyerId: viewer.id,
-        ...(input.cartId ? { cartId: input.cartId } : {}),
-        ...(input.lineIds ? { lineIds: input.lineIds } : {}),
-      });
-      if (!quote.ok) {
-        // a suspended store's products cannot be bought (catalog: STORE_SUSPENDED)
-        const code = quote.error.code === 'NOT_FOUND' || quote.error.code === 'STORE_SUSPENDED' ? quote.error.code : 'INVALID_INPUT';
-        const field = code === 'STORE_SUSPENDED' || (input.lineIds && code === 'NOT_FOUND') ? ['input', 'lineIds'] : input.cartId ? ['input', 'cartId'] : null;
-        fail(code, quote.error.message || 'The cart cannot be checked out.', field);
-      }
-      if (quote.lines.some((l) => l.storeOwnerId === viewer.id)) {
-        fail('OWN_STORE', 'You cannot buy from your own store.', ['input', 'lineIds']);
-      }
-      // lines that already became an order (their removal from the cart may still be pending) are never bought again
-      const ordered = await q.orderedCartLines(
-        db.drizzle,
-        quote.lines.map((l) => l.lineId),
-      );
-      if (ordered.size && input.lineIds) fail('NOT_FOUND', 'A cart line was already ordered.', ['input', 'lineIds']);
-      const lines = quote.lines.filter((l) => !ordered.has(l.lineId));
-      if (!lines.length) fail('INVALID_INPUT', 'The cart is empty.', ['input', 'lineIds']);
-      // an archived product or a removed variant cannot be bought (reserveStock refuses it too, should it happen after this quote)
-      const gone = lines.find((l) => l.available === false);
-      if (gone) fail('PRODUCT_UNAVAILABLE', `"${gone.title}" is no longer available; remove it from the cart to check out.`, ['input', 'lineIds']);
-      const { address } = await internal.call<{ address: Address | null }>('users', 'shippingAddress', {
-        userId: viewer.id,
-        addressId: input.shippingAddressId,
-      });
-      if (!address) fail('NOT_FOUND', 'No such shipping address.', ['input', 'shippingAddressId']);
-
-      // group per store; snapshot prices, titles and options
-      const now = clock.now();
-      const byStore = new Map<string, QuoteLine[]>();
-      for (const l of lines) byStore.set(l.storeId, [...(byStore.get(l.storeId) ?? []), l]);
-      const methods = new Map((input.shipping ?? []).map((s) => [s.storeId, s.method]));
-      const drafts: (q.NewOrder & { cartLineIds: string[] })[] = [...byStore.entries()].map(([storeId, storeLines]) => {
-        const id = crypto.randomUUID();
-        const subtotal = storeLines.reduce((s, l) => s + l.unitPrice * l.quantity, 0);
-        const method = methods.get(storeId) ?? 'STANDARD';
-        const shipping = orderShipping(
-          quote.shipping.find((s) => s.storeId === storeId),
-          storeLines[0].storeName,
-          method,
-          address.country,
-          now,
-        );
-        const shippingCost = shipping.shippingCost;
-        return {
-          id,
-          buyerId: viewer.id,
-          storeId,
-          sellerId: storeLines[0].storeOwnerId,
-          storeName: storeLines[0].storeName ?? '',
-          checkoutKey: key,
-          reservationKey: `${sagaKey}:${storeId}`,
-          address: { ...address, province: address.province ?? null },
-          shippingMethod: method,
-          subtotal,
-          shippingCost,
-          discount: 0,
-          total: subtotal + shippingCost,
-          couponCodes: [],
-          paymentDeadline: new Date(now.getTime() + config.orderClock.paymentWindowS * 1000),
-          handlingDays: shipping.handlingDays,
-          estimatedDeliveryFrom: shipping.estimatedDeliveryFrom,
-          estimatedDeliveryTo: shipping.estimatedDeliveryTo,
-          createdAt: now,
-          cartLineIds: storeLines.map((l) => l.lineId),
-          lines: storeLines.map((l) => ({
-            productId: l.productId,
-            variantId: l.variantId,
-            title: l.title,
-            options: l.options ?? [],
-            quantity: l.quantity,
-            unitPrice: l.unitPrice,
-            subtotal: l.unitPrice * l.quantity,
-          })),
-        };
-      });
+      // 2. what is being bought, and where to: one draft order per store (checkout-drafts.ts)
+      const { cartId, drafts, now } = await quoteDrafts(this.deps, viewer, input, sagaKey);
 
       // 3a. coupons
       const codes = [...new Set((input.couponCodes ?? []).map((c) => c.trim()).filter(Boolean))];
@@ -239,14 +160,7 @@ export class CheckoutService {
           const code = redeem.error.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'COUPON_NOT_APPLICABLE';
           fail(code, redeem.error.message || 'A coupon cannot be applied.', ['input', 'couponCodes']);
         }
-        for (const a of redeem.applications) {
-          const d = drafts.find((x) => x.id === a.orderId);
-          if (!d) continue;
-          const discount = Math.min(Number(a.discount), d.subtotal - d.discount);
-          d.discount += discount;
-          d.total = d.subtotal - d.discount + d.shippingCost;
-          d.couponCodes.push(a.code);
-        }
+        applyDiscounts(drafts, redeem.applications);
       }
 
       // 3b. the total the buyer saw: every store order's total, after discounts and shipping
@@ -286,7 +200,7 @@ export class CheckoutService {
           key,
           attempt,
           kind: 'remove_cart_lines',
-          payload: { cartId: quote.cartId, lineIds: bought.map((b) => b.cartLineId) },
+          payload: { cartId, lineIds: bought.map((b) => b.cartLineId) },
           state: 'DUE',
           now,
         });

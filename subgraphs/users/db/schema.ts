@@ -1,15 +1,20 @@
 /** The users subgraph's tables, all in the PostgreSQL schema "users". */
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, pgSchema, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdNow, generatedId, postalAddress, textList, timestamptz } from '../../../platform/columns.ts';
 
 export const usersSchema = pgSchema('users');
+
+/** The person a row belongs to. */
+const userRef = () =>
+  uuid('user_id')
+    .notNull()
+    .references(() => users.id);
 
 export const users = usersSchema.table(
   'users',
   {
-    id: uuid('id')
-      .primaryKey()
-      .default(sql`gen_random_uuid()`),
+    id: generatedId(),
     /** Stored trimmed and lower-cased: emails are case-insensitive. */
     email: text('email').notNull(),
     fullName: text('full_name').notNull(),
@@ -31,15 +36,12 @@ export const users = usersSchema.table(
     emailMessages: boolean('email_messages').notNull().default(false),
     securityQuestion: text('security_question'),
     securityAnswerHash: text('security_answer_hash'),
-    roles: text('roles')
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    roles: textList('roles'),
+    createdAt: createdNow(),
+    deactivatedAt: timestamptz('deactivated_at'),
     deactivationReason: text('deactivation_reason'),
     /** Set while an admin has suspended the account (sign-in refused, sessions revoked); cleared on reinstatement. */
-    suspendedAt: timestamp('suspended_at', { withTimezone: true }),
+    suspendedAt: timestamptz('suspended_at'),
     suspensionReason: text('suspension_reason'),
   },
   (t) => [
@@ -54,17 +56,13 @@ export const sessions = usersSchema.table(
   'sessions',
   {
     /** The access token's `sid`. */
-    id: uuid('id')
-      .primaryKey()
-      .default(sql`gen_random_uuid()`),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id),
+    id: generatedId(),
+    userId: userRef(),
     /** sha256 (hex) of the current refresh token; rotated on every refresh. */
     refreshTokenHash: text('refresh_token_hash').notNull(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    revokedAt: timestamptz('revoked_at'),
+    createdAt: createdNow(),
   },
   (t) => [uniqueIndex('sessions_refresh_token_hash_key').on(t.refreshTokenHash), index('sessions_user_id_idx').on(t.userId)],
 );
@@ -75,27 +73,17 @@ export const usedRefreshTokens = usersSchema.table('used_refresh_tokens', {
   sessionId: uuid('session_id')
     .notNull()
     .references(() => sessions.id),
-  usedAt: timestamp('used_at', { withTimezone: true }).notNull(),
+  usedAt: timestamptz('used_at').notNull(),
 });
 
 export const shippingAddresses = usersSchema.table(
   'shipping_addresses',
   {
-    id: uuid('id')
-      .primaryKey()
-      .default(sql`gen_random_uuid()`),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id),
-    recipientName: text('recipient_name').notNull(),
-    phone: text('phone').notNull(),
-    country: text('country').notNull(),
-    province: text('province'),
-    city: text('city').notNull(),
-    street: text('street').notNull(),
-    postalCode: text('postal_code').notNull(),
+    id: generatedId(),
+    userId: userRef(),
+    ...postalAddress(),
     isDefault: boolean('is_default').notNull().default(false),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdNow(),
   },
   (t) => [
     index('shipping_addresses_user_id_idx').on(t.userId, t.createdAt),
@@ -116,7 +104,7 @@ export const loginFailures = usersSchema.table('login_failures', {
   failures: integer('failures').notNull().default(0),
   /** Checks reserved and still running (a check that never settles counts until the window ends). */
   inFlight: integer('in_flight').notNull().default(0),
-  windowStartedAt: timestamp('window_started_at', { withTimezone: true }).notNull(),
+  windowStartedAt: timestamptz('window_started_at').notNull(),
 });
 
 /**
@@ -127,20 +115,16 @@ export const loginFailures = usersSchema.table('login_failures', {
 export const emailCodes = usersSchema.table(
   'email_codes',
   {
-    id: uuid('id')
-      .primaryKey()
-      .default(sql`gen_random_uuid()`),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id),
+    id: generatedId(),
+    userId: userRef(),
     /** 'reset' or 'verify'. */
     purpose: text('purpose').notNull(),
     /** The address it was sent to (a verification proves that one). */
     email: text('email').notNull(),
     codeHash: text('code_hash').notNull(),
-    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-    usedAt: timestamp('used_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    expiresAt: timestamptz('expires_at').notNull(),
+    usedAt: timestamptz('used_at'),
+    createdAt: timestamptz('created_at').notNull(),
   },
   (t) => [index('email_codes_user_purpose_idx').on(t.userId, t.purpose)],
 );
@@ -154,9 +138,7 @@ export const emailCodes = usersSchema.table(
 export const mailQueue = usersSchema.table(
   'mail_queue',
   {
-    id: uuid('id')
-      .primaryKey()
-      .default(sql`gen_random_uuid()`),
+    id: generatedId(),
     key: text('key').notNull(),
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
@@ -166,10 +148,10 @@ export const mailQueue = usersSchema.table(
     unsubscribeUrl: text('unsubscribe_url'),
     attempts: integer('attempts').notNull().default(0),
     /** When it is due; while a sender holds it, the end of that sender's lease. */
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull(),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull(),
     lastError: text('last_error'),
-    sentAt: timestamp('sent_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    sentAt: timestamptz('sent_at'),
+    createdAt: timestamptz('created_at').notNull(),
   },
   (t) => [
     uniqueIndex('mail_queue_key_key').on(t.key),
@@ -199,8 +181,8 @@ export const auditLog = usersSchema.table(
     targetId: text('target_id').notNull(),
     reason: text('reason'),
     /** When the action was done (in its own transaction). */
-    at: timestamp('at', { withTimezone: true }).notNull(),
-    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+    at: timestamptz('at').notNull(),
+    recordedAt: timestamptz('recorded_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('audit_log_position_key').on(t.position)],
 );

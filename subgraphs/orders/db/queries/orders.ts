@@ -1,5 +1,5 @@
 /** Reads of orders, lines, history, feedback and reviews; account deactivation. */
-import { and, count, desc, eq, inArray, sql, sum, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lte, sql, sum, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../../platform/db.ts';
 import { feedback, orderLines, orders, statusHistory } from '../schema.ts';
 import { mapFeedback, toOrder, uuidList, type FeedbackRow, type HistoryRow, type LineRow, type OrderRow, type OrderStatus } from './rows.ts';
@@ -61,6 +61,28 @@ export async function orderPage(db: Executor, f: OrderPageFilter): Promise<Order
     .where(and(orderFilter(f), after))
     .orderBy(desc(orders.createdAt), desc(orders.id))
     .limit(f.limit);
+  return rows.map(toOrder);
+}
+
+/**
+ * A page of each of several stores' orders (Store.orders for many stores), newest first,
+ * in one statement: at most `limit` rows per store, strictly older than `before`.
+ */
+export async function storeOrderPages(db: Executor, storeIds: string[], f: Omit<OrderPageFilter, 'buyerId' | 'storeId'>): Promise<OrderRow[]> {
+  if (!storeIds.length) return [];
+  // a row-value keyset and a per-store window (row_number over partition), which the builder's operators do not express
+  const after = f.before ? sql`(${orders.createdAt}, ${orders.id}) < (${f.before.createdAt}::timestamptz, ${f.before.id}::uuid)` : undefined;
+  const rank = sql<number>`row_number() over (partition by ${orders.storeId} order by ${orders.createdAt} desc, ${orders.id} desc)`;
+  const ranked = db
+    .select({ id: orders.id, rank: rank.as('rank') })
+    .from(orders)
+    .where(and(inArray(orders.storeId, storeIds), orderFilter({ status: f.status }), after))
+    .as('ranked');
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(inArray(orders.id, db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, f.limit))))
+    .orderBy(desc(orders.createdAt), desc(orders.id));
   return rows.map(toOrder);
 }
 
