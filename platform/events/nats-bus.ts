@@ -149,6 +149,7 @@ export class NatsEventBus implements EventBus {
       }
       const left = giveUpAt - Date.now();
       if (missing.every((s) => found.has(s)) || left <= 0) return seqs.map((s) => found.get(s) ?? seen);
+      void this.relays.get(db.key)?.relay.pump(); // committed since the publish woke it, maybe
       await new Promise((r) => setTimeout(r, Math.min(delay, left)));
     }
   }
