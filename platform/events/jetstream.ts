@@ -130,7 +130,8 @@ export class EventStream {
           const e = decode(m);
           if ((!topics || topics.has(e.topic)) && (!opts.audience || e.audience.includes(opts.audience))) out.push(e);
         }
-        if (got === 0) break;
+        // the consumer counted them at its creation: a read that stops short would be a gap for its caller
+        if (got === 0) throw new Error(`reading the JetStream stream stalled with ${pending} events still to come`);
         pending -= got;
       }
     } finally {

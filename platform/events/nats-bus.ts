@@ -116,16 +116,40 @@ export class NatsEventBus implements EventBus {
     return this.listeners.add(listener, audience);
   }
 
-  /** `seqs` are numbers of `db`'s outbox: wait until the relay gave the last one its stream sequence, then for that. */
-  async settled(db: Database, _origin: string, seqs: number[], timeoutMs = 5000): Promise<void> {
+  /** Waits until live listeners have applied the last of `seqs` (numbers of `db`'s outbox: see `positions`). */
+  async settled(db: Database, origin: string, seqs: number[], timeoutMs = 5000): Promise<void> {
     if (!seqs.length) return;
-    const last = Math.max(...seqs);
+    const giveUpAt = Date.now() + timeoutMs;
+    const [last] = await this.positions(db, origin, [Math.max(...seqs)], timeoutMs);
+    return this.waitFor(last, Math.max(giveUpAt - Date.now(), 0));
+  }
+
+  /**
+   * `seqs` are numbers of `db`'s outbox; their positions are the stream
+   * sequences the relay recorded (`stream_seq`), once it has published them.
+   * A row that was never to be relayed (written before the switch to
+   * JetStream) comes before the whole stream: 0.
+   */
+  async positions(db: Database, _origin: string, seqs: number[], timeoutMs = 5000): Promise<number[]> {
+    if (!seqs.length) return [];
+    const found = new Map<number, number>();
     const giveUpAt = Date.now() + timeoutMs;
     for (let delay = 2; ; delay = Math.min(delay * 2, 50)) {
-      const [row] = await queryRows<{ stream_seq: string | null }>(db.drizzle, sql`select stream_seq from events.log where seq = ${last}`);
+      const seen = this.position;
+      const missing = [...new Set(seqs)].filter((s) => !found.has(s));
+      const rows = await queryRows<{ seq: string; stream_seq: string | null; relay_pending: boolean }>(
+        db.drizzle,
+        sql`select seq, stream_seq, relay_pending from events.log where seq = any(${`{${missing.join(',')}}`}::bigint[])`,
+      );
+      const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+      for (const s of missing) {
+        const r = bySeq.get(s);
+        if (r?.stream_seq != null) found.set(s, Number(r.stream_seq));
+        else if (!r?.relay_pending) found.set(s, 0); // no such row, or never to be relayed
+      }
       const left = giveUpAt - Date.now();
-      if (row?.stream_seq != null) return this.waitFor(Number(row.stream_seq), Math.max(left, 0));
-      if (left <= 0) return;
+      if (missing.every((s) => found.has(s)) || left <= 0) return seqs.map((s) => found.get(s) ?? seen);
+      void this.relays.get(db.key)?.relay.pump(); // committed since the publish woke it, maybe
       await new Promise((r) => setTimeout(r, Math.min(delay, left)));
     }
   }

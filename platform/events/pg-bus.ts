@@ -73,26 +73,36 @@ export class PgEventBus implements EventBus {
     return this.listeners.add(listener, audience);
   }
 
+  /** Waits until live listeners have applied the last of `seqs` (see `positions` for a database of its own). */
+  async settled(db: Database, origin: string, seqs: number[], timeoutMs = 5000): Promise<void> {
+    if (!seqs.length) return;
+    const giveUpAt = Date.now() + timeoutMs;
+    const [last] = await this.positions(db, origin, [Math.max(...seqs)], timeoutMs);
+    return this.waitFor(last, Math.max(giveUpAt - Date.now(), 0));
+  }
+
   /**
    * In the bus's own database `seqs` are the log's numbers. In a subgraph
    * database of its own (`origin`) they are numbers of that database's
    * outbox: the relay copies them into the shared log in order under other
-   * numbers, recording (origin, origin_seq), so this waits until the copy of
-   * the last one exists and then for its number in the shared log.
+   * numbers, recording (origin, origin_seq); this waits for the copies.
    */
-  async settled(db: Database, origin: string, seqs: number[], timeoutMs = 5000): Promise<void> {
-    if (!seqs.length) return;
-    const last = Math.max(...seqs);
-    if (db.key === this.db.key) return this.waitFor(last, timeoutMs);
+  async positions(db: Database, origin: string, seqs: number[], timeoutMs = 5000): Promise<number[]> {
+    if (!seqs.length || db.key === this.db.key) return [...seqs];
+    const found = new Map<number, number>();
     const giveUpAt = Date.now() + timeoutMs;
     for (;;) {
       // read before looking, so a copy applied meanwhile still wakes the wait below
       const seen = this.position;
-      const [copy] = await queryRows<{ seq: string }>(this.db.drizzle, sql`select seq from events.log where origin = ${origin} and origin_seq = ${last}`);
+      const missing = [...new Set(seqs)].filter((s) => !found.has(s));
+      const copies = await queryRows<{ seq: string; origin_seq: string }>(
+        this.db.drizzle,
+        sql`select seq, origin_seq from events.log where origin = ${origin} and origin_seq = any(${`{${missing.join(',')}}`}::bigint[])`,
+      );
+      for (const c of copies) found.set(Number(c.origin_seq), Number(c.seq));
       const left = giveUpAt - Date.now();
-      if (copy) return this.waitFor(Number(copy.seq), Math.max(left, 0));
-      if (left <= 0) return;
-      // not relayed yet: wait for the next event this bus applies, then look again
+      if (copies.length === missing.length || left <= 0) return seqs.map((s) => found.get(s) ?? seen);
+      // not all relayed yet: wait for the next event this bus applies, then look again
       await this.waitFor(seen + 1, left);
     }
   }

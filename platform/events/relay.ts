@@ -13,7 +13,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../db.ts';
 import { queryRows } from '../db.ts';
-import { EVENTS_CHANNEL, notifyPayload, PUBLISH_LOCK } from './outbox.ts';
+import { EVENTS_CHANNEL, notifyPayload, PUBLISH_LOCK, toEvent, toTextArray, type LogRow } from './outbox.ts';
 import type { Logger } from '../log.ts';
 
 export class OutboxRelay {
@@ -59,7 +59,7 @@ export class OutboxRelay {
         this.again = false;
         for (;;) {
           const [pos] = await queryRows<{ position: string }>(this.local.drizzle, sql`select position from events.consumers where name = ${this.consumer}`);
-          const rows = await queryRows<{ seq: string; topic: string; payload: unknown; audience: string[]; created_at: string }>(
+          const rows = await queryRows<LogRow>(
             this.local.drizzle,
             sql`select seq, topic, payload, audience, created_at from events.log
                 where seq > ${Number(pos?.position ?? 0)} and origin is null order by seq limit 200`,
@@ -67,11 +67,10 @@ export class OutboxRelay {
           if (rows.length === 0 || this.stopped) break;
           await this.shared.drizzle.transaction(async (tx) => {
             await tx.execute(sql`select pg_advisory_xact_lock(${PUBLISH_LOCK})`);
-            for (const r of rows) {
-              const payload = typeof r.payload === 'string' ? r.payload : JSON.stringify(r.payload);
-              const audience = Array.isArray(r.audience) ? r.audience : [];
+            // toEvent: the driver may hand text[] over as its text form; the audience must survive the copy
+            for (const e of rows.map(toEvent)) {
               await tx.execute(sql`insert into events.log (topic, payload, audience, created_at, origin, origin_seq)
-                values (${r.topic}, ${payload}::jsonb, ${`{${audience.map((a) => `"${a}"`).join(',')}}`}::text[], ${new Date(r.created_at).toISOString()}, ${this.origin}, ${Number(r.seq)})
+                values (${e.topic}, ${JSON.stringify(e.payload)}::jsonb, ${toTextArray(e.audience)}::text[], ${e.createdAt.toISOString()}, ${this.origin}, ${e.seq})
                 on conflict (origin, origin_seq) do nothing`);
             }
             await tx.execute(

@@ -58,6 +58,15 @@ export interface EventBus {
    * those events, or `timeoutMs` passed.
    */
   settled(db: Database, origin: string, seqs: number[], timeoutMs?: number): Promise<void>;
+  /**
+   * The positions on this bus of events `publish` wrote into `db` (subgraph
+   * `origin`'s database) as `seqs`, in the same order: the same numbers where
+   * `db` holds the log, else the numbers the relay gave them, waiting up to
+   * `timeoutMs` for it. An event still not relayed then gets the position
+   * live listeners had reached, which is before it: resuming after that
+   * misses nothing (it may repeat a little).
+   */
+  positions(db: Database, origin: string, seqs: number[], timeoutMs?: number): Promise<number[]>;
   /** Resolves once live listeners have seen position `seq` (or later), or after `timeoutMs`. */
   waitFor(seq: number, timeoutMs?: number): Promise<void>;
   /**

@@ -14,6 +14,6 @@ export interface MessagingContext extends RequestContext {
 
 /** Builds each request's context: fresh loaders per request, and per event of a subscription. */
 export function createContext(deps: SubgraphDeps, service: MessagingService): (base: RequestContext) => MessagingContext {
-  const fresh = () => createLoaders(deps.db, deps.internal, deps.log);
+  const fresh = () => createLoaders(deps.db, deps.internal, (seqs) => deps.bus.positions(deps.db, deps.name, seqs), deps.log);
   return (base) => ({ ...base, service, loaders: fresh(), eventLoaders: perEvent(fresh) });
 }

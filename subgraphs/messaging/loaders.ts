@@ -49,11 +49,17 @@ export async function fetchStores(internal: InternalClient, ids: readonly string
   }
 }
 
-export function createLoaders(db: Database, internal: InternalClient, log?: Logger) {
+/**
+ * `positions`: where events of this subgraph's outbox are on the event bus
+ * (EventBus.positions), for Message.cursor.
+ */
+export function createLoaders(db: Database, internal: InternalClient, positions: (seqs: number[]) => Promise<number[]>, log?: Logger) {
   const ex = db.drizzle;
   return {
     conversation: new DataLoader<string, ConversationRow | null>(async (ids) => byId(ids, await conversationsByIds(ex, [...ids]))),
     message: new DataLoader<string, MessageRow | null>(async (ids) => byId(ids, await messagesByIds(ex, [...ids]))),
+    /** A message's cursor: the position on the bus of its message.created event, by that event's number in the outbox. */
+    position: new DataLoader<number, number>((seqs) => positions([...seqs])),
     /** A page of each conversation's messages, newest first: one statement per distinct (limit, before). */
     messagePage: new DataLoader<PageKey, MessageRow[], string>(
       async (keys) => {

@@ -5,6 +5,7 @@ import { DateTime } from '../../platform/scalars.ts';
 import type { MessagingContext } from './context.ts';
 import type { Category, ConversationRow, MessageRow } from './db/queries.ts';
 import { SYSTEM_SENDER_NAME, sideOf } from './service/index.ts';
+import type { LiveMessage } from './service/live.ts';
 import type { SendMessageInput } from './service/inputs.ts';
 import type { ReportAction, ReportRow, ReportStatus } from './db/queries-reports.ts';
 import { reportedParty } from './service/reports.ts';
@@ -50,7 +51,7 @@ export const resolvers = {
         // each event: current data, read with loaders of the subscription's own
         ctx.service.live.messageAdded(ctx.viewer, args, (seq) => (ctx.loaders = ctx.eventLoaders(seq))),
       ),
-      resolve: (m: MessageRow) => m,
+      resolve: (m: LiveMessage) => m,
     },
   },
   User: {
@@ -101,7 +102,9 @@ export const resolvers = {
   },
   Message: {
     __resolveReference: (ref: Ref, ctx: Ctx) => (ctx.viewer ? ctx.service.conversations.messageFor(ctx.viewer, ref.id, ctx.loaders) : null),
-    cursor: (m: MessageRow) => String(m.seq ?? 0),
+    // the position on the bus of its message.created event: what messageAdded(after:) resumes from
+    cursor: async (m: LiveMessage | MessageRow, _: unknown, ctx: Ctx) =>
+      String('position' in m ? m.position : m.seq === null ? 0 : await ctx.loaders.position.load(m.seq)),
     conversation: (m: MessageRow, _: unknown, ctx: Ctx) => ctx.loaders.conversation.load(m.conversationId),
     senderName: async (m: MessageRow, _: unknown, ctx: Ctx) => {
       if (m.senderRole === 'SYSTEM') return SYSTEM_SENDER_NAME;

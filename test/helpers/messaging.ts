@@ -79,7 +79,9 @@ export async function inbox(t: TestStack, who: Person, args: { category?: string
 
 /** Publishes events on the bus as another subgraph would (committed at once). */
 export async function publishEvents(t: TestStack, events: NewEvent[]): Promise<number[]> {
-  return t.stack.eventsDb.drizzle.transaction((tx) => publish(tx, events));
+  const outbox = await t.stack.eventsDb.drizzle.transaction((tx) => publish(tx, events));
+  // their positions on the bus (what consumers and cursors count in; on JetStream not the outbox's numbers)
+  return t.stack.bus.positions(t.stack.eventsDb, 'test', outbox);
 }
 
 export function orderStatusChanged(o: {

@@ -61,8 +61,10 @@ export async function promotionsInternal<T = any>(t: TestStack, operation: strin
 }
 
 /** Publishes events on the bus as another subgraph would; returns their sequence numbers. */
-export function publishEvents(t: TestStack, events: NewEvent[]): Promise<number[]> {
-  return t.stack.eventsDb.drizzle.transaction((tx) => publish(tx, events));
+export async function publishEvents(t: TestStack, events: NewEvent[]): Promise<number[]> {
+  const outbox = await t.stack.eventsDb.drizzle.transaction((tx) => publish(tx, events));
+  // their positions on the bus (what consumers and cursors count in; on JetStream not the outbox's numbers)
+  return t.stack.bus.positions(t.stack.eventsDb, 'test', outbox);
 }
 
 /** Waits until `check` returns a truthy value (polling), or fails after `ms`. */

@@ -159,17 +159,25 @@ describe('the event bus', () => {
 });
 
 describe.skipIf(!onPostgres)('a subgraph with a database of its own (PostgreSQL)', () => {
-  it('has its events relayed into the shared log once, in order', async () => {
+  it('has its events relayed into the shared log once, in order, with their audience, under positions the bus can tell from their outbox numbers', async () => {
     const shared = await freshDatabase();
     const local = await freshDatabase();
     const bus = new PgEventBus(shared.db, { pollIntervalMs: 100 });
     await bus.start();
+    // the shared log's numbers run ahead of the subgraph database's
+    await shared.db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.shared', payload: {} }]));
     const relay = new OutboxRelay(local.db, shared.db, 'catalog', { pollIntervalMs: 100 });
     await relay.start();
     const seen: BusEvent[] = [];
-    bus.onEvent((e) => seen.push(e));
-    for (let i = 0; i < 5; i++) await local.db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.relayed', payload: { i } }]));
+    bus.onEvent((e) => e.topic === 'test.relayed' && seen.push(e));
+    const outbox: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      outbox.push(...(await local.db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.relayed', payload: { i }, audience: ['ann', `u${i}`] }]))));
+    }
     await until(() => seen.length >= 5);
+    expect(seen.map((e) => e.audience)).toEqual([0, 1, 2, 3, 4].map((i) => ['ann', `u${i}`]));
+    expect(await bus.positions(local.db, 'catalog', outbox)).toEqual(seen.map((e) => e.seq));
+    expect(seen.map((e) => e.seq)).not.toEqual(outbox);
     // a second relay started from the same position copies nothing twice
     const again = new OutboxRelay(local.db, shared.db, 'catalog', { pollIntervalMs: 100 });
     await again.start();

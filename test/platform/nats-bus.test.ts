@@ -126,6 +126,25 @@ describe.skipIf(!onPostgres)('the event bus on NATS JetStream', () => {
     expect((await b.history(['test.even'], new Date(Date.now() - 60_000))).map((e) => e.payload.n)).toEqual([2, 4, 6]);
   });
 
+  it('turns the outbox numbers publish returned into the stream positions listeners saw, which differ once a rolled-back publish used a number', async () => {
+    const b = await bus();
+    const seen: BusEvent[] = [];
+    b.onEvent((e) => e.topic === 'test.placed' && seen.push(e));
+    await db.drizzle
+      .transaction(async (tx) => {
+        await publish(tx, [{ topic: 'test.placed', payload: { n: 0 } }]);
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    const outbox: number[] = [];
+    for (let n = 1; n <= 3; n++) outbox.push(...(await send('test.placed', { n })));
+    const positions = await b.positions(db, 'test', outbox); // waits for the relay
+    await until(() => seen.length >= 3);
+    expect(seen.map((e) => e.payload.n)).toEqual([1, 2, 3]);
+    expect(positions).toEqual(seen.map((e) => e.seq));
+    expect(positions).not.toEqual(outbox);
+  });
+
   it('publishes without a global lock: a commit goes out while another publishing transaction is still open', async () => {
     const b = await bus();
     const seen: string[] = [];

@@ -7,6 +7,9 @@ import { MESSAGE_CREATED } from '../events.ts';
 import type { Loaders } from '../loaders.ts';
 import { ownSide, parseSeqCursor } from './access.ts';
 
+/** A message as `messageAdded` delivers it: with its event's position on the bus (its cursor). */
+export type LiveMessage = MessageRow & { position: number };
+
 export class LiveService {
   constructor(private readonly deps: SubgraphDeps) {}
 
@@ -15,11 +18,11 @@ export class LiveService {
     viewer: Viewer,
     args: { conversationId?: string | null; after?: string | null },
     loadersFor: (seq: number) => Loaders,
-  ): Promise<AsyncIterableIterator<MessageRow>> {
+  ): Promise<AsyncIterableIterator<LiveMessage>> {
     const after = parseSeqCursor(args.after);
     const only = args.conversationId ?? null;
     if (only !== null) await ownSide(this.deps.db.drizzle, viewer, only);
-    return liveEvents<MessageRow>({
+    return liveEvents<LiveMessage>({
       bus: this.deps.bus,
       verifier: this.deps.verifier,
       viewer,
@@ -29,7 +32,7 @@ export class LiveService {
       map: async (e) => {
         const m = await loadersFor(e.seq).message.load(String(e.payload.messageId));
         if (!m) return SKIP; // deleted since (its author's data was erased): nothing to deliver
-        return m;
+        return { ...m, position: e.seq };
       },
     });
   }
