@@ -46,6 +46,10 @@ export function writeReport(r: any, files: { jsonFile: string; svgFile?: string;
     L.push(
       `- data: demo seed + a bench buyer with ${r.seed.orders} orders, a 3-line cart, claimed coupons; ${r.seed.distinctTokens} distinct tokens of that buyer for the distinct mode`,
     );
+  if (r.stockSubgraphs)
+    L.push(
+      `- **the other gateways run in front of other subgraphs** (\`--stock-subgraphs\`): those of ${r.stockSubgraphs.commit} (${r.stockSubgraphs.tree}), on a database of their own seeded the same way; this gateway in front of this checkout's. The comparison below is whole system against whole system, and the bound column does not apply.`,
+    );
   L.push('');
 
   const gws = Object.entries(r.gateways ?? {}) as [string, any][];

@@ -30,7 +30,11 @@
  * Writes bench/results/<date>.json, bench/results/<date>-latency.svg and
  * bench/RESULTS.md. It reports; it never fails on a number.
  * --soak [--soak-minutes=10] runs the memory soak instead (bench/soak.ts).
+ * --stock-subgraphs=<checkout> (PostgreSQL): the other gateways run in front of the subgraphs of
+ * another checkout of this project (e.g. a `git worktree` at an earlier commit), on a database of
+ * their own, seeded the same way: the whole stock system against this whole system, in one run.
  */
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,6 +65,8 @@ const full = args.includes('--full');
 const only = new Set((arg('only') ?? 'gateways,curve,subscriptions,sql,bus').split(','));
 const cpuProf = args.includes('--cpu-prof');
 const heapSnapshot = args.includes('--heap-snapshot');
+/** Another checkout whose subgraphs the other gateways run in front of (PostgreSQL only; see the header). */
+const stockTree = arg('stock-subgraphs') && process.env.DATABASE_URL ? path.resolve(arg('stock-subgraphs')!) : undefined;
 /**
  * The subgraphs' layout: on PostgreSQL each in its own process, as deployed
  * (as docker-compose.yml deploys them), unless --subgraph-processes=1; on PGlite
@@ -136,6 +142,7 @@ const children: Child[] = [];
 /** The event bus of the fan-out being measured (--fanout-buses). */
 let currentBus = 'postgres';
 let benchDbUrl = '';
+let stockDbUrl = '';
 
 async function withChild<T>(
   script: string,
@@ -218,9 +225,9 @@ async function load(loader: Child, run: { url: string; bodies: string[]; tokens:
  * Before any gateway is measured: fresh statistics for the seeded tables (on
  * PostgreSQL) and every page through every gateway, both modes, untimed.
  */
-async function warmStack(loader: Child, urls: string[], data: BenchData, tokens: string[]) {
-  if (benchDbUrl) {
-    const sql = postgres(benchDbUrl, { max: 1, onnotice: () => {} });
+async function warmStack(loader: Child, urls: string[], data: BenchData, tokens: string[], dbUrl: string) {
+  if (dbUrl) {
+    const sql = postgres(dbUrl, { max: 1, onnotice: () => {} });
     try {
       await sql.unsafe('vacuum analyze');
     } finally {
@@ -231,15 +238,19 @@ async function warmStack(loader: Child, urls: string[], data: BenchData, tokens:
   const seconds = Math.max(3, profile.warmup * 2);
   for (const url of urls)
     for (const toks of [[data.buyerToken], tokens]) await load(loader, { url, bodies, tokens: toks, connections: profile.connections, duration: seconds });
-  log(
-    `stack warmed: ${bodies.length} pages through each of ${urls.length} gateways, both modes, ${seconds} s each${benchDbUrl ? ', after vacuum analyze' : ''}`,
-  );
+  log(`stack warmed: ${bodies.length} pages through each of ${urls.length} gateways, both modes, ${seconds} s each${dbUrl ? ', after vacuum analyze' : ''}`);
 }
 
 async function main() {
   if (adminUrl && dbName) {
     benchDbUrl = await createDatabase(adminUrl, dbName);
     log(`fresh database ${dbName}`);
+    if (stockTree) {
+      stockDbUrl = await createDatabase(adminUrl, `${dbName}_stock`);
+      const commit = execFileSync('git', ['-C', stockTree, 'log', '-1', '--format=%h %s'], { encoding: 'utf8' }).trim();
+      results.stockSubgraphs = { tree: stockTree, commit };
+      log(`the other gateways run in front of the subgraphs of ${stockTree}, on ${dbName}_stock`);
+    }
   }
   const base: Record<string, string | undefined> = {
     BENCH_KEYS: JSON.stringify(keys),
@@ -285,6 +296,15 @@ async function main() {
   }
 }
 
+/** --stock-subgraphs: the other checkout's subgraphs, on their own database, as this checkout's are started. */
+async function startStockSubgraphs(base: Record<string, string | undefined>): Promise<{ child: Child; urls: Record<string, string> }> {
+  const child = startChild('subgraphs-proc.ts', { ...base, BENCH_DATABASE_URL: stockDbUrl }, { benchDir: path.join(stockTree!, 'bench') });
+  children.push(child);
+  const { urls } = await child.next('ready', 180_000);
+  log(`stock subgraphs (${results.stockSubgraphs.commit}) up: ${Object.values(urls).join(' ')}`);
+  return { child, urls };
+}
+
 /** The subgraphs, the gateways and the parts measured through them (gateways, curve, subscriptions), on `base`'s event bus. */
 async function graphParts(base: Record<string, string | undefined>) {
   if (!(only.has('gateways') || only.has('curve') || only.has('subscriptions'))) return;
@@ -297,14 +317,31 @@ async function graphParts(base: Record<string, string | undefined>) {
       log(`subgraphs up: ${Object.values(urls).join(' ')}`);
       results.subgraphsRssMbAtStart = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
       // the supergraph, with the bench subgraphs' URLs
-      let sdl = fs.readFileSync(SUPERGRAPH_FILE, 'utf8');
-      for (const [name, u] of Object.entries(urls)) sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${u}$2`);
-      const supergraph = path.join(tmp, 'supergraph.graphql');
-      fs.writeFileSync(supergraph, sdl);
-      const gwEnv = (kind: GatewayKind) => ({ ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(urls), BENCH_SUPERGRAPH: supergraph });
+      const supergraphOf = (file: string, at: Record<string, string>, name: string) => {
+        let sdl = fs.readFileSync(file, 'utf8');
+        for (const [n, u] of Object.entries(at)) sdl = sdl.replace(new RegExp(`(@join__graph\\(name: "${n}", url: ")[^"]*(")`), `$1${u}$2`);
+        const out = path.join(tmp, name);
+        fs.writeFileSync(out, sdl);
+        return out;
+      };
+      const supergraph = supergraphOf(SUPERGRAPH_FILE, urls, 'supergraph.graphql');
+      // --stock-subgraphs: the other gateways in front of another checkout's subgraphs (and supergraph)
+      const stock = stockTree && (only.has('gateways') || only.has('curve')) ? await startStockSubgraphs(base) : undefined;
+      const stockSupergraph = stock && supergraphOf(path.join(stockTree!, 'schema', 'supergraph.graphql'), stock.urls, 'supergraph-stock.graphql');
+      const onStock = (kind: GatewayKind) => Boolean(stock) && kind !== 'ours';
+      const subgraphsOf = (kind: GatewayKind) => (onStock(kind) ? stock!.child : subgraphs);
+      const gwEnv = (kind: GatewayKind) =>
+        onStock(kind)
+          ? { ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(stock!.urls), BENCH_SUPERGRAPH: stockSupergraph }
+          : { ...base, BENCH_GATEWAY: kind, BENCH_URLS: JSON.stringify(urls), BENCH_SUPERGRAPH: supergraph };
 
       let data!: BenchData;
       let tokens!: string[];
+      /** The stock stack's own bench buyer and tokens (its database has other ids). */
+      let stockData: BenchData | undefined;
+      let stockTokens: string[] | undefined;
+      const dataOf = (kind: GatewayKind) => (onStock(kind) ? stockData! : data);
+      const tokensOf = (kind: GatewayKind) => (onStock(kind) ? stockTokens! : tokens);
       await withChild('load-proc.ts', {}, async (loader) => {
         await loader.next('ready');
         const kinds = GATEWAYS.filter((kind) => only.has('gateways') || only.has('curve') || (kind === 'ours' && only.has('subscriptions')));
@@ -327,40 +364,46 @@ async function graphParts(base: Record<string, string | undefined>) {
             gws.set(kind, { gw, url });
             log(`${LABEL[kind]} up at ${url} (rss ${(gw.rssBytes() / 2 ** 20).toFixed(0)} MB)`);
           }
-          const first = gws.get(kinds[0])!;
-          data = await seedBuyer(first.url, { checkouts: profile.checkouts });
-          // the sign-in tokens last 15 minutes, a full run longer: the same people, tokens of an hour
-          data.buyerToken = (await mintTokens(keys, data.buyerToken, 1))[0];
-          data.sellerToken = (await mintTokens(keys, data.sellerToken, 1))[0];
-          tokens = await mintTokens(keys, data.buyerToken, profile.distinctTokens);
-          results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
-          log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens`);
-          // Subgraphs remember the tokens they verified, and they serve every gateway: let them see
-          // each distinct token once now, or the first gateway measured would pay for verifications
-          // the later ones find remembered.
-          const ps = pages(data.productId);
-          const dashboard = ps.find((p) => p.name === 'dashboard')!;
-          let next = 0;
-          await Promise.all(
-            Array.from({ length: 16 }, async () => {
-              while (next < tokens.length) await new GraphQLClient(first.url, tokens[next++]).request(dashboard.query, dashboard.variables);
-            }),
-          );
-          log(`subgraphs have verified the ${tokens.length} distinct tokens`);
-          if (only.has('gateways') || only.has('curve'))
-            await warmStack(
-              loader,
-              [...gws.values()].map((g) => g.url),
-              data,
-              tokens,
+          // each stack (this one; with --stock-subgraphs also the stock one) gets its bench buyer
+          const seedThrough = async (url: string) => {
+            const d = await seedBuyer(url, { checkouts: profile.checkouts });
+            // the sign-in tokens last 15 minutes, a full run longer: the same people, tokens of an hour
+            d.buyerToken = (await mintTokens(keys, d.buyerToken, 1))[0];
+            d.sellerToken = (await mintTokens(keys, d.sellerToken, 1))[0];
+            const t = await mintTokens(keys, d.buyerToken, profile.distinctTokens);
+            // Subgraphs remember the tokens they verified, and they serve every gateway: let them see
+            // each distinct token once now, or the first gateway measured would pay for verifications
+            // the later ones find remembered.
+            const dashboard = pages(d.productId).find((p) => p.name === 'dashboard')!;
+            let next = 0;
+            await Promise.all(
+              Array.from({ length: 16 }, async () => {
+                while (next < t.length) await new GraphQLClient(url, t[next++]).request(dashboard.query, dashboard.variables);
+              }),
             );
+            return { d, t };
+          };
+          const first = gws.get(kinds.find((k) => !onStock(k)) ?? kinds[0])!;
+          ({ d: data, t: tokens } = await seedThrough(first.url));
+          results.seed = { orders: data.orders, productId: data.productId, distinctTokens: tokens.length };
+          log(`seeded: buyer with ${data.orders} orders, ${tokens.length} distinct tokens (verified once by the subgraphs)`);
+          const stockFirst = kinds.find((k) => onStock(k));
+          if (stockFirst) {
+            ({ d: stockData, t: stockTokens } = await seedThrough(gws.get(stockFirst)!.url));
+            log(`stock stack seeded: buyer with ${stockData.orders} orders, ${stockTokens.length} distinct tokens`);
+          }
+          if (only.has('gateways') || only.has('curve')) {
+            const ofStack = (stockStack: boolean) => [...gws].filter(([k]) => onStock(k) === stockStack).map(([, g]) => g.url);
+            await warmStack(loader, ofStack(false), data, tokens, benchDbUrl);
+            if (stockData) await warmStack(loader, ofStack(true), stockData, stockTokens!, stockDbUrl);
+          }
 
           for (const [kind, { gw, url }] of gws) {
             const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
             // sanity: every page answers without errors through this gateway
-            const client = new GraphQLClient(url, data.buyerToken);
+            const client = new GraphQLClient(url, dataOf(kind).buyerToken);
             entry.check = {};
-            for (const p of ps) {
+            for (const p of pages(dataOf(kind).productId)) {
               const r = await client.request(p.query, p.variables);
               entry.check[p.name] = r.errors?.length
                 ? `errors: ${JSON.stringify(r.errors).slice(0, 300)}`
@@ -378,10 +421,15 @@ async function graphParts(base: Record<string, string | undefined>) {
             const k = cell++ % Math.max(1, n);
             return [...measured.slice(k), ...measured.slice(0, k)];
           };
+          /** A workload's request bodies for a gateway's stack (the product page names that stack's product). */
+          const bodiesOf = (kind: GatewayKind, name: string) => {
+            const ps = pages(dataOf(kind).productId);
+            return name === 'mix' ? ps.map(bodyOf) : ps.filter((p) => p.name === name).map(bodyOf);
+          };
           if (only.has('gateways')) {
-            const workloads = [...ps.map((p) => ({ name: p.name, bodies: [bodyOf(p)] })), { name: 'mix', bodies: ps.map(bodyOf) }];
+            const workloads = [...pages(data.productId).map((p) => ({ name: p.name })), { name: 'mix' }];
             for (const mode of ['identical', 'distinct'] as const) {
-              const toks = mode === 'identical' ? [data.buyerToken] : tokens;
+              const toksOf = (kind: GatewayKind) => (mode === 'identical' ? [dataOf(kind).buyerToken] : tokensOf(kind));
               for (const w of workloads) {
                 // the mix is the headline: measured in `mixRounds` rounds (each on every gateway,
                 // rotating), the round with the median RPS reported and every round kept beside it
@@ -390,9 +438,9 @@ async function graphParts(base: Record<string, string | undefined>) {
                 for (let round = 0; round < rounds; round++)
                   for (const kind of rotation()) {
                     const { gw, url } = gws.get(kind)!;
-                    const run = { url, bodies: w.bodies, tokens: toks, connections: profile.connections };
+                    const run = { url, bodies: bodiesOf(kind, w.name), tokens: toksOf(kind), connections: profile.connections };
                     await load(loader, { ...run, duration: profile.warmup });
-                    const cpu = cpuMeter({ gateway: gw, subgraphs, load: loader });
+                    const cpu = cpuMeter({ gateway: gw, subgraphs: subgraphsOf(kind), load: loader });
                     const machine = machineMeter();
                     const r = await load(loader, { ...run, duration: profile.duration });
                     r.cpuMsPerRequest = cpu(r.requests);
@@ -416,7 +464,7 @@ async function graphParts(base: Record<string, string | undefined>) {
             for (const c of profile.curve) {
               for (const kind of rotation()) {
                 const { url } = gws.get(kind)!;
-                const run = { url, bodies: ps.map(bodyOf), tokens, connections: c };
+                const run = { url, bodies: bodiesOf(kind, 'mix'), tokens: tokensOf(kind), connections: c };
                 await load(loader, { ...run, duration: Math.max(1, Math.ceil(profile.warmup / 2)) });
                 const r = await load(loader, { ...run, duration: Math.max(2, Math.ceil(profile.duration * 0.6)) });
                 (results.curve[kind] ??= []).push({ connections: c, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors });
@@ -436,6 +484,10 @@ async function graphParts(base: Record<string, string | undefined>) {
         }
       });
       results.subgraphsRssMbAtEnd = +(subgraphs.rssBytes() / 2 ** 20).toFixed(1);
+      if (stock) {
+        await stock.child.stop();
+        children.splice(children.indexOf(stock.child), 1);
+      }
     },
     cpuProf ? { cpuProf: path.join(profDir, 'subgraphs') } : {},
   );
@@ -730,6 +782,7 @@ try {
 } finally {
   for (const c of children.splice(0).reverse()) await c.stop().catch(() => {});
   if (adminUrl && dbName) await dropDatabase(adminUrl, dbName).catch((e) => console.error('could not drop', dbName, e));
+  if (adminUrl && stockDbUrl) await dropDatabase(adminUrl, `${dbName}_stock`).catch((e) => console.error('could not drop', `${dbName}_stock`, e));
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 results.finished = new Date().toISOString();

@@ -30,10 +30,10 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-export function startChild(script: string, env: Record<string, string | undefined> = {}, opts: { cpuProf?: string } = {}): Child {
+export function startChild(script: string, env: Record<string, string | undefined> = {}, opts: { cpuProf?: string; benchDir?: string } = {}): Child {
   const execArgv = ['--import', 'tsx', '--max-old-space-size=4096', '--expose-gc'];
   if (opts.cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}`);
-  const proc = fork(path.join(BENCH_DIR, script), [], {
+  const proc = fork(path.join(opts.benchDir ?? BENCH_DIR, script), [], {
     execArgv,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -19,7 +19,16 @@ export interface Consumer {
   handler: Handler;
   running: boolean;
   again: boolean;
+  /** Its position row exists (made on its first run). */
+  registered: boolean;
+  /** Its last run did not finish its work: it failed, or another instance held the consumer. */
+  unfinished: boolean;
+  /** When it last ran (ms since the epoch). */
+  ranAt: number;
 }
+
+/** A consumer the poll finds idle this long is run anyway (a last safety net; wakes and `unfinished` cover the rest). */
+const IDLE_RECHECK_MS = 30_000;
 
 /** Events of `c.topics` after position `from`, oldest first, at most `limit` (read in the consumer's transaction `tx` when it can). */
 export type ConsumerRead = (c: Consumer, tx: Tx, from: number, limit: number) => Promise<BusEvent[]>;
@@ -35,7 +44,7 @@ export class Consumers {
   ) {}
 
   add(name: string, topics: string[], db: Database, handler: Handler): void {
-    const c: Consumer = { name, topics, db, handler, running: false, again: false };
+    const c: Consumer = { name, topics, db, handler, running: false, again: false, registered: false, unfinished: false, ranAt: 0 };
     this.list.push(c);
     void this.run(c);
   }
@@ -56,21 +65,44 @@ export class Consumers {
     for (const c of this.list) if (!topics || c.topics.some((t) => topics.has(t))) void this.run(c);
   }
 
+  /**
+   * The bus's periodic poll: run the consumers of `topics` (events the bus
+   * found in the log without a wake-up, e.g. a NOTIFY missed while
+   * reconnecting), those whose last run left work (failed, or another
+   * instance held the consumer, which may since have stopped), and any idle
+   * for 30 s. An idle consumer costs no statement per poll otherwise.
+   */
+  poll(topics: Set<string>, now = Date.now()): void {
+    if (this.stopped) return;
+    for (const c of this.list) {
+      if (c.unfinished || !c.registered || now - c.ranAt >= IDLE_RECHECK_MS || c.topics.some((t) => topics.has(t))) void this.run(c);
+    }
+  }
+
   private async run(c: Consumer): Promise<void> {
     if (c.running) {
       c.again = true;
       return;
     }
     c.running = true;
+    c.ranAt = Date.now();
+    let unfinished = true;
     try {
-      await c.db.drizzle.execute(sql`insert into events.consumers (name) values (${c.name}) on conflict (name) do nothing`);
+      if (!c.registered) {
+        await c.db.drizzle.execute(sql`insert into events.consumers (name) values (${c.name}) on conflict (name) do nothing`);
+        c.registered = true;
+      }
+      let held = false;
       do {
         c.again = false;
         let more = true;
         while (more && !this.stopped) {
           more = await c.db.drizzle.transaction(async (tx) => {
             const [pos] = await queryRows<{ position: string }>(tx, sql`select position from events.consumers where name = ${c.name} for update skip locked`);
-            if (!pos) return false; // another instance holds this consumer right now
+            if (!pos) {
+              held = true; // another instance holds this consumer right now: look again on the next poll
+              return false;
+            }
             const events = await this.read(c, tx, Number(pos.position), this.batch);
             if (events.length === 0) return false;
             for (const e of events) await c.handler(tx, e);
@@ -80,9 +112,11 @@ export class Consumers {
           });
         }
       } while (c.again && !this.stopped);
+      unfinished = held;
     } catch (err) {
       this.log?.error('event consumer failed; will retry', { consumer: c.name, err });
     } finally {
+      c.unfinished = unfinished;
       c.running = false;
     }
   }

@@ -53,7 +53,8 @@ export class NatsEventBus implements EventBus {
     // a restarted server forgot the tail's consumer: follow again from the position
     this.stream.onReconnect(() => void this.tail?.close().catch(() => {}));
     void this.follow();
-    this.timer = setInterval(() => this.consumers.wake(), this.opts.pollIntervalMs ?? 1000);
+    // the safety net: consumers that may have work (consumers.ts `poll`); the tail wakes the others
+    this.timer = setInterval(() => this.consumers.poll(new Set()), this.opts.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
 

@@ -4,8 +4,9 @@
  *
  * - It tails that log: NOTIFY wakes it, a poll (`pollIntervalMs`, default
  *   1000) covers missed notifications, e.g. after a reconnect. The NOTIFY
- *   names the topics committed, and wakes only the consumers of those (the
- *   poll wakes all). Live listeners see every event once, in order, because
+ *   names the topics committed, and wakes only the consumers of those; the
+ *   poll runs only the consumers that may have work (consumers.ts `poll`),
+ *   so an idle system issues one statement a second per bus. Live listeners see every event once, in order, because
  *   `publish` makes `seq` follow commit order (outbox.ts).
  * - A subgraph with a database of its own publishes into that database's
  *   outbox, which `OutboxRelay` (relay.ts) copies into this log.
@@ -31,6 +32,8 @@ export class PgEventBus implements EventBus {
   private stopped = false;
   private started = false;
   private readonly batch: number;
+  /** Topics of the events the pump delivered since the last poll. */
+  private seen = new Set<string>();
 
   constructor(
     /** The database whose `events.log` is the log. */
@@ -52,7 +55,7 @@ export class PgEventBus implements EventBus {
     this.started = true;
     this.listeners.position = await this.head();
     this.unlisten = await this.db.listen(EVENTS_CHANNEL, (payload) => this.wake(notifiedTopics(payload)));
-    this.timer = setInterval(() => this.wake(), this.opts.pollIntervalMs ?? 1000);
+    this.timer = setInterval(() => this.poll(), this.opts.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
 
@@ -155,6 +158,15 @@ export class PgEventBus implements EventBus {
     this.consumers.wake(topics);
   }
 
+  /** The periodic poll: read the log, and run the consumers that may have work (consumers.ts `poll`). */
+  private poll(): void {
+    if (this.stopped) return;
+    void this.pump();
+    const topics = this.seen;
+    this.seen = new Set();
+    this.consumers.poll(topics);
+  }
+
   private async pump(): Promise<void> {
     if (this.pumping) {
       this.pumpAgain = true;
@@ -168,7 +180,10 @@ export class PgEventBus implements EventBus {
         do {
           const events = await this.readAfter(this.position);
           got = events.length;
-          for (const e of events) this.listeners.deliver(e);
+          for (const e of events) {
+            this.listeners.deliver(e);
+            this.seen.add(e.topic);
+          }
           this.listeners.release();
         } while (got === this.batch && !this.stopped);
       } while (this.pumpAgain && !this.stopped);

@@ -156,6 +156,63 @@ describe('the event bus', () => {
     expect(handledB).toEqual([9]);
     await quiet.stop();
   });
+
+  it('polls without a statement for a consumer that has nothing to do, and still finds an event whose wake-up was missed', async () => {
+    const polling = new PgEventBus(db, { pollIntervalMs: 100 });
+    await polling.start();
+    let statements = 0;
+    const counted = new Proxy(db.drizzle, {
+      get(target, property, receiver) {
+        const v = Reflect.get(target, property, receiver);
+        if ((property === 'execute' || property === 'transaction') && typeof v === 'function') {
+          return (...args: unknown[]) => {
+            statements++;
+            return v.apply(target, args);
+          };
+        }
+        return v;
+      },
+    });
+    const handled: number[] = [];
+    polling.consume('test.idle', ['test.idle'], { ...db, drizzle: counted } as Database, async (_tx, e) => void handled.push(e.payload.i as number));
+    await new Promise((r) => setTimeout(r, 300)); // registered, ran once
+    const before = statements;
+    await new Promise((r) => setTimeout(r, 1000)); // ten polls with nothing new
+    expect(statements).toBe(before);
+    // an event whose NOTIFY never came (written to the log without one, as if the
+    // notification was lost in a reconnect): the poll reads the log, sees the topic and runs its consumer
+    await db.drizzle.execute(sql`insert into events.log (topic, payload, audience) values ('test.idle', '{"i":1}'::jsonb, '{}'::text[])`);
+    await until(() => handled.length === 1, 3000);
+    expect(handled).toEqual([1]);
+    await polling.stop();
+  });
+
+  it.skipIf(!onPostgres)(
+    'runs a consumer again on the next poll when another instance held it and stopped (PostgreSQL: one connection on PGlite)',
+    async () => {
+      const a = new PgEventBus(db, { pollIntervalMs: 100 });
+      await a.start();
+      const handled: number[] = [];
+      // the other instance: holds the consumer's position row in a transaction that never finishes its work
+      let release!: () => void;
+      const holding = new Promise<void>((r) => (release = r));
+      const holder = db.drizzle.transaction(async (tx) => {
+        await tx.execute(sql`insert into events.consumers (name) values ('test.held') on conflict (name) do nothing`);
+        await tx.execute(sql`select position from events.consumers where name = 'test.held' for update`);
+        await holding;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      a.consume('test.held', ['test.held'], db, async (_tx, e) => void handled.push(e.payload.i as number));
+      await db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.held', payload: { i: 7 } }]));
+      await new Promise((r) => setTimeout(r, 400));
+      expect(handled).toEqual([]); // held elsewhere
+      release(); // the holder stops without handling anything; no new event comes
+      await holder;
+      await until(() => handled.length === 1, 3000);
+      expect(handled).toEqual([7]);
+      await a.stop();
+    },
+  );
 });
 
 describe.skipIf(!onPostgres)('a subgraph with a database of its own (PostgreSQL)', () => {
