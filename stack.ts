@@ -65,7 +65,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await ownPglite.waitReady;
     pglite = ownPglite;
   }
-  const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite, max: 3 });
+  const eventsDb = await openDatabase({ name: 'events', url: config.eventsDatabaseUrl, pglite, max: 3, prepared: config.databasePrepared });
   await runMigrations(eventsDb, 'kit', config.eventsDatabaseUrl);
   const bus = createEventBus(config, eventsDb, { log: opts.log });
   try {

@@ -25,7 +25,7 @@ try {
     // JetStream: the gateway reads the stream, no database needed
     bus = createEventBus(config, undefined, { log });
   } else if (config.eventsDatabaseUrl) {
-    db = await openDatabase({ name: 'gateway-events', url: config.eventsDatabaseUrl, max: 2 });
+    db = await openDatabase({ name: 'gateway-events', url: config.eventsDatabaseUrl, max: 2, prepared: config.databasePrepared });
     await runMigrations(db, 'kit', config.eventsDatabaseUrl);
     bus = createEventBus(config, db, { log });
   }

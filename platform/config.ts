@@ -70,6 +70,8 @@ export interface Config {
   subgraphDatabaseUrls: Partial<Record<SubgraphName, string>>;
   /** Connections per PostgreSQL pool (each subgraph has one). */
   databasePoolMax: number;
+  /** Statements as prepared statements of their connection (platform/db.ts; off behind a pooler in transaction mode). */
+  databasePrepared: boolean;
   /** Database holding the platform's event log; defaults to databaseUrl. */
   eventsDatabaseUrl?: string;
   /** What carries events (docs/operations.md, "The event bus"). */
@@ -152,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     NATS_STREAM: envVar.text('marketplace_events'),
     NATS_REPLICAS: envVar.int(1, { min: 1, max: 5 }),
     DATABASE_POOL_MAX: envVar.int(10, { min: 1, max: 1000 }),
+    DATABASE_PREPARED_STATEMENTS: envVar.bool(true),
     PORT: envVar.int(DEFAULT_PORTS.gateway, { max: 65535 }),
     HOST: envVar.text('0.0.0.0'),
     ACCESS_TOKEN_TTL_S: envVar.int(900, { min: 10, max: 86400 }),
@@ -220,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     subgraphDatabaseUrls,
     eventsDatabaseUrl: v.EVENTS_DATABASE_URL ?? v.DATABASE_URL,
     databasePoolMax: v.DATABASE_POOL_MAX,
+    databasePrepared: v.DATABASE_PREPARED_STATEMENTS,
     eventBus: v.EVENT_BUS,
     nats: { url: v.NATS_URL, stream: v.NATS_STREAM, replicas: v.NATS_REPLICAS },
     port: v.PORT,

@@ -43,6 +43,8 @@ export interface OpenOptions {
   name: string;
   /** Pool size for postgres.js (default 10). */
   max?: number;
+  /** Send statements as prepared statements of their connection (default true; `preparing` below). */
+  prepared?: boolean;
 }
 
 /** Rows of a raw `execute` result on either driver. */
@@ -127,7 +129,10 @@ type Sql = ReturnType<typeof postgres>;
  * pages are hot, db/queries of each subgraph).
  *
  * Transactions and savepoints hand drizzle a client of their own connection:
- * it is wrapped the same way.
+ * it is wrapped the same way. Behind a connection pooler in transaction mode
+ * (PgBouncer without `max_prepared_statements`) a connection's prepared
+ * statements are not there on the next transaction: turn this off with
+ * `DATABASE_PREPARED_STATEMENTS=false`.
  */
 function preparing(sql: Sql): Sql {
   return new Proxy(sql, {
@@ -170,7 +175,7 @@ export async function openDatabase(opts: OpenOptions & { pglite?: PGlite }): Pro
       // drizzle and the event log), so a reconnect is one round trip
       fetch_types: false,
     });
-    const db = drizzlePostgres(preparing(client), { logger }) as unknown as Drizzle;
+    const db = drizzlePostgres(opts.prepared === false ? client : preparing(client), { logger }) as unknown as Drizzle;
     return {
       kind: 'postgres',
       key: opts.url,

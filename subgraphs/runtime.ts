@@ -67,6 +67,7 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
     name,
     pglite: url ? undefined : opts.pglite,
     max: opts.config.databasePoolMax,
+    prepared: opts.config.databasePrepared,
   });
   let ownBus: EventBus | undefined;
   let eventsDb: Database | undefined;
@@ -78,7 +79,7 @@ export async function startSubgraph(name: SubgraphName, opts: StartOptions): Pro
     if (!bus) {
       const eventsUrl = opts.config.eventsDatabaseUrl;
       if (opts.config.eventBus === 'postgres' && url && eventsUrl && eventsUrl !== url) {
-        eventsDb = await openDatabase({ url: eventsUrl, name: `${name}-events`, max: 3 });
+        eventsDb = await openDatabase({ url: eventsUrl, name: `${name}-events`, max: 3, prepared: opts.config.databasePrepared });
         await runMigrations(eventsDb, 'kit', eventsUrl);
       }
       bus = ownBus = createEventBus(opts.config, eventsDb ?? db, { log });
