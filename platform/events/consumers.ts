@@ -23,18 +23,17 @@ export interface Consumer {
   registered: boolean;
   /** Its last run did not finish its work: it failed, or another instance held the consumer. */
   unfinished: boolean;
-  /** When it last ran (ms since the epoch). */
-  ranAt: number;
+  /** Its position as its last run left it (null before it ran). */
+  position: number | null;
 }
-
-/** A consumer the poll finds idle this long is run anyway (a last safety net; wakes and `unfinished` cover the rest). */
-const IDLE_RECHECK_MS = 30_000;
 
 /** Events of `c.topics` after position `from`, oldest first, at most `limit` (read in the consumer's transaction `tx` when it can). */
 export type ConsumerRead = (c: Consumer, tx: Tx, from: number, limit: number) => Promise<BusEvent[]>;
 
 export class Consumers {
   private list: Consumer[] = [];
+  /** Databases whose positions a poll is reading now. */
+  private readonly polling = new Set<Database>();
   stopped = false;
 
   constructor(
@@ -44,7 +43,7 @@ export class Consumers {
   ) {}
 
   add(name: string, topics: string[], db: Database, handler: Handler): void {
-    const c: Consumer = { name, topics, db, handler, running: false, again: false, registered: false, unfinished: false, ranAt: 0 };
+    const c: Consumer = { name, topics, db, handler, running: false, again: false, registered: false, unfinished: false, position: null };
     this.list.push(c);
     void this.run(c);
   }
@@ -69,13 +68,41 @@ export class Consumers {
    * The bus's periodic poll: run the consumers of `topics` (events the bus
    * found in the log without a wake-up, e.g. a NOTIFY missed while
    * reconnecting), those whose last run left work (failed, or another
-   * instance held the consumer, which may since have stopped), and any idle
-   * for 30 s. An idle consumer costs no statement per poll otherwise.
+   * instance held the consumer, which may since have stopped), and those whose
+   * position someone else moved (another instance, or an operator replaying:
+   * one statement per database reads every position). An idle consumer costs
+   * no statement of its own.
    */
-  poll(topics: Set<string>, now = Date.now()): void {
+  poll(topics: Set<string>): void {
     if (this.stopped) return;
+    const rest = new Map<Database, Consumer[]>();
     for (const c of this.list) {
-      if (c.unfinished || !c.registered || now - c.ranAt >= IDLE_RECHECK_MS || c.topics.some((t) => topics.has(t))) void this.run(c);
+      if (c.running) continue;
+      if (c.unfinished || !c.registered || c.topics.some((t) => topics.has(t))) void this.run(c);
+      else rest.set(c.db, [...(rest.get(c.db) ?? []), c]);
+    }
+    for (const [db, cs] of rest) void this.runMoved(db, cs);
+  }
+
+  private async runMoved(db: Database, cs: Consumer[]): Promise<void> {
+    if (this.polling.has(db)) return;
+    this.polling.add(db);
+    try {
+      const rows = await queryRows<{ name: string; position: string }>(
+        db.drizzle,
+        sql`select name, position from events.consumers where name in (${sql.join(
+          cs.map((c) => sql`${c.name}`),
+          sql`, `,
+        )})`,
+      );
+      for (const r of rows) {
+        const c = cs.find((x) => x.name === r.name);
+        if (c && !c.running && Number(r.position) !== c.position) void this.run(c);
+      }
+    } catch (err) {
+      this.log?.warn('event consumers: reading positions failed; will retry', { err });
+    } finally {
+      this.polling.delete(db);
     }
   }
 
@@ -85,7 +112,6 @@ export class Consumers {
       return;
     }
     c.running = true;
-    c.ranAt = Date.now();
     let unfinished = true;
     try {
       if (!c.registered) {
@@ -103,11 +129,13 @@ export class Consumers {
               held = true; // another instance holds this consumer right now: look again on the next poll
               return false;
             }
-            const events = await this.read(c, tx, Number(pos.position), this.batch);
+            c.position = Number(pos.position);
+            const events = await this.read(c, tx, c.position, this.batch);
             if (events.length === 0) return false;
             for (const e of events) await c.handler(tx, e);
             const last = events[events.length - 1].seq;
             await tx.execute(sql`update events.consumers set position = ${last}, updated_at = now() where name = ${c.name}`);
+            c.position = last;
             return events.length === this.batch;
           });
         }
