@@ -1,7 +1,8 @@
 /**
  * Plain node:http plumbing shared by the subgraphs and the gateway: body
  * reading with a size limit, JSON answers, and running an Apollo Server for a
- * request without a framework.
+ * request without a framework (the gateway's; the subgraphs run their own
+ * executor, executor.ts).
  */
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
