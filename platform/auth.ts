@@ -12,7 +12,7 @@
  * TOKEN_EXPIRED (refresh it) or TOKEN_INVALID (anything else, a revoked
  * session included: sign in again). `authenticate` turns that into a guest
  * with the reason, so public fields and the sign-in mutations still work and
- * only what needs a viewer is refused, with the reason (`tokenReasonPlugin`).
+ * only what needs a viewer is refused, with the reason (`withTokenReason`).
  *
  * Revocation is an event (`session.revoked`, `user.deactivated`): every
  * `AuthVerifier` applies it from the event bus and tells its `onRevoke`
@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT, jwtVerify, importPKCS8, importSPKI, type CryptoKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Config } from './config.ts';
 import type { BusEvent, EventBus } from './events/bus.ts';
@@ -53,20 +53,26 @@ const INVALID = 'The access token is invalid.';
 const ENDED = 'This session has ended. Sign in again.';
 
 /**
- * An Apollo Server plugin: in the answer to a request whose token was
- * refused, every UNAUTHENTICATED error carries `extensions.reason`.
+ * In the answer to a request whose token was refused (`reason`), every
+ * UNAUTHENTICATED error carries `extensions.reason` (changed in place).
  */
+export function withTokenReason<T extends readonly GraphQLFormattedError[]>(errors: T, reason: TokenReason | undefined): T {
+  if (!reason) return errors;
+  for (const e of errors) {
+    const ext = e.extensions as Record<string, unknown> | undefined;
+    if (ext?.code === 'UNAUTHENTICATED' && ext.reason === undefined) ext.reason = reason;
+  }
+  return errors;
+}
+
+/** `withTokenReason` as an Apollo Server plugin (the gateway's; the subgraphs' executor applies it itself). */
 export function tokenReasonPlugin<C>(reasonOf: (context: C) => TokenReason | undefined): ApolloServerPlugin<C & object> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ response, contextValue }) {
           const reason = contextValue ? reasonOf(contextValue) : undefined;
-          if (!reason || response.body.kind !== 'single') return;
-          for (const e of response.body.singleResult.errors ?? []) {
-            const ext = e.extensions as Record<string, unknown> | undefined;
-            if (ext?.code === 'UNAUTHENTICATED' && ext.reason === undefined) ext.reason = reason;
-          }
+          if (response.body.kind === 'single') withTokenReason(response.body.singleResult.errors ?? [], reason);
         },
       };
     },
@@ -279,7 +285,7 @@ export class AuthVerifier {
   /**
    * Like `verify`, but a refused token makes a guest with the reason instead
    * of an error: public fields and the sign-in mutations still work, and what
-   * needs a viewer is refused with the reason (`tokenReasonPlugin`).
+   * needs a viewer is refused with the reason (`withTokenReason`).
    */
   async authenticate(authorization: string | undefined | null): Promise<Authentication> {
     try {

@@ -1,7 +1,8 @@
 /**
  * Plain node:http plumbing shared by the subgraphs and the gateway: body
  * reading with a size limit, JSON answers, and running an Apollo Server for a
- * request without a framework.
+ * request without a framework (the gateway's; the subgraphs run their own
+ * executor, executor.ts).
  */
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
@@ -41,7 +42,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)).toString('utf8')));
     req.on('error', reject);
   });
 }

@@ -52,3 +52,33 @@ export function createLogger(level: LogLevel, base: Record<string, unknown> = {}
   const root = pino(options, destination);
   return adapt(Object.keys(base).length ? root.child(base) : root);
 }
+
+/**
+ * `parent.child(bindings)`, made on first use: a request's logger (with its
+ * request id) costs nothing for the many requests that log nothing.
+ */
+export class LazyChildLogger implements Logger {
+  private made?: Logger;
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+  private get log(): Logger {
+    return (this.made ??= this.parent.child(this.bindings));
+  }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.log.debug(msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log.info(msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log.warn(msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log.error(msg, fields);
+  }
+  child(fields: Record<string, unknown>): Logger {
+    return this.log.child(fields);
+  }
+}

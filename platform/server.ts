@@ -1,7 +1,9 @@
 /**
  * The subgraph server factory: one node:http server per subgraph serving
  *
- * - `POST /graphql`: the subgraph schema (Apollo Server + buildSubgraphSchema);
+ * - `POST /graphql` (and `GET`): the subgraph schema (buildSubgraphSchema), run by
+ *   graphql-js through the executor (executor.ts: documents parsed and validated
+ *   once, Apollo Server's status codes and error codes, no Apollo Server);
  * - `ws /graphql`: graphql-ws (`graphql-transport-ws`) for its subscriptions (subscriptions/server.ts);
  * - `POST /internal/<operation>`: service-to-service JSON calls (see internal.ts);
  * - `GET /health`: 200 `{"status":"ok"}` once started;
@@ -18,19 +20,16 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError } from 'graphql';
-import { tokenReasonPlugin, TOKEN_REASONS, type AuthVerifier, type TokenReason, type Viewer } from './auth.ts';
-import { logHidden, maskError } from './masking.ts';
-import { BodyTooLarge, listen, readBody, runApollo, sendJson } from './http.ts';
-import type { Logger } from './log.ts';
+import { TOKEN_REASONS, type AuthVerifier, type TokenReason, type Viewer } from './auth.ts';
+import { createExecutor } from './executor.ts';
+import { BodyTooLarge, listen, readBody, sendJson } from './http.ts';
+import { LazyChildLogger, type Logger } from './log.ts';
 import type { RequestContext } from './context.ts';
 import type { SubgraphDefinition } from './subgraph.ts';
 import { CLIENT_IP_HEADER, REQUEST_ID_HEADER, SECRET_HEADER, TOKEN_REFUSED_HEADER } from './protocol.ts';
 import { subscriptionEndpoint } from './subscriptions/server.ts';
-import { checkTextInput } from './text-input.ts';
 
 /** What the server needs of a subgraph's definition (subgraph.ts). */
 export type SubgraphModule = Pick<SubgraphDefinition, 'typeDefs' | 'resolvers' | 'context' | 'internal' | 'metrics'>;
@@ -56,51 +55,39 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Whether `given` is the secret whose SHA-256 is `expected` (`secretDigest`), compared in constant time. */
+/**
+ * Whether the header value `given` is the secret (`expected`, its UTF-8
+ * bytes), compared in constant time: nothing hashed per request, and a value
+ * of another length costs the same compare of the secret with itself.
+ */
 export function secretMatches(expected: Buffer, given: string | string[] | undefined): boolean {
   if (typeof given !== 'string') return false;
-  return crypto.timingSafeEqual(expected, secretDigest(given));
+  const bytes = Buffer.byteLength(given) === expected.length ? Buffer.from(given) : undefined;
+  return crypto.timingSafeEqual(expected, bytes ?? expected) && bytes !== undefined;
 }
 
-/** What `secretMatches` compares: hash the server's secret once, not per request. */
-function secretDigest(text: string): Buffer {
-  return crypto.createHash('sha256').update(text).digest();
+/** The path and query string of a request target: the hot `/graphql` without a `new URL`, anything else as URL reads it. */
+function target(raw = '/'): { path: string; search: string } {
+  if (raw === '/graphql') return { path: raw, search: '' };
+  if (raw.startsWith('/graphql?')) return { path: '/graphql', search: raw.slice('/graphql'.length) };
+  const url = new URL(raw, 'http://localhost');
+  return { path: url.pathname, search: url.search };
 }
 
 export async function startSubgraphServer(module: SubgraphModule, opts: SubgraphServerOptions): Promise<RunningServer> {
   const schema = buildSubgraphSchema({ typeDefs: module.typeDefs, resolvers: module.resolvers });
-  const apollo = new ApolloServer<RequestContext>({
-    schema,
-    csrfPrevention: false,
-    introspection: true,
-    includeStacktraceInErrorResponses: false,
-    formatError: maskError,
-    plugins: [
-      ApolloServerPluginInlineTraceDisabled(),
-      // no cache hints here (every answer is per viewer and uncached); left on, it wraps every resolver
-      ApolloServerPluginCacheControlDisabled(),
-      {
-        requestDidStart: async () => ({
-          // text input with a NUL byte: INVALID_INPUT before anything runs (text-input.ts)
-          didResolveOperation: async ({ document, request }) => {
-            const nul = checkTextInput(document, request.variables);
-            if (nul) throw nul;
-          },
-          didEncounterErrors: async ({ errors, contextValue }) => logHidden(contextValue.log ?? opts.log, errors),
-        }),
-      },
-      // a refused token: the UNAUTHENTICATED errors of its (guest) request say why
-      tokenReasonPlugin<RequestContext>((ctx) => ctx.tokenReason),
-    ],
-    // the process's SIGTERM handler drains requests first (Apollo's would stop and re-raise the signal at once)
-    stopOnTerminationSignals: false,
-  });
-  await apollo.start();
+  const executor = createExecutor<RequestContext>(schema);
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
-  const expectedSecret = secretDigest(opts.secret);
+  const expectedSecret = Buffer.from(opts.secret);
 
   const contextOf = (viewer: Viewer | null, requestId: string, clientIp?: string, tokenReason?: TokenReason): RequestContext =>
-    module.context({ viewer, requestId, log: opts.log.child({ requestId }), ...(clientIp ? { clientIp } : {}), ...(tokenReason ? { tokenReason } : {}) });
+    module.context({
+      viewer,
+      requestId,
+      log: new LazyChildLogger(opts.log, { requestId }),
+      ...(clientIp ? { clientIp } : {}),
+      ...(tokenReason ? { tokenReason } : {}),
+    });
   // a refused token makes a guest with the reason (not a failed request); the gateway, behind
   // the secret, sends the reason it refused a token for instead of the token: a guest at once
   const contextFor = async (authorization: string | undefined, requestId: string, clientIp?: string, refused?: string): Promise<RequestContext> => {
@@ -111,10 +98,10 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
   };
 
   const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const { path, search } = target(req.url);
     let requestId: string | undefined;
     try {
-      if (req.method === 'GET' && url.pathname === '/health') {
+      if (req.method === 'GET' && path === '/health') {
         sendJson(res, closing ? 503 : 200, { status: closing ? 'stopping' : 'ok' });
         return;
       }
@@ -122,40 +109,41 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         sendJson(res, 401, { errors: [{ message: 'Unauthorized', extensions: { code: 'UNAUTHENTICATED' } }] });
         return;
       }
-      if (req.method === 'GET' && url.pathname === '/metrics' && module.metrics) {
+      if (req.method === 'GET' && path === '/metrics' && module.metrics) {
         const m = await module.metrics();
         res.writeHead(200, { 'content-type': m.contentType }).end(m.text);
         return;
       }
       requestId = (req.headers[REQUEST_ID_HEADER] as string) || crypto.randomUUID();
       const body = req.method === 'POST' ? await readBody(req, maxBody) : '';
-      if (url.pathname === '/graphql') {
-        await runApollo(
-          apollo,
-          req,
-          res,
-          body,
-          async () => {
-            try {
-              const ip = req.headers[CLIENT_IP_HEADER];
-              const refused = req.headers[TOKEN_REFUSED_HEADER];
-              return await contextFor(
-                req.headers.authorization,
-                requestId!,
-                typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined,
-                typeof refused === 'string' ? refused : undefined,
-              );
-            } catch (err) {
-              // Apollo masks it without telling any plugin: log it here
-              if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err, requestId });
-              throw err;
-            }
-          },
-          { [REQUEST_ID_HEADER]: requestId! },
-        );
+      if (path === '/graphql') {
+        const context = async () => {
+          try {
+            const ip = req.headers[CLIENT_IP_HEADER];
+            const refused = req.headers[TOKEN_REFUSED_HEADER];
+            return await contextFor(
+              req.headers.authorization,
+              requestId!,
+              typeof ip === 'string' ? ip.trim().slice(0, 64) || undefined : undefined,
+              typeof refused === 'string' ? refused : undefined,
+            );
+          } catch (err) {
+            // the answer masks it: log it here
+            if (!(err instanceof GraphQLError)) opts.log.error('context creation failed', { err, requestId });
+            throw err;
+          }
+        };
+        const answer = await executor.run({ method: req.method ?? 'GET', search, body, contentType: req.headers['content-type'] }, context);
+        res.writeHead(answer.status, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(answer.body),
+          [REQUEST_ID_HEADER]: requestId,
+          ...answer.headers,
+        });
+        res.end(answer.body);
         return;
       }
-      const internal = /^\/internal\/([a-zA-Z]+)$/.exec(url.pathname);
+      const internal = /^\/internal\/([a-zA-Z]+)$/.exec(path);
       if (internal && req.method === 'POST' && module.internal?.[internal[1]]) {
         let input: unknown;
         try {
@@ -174,7 +162,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
         sendJson(res, 413, { errors: [{ message: 'Request body too large', extensions: { code: 'BAD_REQUEST' } }] });
         return;
       }
-      opts.log.error('request failed', { err, path: url.pathname, requestId });
+      opts.log.error('request failed', { err, path, requestId });
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.end();
     }
@@ -200,8 +188,7 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
     contextOf: (viewer, requestId) => contextOf(viewer, requestId),
   });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/graphql' || !secretMatches(expectedSecret, req.headers[SECRET_HEADER])) {
+    if (target(req.url).path !== '/graphql' || !secretMatches(expectedSecret, req.headers[SECRET_HEADER])) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -229,7 +216,6 @@ export async function startSubgraphServer(module: SubgraphModule, opts: Subgraph
       }
       server.closeAllConnections();
       await stopped;
-      await apollo.stop();
     },
   };
 }

@@ -11,8 +11,8 @@
  * literal written in the document itself (arguments, nested object and list
  * values, variable defaults, directive arguments).
  *
- * The subgraph server (server.ts) applies it to HTTP operations (an Apollo
- * plugin) and to subscriptions over graphql-ws (`onSubscribe`).
+ * The subgraph server applies it to HTTP operations (its executor,
+ * executor.ts) and to subscriptions over graphql-ws (`onSubscribe`).
  */
 import { BREAK, GraphQLError, visit, type DocumentNode } from 'graphql';
 
@@ -73,8 +73,9 @@ export function nulInDocument(document: DocumentNode): NulLocation | null {
 
 /**
  * The INVALID_INPUT error for an operation with a NUL somewhere in its input.
- * Over HTTP it carries status 200 (Apollo's default for a refused operation is
- * 500, which the gateway would take for a broken subgraph).
+ * Over HTTP it carries status 200 (the executor's default for a refused
+ * operation is 500, as Apollo Server's was, which the gateway would take for
+ * a broken subgraph).
  */
 export function nulInputError(at: NulLocation, over: 'http' | 'ws' = 'http'): GraphQLError {
   return new GraphQLError(`Text input must not contain NUL characters (U+0000): ${at}.`, {

@@ -1,9 +1,10 @@
 /**
- * The one cache of parsed and validated subscription documents, used by the
- * gateway (against the API schema, with its limits) and by the subgraphs
- * (against their own schema). Clients send a handful of distinct
- * subscription texts: each is parsed and validated once, and every
- * subscription with that text holds the same AST.
+ * The one cache of parsed and validated documents, used by the gateway for
+ * subscriptions (against the API schema, with its limits) and by the
+ * subgraphs for subscriptions and for every HTTP operation (executor.ts,
+ * against their own schema). Callers send a bounded set of distinct texts
+ * (the gateway's query plans, the clients' subscriptions): each is parsed and
+ * validated once, and every operation with that text shares the same AST.
  *
  * - Keyed by the query text; the `max` most recently used are kept (LRU).
  * - A text longer than `maxLength` is parsed and validated every time (the
