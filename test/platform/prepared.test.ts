@@ -12,8 +12,16 @@ const dbName = `mg_prepared_${crypto.randomBytes(5).toString('hex')}`;
 const items = pgTable('prepared_items', { id: uuid('id').primaryKey(), name: text('name').notNull(), n: integer('n').notNull() });
 
 const byIds = prepared('test_items_by_ids', (db) => db.select().from(items).where(anyOf(items.id, 'ids')).orderBy(asc(items.n)));
-const byNames = prepared('test_items_by_names', (db) => db.select({ name: items.name }).from(items).where(anyOf(items.name, 'names', 'text')));
-const sumAbove = preparedRaw<{ total: number | string | null }>('test_items_sum', sql`select sum(n) as total from prepared_items where n > ${sql.placeholder('min')}`);
+const byNames = prepared('test_items_by_names', (db) =>
+  db
+    .select({ name: items.name })
+    .from(items)
+    .where(anyOf(items.name, 'names', 'text')),
+);
+const sumAbove = preparedRaw<{ total: number | string | null }>(
+  'test_items_sum',
+  sql`select sum(n) as total from prepared_items where n > ${sql.placeholder('min')}`,
+);
 const page = preparedShapes('test_items_page', (db, shape: 'all' | 'after') =>
   db
     .select({ n: items.n })
