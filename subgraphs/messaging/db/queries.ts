@@ -5,6 +5,7 @@
  */
 import { and, count, desc, eq, getTableColumns, inArray, lt, not, or, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../platform/db.ts';
+import { prepared } from '../../../platform/prepared.ts';
 import { conversations, deactivatedUsers, knownOrders, messages, reports, sendRates } from './schema.ts';
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -121,15 +122,19 @@ export async function countConversations(ex: Executor, f: ConversationFilter): P
 
 /** Unread messages of a person: as buyer, plus as seller of their stores. Archived included. */
 export async function unreadTotal(ex: Executor, userId: string): Promise<number> {
-  // a sum of CASEs, which the builder has no word for
+  const [r] = await unreadTotalQuery(ex, { userId });
+  return Number(r?.n ?? 0);
+}
+// prepared (platform/prepared.ts): every dashboard asks; a sum of CASEs, which the builder has no word for
+const unreadTotalQuery = prepared('messaging_unread_total', (ex) => {
+  const userId = sql.placeholder('userId');
   const unread = sql<string | number | null>`coalesce(sum(case when ${conversations.buyerId} = ${userId} then ${conversations.buyerUnread} else 0 end
     + case when ${conversations.sellerId} = ${userId} then ${conversations.sellerUnread} else 0 end), 0)`;
-  const [r] = await ex
+  return ex
     .select({ n: unread })
     .from(conversations)
     .where(or(eq(conversations.buyerId, userId), eq(conversations.sellerId, userId)));
-  return Number(r?.n ?? 0);
-}
+});
 
 /** The SELLER conversation that has a message about each order (the latest such message's). */
 export async function conversationsAboutOrders(ex: Executor, orderIds: string[]): Promise<(ConversationRow & { aboutOrderId: string })[]> {

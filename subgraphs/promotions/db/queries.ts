@@ -6,6 +6,7 @@
 import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../../platform/db.ts';
+import { anyOf, arrayParam, prepared } from '../../../platform/prepared.ts';
 import { coupons, priceWatches, productPrices, redemptions, userCoupons } from './schema.ts';
 
 export type CouponRow = typeof coupons.$inferSelect;
@@ -104,10 +105,12 @@ export async function walletEntry(db: Executor, couponId: string, userId: string
 
 /** Wallets of several users (User.coupons), newest claim first. */
 export function walletsOf(db: Executor, userIds: readonly string[]): Promise<WalletRow[]> {
-  return wallet(db)
-    .where(inArray(userCoupons.userId, [...userIds]))
-    .orderBy(desc(userCoupons.claimedAt), userCoupons.id);
+  return walletsOfQuery(db, { ids: arrayParam(userIds) });
 }
+// prepared (platform/prepared.ts): every dashboard reads the viewer's coupons
+const walletsOfQuery = prepared('promotions_wallets_of', (db) =>
+  wallet(db).where(anyOf(userCoupons.userId, 'ids')).orderBy(desc(userCoupons.claimedAt), userCoupons.id),
+);
 
 /** FOR UPDATE OF needs an unqualified name: the schema-qualified table under an alias. */
 const uc = alias(userCoupons, 'uc');
@@ -242,12 +245,16 @@ export function watchesOf(db: Executor, userIds: readonly string[]): Promise<Wat
 
 /** Which of these products the user watches. */
 export async function watchedAmong(db: Executor, userId: string, productIds: readonly string[]): Promise<Set<string>> {
-  const rows = await db
-    .select({ productId: priceWatches.productId })
-    .from(priceWatches)
-    .where(and(eq(priceWatches.userId, userId), inArray(priceWatches.productId, [...productIds])));
+  const rows = await watchedAmongQuery(db, { userId, ids: arrayParam(productIds) });
   return new Set(rows.map((r) => r.productId));
 }
+// prepared (platform/prepared.ts): every product page asks
+const watchedAmongQuery = prepared('promotions_watched_among', (db) =>
+  db
+    .select({ productId: priceWatches.productId })
+    .from(priceWatches)
+    .where(and(eq(priceWatches.userId, sql.placeholder('userId')), anyOf(priceWatches.productId, 'ids'))),
+);
 
 /** Watchers who have not been told a price yet start from this one (no alert). */
 export async function setFirstSeenPrice(db: Executor, productId: string, price: number): Promise<void> {

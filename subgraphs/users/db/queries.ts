@@ -1,6 +1,7 @@
 /** Every SQL statement of the users subgraph. */
 import { and, asc, count, eq, gt, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../../platform/db.ts';
+import { anyOf, arrayParam, prepared } from '../../../platform/prepared.ts';
 import { loginFailures, sessions, shippingAddresses, usedRefreshTokens, users, type AddressRow, type UserRow } from './schema.ts';
 import type { AddressFields } from '../service/inputs.ts';
 import { pruneMail } from './queries-mail.ts';
@@ -21,12 +22,12 @@ export async function activeUserByEmail(db: Executor, email: string): Promise<Us
   return r;
 }
 
+// prepared (platform/prepared.ts): every signed-in page reads the viewer
+const usersByIdsQuery = prepared('users_by_ids', (db) => db.select().from(users).where(anyOf(users.id, 'ids')));
+
 export async function usersByIds(db: Executor, ids: readonly string[]): Promise<UserRow[]> {
   if (!ids.length) return [];
-  return db
-    .select()
-    .from(users)
-    .where(inArray(users.id, [...ids]));
+  return usersByIdsQuery(db, { ids: arrayParam(ids) });
 }
 
 /** The active user row, locked for the rest of the transaction. */

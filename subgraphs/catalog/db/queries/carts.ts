@@ -1,6 +1,7 @@
 /** Carts and their lines, and what checkout reads of them. */
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../../../platform/db.ts';
+import { anyOf, arrayParam, prepared } from '../../../../platform/prepared.ts';
 import { cartLines, carts, products, stores, variants } from '../schema.ts';
 import { productColumns, type CartLineRow, type CartRow, type ProductRow, type StoreRow, type VariantRow } from './rows.ts';
 
@@ -9,8 +10,16 @@ export async function cartById(db: Executor, id: string): Promise<CartRow | null
   return row ?? null;
 }
 
+// prepared (platform/prepared.ts): the dashboard reads the viewer's cart and its lines
+const cartByOwnerQuery = prepared('catalog_cart_by_owner', (db) =>
+  db
+    .select()
+    .from(carts)
+    .where(eq(carts.ownerId, sql.placeholder('ownerId'))),
+);
+
 export async function cartByOwner(db: Executor, ownerId: string): Promise<CartRow | null> {
-  const [row] = await db.select().from(carts).where(eq(carts.ownerId, ownerId));
+  const [row] = await cartByOwnerQuery(db, { ownerId });
   return row ?? null;
 }
 
@@ -30,15 +39,19 @@ export interface LineWithVariant extends CartLineRow {
  * (variant, product, store), selected as their loaders select them, so the
  * cart-lines loader primes those loaders instead of their running statements.
  */
-export async function linesByCartIds(db: Executor, cartIds: readonly string[]): Promise<LineWithVariant[]> {
-  const rows = await db
+const linesByCartIdsQuery = prepared('catalog_lines_by_cart_ids', (db) =>
+  db
     .select({ line: cartLines, variant: variants, product: productColumns, store: stores })
     .from(cartLines)
     .innerJoin(variants, eq(variants.id, cartLines.variantId))
     .innerJoin(products, eq(products.id, variants.productId))
     .innerJoin(stores, eq(stores.id, products.storeId))
-    .where(inArray(cartLines.cartId, [...cartIds]))
-    .orderBy(asc(cartLines.createdAt), asc(cartLines.id));
+    .where(anyOf(cartLines.cartId, 'ids'))
+    .orderBy(asc(cartLines.createdAt), asc(cartLines.id)),
+);
+
+export async function linesByCartIds(db: Executor, cartIds: readonly string[]): Promise<LineWithVariant[]> {
+  const rows = await linesByCartIdsQuery(db, { ids: arrayParam(cartIds) });
   return rows.map((r) => ({ ...r.line, variant: r.variant, product: r.product, store: r.store }));
 }
 

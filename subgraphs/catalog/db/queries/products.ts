@@ -1,6 +1,7 @@
 /** Categories, stores, products and variants. */
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../../../platform/db.ts';
+import { anyOf, arrayParam, prepared } from '../../../../platform/prepared.ts';
 import { categories, products, storeFollows, stores, variants } from '../schema.ts';
 import { productColumns, type CategoryRow, type ProductRow, type StoreRow, type VariantRow } from './rows.ts';
 
@@ -19,11 +20,11 @@ export function categoriesByIds(db: Executor, ids: readonly string[]): Promise<C
 
 // ───────────────────────────── stores ─────────────────────────────
 
+// prepared (platform/prepared.ts): every page reads stores, products and variants by id
+const storesByIdsQuery = prepared('catalog_stores_by_ids', (db) => db.select().from(stores).where(anyOf(stores.id, 'ids')));
+
 export function storesByIds(db: Executor, ids: readonly string[]): Promise<StoreRow[]> {
-  return db
-    .select()
-    .from(stores)
-    .where(inArray(stores.id, [...ids]));
+  return storesByIdsQuery(db, { ids: arrayParam(ids) });
 }
 
 export function storesByOwner(db: Executor, ownerId: string): Promise<StoreRow[]> {
@@ -69,11 +70,10 @@ export async function followerCounts(db: Executor, storeIds: readonly string[]):
 
 // ───────────────────────────── products and variants ─────────────────────────────
 
+const productsByIdsQuery = prepared('catalog_products_by_ids', (db) => db.select(productColumns).from(products).where(anyOf(products.id, 'ids')));
+
 export function productsByIds(db: Executor, ids: readonly string[]): Promise<ProductRow[]> {
-  return db
-    .select(productColumns)
-    .from(products)
-    .where(inArray(products.id, [...ids]));
+  return productsByIdsQuery(db, { ids: arrayParam(ids) });
 }
 
 /**
@@ -81,12 +81,16 @@ export function productsByIds(db: Executor, ids: readonly string[]): Promise<Pro
  * (a product page shows all three): selected as the product, store and
  * follower-count loaders select them, so the product-page loader primes those.
  */
-export function productPagesByIds(db: Executor, ids: readonly string[]): Promise<{ product: ProductRow; store: StoreRow; followerCount: number }[]> {
-  return db
+const productPagesQuery = prepared('catalog_product_pages_by_ids', (db) =>
+  db
     .select({ product: productColumns, store: stores, followerCount: db.$count(storeFollows, eq(storeFollows.storeId, stores.id)) })
     .from(products)
     .innerJoin(stores, eq(stores.id, products.storeId))
-    .where(inArray(products.id, [...ids]));
+    .where(anyOf(products.id, 'ids')),
+);
+
+export function productPagesByIds(db: Executor, ids: readonly string[]): Promise<{ product: ProductRow; store: StoreRow; followerCount: number }[]> {
+  return productPagesQuery(db, { ids: arrayParam(ids) });
 }
 
 export function variantsByIds(db: Executor, ids: readonly string[]): Promise<VariantRow[]> {
@@ -97,12 +101,16 @@ export function variantsByIds(db: Executor, ids: readonly string[]): Promise<Var
 }
 
 /** The variants on offer (not removed) of products. */
-export function variantsByProductIds(db: Executor, productIds: readonly string[]): Promise<VariantRow[]> {
-  return db
+const variantsByProductIdsQuery = prepared('catalog_variants_by_product_ids', (db) =>
+  db
     .select()
     .from(variants)
-    .where(and(inArray(variants.productId, [...productIds]), isNull(variants.removedAt)))
-    .orderBy(asc(variants.productId), asc(variants.position), asc(variants.id));
+    .where(and(anyOf(variants.productId, 'ids'), isNull(variants.removedAt)))
+    .orderBy(asc(variants.productId), asc(variants.position), asc(variants.id)),
+);
+
+export function variantsByProductIds(db: Executor, productIds: readonly string[]): Promise<VariantRow[]> {
+  return variantsByProductIdsQuery(db, { ids: arrayParam(productIds) });
 }
 
 export function insertProduct(db: Executor, v: Omit<ProductRow, 'id' | 'archivedAt'> & { id?: string }): Promise<ProductRow[]> {

@@ -1,17 +1,23 @@
 /** Reads of orders, lines, history, feedback and reviews; account deactivation. */
 import { and, count, desc, eq, inArray, lte, sql, sum, type SQL } from 'drizzle-orm';
-import { queryRows, type Executor } from '../../../../platform/db.ts';
+import type { Executor } from '../../../../platform/db.ts';
+import { anyOf, arrayParam, prepared, preparedRaw, preparedShapes } from '../../../../platform/prepared.ts';
 import { feedback, orderLines, orders, statusHistory } from '../schema.ts';
-import { mapFeedback, toOrder, uuidList, type FeedbackRow, type HistoryRow, type LineRow, type OrderRow, type OrderStatus } from './rows.ts';
+import { mapFeedback, toOrder, type FeedbackRow, type HistoryRow, type LineRow, type OrderRow, type OrderStatus } from './rows.ts';
 
 export async function ordersByIds(db: Executor, ids: string[]): Promise<OrderRow[]> {
   if (!ids.length) return [];
   return (await db.select().from(orders).where(inArray(orders.id, ids))).map(toOrder);
 }
 
+// prepared (platform/prepared.ts): the dashboard's orders page, its lines and counts, a product page's reviews
+const linesByOrderIdsQuery = prepared('orders_lines_by_order_ids', (db) =>
+  db.select().from(orderLines).where(anyOf(orderLines.orderId, 'ids')).orderBy(orderLines.orderId, orderLines.position),
+);
+
 export async function linesByOrderIds(db: Executor, ids: string[]): Promise<LineRow[]> {
   if (!ids.length) return [];
-  const rows = await db.select().from(orderLines).where(inArray(orderLines.orderId, ids)).orderBy(orderLines.orderId, orderLines.position);
+  const rows = await linesByOrderIdsQuery(db, { ids: arrayParam(ids) });
   return rows.map((r) => ({ ...r, options: r.options as LineRow['options'] }));
 }
 
@@ -43,24 +49,39 @@ export interface OrderPageFilter extends OrderListFilter {
   limit: number;
 }
 
-function orderFilter(f: OrderListFilter): SQL | undefined {
-  return and(
-    f.buyerId ? eq(orders.buyerId, f.buyerId) : undefined,
-    f.storeId ? eq(orders.storeId, f.storeId) : undefined,
-    f.status ? eq(orders.status, f.status) : undefined,
-  );
-}
+/** A page's statement shape: which of the filter's conditions it has (b buyer, s store, t status, k keyset). */
+type OrderPageShape = `${'b' | ''}${'s' | ''}${'t' | ''}${'k' | ''}`;
+
+const orderPageQuery = preparedShapes('orders_order_page', (db, shape: OrderPageShape) =>
+  db
+    .select()
+    .from(orders)
+    .where(
+      and(
+        shape.includes('b') ? eq(orders.buyerId, sql.placeholder('buyerId')) : undefined,
+        shape.includes('s') ? eq(orders.storeId, sql.placeholder('storeId')) : undefined,
+        shape.includes('t') ? eq(orders.status, sql.placeholder('status')) : undefined,
+        // a row-value comparison (the index's order), which the builder's operators do not express
+        shape.includes('k')
+          ? sql`(${orders.createdAt}, ${orders.id}) < (${sql.placeholder('beforeAt')}::timestamptz, ${sql.placeholder('beforeId')}::uuid)`
+          : undefined,
+      ),
+    )
+    .orderBy(desc(orders.createdAt), desc(orders.id))
+    .limit(sql.placeholder('limit')),
+);
 
 /** Newest first; `limit` rows at most. */
 export async function orderPage(db: Executor, f: OrderPageFilter): Promise<OrderRow[]> {
-  // a row-value comparison (the index's order), which the builder's operators do not express
-  const after = f.before ? sql`(${orders.createdAt}, ${orders.id}) < (${f.before.createdAt}::timestamptz, ${f.before.id}::uuid)` : undefined;
-  const rows = await db
-    .select()
-    .from(orders)
-    .where(and(orderFilter(f), after))
-    .orderBy(desc(orders.createdAt), desc(orders.id))
-    .limit(f.limit);
+  const shape = `${f.buyerId ? 'b' : ''}${f.storeId ? 's' : ''}${f.status ? 't' : ''}${f.before ? 'k' : ''}` as OrderPageShape;
+  const rows = await orderPageQuery(db, shape, {
+    buyerId: f.buyerId,
+    storeId: f.storeId,
+    status: f.status,
+    beforeAt: f.before?.createdAt,
+    beforeId: f.before?.id,
+    limit: f.limit,
+  });
   return rows.map(toOrder);
 }
 
@@ -76,7 +97,7 @@ export async function storeOrderPages(db: Executor, storeIds: string[], f: Omit<
   const ranked = db
     .select({ id: orders.id, rank: rank.as('rank') })
     .from(orders)
-    .where(and(inArray(orders.storeId, storeIds), orderFilter({ status: f.status }), after))
+    .where(and(inArray(orders.storeId, storeIds), f.status ? eq(orders.status, f.status) : undefined, after))
     .as('ranked');
   const rows = await db
     .select()
@@ -98,13 +119,17 @@ export async function storeStatusTotals(db: Executor, storeIds: string[]): Promi
 }
 
 /** Per status counts of several buyers' orders, in one statement (statuses without orders are absent). */
-export async function countsByStatus(db: Executor, buyerIds: string[]): Promise<{ buyerId: string; status: OrderStatus; count: number }[]> {
-  if (!buyerIds.length) return [];
-  const rows = await db
+const countsByStatusQuery = prepared('orders_counts_by_status', (db) =>
+  db
     .select({ buyerId: orders.buyerId, status: orders.status, count: count() })
     .from(orders)
-    .where(inArray(orders.buyerId, buyerIds))
-    .groupBy(orders.buyerId, orders.status);
+    .where(anyOf(orders.buyerId, 'ids'))
+    .groupBy(orders.buyerId, orders.status),
+);
+
+export async function countsByStatus(db: Executor, buyerIds: string[]): Promise<{ buyerId: string; status: OrderStatus; count: number }[]> {
+  if (!buyerIds.length) return [];
+  const rows = await countsByStatusQuery(db, { ids: arrayParam(buyerIds) });
   return rows.map((r) => ({ ...r, status: r.status as OrderStatus }));
 }
 
@@ -132,35 +157,60 @@ export async function sellersOfStores(db: Executor, storeIds: string[]): Promise
  * productRating. A CTE over a DISTINCT ON (raw SQL: the builder does not say DISTINCT ON
  * with this ordering inside a CTE).
  */
-const reviewedCte = (productIds: string[]) =>
-  sql`reviewed as (
+const reviewedCte = sql`reviewed as (
         select distinct on (l.product_id, f.id) l.product_id, f.*, coalesce(fl.rating, f.product_rating) as review_rating
         from orders.order_lines l
         join orders.feedback f on f.order_id = l.order_id
         left join orders.feedback_lines fl on fl.order_line_id = l.id
-        where l.product_id in (${uuidList(productIds)})
+        where l.product_id = any(${sql.placeholder('ids')}::uuid[])
         order by l.product_id, f.id, (fl.rating is null), l.position
       )`;
+
+const productRatingsQuery = preparedRaw(
+  'orders_product_ratings',
+  sql`with ${reviewedCte}
+      select product_id, avg(review_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id`,
+);
 
 /** Products' ratings (exact averages of their reviews' ratings) and review counts. */
 export async function productRatings(db: Executor, productIds: string[]): Promise<{ productId: string; rating: number; count: number }[]> {
   if (!productIds.length) return [];
-  const rows = await queryRows(
-    db,
-    sql`with ${reviewedCte(productIds)}
-        select product_id, avg(review_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id`,
-  );
+  const rows = await productRatingsQuery(db, { ids: arrayParam(productIds) });
   return rows.map((r) => ({ productId: String(r.product_id), rating: Number(r.rating), count: Number(r.review_count) }));
 }
 
-export async function storeRatings(db: Executor, storeIds: string[]): Promise<{ storeId: string; rating: number }[]> {
-  if (!storeIds.length) return [];
-  return db
+const storeRatingsQuery = prepared('orders_store_ratings', (db) =>
+  db
     .select({ storeId: feedback.storeId, rating: sql<number>`avg(${feedback.productRating})::float8`.mapWith(Number) })
     .from(feedback)
-    .where(inArray(feedback.storeId, storeIds))
-    .groupBy(feedback.storeId);
+    .where(anyOf(feedback.storeId, 'ids'))
+    .groupBy(feedback.storeId),
+);
+
+export async function storeRatings(db: Executor, storeIds: string[]): Promise<{ storeId: string; rating: number }[]> {
+  if (!storeIds.length) return [];
+  return storeRatingsQuery(db, { ids: arrayParam(storeIds) });
 }
+
+/**
+ * A CTE with a window function (row_number per product) and a left join of the page onto the stats: raw SQL.
+ * One row per (product, review on the page); a product whose page is empty keeps one row with null review columns.
+ */
+const reviewPagesSql = (after: SQL) =>
+  sql`with ${reviewedCte}, stats as (
+        select product_id, avg(review_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id
+      ), page as (
+        select * from (
+          select r.*, row_number() over (partition by r.product_id order by r.created_at desc, r.id desc) as rn
+          from reviewed r${after}
+        ) y where rn <= ${sql.placeholder('limit')}
+      )
+      select * from stats left join page using (product_id) order by product_id, created_at desc, id desc`;
+const reviewPagesFirst = preparedRaw('orders_review_pages', reviewPagesSql(sql``));
+const reviewPagesAfter = preparedRaw(
+  'orders_review_pages_after',
+  reviewPagesSql(sql` where (r.created_at, r.id) < (${sql.placeholder('beforeAt')}::timestamptz, ${sql.placeholder('beforeId')}::uuid)`),
+);
 
 export interface ReviewRow extends FeedbackRow {
   productId: string;
@@ -181,21 +231,12 @@ export async function reviewPages(
   before: { createdAt: string; id: string } | null,
 ): Promise<{ stats: { productId: string; rating: number; count: number }[]; reviews: ReviewRow[] }> {
   if (!productIds.length) return { stats: [], reviews: [] };
-  const after = before ? sql` where (r.created_at, r.id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)` : sql``;
-  // a CTE with a window function (row_number per product) and a left join of the page onto the stats: raw SQL
-  // one row per (product, review on the page); a product whose page is empty keeps one row with null review columns
-  const rows = await queryRows(
-    db,
-    sql`with ${reviewedCte(productIds)}, stats as (
-          select product_id, avg(review_rating)::float8 as rating, count(*) as review_count from reviewed group by product_id
-        ), page as (
-          select * from (
-            select r.*, row_number() over (partition by r.product_id order by r.created_at desc, r.id desc) as rn
-            from reviewed r${after}
-          ) y where rn <= ${limit}
-        )
-        select * from stats left join page using (product_id) order by product_id, created_at desc, id desc`,
-  );
+  const rows = await (before ? reviewPagesAfter : reviewPagesFirst)(db, {
+    ids: arrayParam(productIds),
+    limit,
+    beforeAt: before?.createdAt,
+    beforeId: before?.id,
+  });
   const stats = new Map<string, { productId: string; rating: number; count: number }>();
   const reviews: ReviewRow[] = [];
   for (const r of rows) {

@@ -51,11 +51,6 @@ function toDate(v: unknown): Date {
 }
 
 export const ts = (d: Date): SQL => sql`${d.toISOString()}::timestamptz`;
-export const uuidList = (ids: string[]): SQL =>
-  sql.join(
-    ids.map((id) => sql`${id}::uuid`),
-    sql`, `,
-  );
 
 export function mapFeedback(r: Raw): FeedbackRow {
   return {
