@@ -257,6 +257,8 @@ async function main() {
     BENCH_SECRET: secret,
     BENCH_DATABASE_URL: benchDbUrl,
     BENCH_SUBGRAPH_PROCESSES: subgraphProcesses ? '1' : '',
+    // the processes run as deployed (graphql-js, among others, drops its development checks)
+    NODE_ENV: 'production',
   };
   results.subgraphProcesses = subgraphProcesses ? 5 : 1;
 
