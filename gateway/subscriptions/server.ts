@@ -215,6 +215,11 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
   wss.on('connection', (ws) => keepAlive.add(ws));
   /** Open sockets per client (the TCP peer's address, IPv6 by /64: client-key.ts) and kind. */
   const slots = new SocketSlots(options.maxSocketsPerClient);
+  // one listener for every socket: a closure made in the upgrade callback would keep the
+  // socket's upgrade request (headers, raw headers, parser state) for its whole lifetime
+  const releaseSlot = function (this: WebSocket) {
+    slots.release(this);
+  };
 
   return {
     options,
@@ -231,7 +236,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
           ws.close(CloseCodes.TooManySockets, 'Too many connections from this address');
           return;
         }
-        ws.once('close', () => slots.release(ws));
+        ws.on('close', releaseSlot); // emitted once
         wss.emit('connection', ws, req);
       });
     },

@@ -1,6 +1,6 @@
 /**
  * One client subscription through the gateway: graphql-ws's event stream for
- * it (a Repeater, @repeaterjs/repeater), fed by a source (source.ts).
+ * it, fed by a source (source.ts).
  *
  * - Events come from the source: the upstream subscription, its resumption
  *   after a dropped connection, and the completion of each event with the
@@ -15,8 +15,9 @@
  *   is the one place the gateway writes graphql-ws messages itself (an
  *   extension point of our own, docs/subscriptions.md): graphql-ws sees a
  *   stream that yields nothing and ends (then it sends `complete`) when the
- *   source ends. Without a sink (tests), answers are yielded for graphql-ws
- *   to send.
+ *   source ends: its one pending `next()` (`EndSignal`). Without a sink
+ *   (tests), answers are yielded for graphql-ws to send, through a Repeater
+ *   (@repeaterjs/repeater).
  * - At most `queueLimit` answers wait for a slow client (written and not yet
  *   flushed to the socket, or not yet taken from the stream); past that the
  *   subscription ends and `onOverflow` is called (the socket is closed 4429).
@@ -44,13 +45,45 @@ export interface FrameSink {
 }
 
 const CLOSE_BRACE = Buffer.from('}');
+const DONE: IteratorResult<ExecutionResult> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * With a sink, all graphql-ws waits for is the end: the one `next()` it
+ * awaits, answered `done` when the stream ends. Nothing is ever yielded, so
+ * no Repeater: a started Repeater holds a dozen promises, bound functions
+ * and closures, about 2 KB of heap per idle subscription (bench/RESULTS.md).
+ */
+class EndSignal {
+  /** graphql-ws has asked for the first answer. */
+  started = false;
+  private done = false;
+  private pending: Promise<IteratorResult<ExecutionResult>> | undefined;
+  private resolve: ((r: IteratorResult<ExecutionResult>) => void) | undefined;
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    this.started = true;
+    if (this.done) return Promise.resolve(DONE);
+    return (this.pending ??= new Promise((resolve) => (this.resolve = resolve)));
+  }
+
+  finish(): void {
+    this.done = true;
+    this.pending = undefined;
+    const resolve = this.resolve;
+    this.resolve = undefined;
+    resolve?.(DONE);
+  }
+}
 
 export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, SourceListener {
-  private readonly stream: Repeater<ExecutionResult>;
+  /** Without a sink: the answers for graphql-ws to take. */
+  private readonly stream: Repeater<ExecutionResult> | undefined;
+  /** With a sink: the end of the stream, for graphql-ws. */
+  private readonly endSignal: EndSignal | undefined;
   private push: ((r: ExecutionResult) => Promise<unknown>) | undefined;
   private stop: (() => void) | undefined;
   /** Answers that came before graphql-ws first asked for one (without a sink). */
-  private early: ExecutionResult[] = [];
+  private early: ExecutionResult[] | undefined;
   /** Answers handed to the stream and not taken yet (without a sink). */
   private untaken = 0;
   /** No more answers will come (after those handed over). */
@@ -58,8 +91,8 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
   /** Closed by the consumer or overflow: stop everything, deliver nothing more. */
   private closed = false;
   private readonly source: SubscriptionSource;
-  /** `{"id":<id>,"type":"next","payload":` for this subscription (with a sink). */
-  private readonly prefix: Buffer | undefined;
+  /** `{"id":<id>,"type":"next","payload":` for this subscription (with a sink, made with its first message). */
+  private prefix: Buffer | undefined;
   /** Messages handed to the writer or the socket and not yet flushed (with a sink). */
   private unflushed = 0;
   /** Messages waiting in the writer (writer.ts) for a later turn. */
@@ -78,16 +111,17 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
     private readonly onEnd: () => void = () => {},
     private readonly sink?: FrameSink,
   ) {
-    this.prefix = sink && Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
-    this.stream = new Repeater<ExecutionResult>(async (push, stop) => {
-      this.push = push;
-      this.stop = stop;
-      const early = this.early;
-      this.early = [];
-      for (const r of early) this.hand(r);
-      this.settle();
-      await stop;
-    });
+    if (sink) this.endSignal = new EndSignal();
+    else
+      this.stream = new Repeater<ExecutionResult>(async (push, stop) => {
+        this.push = push;
+        this.stop = stop;
+        const early = this.early ?? [];
+        this.early = undefined;
+        for (const r of early) this.hand(r);
+        this.settle();
+        await stop;
+      });
     this.source = sourceFor(deps, plan, context, variables, query);
     this.source.add(this);
   }
@@ -111,7 +145,7 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
   private hand(r: ExecutionResult): void {
     this.untaken++;
     if (!this.push) {
-      this.early.push(r);
+      (this.early ??= []).push(r);
       return;
     }
     void this.push(r).then(() => this.untaken--);
@@ -132,7 +166,8 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
   }
 
   private send(sink: FrameSink, a: Answer): void {
-    sink.socket.send(Buffer.concat([this.prefix!, a.payload, CLOSE_BRACE]), { binary: false }, this.flushed);
+    this.prefix ??= Buffer.from(`{"id":${JSON.stringify(sink.id)},"type":"next","payload":`);
+    sink.socket.send(Buffer.concat([this.prefix, a.payload, CLOSE_BRACE]), { binary: false }, this.flushed);
   }
 
   /**
@@ -141,13 +176,14 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
    * must not overtake the last messages).
    */
   private settle(): void {
-    if (!this.ended || this.queued > 0 || !this.stop) return;
+    if (!this.ended || this.queued > 0 || !(this.endSignal ? this.endSignal.started : this.stop)) return;
     if (!this.closed) {
       this.closed = true;
       this.source.remove(this);
       this.onEnd();
     }
-    this.stop();
+    if (this.endSignal) this.endSignal.finish();
+    else this.stop!();
   }
 
   overflow(): void {
@@ -165,11 +201,15 @@ export class GatewayStream implements AsyncIterableIterator<ExecutionResult>, So
       this.source.remove(this);
       this.onEnd();
     }
-    void this.stream.return();
+    if (this.endSignal) this.endSignal.finish();
+    else void this.stream!.return();
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    return this.stream.next();
+    if (!this.endSignal) return this.stream!.next();
+    const next = this.endSignal.next();
+    this.settle(); // an end that came before graphql-ws asked
+    return next;
   }
 
   return(): Promise<IteratorResult<ExecutionResult>> {

@@ -4,7 +4,10 @@
  * Guest websockets (connection_init without a token: kept open, never able to
  * subscribe) count apart from signed-in ones, so a script holding the limit in
  * guest sockets from a shared address does not lock the signed-in people out.
+ * What counts a socket keeps nothing of its upgrade request once it is open.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { subscriptionOptions } from '../../gateway/subscriptions/options.ts';
@@ -84,6 +87,34 @@ describe('websockets per client address', () => {
     expect([...guests, ...signedIn].every((s) => s.closed === undefined)).toBe(true);
 
     for (const s of [...guests, ...signedIn]) s.ws.close();
+    await eventually(() => t.stack.gateway.subscriptions.connections() === 0, 5_000, 'every socket to close');
+  });
+
+  it('keep nothing of their upgrade request while they stay open, signed in with a subscription or as a guest', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const server = t.stack.gateway.server;
+    const requests: WeakRef<object>[] = [];
+    const note = (req: object) => requests.push(new WeakRef(req));
+    server.prependListener('upgrade', note);
+    const sockets = [open(t.wsUrl, person.token), open(t.wsUrl)];
+    await eventually(() => sockets.every((s) => s.acked), 10_000, 'both sockets acknowledged');
+    server.off('upgrade', note);
+    sockets[0].ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { messageAdded { id } }' } }));
+    await eventually(() => t.stack.gateway.subscriptions.activeStreams() === 1, 10_000, 'the subscription to start');
+    expect(requests).toHaveLength(2);
+    // the headers, raw headers and parser state of every socket's request, held for its lifetime, were 1.5 KB a socket
+    await eventually(
+      async () => {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+        return requests.every((r) => r.deref() === undefined);
+      },
+      5_000,
+      'the upgrade requests to be collected',
+    );
+    expect(sockets.map((s) => s.closed)).toEqual([undefined, undefined]);
+    for (const s of sockets) s.ws.close();
     await eventually(() => t.stack.gateway.subscriptions.connections() === 0, 5_000, 'every socket to close');
   });
 });
