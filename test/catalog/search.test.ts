@@ -247,10 +247,11 @@ describe('a page of products costs a constant number of SQL statements', () => {
       store { id name followerCount }
       variants { id sku price { amount } stock product { id } } } } } }`;
 
-  /** Statements one query costs the catalog (the least of three runs: background work only adds). */
+  /** Statements one query costs the catalog (the least of six runs: background work, such as the event bus's poll each second, only adds). */
   async function cost(first: number): Promise<number> {
     let least = Infinity;
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 6; i++) {
+      if (i >= 3) await new Promise((r) => setTimeout(r, 50));
       const before = catalogStatements(t);
       const d = await api(t).data<any>(PAGE, { first });
       least = Math.min(least, catalogStatements(t) - before);
