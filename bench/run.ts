@@ -401,7 +401,8 @@ async function graphParts(base: Record<string, string | undefined>) {
           }
 
           for (const [kind, { gw, url }] of gws) {
-            const entry: any = (results.gateways[kind] = { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
+            // a later pass (--fanout-buses: the fan-out again on another bus) keeps what the first measured
+            const entry: any = (results.gateways[kind] ??= { label: LABEL[kind], rssIdleMb: +((await gw.settledRss()) / 2 ** 20).toFixed(1), runs: {} });
             // sanity: every page answers without errors through this gateway
             const client = new GraphQLClient(url, dataOf(kind).buyerToken);
             entry.check = {};
