@@ -18,9 +18,9 @@
  */
 import crypto from 'node:crypto';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import { generateKeys } from '../platform/auth.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config.ts';
+import { freePort } from '../test/helpers/net.ts';
 import { cpuMsOf, startChild } from './lib/proc.ts';
 
 // no type declarations ship with autocannon
@@ -77,16 +77,5 @@ try {
 function load(url: string, headers: Record<string, string>, body: string, amount: number): Promise<any> {
   return new Promise((resolve, reject) => {
     autocannon({ url, method: 'POST', connections: 8, amount, headers, body }, (err: Error | null, res: any) => (err ? reject(err) : resolve(res)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
   });
 }
