@@ -112,7 +112,7 @@ export class OrderReads {
   ): Promise<Connection<OrderRow>> {
     const limit = pageSize(args.first);
     const before = parseKeyset(args.after);
-    if (limit === 0) return connection([], limit, keysetCursor, totalCount);
+    if (limit === 0) return connection<OrderRow>([], limit, keysetCursor, totalCount);
     const page = await q.orderPage(this.deps.db.drizzle, { ...filter, before, limit: limit + 1, lines: linesLoaders !== null });
     for (const [orderId, lines] of page.lines ?? []) linesLoaders?.linesByOrder.prime(orderId, lines);
     return connection(page.orders, limit, keysetCursor, totalCount);
