@@ -41,6 +41,19 @@ export function createLoaders(db: Database) {
     const counts = await q.followerCounts(d, storeIds);
     return storeIds.map((id) => counts.get(id) ?? 0);
   });
+  /** A cart line's statement joins its variant, product and store (a cart page shows them): their loaders need not read them again. */
+  const primeLines = (lines: q.LineWithVariant[]) => {
+    for (const l of lines) {
+      variant.prime(l.variant.id, l.variant);
+      product.prime(l.product.id, l.product);
+      store.prime(l.store.id, l.store);
+    }
+  };
+  const cartLines = new DataLoader<string, q.LineWithVariant[]>(async (cartIds) => {
+    const lines = await q.linesByCartIds(d, cartIds);
+    primeLines(lines);
+    return grouped(cartIds, lines, (l) => l.cartId);
+  });
   return {
     category: idLoader((ids) => q.categoriesByIds(d, ids)),
     store,
@@ -73,15 +86,18 @@ export function createLoaders(db: Database) {
       const counts = await q.productCountsByStore(d, storeIds, true);
       return storeIds.map((id) => counts.get(id) ?? 0);
     }),
-    /** The lines' statement joins each line's variant, product and store (a cart page shows them): it primes their loaders. */
-    cartLines: new DataLoader<string, q.LineWithVariant[]>(async (cartIds) => {
-      const lines = await q.linesByCartIds(d, cartIds);
-      for (const l of lines) {
-        variant.prime(l.variant.id, l.variant);
-        product.prime(l.product.id, l.product);
-        store.prime(l.store.id, l.store);
+    cartLines,
+    /**
+     * People's own carts (User.cart), by owner: one statement reads each cart with its lines
+     * (a dashboard shows both) and primes the cart-lines loader; null for a person without one.
+     */
+    cartOfOwner: new DataLoader<string, q.CartRow | null>(async (ownerIds) => {
+      const found = await q.cartsWithLinesByOwners(d, ownerIds.filter(isId));
+      for (const c of found) {
+        primeLines(c.lines);
+        cartLines.prime(c.cart.id, c.lines);
       }
-      return grouped(cartIds, lines, (l) => l.cartId);
+      return byIds(ownerIds, found, (c) => c.cart.ownerId!).map((c) => c?.cart ?? null);
     }),
     /** Pages of several stores' products: one statement per distinct (limit, after). */
     storeProducts: new DataLoader<StoreProductsKey, q.ProductRow[], string>(

@@ -3,10 +3,11 @@
  * result out. Those that need a person are `authed` (a guest is refused with
  * UNAUTHENTICATED before they run); cart operations are open to guests.
  */
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload } from '../../platform/errors.ts';
 import { DateTime, money } from '../../platform/scalars.ts';
+import { selects } from '../../platform/selection.ts';
 import type * as q from './db/queries/index.ts';
 import type { CatalogContext } from './context.ts';
 import type { CreateProductInput, UpdateVariantInput, VariantInput } from './service/products.ts';
@@ -20,15 +21,6 @@ type Ctx = CatalogContext;
 type Person = SignedIn<CatalogContext>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arguments as the schema validated them
 type Args = Record<string, any>;
-
-/** Whether the client selected `name` directly under this field (fragments included). */
-function selects(info: GraphQLResolveInfo, name: string): boolean {
-  const has = (set: SelectionSetNode | undefined): boolean =>
-    !!set?.selections.some((s) =>
-      s.kind === Kind.FIELD ? s.name.value === name : has(s.kind === Kind.INLINE_FRAGMENT ? s.selectionSet : info.fragments[s.name.value]?.selectionSet),
-    );
-  return info.fieldNodes.some((f) => has(f.selectionSet));
-}
 
 /** A product that just changed: forget what this request loaded of it and its variants. */
 const changed = (p: q.ProductRow, ctx: Ctx, variantId?: string) => {
@@ -144,7 +136,7 @@ export const resolvers = {
 
   User: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.service.userReference(ctx.viewer, ref.id),
-    cart: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.carts.ownCart(u.id),
+    cart: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.carts.ownCart(u.id, ctx.loaders.cartOfOwner),
     wishList: (u: { id: string }, a: Args, ctx: Ctx) => ctx.service.lists.wishList(u.id, a.first, a.after),
     storeList: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.lists.storeList(u.id),
     stores: (u: { id: string }, _: unknown, ctx: Ctx) => ctx.service.stores.storesOf(u.id),

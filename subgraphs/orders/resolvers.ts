@@ -1,8 +1,10 @@
 /** Thin resolvers of the orders subgraph: arguments in, service or loader call, result out. */
+import type { GraphQLResolveInfo } from 'graphql';
 import { authed, type SignedIn } from '../../platform/context.ts';
 import { payload } from '../../platform/errors.ts';
 import { connection } from '../../platform/pagination.ts';
 import { DateTime, money, pageSize } from '../../platform/scalars.ts';
+import { selects } from '../../platform/selection.ts';
 import type { OrdersContext } from './context.ts';
 import type { HistoryRow, LineRow, OrderRow, PaymentRow, ReviewRow, SavedMethodRow, TransactionRow } from './db/queries/index.ts';
 import { aftersalesResolvers as after } from './resolvers-aftersales.ts';
@@ -90,7 +92,10 @@ export const resolvers = {
   },
 
   User: {
-    orders: authed((u: { id: string }, a: PageArgs, ctx: In) => ctx.service.orders.userOrders(ctx.viewer, u.id, a, ctx.loaders)),
+    // a page that shows its orders' lines reads them with the orders (one statement)
+    orders: authed((u: { id: string }, a: PageArgs, ctx: In, info: GraphQLResolveInfo) =>
+      ctx.service.orders.userOrders(ctx.viewer, u.id, a, ctx.loaders, selects(info, 'edges', 'node', 'lines')),
+    ),
     orderCounts: authed((u: { id: string }, _: unknown, ctx: In) => ctx.service.orders.userOrderCounts(ctx.viewer, u.id, ctx.loaders)),
     ...after.User,
     // only ever the viewer (as every User field): someone else's methods are not shown

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, registerUser, type Person } from '../helpers/accounts.ts';
-import { client, M, ORDER_QUERY, eventually, orderIn, pay, placedOrder } from '../helpers/orders.ts';
+import { addToCart, client, M, ORDER_QUERY, eventually, orderIn, pay, placedOrder, shop } from '../helpers/orders.ts';
 import { GraphQLClient } from '../helpers/client.ts';
 import * as q from '../../subgraphs/orders/db/queries/index.ts';
 
@@ -345,6 +345,53 @@ describe('the cost of a page', () => {
     const [small, large] = [await least(2), await least(20)];
     expect(Math.abs(large - small)).toBeLessThan(4);
   });
+});
+
+describe('the cost of the whole dashboard', () => {
+  const DASHBOARD = `query($first: Int!) { viewer {
+    id fullName photoUrl
+    orderCounts { paymentRequired shipmentRequired unconfirmedDelivery feedbackRequired disputed all }
+    unreadMessageCount
+    coupons { status coupon { id code } }
+    cart { id totalQuantity subtotal { amount } lines { id quantity unitPrice { amount } product { id title images store { id name } } variant { id options { name value } } } }
+    orders(first: $first) { totalCount edges { node { id number status total { amount } createdAt store { id name } lines { id title quantity product { id images } } } } }
+  } }`;
+
+  it('runs eight SQL statements in all for a page of 1, 20 or 100 orders: the cart with its lines, and the orders with theirs, are one each', async () => {
+    const [buyer, s] = await Promise.all([registerUser(t.client), shop(t)]);
+    await addToCart(buyer.client, s.variantId, 2);
+    const seller = { userId: s.seller.userId };
+    for (let i = 0; i < 101; i++) {
+      await placedOrder(t, buyer, seller, {
+        storeId: s.storeId,
+        lines: [
+          { productId: s.productId, quantity: 1, unitPrice: 1000 },
+          { productId: s.productId, quantity: 2, unitPrice: 1000, title: 'Second line' },
+        ],
+      });
+    }
+    const names = ['users', 'catalog', 'orders', 'messaging', 'promotions'] as const;
+    const count = () => Object.fromEntries(names.map((n) => [n, t.stack.subgraphs[n].db.statements.count]));
+    for (const first of [1, 20, 100]) {
+      const r = await buyer.client.data<any>(DASHBOARD, { first }); // warm up
+      expect(r.viewer.orders.totalCount).toBe(101);
+      expect(r.viewer.orders.edges).toHaveLength(first);
+      expect(
+        r.viewer.orders.edges.every((e: any) => e.node.lines.length === 2 && e.node.store.id === s.storeId && e.node.lines[1].title === 'Second line'),
+      ).toBe(true);
+      expect(r.viewer.cart).toMatchObject({ totalQuantity: 2, lines: [{ quantity: 2, product: { id: s.productId, store: { id: s.storeId } } }] });
+      // background work (sweepers, event consumers) may add a statement to a run: the least of each subgraph over six runs
+      const least: Record<string, number> = Object.fromEntries(names.map((n) => [n, Infinity]));
+      for (let i = 0; i < 6; i++) {
+        await new Promise((res) => setTimeout(res, 50 + 37 * i));
+        const before = count();
+        await buyer.client.data(DASHBOARD, { first });
+        const after = count();
+        for (const n of names) least[n] = Math.min(least[n], after[n] - before[n]);
+      }
+      expect({ first, ...least }).toEqual({ first, users: 1, catalog: 3, orders: 2, messaging: 1, promotions: 1 });
+    }
+  }, 120_000);
 });
 
 describe('the cost of a dashboard and of a product page', () => {

@@ -21,9 +21,12 @@ export class CartService {
     return this.deps.db.drizzle;
   }
 
-  /** The signed-in person's cart, created on first use. */
-  async ownCart(userId: string): Promise<q.CartRow> {
-    const existing = await q.cartByOwner(this.db, userId);
+  /**
+   * The signed-in person's cart, created on first use. `reader` reads an existing one
+   * (a request's loader, which reads its lines with it); by default one statement of its own.
+   */
+  async ownCart(userId: string, reader?: { load(ownerId: string): Promise<q.CartRow | null> }): Promise<q.CartRow> {
+    const existing = reader ? await reader.load(userId) : await q.cartByOwner(this.db, userId);
     if (existing) return existing;
     const [created] = await q.insertCart(this.db, { id: crypto.randomUUID(), ownerId: userId, createdAt: this.deps.clock.now() });
     return created ?? (await q.cartByOwner(this.db, userId))!;

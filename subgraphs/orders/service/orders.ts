@@ -59,7 +59,8 @@ export class OrderReads {
     return this.order(viewer, id, loaders);
   }
 
-  async userOrders(viewer: Viewer, userId: string, args: PageArgs, loaders: Loaders): Promise<Connection<OrderRow>> {
+  /** `withLines`: the client shows each order's lines (one statement reads them with the page). */
+  async userOrders(viewer: Viewer, userId: string, args: PageArgs, loaders: Loaders, withLines = false): Promise<Connection<OrderRow>> {
     if (viewer.id !== userId) throw forbidden('You can only see your own orders.');
     const status = args.status ?? null;
     // the list is the buyer's orders, optionally of one status (the cursor does not narrow the
@@ -68,7 +69,7 @@ export class OrderReads {
       const counts = await loaders.buyerStatusCounts.load(userId);
       return status ? (counts[status] ?? 0) : sum(counts);
     };
-    return this.page({ buyerId: userId, status }, args, totalCount);
+    return this.page({ buyerId: userId, status }, args, totalCount, withLines ? loaders : null);
   }
 
   async userOrderCounts(viewer: Viewer, userId: string, loaders: Loaders) {
@@ -99,12 +100,22 @@ export class OrderReads {
     return connection(rows, limit, keysetCursor, totalCount);
   }
 
-  /** A page of the buyer's orders `filter` selects; `totalCount` counts them all (when asked for). */
-  private async page(filter: q.OrderListFilter, args: PageArgs, totalCount: () => Promise<number>): Promise<Connection<OrderRow>> {
+  /**
+   * A page of the buyer's orders `filter` selects; `totalCount` counts them all (when asked for).
+   * With `linesLoaders`, the page's statement also reads each order's lines and primes its lines loader.
+   */
+  private async page(
+    filter: q.OrderListFilter,
+    args: PageArgs,
+    totalCount: () => Promise<number>,
+    linesLoaders: Loaders | null,
+  ): Promise<Connection<OrderRow>> {
     const limit = pageSize(args.first);
     const before = parseKeyset(args.after);
-    const rows = limit === 0 ? [] : await q.orderPage(this.deps.db.drizzle, { ...filter, before, limit: limit + 1 });
-    return connection(rows, limit, keysetCursor, totalCount);
+    if (limit === 0) return connection<OrderRow>([], limit, keysetCursor, totalCount);
+    const page = await q.orderPage(this.deps.db.drizzle, { ...filter, before, limit: limit + 1, lines: linesLoaders !== null });
+    for (const [orderId, lines] of page.lines ?? []) linesLoaders?.linesByOrder.prime(orderId, lines);
+    return connection(page.orders, limit, keysetCursor, totalCount);
   }
 
   /** Internal (users, before deactivating an account): the buyer's orders still under way. */

@@ -10,7 +10,7 @@ export async function cartById(db: Executor, id: string): Promise<CartRow | null
   return row ?? null;
 }
 
-// prepared (platform/prepared.ts): the dashboard reads the viewer's cart and its lines
+// prepared (platform/prepared.ts): a mutation's cart when none is named
 const cartByOwnerQuery = prepared('catalog_cart_by_owner', (db) =>
   db
     .select()
@@ -53,6 +53,42 @@ const linesByCartIdsQuery = prepared('catalog_lines_by_cart_ids', (db) =>
 export async function linesByCartIds(db: Executor, cartIds: readonly string[]): Promise<LineWithVariant[]> {
   const rows = await linesByCartIdsQuery(db, { ids: arrayParam(cartIds) });
   return rows.map((r) => ({ ...r.line, variant: r.variant, product: r.product, store: r.store }));
+}
+
+/** A person's cart with its lines (each with its variant, product and store), oldest line first. */
+export interface CartWithLines {
+  cart: CartRow;
+  lines: LineWithVariant[];
+}
+
+/**
+ * People's carts with their lines in one statement (a dashboard shows the
+ * cart and its lines together): the cart row on every line's row, or alone
+ * (left join) when it has none. Lines, variants, products and stores are
+ * selected as their loaders select them.
+ */
+const cartsWithLinesByOwnersQuery = prepared('catalog_carts_with_lines_by_owners', (db) =>
+  db
+    .select({ cart: carts, line: cartLines, variant: variants, product: productColumns, store: stores })
+    .from(carts)
+    .leftJoin(cartLines, eq(cartLines.cartId, carts.id))
+    // a line's variant, product and store always exist (foreign keys): these joins never drop a line
+    .leftJoin(variants, eq(variants.id, cartLines.variantId))
+    .leftJoin(products, eq(products.id, variants.productId))
+    .leftJoin(stores, eq(stores.id, products.storeId))
+    .where(anyOf(carts.ownerId, 'ids'))
+    .orderBy(asc(cartLines.createdAt), asc(cartLines.id)),
+);
+
+export async function cartsWithLinesByOwners(db: Executor, ownerIds: readonly string[]): Promise<CartWithLines[]> {
+  if (!ownerIds.length) return [];
+  const found = new Map<string, CartWithLines>();
+  for (const r of await cartsWithLinesByOwnersQuery(db, { ids: arrayParam(ownerIds) })) {
+    let c = found.get(r.cart.id);
+    if (!c) found.set(r.cart.id, (c = { cart: r.cart, lines: [] }));
+    if (r.line && r.variant && r.product && r.store) c.lines.push({ ...r.line, variant: r.variant, product: r.product, store: r.store });
+  }
+  return [...found.values()];
 }
 
 /** Row-locks a cart: concurrent changes to one cart take turns (no lost quantity). */

@@ -1,5 +1,5 @@
 /** Reads of orders, lines, history, feedback and reviews; account deactivation. */
-import { and, count, desc, eq, inArray, lte, sql, sum, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, inArray, lte, sql, sum, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../../../platform/db.ts';
 import { anyOf, arrayParam, prepared, preparedRaw, preparedShapes } from '../../../../platform/prepared.ts';
 import { feedback, orderLines, orders, statusHistory } from '../schema.ts';
@@ -10,7 +10,7 @@ export async function ordersByIds(db: Executor, ids: string[]): Promise<OrderRow
   return (await db.select().from(orders).where(inArray(orders.id, ids))).map(toOrder);
 }
 
-// prepared (platform/prepared.ts): the dashboard's orders page, its lines and counts, a product page's reviews
+// prepared (platform/prepared.ts): the dashboard's orders page (with its lines), lines by order and counts, a product page's reviews
 const linesByOrderIdsQuery = prepared('orders_lines_by_order_ids', (db) =>
   db.select().from(orderLines).where(anyOf(orderLines.orderId, 'ids')).orderBy(orderLines.orderId, orderLines.position),
 );
@@ -47,14 +47,26 @@ export interface OrderPageFilter extends OrderListFilter {
   /** Keyset: orders strictly older than this (createdAt, id). */
   before?: { createdAt: string; id: string } | null;
   limit: number;
+  /** Read each order's lines with the page (a page that shows them). */
+  lines?: boolean;
 }
 
-/** A page's statement shape: which of the filter's conditions it has (b buyer, s store, t status, k keyset). */
-type OrderPageShape = `${'b' | ''}${'s' | ''}${'t' | ''}${'k' | ''}`;
+/** A page's statement shape: which of the filter's conditions it has (b buyer, s store, t status, k keyset), and l: with the lines. */
+type OrderPageShape = `${'b' | ''}${'s' | ''}${'t' | ''}${'k' | ''}${'l' | ''}`;
+
+/**
+ * An order's lines as one JSON array (by position, as linesByOrderIds reads them): the
+ * order's row carries them. Raw SQL with the outer row named in full (the builder writes
+ * a one-table statement's columns unqualified, which the subquery would take as its own).
+ */
+const linesJson = sql.raw(`(select coalesce(json_agg(json_build_object(
+  'id', l.id, 'orderId', l.order_id, 'productId', l.product_id, 'variantId', l.variant_id, 'title', l.title, 'options', l.options,
+  'quantity', l.quantity, 'unitPrice', l.unit_price, 'subtotal', l.subtotal) order by l.position), '[]'::json)
+  from orders.order_lines l where l.order_id = "orders"."orders"."id")`);
 
 const orderPageQuery = preparedShapes('orders_order_page', (db, shape: OrderPageShape) =>
   db
-    .select()
+    .select({ ...getTableColumns(orders), lines: shape.includes('l') ? linesJson : sql<unknown>`null` })
     .from(orders)
     .where(
       and(
@@ -71,9 +83,15 @@ const orderPageQuery = preparedShapes('orders_order_page', (db, shape: OrderPage
     .limit(sql.placeholder('limit')),
 );
 
+/** A page of orders; with `lines` asked for, each order's lines (by order id). */
+export interface OrderPage {
+  orders: OrderRow[];
+  lines: Map<string, LineRow[]> | null;
+}
+
 /** Newest first; `limit` rows at most. */
-export async function orderPage(db: Executor, f: OrderPageFilter): Promise<OrderRow[]> {
-  const shape = `${f.buyerId ? 'b' : ''}${f.storeId ? 's' : ''}${f.status ? 't' : ''}${f.before ? 'k' : ''}` as OrderPageShape;
+export async function orderPage(db: Executor, f: OrderPageFilter): Promise<OrderPage> {
+  const shape = `${f.buyerId ? 'b' : ''}${f.storeId ? 's' : ''}${f.status ? 't' : ''}${f.before ? 'k' : ''}${f.lines ? 'l' : ''}` as OrderPageShape;
   const rows = await orderPageQuery(db, shape, {
     buyerId: f.buyerId,
     storeId: f.storeId,
@@ -82,7 +100,12 @@ export async function orderPage(db: Executor, f: OrderPageFilter): Promise<Order
     beforeId: f.before?.id,
     limit: f.limit,
   });
-  return rows.map(toOrder);
+  const lines = f.lines ? new Map<string, LineRow[]>() : null;
+  const page = rows.map(({ lines: own, ...row }) => {
+    lines?.set(row.id, typeof own === 'string' ? (JSON.parse(own) as LineRow[]) : (own as LineRow[]));
+    return toOrder(row);
+  });
+  return { orders: page, lines };
 }
 
 /**
