@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onPostgres, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { onPostgres, onTheBus, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
 import { api, createProduct, internal, openStore } from '../helpers/catalog.ts';
 
@@ -82,6 +82,7 @@ describe('the internal operations checkout uses', () => {
     const p = await createProduct(seller.client, store.id, { variants: [{ stock: 2 }] });
     const from = t.stack.bus.position;
     await internal(t, 'reserveStock', { key: 'announce', items: [{ variantId: p.variants[0].id, quantity: 2 }] });
+    await onTheBus(t, 'catalog'); // on JetStream the relay publishes it a little after the commit
     const events = await t.stack.bus.readAfter(from, { topics: ['product.stock_changed'] });
     expect(events.map((e) => e.payload)).toEqual([{ productId: p.id, variantId: p.variants[0].id, stock: 0 }]);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { onTheBus, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
 import { api, CATEGORY, CREATE_PRODUCT, createProduct, openStore, productInput } from '../helpers/catalog.ts';
 
@@ -208,6 +208,7 @@ describe('products and variants', () => {
     expect(d.updateVariant.userErrors).toEqual([]);
     expect(d.updateVariant.product.priceRange).toEqual({ min: { amount: '15.00' }, max: { amount: '30.00' } });
     expect(d.updateVariant.product.variants[0]).toMatchObject({ price: { amount: '15.00' }, stock: 7 });
+    await onTheBus(t, 'catalog'); // on JetStream the relay publishes it a little after the commit
     const events = await t.stack.bus.readAfter(from, { topics: ['product.price_changed', 'product.stock_changed'] });
     expect(events.map((e) => [e.topic, e.payload])).toEqual([
       [

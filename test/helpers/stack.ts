@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { generateKeys, type AuthKeys } from '../../platform/auth.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import { SUBGRAPH_NAMES, loadConfig, type Config, type SubgraphName } from '../../platform/config.ts';
-import { createDatabase, dropDatabase } from '../../platform/db.ts';
+import { createDatabase, dropDatabase, queryRows } from '../../platform/db.ts';
 import { createLogger } from '../../platform/log.ts';
 import { startStack, type Stack } from '../../stack.ts';
 import { GraphQLClient } from './client.ts';
@@ -134,4 +135,26 @@ export async function deleteStream(config: Pick<Config, 'nats'>): Promise<void> 
   } finally {
     await nc.close();
   }
+}
+
+/**
+ * Resolves once every event subgraph `name` has published so far is on the
+ * bus (what `readAfter` reads) and this process's live listeners have it.
+ * On PostgreSQL a committed event is in the log at once; on JetStream the
+ * relay publishes the outbox a little after the commit (a consumer's own
+ * events, say), so a test that reads the bus right after a commit, or asserts
+ * that nothing was published, waits here first. Fails after `timeoutMs`.
+ */
+export async function onTheBus(t: TestStack, name: SubgraphName, timeoutMs = 10_000): Promise<void> {
+  const db = t.stack.subgraphs[name].db;
+  const [last] = await queryRows<{ seq: string | null }>(db.drizzle, sql`select max(seq) as seq from events.log`);
+  if (last?.seq == null) return;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const [left] = await queryRows<{ n: string }>(db.drizzle, sql`select count(*) as n from events.log where relay_pending and seq <= ${last.seq}`);
+    if (Number(left.n) === 0) break;
+    if (Date.now() > until) throw new Error(`${name}: ${left.n} events not yet relayed to the bus after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await t.stack.bus.settled(db, name, [Number(last.seq)], Math.max(until - Date.now(), 0));
 }

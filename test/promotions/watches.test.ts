@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../platform/db.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { onTheBus, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { mintPerson, type Person } from '../helpers/accounts.ts';
 import { CLAIM_COUPON, catalogProduct, eventually, platformCoupon, publishEvents } from '../helpers/promotions.ts';
 
@@ -22,7 +22,7 @@ describe('price watches (the AliExpress Alert)', () => {
     await t?.stop();
   });
 
-  /** Publishes a catalog price change and waits until promotions has handled it. */
+  /** Publishes a catalog price change and waits until promotions has handled it and what it published is on the bus. */
   async function priceChanged(productId: string, newMinPrice: number, oldMinPrice: number | null = null, title = 'Blue kettle') {
     const [seq] = await publishEvents(t, [
       {
@@ -47,6 +47,8 @@ describe('price watches (the AliExpress Alert)', () => {
       );
       return row && Number(row.position) >= seq;
     });
+    // the drops it published in that commit: on JetStream they reach the stream through the relay a little later
+    await onTheBus(t, 'promotions');
     return seq;
   }
 

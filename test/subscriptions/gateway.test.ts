@@ -427,16 +427,20 @@ describe('a subscriber that stops reading', () => {
 
     // a plain graphql-transport-ws client whose TCP socket we can stop reading
     const ws = new WebSocket(t.wsUrl, 'graphql-transport-ws');
-    const frames: { type: string; payload?: { data?: { messageAdded: { body: string } } } }[] = [];
+    const frames: { type: string; payload?: { data?: { messageAdded: Record<string, string> } } }[] = [];
     let closed: { code: number; reason: string } | undefined;
     ws.on('message', (raw) => frames.push(JSON.parse(String(raw))));
     ws.on('close', (code, reason) => (closed = { code, reason: String(reason) }));
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${seller.token}` } }));
     await eventually(() => frames.some((f) => f.type === 'connection_ack'), 5_000, 'the ack');
-    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { messageAdded { body } }' } }));
+    // each message's body 20 times over (aliases): the socket's buffers (megabytes on loopback) fill after a few
+    // dozen messages rather than a thousand, which took over a minute on a loaded machine and, 10 sends at a time,
+    // now and then a send longer than SUBGRAPH_TIMEOUT_MS
+    const copies = Array.from({ length: 20 }, (_, i) => `b${i}: body`).join(' ');
+    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { messageAdded { ${copies} } }` } }));
     // live end to end before the client stops reading
-    const delivered = () => frames.filter((f) => f.type === 'next').map((f) => f.payload!.data!.messageAdded.body);
+    const delivered = () => frames.filter((f) => f.type === 'next').map((f) => f.payload!.data!.messageAdded.b0);
     for (let i = 0; !delivered().length; i++) {
       if (i === 40) throw new Error('the subscription never went live');
       await send(buyer, storeId, `warm-up ${i}`);
