@@ -143,10 +143,10 @@ try {
       await load(w.bodies, 3);
       subgraphs.send({ type: 'profile-subgraphs-start' });
       await subgraphs.next('profile-subgraphs-started', 60_000);
-      await load(w.bodies, duration);
+      const r = await load(w.bodies, duration);
       subgraphs.send({ type: 'profile-subgraphs-stop', dir: path.resolve(profileDir, w.name) });
       await subgraphs.next('profile-subgraphs-stopped', 300_000);
-      log(`profiled ${w.name}: ${path.resolve(profileDir, w.name)}`);
+      log(`profiled ${w.name} over ${r.requests} requests: ${path.resolve(profileDir, w.name)}`);
     }
   }
   if (args.includes('--statements')) {
