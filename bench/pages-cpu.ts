@@ -10,6 +10,14 @@
  * database (pg_stat_activity); not the gateway's nor the load generator's. On a shared,
  * loaded machine CPU per request is what compares, not requests per second. With
  * --statements, the statements this database ran most often (pg_stat_statements).
+ * --tokens=N: N distinct tokens of the buyer, one per request in turn (as bench/run.ts's
+ * "distinct" mode), so that the gateway's de-duplication of identical subgraph queries in
+ * flight (SUBGRAPH_DEDUPLICATION) does not share answers between requests; each token is
+ * verified by the subgraphs once before anything is measured. Default 1: identical requests.
+ * --pages=search,mix: only those workloads. --profile=<dir>: after the measured rounds, one
+ * more window per workload with a CPU profile of each subgraph process,
+ * <dir>/<workload>/<subgraph>.cpuprofile (summarise with bench/profile.ts); the profiler's
+ * own cost stays out of the numbers.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -20,7 +28,8 @@ import { generateKeys } from '../platform/auth.ts';
 import { createDatabase, dropDatabase } from '../platform/db.ts';
 import { SUPERGRAPH_FILE } from '../gateway/server.ts';
 import { cpuMsOf, cpuMsOfTree, startChild, type Child } from './lib/proc.ts';
-import { seedBuyer } from './lib/seed.ts';
+import { GraphQLClient } from '../test/helpers/client.ts';
+import { mintTokens, seedBuyer } from './lib/seed.ts';
 import { pages } from './operations.ts';
 
 const args = process.argv.slice(2);
@@ -28,6 +37,9 @@ const arg = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.spli
 const rounds = Number(arg('rounds') ?? 3);
 const duration = Number(arg('duration') ?? 6);
 const connections = Number(arg('connections') ?? 16);
+const only = arg('pages')?.split(',');
+const tokenCount = Number(arg('tokens') ?? 1);
+const profileDir = arg('profile');
 const adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) throw new Error('set DATABASE_URL (PostgreSQL): this measures PostgreSQL backends too');
 const log = (s: string) => console.log(`[pages-cpu ${new Date().toISOString().slice(11, 19)}] ${s}`);
@@ -62,11 +74,24 @@ try {
   const loader = start('load-proc.ts', {});
   await loader.next('ready');
   const data = await seedBuyer(url, { checkouts: 6 });
+  // distinct tokens (--tokens): the same buyer, a session each; each one seen by the subgraphs once now
+  const tokens = tokenCount > 1 ? await mintTokens(keys, data.buyerToken, tokenCount) : [data.buyerToken];
+  if (tokenCount > 1) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < tokens.length) {
+          const client = new GraphQLClient(url, tokens[next++]);
+          for (const p of pages(data.productId)) await client.request(p.query, p.variables);
+        }
+      }),
+    );
+  }
   await admin.unsafe(`select 1`);
   const seeded = postgres(dbUrl, { max: 1, onnotice: () => {} });
   await seeded.unsafe('vacuum analyze');
   await seeded.end({ timeout: 5 });
-  log(`stack up, buyer seeded with ${data.orders} orders`);
+  log(`stack up, buyer seeded with ${data.orders} orders, ${tokens.length} distinct token(s)`);
 
   /** CPU ms so far of the PostgreSQL backends connected to this database. */
   const backends = async () => {
@@ -74,14 +99,16 @@ try {
     return new Map(rows.map((r) => [r.pid, cpuMsOf(r.pid)]));
   };
   const load = async (bodies: string[], seconds: number) => {
-    loader.send({ type: 'run', run: { url, bodies, tokens: [data.buyerToken], connections, duration: seconds } });
+    loader.send({ type: 'run', run: { url, bodies, tokens, connections, duration: seconds } });
     const m = await loader.next('result', (seconds + 60) * 1000);
     if (m.error) throw new Error(m.error);
     return m.result;
   };
   const ps = pages(data.productId);
   const body = (p: (typeof ps)[number]) => JSON.stringify({ query: p.query, variables: p.variables ?? {} });
-  const workloads = [...ps.map((p) => ({ name: p.name, bodies: [body(p)] })), { name: 'mix', bodies: ps.map(body) }];
+  const workloads = [...ps.map((p) => ({ name: p.name, bodies: [body(p)] })), { name: 'mix', bodies: ps.map(body) }].filter(
+    (w) => !only || only.includes(w.name),
+  );
   const results: Record<string, { subgraphs: number; postgres: number; total: number; rps: number; errors: number }[]> = {};
   /** CPU ms of the subgraphs and of this database's backends while `during` runs, and how long it ran. */
   const meter = async <T>(during: () => Promise<T>) => {
@@ -95,7 +122,7 @@ try {
     for (const [pid, ms] of pg1) pgMs += ms - (pg0.get(pid) ?? 0);
     return { result, sg: sg1 - sg0, pg: pgMs, ms: performance.now() - t0 };
   };
-  await load(workloads.at(-1)!.bodies, 15); // JIT and caches warm
+  await load(workloads.at(-1)!.bodies, 15); // JIT and caches warm (the mix, or the last page asked for)
   for (let round = 0; round < rounds; round++) {
     for (const w of workloads) {
       await load(w.bodies, 3);
@@ -109,6 +136,17 @@ try {
       const row = { subgraphs: us(sg), postgres: us(pg), total: us(sg + pg), rps: Math.round(r.rps), errors: r.errors + r.gqlErrorsEstimate };
       (results[w.name] ??= []).push(row);
       log(`round ${round + 1} ${w.name}: ${JSON.stringify(row)} (µs CPU per request)`);
+    }
+  }
+  if (profileDir) {
+    for (const w of workloads) {
+      await load(w.bodies, 3);
+      subgraphs.send({ type: 'profile-subgraphs-start' });
+      await subgraphs.next('profile-subgraphs-started', 60_000);
+      const r = await load(w.bodies, duration);
+      subgraphs.send({ type: 'profile-subgraphs-stop', dir: path.resolve(profileDir, w.name) });
+      await subgraphs.next('profile-subgraphs-stopped', 300_000);
+      log(`profiled ${w.name} over ${r.requests} requests: ${path.resolve(profileDir, w.name)}`);
     }
   }
   if (args.includes('--statements')) {

@@ -3,9 +3,10 @@
  * way: the catalog subgraph alone (subgraphs-proc.ts, BENCH_ONE) on
  * PostgreSQL, production settings, demo seed; autocannon in this process sends
  * N identical requests straight to it (with the subgraph secret), once per
- * operation: `{ __typename }` (the HTTP path and nothing else) and an
+ * operation: `{ __typename }` (the HTTP path and nothing else), an
  * `_entities` query for one product (what the gateway asks of the catalog on a
- * product page). The subgraph's CPU (user + system, /proc) before and after
+ * product page) and the search page's `searchProducts(first: 20)` as the
+ * gateway asks it. The subgraph's CPU (user + system, /proc) before and after
  * each run, divided by the requests, is the number to compare before and
  * after a change to the request path; RPS on a shared, loaded machine is not.
  *
@@ -49,9 +50,17 @@ try {
       'query($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { id title priceRange { min { amount currencyCode } } } } }',
     variables: { representations: [{ __typename: 'Product', id: productId }] },
   });
+  // the search page's fetch from the catalog (bench/operations.ts SEARCH), as the gateway's query plan sends it
+  const search = JSON.stringify({
+    query:
+      'query SearchPage__catalog__0($q:String$first:Int){searchProducts(query:$q first:$first){totalCount edges{cursor node{__typename id title images priceRange{min{amount}max{amount}}store{id name}}}pageInfo{hasNextPage endCursor}}}',
+    variables: { q: null, first: 20 },
+    operationName: 'SearchPage__catalog__0',
+  });
   const cases: [string, string][] = [
     ['{ __typename }', JSON.stringify({ query: '{ __typename }' })],
     ['_entities(Product)', entities],
+    ['searchProducts(first: 20)', search],
   ];
   // check each answer once, then warm up
   for (const [name, body] of cases) {

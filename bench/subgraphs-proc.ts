@@ -73,6 +73,15 @@ if (process.env.BENCH_SUBGRAPH_PROCESSES && config.databaseUrl && !one) {
       }
       tell({ type: 'mem-subgraphs', procs });
     }
+    // pages-cpu.ts --profile: a CPU profile of a window in each subgraph process, <dir>/<name>.cpuprofile
+    if (m?.type === 'profile-subgraphs-start') {
+      for (const c of byName.values()) await c.startProfile();
+      tell({ type: 'profile-subgraphs-started' });
+    }
+    if (m?.type === 'profile-subgraphs-stop') {
+      for (const [name, c] of byName) await c.stopProfile(path.join(m.dir, `${name}.cpuprofile`));
+      tell({ type: 'profile-subgraphs-stopped' });
+    }
     if (m?.type === 'snapshot-subgraph') {
       const c = byName.get(m.name)!;
       c.send({ type: 'snapshot', file: m.file });

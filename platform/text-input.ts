@@ -24,14 +24,31 @@ export type NulLocation = string;
 /** The first variable path holding a string with a NUL, or null. */
 export function nulInVariables(variables: unknown): NulLocation | null {
   if (!variables || typeof variables !== 'object') return null;
-  for (const [name, value] of Object.entries(variables)) {
-    const at = nulIn(value, `$${name}`);
-    if (at) return at;
+  for (const name in variables) {
+    if (!Object.hasOwn(variables, name)) continue;
+    // the path is spelled out only for the value that holds a NUL (most operations have none)
+    if (hasNul((variables as Record<string, unknown>)[name])) return nulIn((variables as Record<string, unknown>)[name], `$${name}`);
     if (name.includes(NUL)) return 'a variable name';
   }
   return null;
 }
 
+/** Whether a string in `value` (through objects and lists, keys included) holds a NUL: no path built, nothing allocated. */
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(NUL);
+  if (!value || typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (hasNul(value[i])) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.includes(NUL) || hasNul((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+/** Where in `value` (at `path`) the first NUL is: `value` holds one (hasNul). */
 function nulIn(value: unknown, path: string): NulLocation | null {
   if (typeof value === 'string') return value.includes(NUL) ? path : null;
   if (!value || typeof value !== 'object') return null;

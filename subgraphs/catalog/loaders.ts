@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader';
 import type { Database } from '../../platform/db.ts';
 import { byIds, groupBy } from '../../platform/collections.ts';
+import { PrimedLoader } from '../../platform/loader.ts';
 import { isId } from '../../platform/scalars.ts';
 import * as q from './db/queries/index.ts';
 
@@ -15,9 +16,9 @@ function grouped<T>(keys: readonly string[], rows: T[], keyOf: (r: T) => string)
   return keys.map((k) => groups.get(k) ?? []);
 }
 
-/** A loader by UUID that answers null for anything that is not one, without asking the database. */
-function idLoader<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
-  return new DataLoader<string, T | null>(async (keys) => {
+/** A loader by UUID that answers null for anything that is not one, without asking the database (a primed row at once: platform/loader.ts). */
+function idLoader<T extends { id: string }>(load: (ids: string[]) => Promise<T[]>): PrimedLoader<string, T | null> {
+  return new PrimedLoader<string, T | null>(async (keys) => {
     const ids = keys.filter(isId);
     const rows = ids.length ? await load(ids) : [];
     return byIds(keys, rows, (r) => r.id);
@@ -37,7 +38,7 @@ export function createLoaders(db: Database) {
   const store = idLoader((ids) => q.storesByIds(d, ids));
   const product = idLoader((ids) => q.productsByIds(d, ids));
   const variant = idLoader((ids) => q.variantsByIds(d, ids));
-  const followerCount = new DataLoader<string, number>(async (storeIds) => {
+  const followerCount = new PrimedLoader<string, number>(async (storeIds) => {
     const counts = await q.followerCounts(d, storeIds);
     return storeIds.map((id) => counts.get(id) ?? 0);
   });

@@ -149,7 +149,7 @@ export const resolvers = {
 
   Store: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.store.load(ref.id),
-    followerCount: (s: q.StoreRow, _: unknown, ctx: Ctx) => ctx.loaders.followerCount.load(s.id),
+    followerCount: (s: q.StoreRow, _: unknown, ctx: Ctx) => ctx.loaders.followerCount.loadNow(s.id),
     suspended: (s: q.StoreRow) => s.suspendedAt !== null,
     products: (s: q.StoreRow, a: Args, ctx: Ctx) => ctx.service.search.storeProducts(ctx.loaders, s.id, a.first, a.after),
     archivedProducts: authed((s: q.StoreRow, a: Args, ctx: Person) => ctx.service.storeEdit.archivedProducts(ctx.viewer, ctx.loaders, s, a.first, a.after)),
@@ -164,7 +164,7 @@ export const resolvers = {
   Product: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.product.load(ref.id),
     category: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.category.load(p.categoryId),
-    store: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.store.load(p.storeId),
+    store: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.store.loadNow(p.storeId),
     priceRange: (p: q.ProductRow) => ({ min: money(p.minPrice), max: money(p.maxPrice) }),
     variants: (p: q.ProductRow, _: unknown, ctx: Ctx) => ctx.loaders.variantsByProduct.load(p.id),
     archived: (p: q.ProductRow) => p.archivedAt !== null,
@@ -172,7 +172,7 @@ export const resolvers = {
 
   ProductVariant: {
     __resolveReference: (ref: { id: string }, ctx: Ctx) => ctx.loaders.variant.load(ref.id),
-    product: (v: q.VariantRow, _: unknown, ctx: Ctx) => ctx.loaders.product.load(v.productId),
+    product: (v: q.VariantRow, _: unknown, ctx: Ctx) => ctx.loaders.product.loadNow(v.productId),
     price: (v: q.VariantRow) => money(v.price),
   },
 
@@ -185,8 +185,8 @@ export const resolvers = {
   },
 
   CartLine: {
-    product: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.product.load(l.variant.productId),
-    variant: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.variant.load(l.variantId),
+    product: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.product.loadNow(l.variant.productId),
+    variant: (l: q.LineWithVariant, _: unknown, ctx: Ctx) => ctx.loaders.variant.loadNow(l.variantId),
     unitPrice: (l: q.LineWithVariant) => money(l.variant.price),
     subtotal: (l: q.LineWithVariant) => money(l.variant.price * l.quantity),
     available: (l: q.LineWithVariant) => available(l),

@@ -33,7 +33,8 @@ export interface StoreOrdersKey {
 
 const pageOf = (k: StoreOrdersKey) => JSON.stringify([k.status, k.limit, k.before]);
 
-const reviewsCacheKey = (k: ReviewsKey) => JSON.stringify([k.productId, k.page?.limit ?? null, k.page?.before ?? null]);
+/** A product's id alone for its rating and count (a search page asks for twenty of them), a JSON array with a page. */
+const reviewsCacheKey = (k: ReviewsKey) => (k.page === null ? k.productId : JSON.stringify([k.productId, k.page.limit, k.page.before]));
 
 export function createLoaders({ db, internal }: LoaderDeps) {
   const d = db.drizzle;

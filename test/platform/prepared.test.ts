@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
-import { asc, sql } from 'drizzle-orm';
-import { integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { asc, eq, sql } from 'drizzle-orm';
+import { integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, dropDatabase, openDatabase, type Database } from '../../platform/db.ts';
 import { anyOf, arrayParam, prepared, preparedRaw, preparedShapes } from '../../platform/prepared.ts';
@@ -10,6 +10,12 @@ import { anyOf, arrayParam, prepared, preparedRaw, preparedShapes } from '../../
 const admin = process.env.DATABASE_URL;
 const dbName = `mg_prepared_${crypto.randomBytes(5).toString('hex')}`;
 const items = pgTable('prepared_items', { id: uuid('id').primaryKey(), name: text('name').notNull(), n: integer('n').notNull() });
+const notes = pgTable('prepared_notes', {
+  itemId: uuid('item_id').primaryKey(),
+  body: text('body'),
+  tags: jsonb('tags').$type<string[]>(),
+  at: timestamp('at', { withTimezone: true }).notNull(),
+});
 
 const byIds = prepared('test_items_by_ids', (db) => db.select().from(items).where(anyOf(items.id, 'ids')).orderBy(asc(items.n)));
 const byNames = prepared('test_items_by_names', (db) =>
@@ -42,6 +48,11 @@ beforeAll(async () => {
   else db = await openDatabase({ name: 'test', pglite: (pg = new PGlite()) });
   await db.drizzle.execute(sql`create table prepared_items (id uuid primary key, name text not null, n integer not null)`);
   await db.drizzle.insert(items).values(rows);
+  await db.drizzle.execute(sql`create table prepared_notes (item_id uuid primary key, body text, tags jsonb, at timestamptz not null)`);
+  await db.drizzle.insert(notes).values([
+    { itemId: rows[0].id, body: 'first', tags: ['a', 'b'], at: new Date('2026-01-02T03:04:05.678Z') },
+    { itemId: rows[1].id, body: null, tags: null, at: new Date('2026-02-03T04:05:06.789Z') },
+  ]);
 });
 
 afterAll(async () => {
@@ -84,6 +95,31 @@ describe('prepared reads', () => {
         if (!/rollback/i.test(err.message)) throw err;
       });
     expect(await byIds(db.drizzle, { ids: arrayParam([extra.id]) })).toEqual([]);
+  });
+
+  it('map rows exactly as drizzle does unprepared: nested objects, decoded values, a left-joined row that is absent as null', async () => {
+    const query = (d: Database['drizzle']) =>
+      d
+        .select({
+          item: items,
+          note: notes,
+          label: sql<string>`upper(${items.name})`,
+          twice: sql<number>`${items.n} * 2`.mapWith(Number),
+          noteBody: notes.body,
+        })
+        .from(items)
+        .leftJoin(notes, eq(notes.itemId, items.id))
+        .orderBy(asc(items.n));
+    const joined = prepared('test_items_with_notes', query);
+    const mine = await joined(db.drizzle, {});
+    const drizzles = await query(db.drizzle);
+    expect(mine).toStrictEqual(drizzles);
+    // the same keys in the same order, so the JSON a client gets is the same too
+    expect(JSON.stringify(mine)).toBe(JSON.stringify(drizzles));
+    expect(mine[0].note).toEqual({ itemId: rows[0].id, body: 'first', tags: ['a', 'b'], at: new Date('2026-01-02T03:04:05.678Z') });
+    expect(mine[1].note?.body).toBeNull();
+    expect(mine[2].note).toBeNull();
+    expect(mine[2].twice).toBe(4);
   });
 
   it('take new values on every call, raw SQL and statement shapes included', async () => {

@@ -1,6 +1,7 @@
 /** Product search (full-text, filters, four sorts, keyset pages) and store product pages. */
 import { and, count, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { queryRows, type Executor } from '../../../../platform/db.ts';
+import { preparedShapes } from '../../../../platform/prepared.ts';
 import { products, stores } from '../schema.ts';
 import { productColumns, rawProductColumns, toProduct, type Keyset, type ProductRow, type RawProduct, type StoreRow } from './rows.ts';
 
@@ -24,25 +25,41 @@ export interface SearchHit extends ProductRow {
 // Raw SQL in this file: full-text matching and ranking (websearch_to_tsquery, ts_rank), the
 // recursive category CTE, a window count and row-value keysets, none of which the builder says.
 
-function tsQuery(text: string): SQL {
-  return sql`websearch_to_tsquery('english', ${text})`;
+/** Which filters a search has: the statement's shape (its values are parameters). */
+interface FilterShape {
+  text: boolean;
+  categoryId: boolean;
+  storeId: boolean;
+  minPrice: boolean;
+  maxPrice: boolean;
 }
 
-function filterSql(f: SearchFilter): { withCats: SQL; where: SQL } {
+type FilterValue = keyof FilterShape;
+
+const shapeOf = (f: SearchFilter): FilterShape => ({
+  text: f.text !== null,
+  categoryId: !!f.categoryId,
+  storeId: !!f.storeId,
+  minPrice: f.minPrice !== undefined,
+  maxPrice: f.maxPrice !== undefined,
+});
+
+/** The filter's conditions; `v` gives the SQL of a filter value (a parameter, or a placeholder of a prepared statement). */
+function filterSql(shape: FilterShape, v: (name: FilterValue) => SQL): { withCats: SQL; where: SQL } {
   // archived products and a suspended store's products are out of every search (service/moderation.ts)
   const conds: SQL[] = [sql`p.archived_at is null`, sql`p.store_id not in (select id from catalog.stores where suspended_at is not null)`];
-  if (f.text !== null) conds.push(sql`p.search @@ ${tsQuery(f.text)}`);
-  if (f.categoryId) conds.push(sql`p.category_id in (select id from cats)`);
-  if (f.storeId) conds.push(sql`p.store_id = ${f.storeId}`);
-  if (f.minPrice !== undefined || f.maxPrice !== undefined) {
-    const v: SQL[] = [sql`v.product_id = p.id`, sql`v.removed_at is null`];
-    if (f.minPrice !== undefined) v.push(sql`v.price >= ${f.minPrice}`);
-    if (f.maxPrice !== undefined) v.push(sql`v.price <= ${f.maxPrice}`);
-    conds.push(sql`exists (select 1 from catalog.variants v where ${sql.join(v, sql` and `)})`);
+  if (shape.text) conds.push(sql`p.search @@ websearch_to_tsquery('english', ${v('text')})`);
+  if (shape.categoryId) conds.push(sql`p.category_id in (select id from cats)`);
+  if (shape.storeId) conds.push(sql`p.store_id = ${v('storeId')}`);
+  if (shape.minPrice || shape.maxPrice) {
+    const c: SQL[] = [sql`v.product_id = p.id`, sql`v.removed_at is null`];
+    if (shape.minPrice) c.push(sql`v.price >= ${v('minPrice')}`);
+    if (shape.maxPrice) c.push(sql`v.price <= ${v('maxPrice')}`);
+    conds.push(sql`exists (select 1 from catalog.variants v where ${sql.join(c, sql` and `)})`);
   }
-  const withCats = f.categoryId
+  const withCats = shape.categoryId
     ? sql`with recursive cats as (
-            select id from catalog.categories where id = ${f.categoryId}
+            select id from catalog.categories where id = ${v('categoryId')}
             union all
             select c.id from catalog.categories c join cats on c.parent_id = cats.id
           ) `
@@ -58,39 +75,47 @@ export interface SearchPage {
   total: number | null;
 }
 
+/** A page statement's shape: the filters present, the sort, whether it starts after a keyset, whether it counts. */
+interface PageShape extends FilterShape {
+  sort: SortKey;
+  after: boolean;
+  withTotal: boolean;
+}
+
+const ph = (name: string): SQL => sql`${sql.placeholder(name)}`;
+
 /**
- * One page of a search, in a stable total order (the sort key, then id), from
- * after `keyset`: keyset pagination never skips or repeats a row. With
- * `withTotal`, also counts every match in the same statement: the count runs
- * over the filter before the keyset and the limit, so it is exact on any page
- * (and read from any row of it). Without it the count is left out: a window
- * over every match would keep PostgreSQL from stopping at the page's last row.
+ * The page statement of one shape, with placeholders for the values (`text`,
+ * `categoryId`, `storeId`, `minPrice`, `maxPrice`, `afterKey`, `afterId`,
+ * `limit`): its SQL is built once per shape and database handle (platform/prepared.ts).
  */
-export async function searchPage(db: Executor, f: SearchFilter, sort: SortKey, limit: number, after: Keyset | null, withTotal: boolean): Promise<SearchPage> {
-  const { withCats, where } = filterSql(f);
-  const rank = f.text !== null ? sql`ts_rank(p.search, ${tsQuery(f.text)})` : sql`0::real`;
-  const total = withTotal ? sql`count(*) over ()` : sql`null`;
+function pageStatement(db: Executor, shape: PageShape) {
+  const { withCats, where } = filterSql(shape, ph);
+  const rank = shape.text ? sql`ts_rank(p.search, websearch_to_tsquery('english', ${ph('text')}))` : sql`0::real`;
+  const total = shape.withTotal ? sql`count(*) over ()` : sql`null`;
+  const key = ph('afterKey');
+  const id = ph('afterId');
   let order: SQL;
   let keyset = sql`true`;
-  switch (sort) {
+  switch (shape.sort) {
     case 'RELEVANCE':
       order = sql`s.r desc, s.id asc`;
-      if (after) keyset = sql`(s.r < ${String(after.key)}::real or (s.r = ${String(after.key)}::real and s.id > ${after.id}::uuid))`;
+      if (shape.after) keyset = sql`(s.r < ${key}::real or (s.r = ${key}::real and s.id > ${id}::uuid))`;
       break;
     case 'NEWEST':
       order = sql`s.created_at desc, s.id desc`;
-      if (after) keyset = sql`(s.created_at, s.id) < (${String(after.key)}::timestamptz, ${after.id}::uuid)`;
+      if (shape.after) keyset = sql`(s.created_at, s.id) < (${key}::timestamptz, ${id}::uuid)`;
       break;
     case 'PRICE_ASC':
       order = sql`s.min_price asc, s.id asc`;
-      if (after) keyset = sql`(s.min_price, s.id) > (${Number(after.key)}::int, ${after.id}::uuid)`;
+      if (shape.after) keyset = sql`(s.min_price, s.id) > (${key}::int, ${id}::uuid)`;
       break;
     case 'PRICE_DESC':
       order = sql`s.min_price desc, s.id asc`;
-      if (after) keyset = sql`(s.min_price < ${Number(after.key)}::int or (s.min_price = ${Number(after.key)}::int and s.id > ${after.id}::uuid))`;
+      if (shape.after) keyset = sql`(s.min_price < ${key}::int or (s.min_price = ${key}::int and s.id > ${id}::uuid))`;
       break;
   }
-  const rows = await db
+  return db
     .select({
       product: productColumns,
       store: stores,
@@ -105,7 +130,40 @@ export async function searchPage(db: Executor, f: SearchFilter, sort: SortKey, l
     .innerJoin(stores, eq(stores.id, products.storeId))
     .where(keyset)
     .orderBy(order)
-    .limit(limit);
+    .limit(sql.placeholder('limit'));
+}
+
+type PageRow = Awaited<ReturnType<ReturnType<typeof pageStatement>['execute']>>[number];
+
+/** Every shape seen so far, by its key (the key names the statement). */
+const pageShapes = new Map<string, PageShape>();
+const runPage = preparedShapes<string, PageRow[]>('catalog_search_page', (db, key) => pageStatement(db, pageShapes.get(key)!));
+
+/**
+ * One page of a search, in a stable total order (the sort key, then id), from
+ * after `keyset`: keyset pagination never skips or repeats a row. With
+ * `withTotal`, also counts every match in the same statement: the count runs
+ * over the filter before the keyset and the limit, so it is exact on any page
+ * (and read from any row of it). Without it the count is left out: a window
+ * over every match would keep PostgreSQL from stopping at the page's last row.
+ * Each shape of the statement (filters present, sort, keyset, count) is built
+ * once and prepared; a search fills in the values.
+ */
+export async function searchPage(db: Executor, f: SearchFilter, sort: SortKey, limit: number, after: Keyset | null, withTotal: boolean): Promise<SearchPage> {
+  const shape: PageShape = { ...shapeOf(f), sort, after: after !== null, withTotal };
+  const key = `${sort.toLowerCase()}_${[shape.text, shape.categoryId, shape.storeId, shape.minPrice, shape.maxPrice, shape.after, withTotal].map(Number).join('')}`;
+  if (!pageShapes.has(key)) pageShapes.set(key, shape);
+  const byPrice = sort === 'PRICE_ASC' || sort === 'PRICE_DESC';
+  const rows = await runPage(db, key, {
+    text: f.text,
+    categoryId: f.categoryId,
+    storeId: f.storeId,
+    minPrice: f.minPrice,
+    maxPrice: f.maxPrice,
+    afterKey: after ? (byPrice ? Number(after.key) : String(after.key)) : undefined,
+    afterId: after?.id,
+    limit,
+  });
   return {
     hits: rows.map((r) => ({ ...r.product, rank: r.rank })),
     stores: rows.map((r) => r.store),
@@ -114,7 +172,7 @@ export async function searchPage(db: Executor, f: SearchFilter, sort: SortKey, l
 }
 
 export async function searchCount(db: Executor, f: SearchFilter): Promise<number> {
-  const { withCats, where } = filterSql(f);
+  const { withCats, where } = filterSql(shapeOf(f), (name) => sql`${f[name]}`);
   const [row] = await queryRows<{ n: number | string }>(db, sql`${withCats}select count(*)::int as n from catalog.products p where ${where}`);
   return Number(row?.n ?? 0);
 }
