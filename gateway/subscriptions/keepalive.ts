@@ -12,30 +12,51 @@
  * - A socket that has not answered its ping when its next one is due is
  *   terminated: a dead peer is dropped within two intervals, as graphql-ws
  *   does.
- * - The timer ticks `slots` times per interval, each tick visiting one
- *   slot's sockets; a closed socket is forgotten on its slot's next visit.
- *   It does not keep the process alive.
+ * - The timer ticks every `tickMs` (100 ms by default: 120 ticks per interval
+ *   at the default 12 s), each tick visiting one slot's sockets, so that at
+ *   10,000 sockets a tick pings about 80 of them, not the 833 a once-a-second
+ *   tick did: a tick is short wherever it falls. A closed socket is forgotten
+ *   on its slot's next visit. The timer does not keep the process alive.
+ * - While the gateway is in the middle of a fan-out (`busy`: frames wait in
+ *   the writer, writer.ts), a tick is postponed: pings and the pongs they
+ *   bring would otherwise take turns with the event's frames and delay its
+ *   last subscribers (bench/RESULTS.md, issue #30). At most `maxPostponeMs`
+ *   in a row (a quarter of the interval by default), so a gateway that never
+ *   stops fanning out still pings; a postponement only moves pings later,
+ *   so a dead peer is dropped at most that much later.
  */
 import type { WebSocket } from 'ws';
 
+export interface KeepAliveOptions {
+  /** Time between two ticks of the timer (default 100 ms; at least one tick per interval). */
+  tickMs?: number;
+  /** Whether a tick should wait (the gateway is fanning an event out); never waits without it. */
+  busy?: () => boolean;
+  /** The longest a tick waits for `busy` in a row (default a quarter of the interval). */
+  maxPostponeMs?: number;
+}
+
 export class KeepAlive {
   private readonly slots: Set<WebSocket>[];
+  private readonly tickMs: number;
+  private readonly busy: (() => boolean) | undefined;
+  /** Ticks that may be postponed before the timer catches up regardless. */
+  private readonly maxBehind: number;
+  /** Slot visits postponed and not yet made up. */
+  private behind = 0;
   /** Sockets pinged and not answered yet. */
   private readonly awaiting = new WeakSet<WebSocket>();
   private readonly answered: (this: WebSocket) => void;
   private next = 0;
   private timer: NodeJS.Timeout | null = null;
 
-  /**
-   * @param intervalMs time between two pings of one socket, and how long it has to answer
-   * @param slots ticks per interval (default 12: once a second at the default 12 s)
-   */
-  constructor(
-    private readonly intervalMs: number,
-    slots = 12,
-  ) {
-    const n = Math.max(1, Math.min(slots, intervalMs));
+  /** @param intervalMs time between two pings of one socket, and how long it has to answer */
+  constructor(intervalMs: number, options: KeepAliveOptions = {}) {
+    const n = Math.max(1, Math.min(Math.round(intervalMs / Math.max(1, options.tickMs ?? 100)), intervalMs));
     this.slots = Array.from({ length: n }, () => new Set());
+    this.tickMs = Math.max(1, Math.floor(intervalMs / n));
+    this.busy = options.busy;
+    this.maxBehind = Math.floor((options.maxPostponeMs ?? intervalMs / 4) / this.tickMs);
     const awaiting = this.awaiting;
     this.answered = function (this: WebSocket) {
       awaiting.delete(this);
@@ -47,12 +68,29 @@ export class KeepAlive {
     this.slots[Math.min(this.slots.length - 1, Math.floor(Math.random() * this.slots.length))].add(socket);
     socket.on('pong', this.answered);
     if (!this.timer) {
-      this.timer = setInterval(() => this.tick(), Math.max(1, Math.floor(this.intervalMs / this.slots.length)));
+      this.timer = setInterval(() => this.tick(), this.tickMs);
       this.timer.unref();
     }
   }
 
+  /**
+   * Visit the next slot; while busy, postpone (up to `maxBehind` visits);
+   * afterwards make the postponed visits up two slots a tick, or all at once
+   * when the limit is reached, so every socket is still pinged once per
+   * interval on average.
+   */
   private tick(): void {
+    const busy = this.busy !== undefined && this.busy();
+    if (busy && this.behind < this.maxBehind) {
+      this.behind++;
+      return;
+    }
+    const extra = busy ? this.behind : Math.min(this.behind, 1);
+    this.behind -= extra;
+    for (let i = 0; i <= extra; i++) this.visit();
+  }
+
+  private visit(): void {
     const slot = this.slots[this.next];
     this.next = (this.next + 1) % this.slots.length;
     for (const socket of slot) {

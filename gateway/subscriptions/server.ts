@@ -97,6 +97,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     Object.entries(o.urls).map(([name, url]) => [name, new SubgraphDataSource(name, url, o.secret, { timeoutMs: o.limits?.subgraphTimeoutMs ?? 5_000 })]),
   );
   const pool = new UpstreamPool(o.urls, o.secret);
+  const writer = new FrameWriter(options.writesPerTurn);
   const deps: StreamDeps = {
     planner,
     services,
@@ -104,7 +105,7 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     options,
     log: o.log,
     shared: options.deduplicate ? new Map() : undefined,
-    writer: new FrameWriter(options.writesPerTurn),
+    writer,
   };
   const prepare = subscriptionPreparer(planner, o.production, o.limits, o.log);
   const connections = new Set<Connection>();
@@ -211,7 +212,8 @@ export function createSubscriptionServer(o: SubscriptionServerOptions): Subscrip
     wss,
     0, // keep-alive: keepalive.ts, one timer for every socket
   );
-  const keepAlive = new KeepAlive(options.keepAliveMs);
+  // pings wait while an event's frames wait in the writer (keepalive.ts)
+  const keepAlive = new KeepAlive(options.keepAliveMs, { busy: () => writer.pending > 0 });
   wss.on('connection', (ws) => keepAlive.add(ws));
   /** Open sockets per client (the TCP peer's address, IPv6 by /64: client-key.ts) and kind. */
   const slots = new SocketSlots(options.maxSocketsPerClient);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
+import { KeepAlive } from '../../gateway/subscriptions/keepalive.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 
 const INTERVAL_MS = 1_200;
@@ -64,10 +66,71 @@ describe('keep-alive on the gateway websocket (SUBSCRIPTION_KEEPALIVE_MS)', () =
     expect(first.every((p) => typeof p === 'number')).toBe(true);
     // each socket's first ping within one interval (and a tick) of connecting ...
     expect(Math.max(...first)).toBeLessThan(INTERVAL_MS + 600);
-    // ... not all at the same moment: with 12 phases drawn at random for 24 sockets, the
+    // ... not all at the same moment: with 12 phases (100 ms ticks) drawn at random for 24 sockets, the
     // chance that they all fall within a third of the interval is below one in 10^7
     expect(Math.max(...first) - Math.min(...first)).toBeGreaterThan(INTERVAL_MS / 3);
     for (const c of clients) c.ws.close();
     await Promise.all(clients.map((c) => c.closed));
   }, 30_000);
+});
+
+describe('keep-alive during a fan-out (keepalive.ts busy)', () => {
+  // a bare ws server with the gateway's KeepAlive: `busy` stands for frames waiting in the writer
+  let server: WebSocketServer;
+  let url: string;
+  beforeAll(async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    for (const c of server.clients) c.terminate();
+    await new Promise((r) => server.close(r));
+  });
+
+  const connect = async (n: number) => {
+    const clients = Array.from({ length: n }, () => {
+      const ws = new WebSocket(url);
+      const pings: number[] = [];
+      ws.on('ping', () => pings.push(Date.now()));
+      return { ws, pings, open: new Promise((r) => ws.once('open', r)) };
+    });
+    await Promise.all(clients.map((c) => c.open));
+    return clients;
+  };
+
+  it('holds pings back while the gateway is fanning out, then pings every socket it skipped', async () => {
+    let busy = false;
+    const keepAlive = new KeepAlive(1_000, { tickMs: 50, busy: () => busy, maxPostponeMs: 5_000 });
+    server.on('connection', (ws) => keepAlive.add(ws));
+    const clients = await connect(20);
+    busy = true;
+    const heldFrom = Date.now();
+    await sleep(1_500); // one and a half intervals: every socket was due once
+    busy = false;
+    const heldUntil = Date.now();
+    await sleep(1_000);
+    keepAlive.close();
+    server.removeAllListeners('connection');
+    for (const c of clients) {
+      expect(c.pings.filter((p) => p > heldFrom + 60 && p < heldUntil)).toEqual([]); // a tick may have been under way
+      expect(c.pings.filter((p) => p >= heldUntil).length).toBeGreaterThanOrEqual(1);
+      c.ws.close();
+    }
+  }, 15_000);
+
+  it('still pings every socket about once per interval when the gateway never stops fanning out', async () => {
+    const keepAlive = new KeepAlive(1_000, { tickMs: 50, busy: () => true, maxPostponeMs: 250 });
+    server.on('connection', (ws) => keepAlive.add(ws));
+    const clients = await connect(20);
+    await sleep(3_400);
+    keepAlive.close();
+    server.removeAllListeners('connection');
+    for (const c of clients) {
+      // 3.4 intervals: three pings, give or take one for the phase and the catch-up batches
+      expect(c.pings.length).toBeGreaterThanOrEqual(2);
+      expect(c.pings.length).toBeLessThanOrEqual(4);
+      c.ws.close();
+    }
+  }, 15_000);
 });
