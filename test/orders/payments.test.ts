@@ -166,8 +166,12 @@ describe('payOrders: one charge per order, dead attempts recovered', () => {
       return rows[0];
     });
     expect(refund).toEqual({ charge_reference: reference, amount: 3100, idempotency_key: `void:${stuck.id}` });
-    const [voided] = await sql(t, `select state, void_amount, void_due, void_ref from orders.payments where id = '${stuck.id}'`);
-    expect(voided).toMatchObject({ state: 'VOIDED', void_amount: 3100, void_due: false });
+    // the provider records the refund before the sweeper records the provider's answer: wait for both
+    const voided = await eventually(async () => {
+      const [row] = await sql(t, `select state, void_amount, void_due, void_ref from orders.payments where id = '${stuck.id}'`);
+      expect(row).toMatchObject({ state: 'VOIDED', void_amount: 3100, void_due: false });
+      return row;
+    });
     expect(voided.void_ref).toMatch(/^re_test_/);
     // the first payment is untouched: no refund of it, the order paid by it once
     const [kept] = await sql<{ reference: string }>(t, `select reference from orders.test_provider_charges where idempotency_key = '${p.payment.id}'`);
