@@ -80,7 +80,8 @@ describe('the event bus', () => {
     const publishOne = (n: number, audience: string[]) => db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.aud', payload: { n }, audience }]));
     await publishOne(1, ['u1']);
     await publishOne(2, ['u2', 'u1', 'u2']); // u2 named twice: once
-    await publishOne(3, []);
+    const [third] = await publishOne(3, []);
+    await bus.waitFor(third); // delivered before the other listener leaves
     second(); // u1's other listener leaves; its first stays
     const [last] = await publishOne(4, ['u1', 'u3']);
     await bus.waitFor(last);

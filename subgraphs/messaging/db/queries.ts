@@ -180,13 +180,15 @@ export async function isDeactivated(ex: Executor, userId: string): Promise<boole
 
 /** Counts one more message for a sender in a window; the new count (atomic). */
 export async function bumpSendRate(tx: Executor, senderId: string, windowStart: number): Promise<number> {
-  const [r] = await tx
+  // one statement: the sender's earlier windows go as this one counts
+  const older = tx.delete(sendRates).where(and(eq(sendRates.senderId, senderId), lt(sendRates.windowStart, windowStart)));
+  const bump = tx
     .insert(sendRates)
     .values({ senderId, windowStart, count: 1 })
     .onConflictDoUpdate({ target: [sendRates.senderId, sendRates.windowStart], set: { count: sql`${sendRates.count} + 1` } })
     .returning({ count: sendRates.count });
-  await tx.delete(sendRates).where(and(eq(sendRates.senderId, senderId), lt(sendRates.windowStart, windowStart)));
-  return r.count;
+  const [r] = await queryRows<{ count: number }>(tx, sql`with older as (${older.getSQL()}) ${bump.getSQL()}`);
+  return Number(r.count);
 }
 
 /** The SELLER conversation of a buyer and a store, made when missing (race-free). */
@@ -248,8 +250,11 @@ export async function insertSystemMessage(tx: Executor, m: NewMessage & { source
 
 /** Stores the message.created event's seq on the message and its conversation. */
 export async function recordSeq(tx: Executor, messageId: string, conversationId: string, seq: number): Promise<void> {
-  await tx.update(messages).set({ seq }).where(eq(messages.id, messageId));
-  await tx.update(conversations).set({ lastSeq: seq, lastMessageId: messageId }).where(eq(conversations.id, conversationId));
+  // one statement: it runs after `publish`, while the outbox's lock is held until commit
+  const message = tx.update(messages).set({ seq }).where(eq(messages.id, messageId));
+  await tx.execute(
+    sql`with message as (${message.getSQL()}) ${tx.update(conversations).set({ lastSeq: seq, lastMessageId: messageId }).where(eq(conversations.id, conversationId)).getSQL()}`,
+  );
 }
 
 export async function markRead(tx: Executor, conversationId: string, side: Side): Promise<void> {
