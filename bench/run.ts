@@ -648,7 +648,7 @@ async function subscriptions(url: string, data: BenchData, gw: Child, procs: { s
           rows.push(row);
           results.subscriptions.push({ bus: currentBus, ...row });
           log(
-            `subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms), ${row.bytesPerIdleSubscription} B/sub`,
+            `subscriptions ${n} (${row.sessions} sessions): delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms (from the request: ${row.fromRequestP50Ms} / ${row.fromRequestP99Ms} ms; first delivery of each message ${row.perMessageFirstMs.join(', ')} ms), ${row.bytesPerIdleSubscription} B/sub`,
           );
           for (const x of slowSends) log(`  sendMessage ${x.message} took ${x.ms} ms; at 300 ms PostgreSQL: ${x.backends.join(' | ')}`);
         }
@@ -710,6 +710,9 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
       return i < xs.length ? xs[i] : null;
     });
   while (perMessageP99.length < messages) perMessageP99.push(null); // a message nobody received
+  // each message's first delivery (sorted above): what comes before the fan-out itself (the commit,
+  // the bus, the upstream frame, the gateway's answer); the rest up to its p99 is the fan-out
+  const perMessageFirst = [...byMessage.entries()].sort(([a], [b]) => Number(a.slice(6)) - Number(b.slice(6))).map(([, xs]) => xs[0] ?? null);
   const q = quantile(fromStamp);
   const fromRequest = quantile(lat);
   // the report's fields, the same for this gateway and the floor
@@ -723,6 +726,7 @@ async function deliveries(subs: Child, messages: number, subscribers: number, se
     fromRequestP99Ms: fromRequest(99),
     // p99 of each message's deliveries, in the order sent (the spread between messages)
     perMessageP99Ms: perMessageP99,
+    perMessageFirstMs: perMessageFirst,
   };
   return { received, perMessageP99, summary };
 }
@@ -768,7 +772,9 @@ async function floor(subs: Child) {
         ...machine(),
       };
       results.subscriptionFloor.push(row);
-      log(`floor ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms`);
+      log(
+        `floor ${n}: delivered ${received}/${row.expectedDeliveries}, p50 ${row.deliveryP50Ms} ms p99 ${row.deliveryP99Ms} ms; first delivery of each message ${row.perMessageFirstMs.join(', ')} ms`,
+      );
     }
     subs.send({ type: 'close' });
     await subs.next('closed');
