@@ -199,9 +199,7 @@ export class AuthVerifier {
     for (const e of await bus.history(['session.revoked', 'user.deactivated'], since, ['user.deactivated'])) {
       this.apply(e.topic, e.payload, false);
     }
-    this.unsubscribe = bus.onEvent((e: BusEvent) => {
-      if (REVOCATION_TOPICS.includes(e.topic)) this.apply(e.topic, e.payload, true);
-    });
+    this.unsubscribe = bus.onEvent((e: BusEvent) => this.apply(e.topic, e.payload, true), undefined, REVOCATION_TOPICS);
   }
 
   detach(): void {

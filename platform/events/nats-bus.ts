@@ -113,8 +113,8 @@ export class NatsEventBus implements EventBus {
     return this.listeners.position;
   }
 
-  onEvent(listener: (e: BusEvent) => void, audience?: string): () => void {
-    return this.listeners.add(listener, audience);
+  onEvent(listener: (e: BusEvent) => void, audience?: string, topics?: readonly string[]): () => void {
+    return this.listeners.add(listener, audience, topics);
   }
 
   /** Waits until live listeners have applied the last of `seqs` (numbers of `db`'s outbox: see `positions`). */

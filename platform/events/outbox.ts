@@ -86,6 +86,12 @@ export function notifyPayload(label: string, topics: Iterable<string>): string {
   return `${label} ${[...new Set(topics)].join(',')}`;
 }
 
+/** The position a NOTIFY names (`publish`'s last `seq`), or undefined (the relay's, or none). */
+export function notifiedPosition(payload: string | undefined): number | undefined {
+  const label = payload?.slice(0, Math.max(0, payload.indexOf(' ')));
+  return label && /^\d+$/.test(label) ? Number(label) : undefined;
+}
+
 export function notifiedTopics(payload: string | undefined): Set<string> | undefined {
   const i = payload?.indexOf(' ') ?? -1;
   if (i < 0) return undefined;

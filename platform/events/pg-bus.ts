@@ -4,7 +4,12 @@
  *
  * - It tails that log: NOTIFY wakes it, a poll (`pollIntervalMs`, default
  *   1000) covers missed notifications, e.g. after a reconnect. The NOTIFY
- *   names the topics committed, and wakes only the consumers of those; the
+ *   names the topics committed (and the last position), and wakes only the
+ *   consumers of those; it reads the log for live listeners only when one of
+ *   this process's listeners (or waiters) wants one of those topics, else it
+ *   notes the position as passed over, so that a listener added later starts
+ *   after it (listeners.ts `since`): a subgraph whose listeners are the token
+ *   verifier's (revocations) does not read the log for every message. The
  *   poll runs only the consumers that may have work (consumers.ts `poll`),
  *   so an idle system issues one statement a second per bus. Live listeners see every event once, in order, because
  *   `publish` makes `seq` follow commit order (outbox.ts).
@@ -17,7 +22,7 @@ import type { Database, Executor } from '../db.ts';
 import { queryRows } from '../db.ts';
 import { Consumers } from './consumers.ts';
 import { Listeners } from './listeners.ts';
-import { countBus, EVENTS_CHANNEL, notifiedTopics, toEvent, toTextArray, type LogRow } from './outbox.ts';
+import { countBus, EVENTS_CHANNEL, notifiedPosition, notifiedTopics, toEvent, toTextArray, type LogRow } from './outbox.ts';
 import { OutboxRelay } from './relay.ts';
 import type { BusEvent, EventBus, EventBusOptions, Handler, ReadOptions } from './types.ts';
 
@@ -34,6 +39,8 @@ export class PgEventBus implements EventBus {
   private readonly batch: number;
   /** Topics of the events the pump delivered since the last poll. */
   private seen = new Set<string>();
+  /** The highest position of a commit whose topics no listener wanted (not read for them). */
+  private passed = 0;
 
   constructor(
     /** The database whose `events.log` is the log. */
@@ -54,7 +61,7 @@ export class PgEventBus implements EventBus {
     countBus('postgres', 1);
     this.started = true;
     this.listeners.position = await this.head();
-    this.unlisten = await this.db.listen(EVENTS_CHANNEL, (payload) => this.wake(notifiedTopics(payload)));
+    this.unlisten = await this.db.listen(EVENTS_CHANNEL, (payload) => this.notified(payload));
     this.timer = setInterval(() => this.poll(), this.opts.pollIntervalMs ?? 1000);
     this.timer.unref();
   }
@@ -69,11 +76,11 @@ export class PgEventBus implements EventBus {
   }
 
   get position(): number {
-    return this.listeners.position;
+    return Math.max(this.listeners.position, this.passed);
   }
 
-  onEvent(listener: (e: BusEvent) => void, audience?: string): () => void {
-    return this.listeners.add(listener, audience);
+  onEvent(listener: (e: BusEvent) => void, audience?: string, topics?: readonly string[]): () => void {
+    return this.listeners.add(listener, audience, topics, this.position);
   }
 
   /** Waits until live listeners have applied the last of `seqs` (see `positions` for a database of its own). */
@@ -151,6 +158,20 @@ export class PgEventBus implements EventBus {
     return readLog(this.db.drizzle, after, { ...opts, limit: opts.limit ?? this.batch });
   }
 
+  /**
+   * A NOTIFY: the topics committed and the last position. Nobody here wants
+   * those topics: no read, the position is passed over (the pump still reads
+   * from where it delivered last, so an event of a NOTIFY that was missed
+   * reaches its listeners on the next read, the poll at the latest).
+   */
+  private notified(payload: string | undefined): void {
+    const topics = notifiedTopics(payload);
+    const at = notifiedPosition(payload);
+    if (this.stopped || !topics || at === undefined || this.listeners.wants(topics)) return this.wake(topics);
+    this.passed = Math.max(this.passed, at);
+    this.consumers.wake(topics);
+  }
+
   /** Read what is new for live listeners, and run the consumers of `topics` (all of them without). */
   private wake(topics?: Set<string>): void {
     if (this.stopped) return;
@@ -178,7 +199,7 @@ export class PgEventBus implements EventBus {
         this.pumpAgain = false;
         let got: number;
         do {
-          const events = await this.readAfter(this.position);
+          const events = await this.readAfter(this.listeners.position);
           got = events.length;
           for (const e of events) {
             this.listeners.deliver(e);

@@ -45,13 +45,18 @@ export interface EventBus {
   /** Start tailing from the current end of the log. */
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** Highest position delivered to live listeners. */
+  /**
+   * Where a listener added now starts: the highest position delivered to live
+   * listeners, or passed over because no listener of this process wanted it.
+   */
   readonly position: number;
   /**
-   * Every event published after start, once, in order; with `audience`, only
-   * the events whose audience includes it. Returns an unsubscribe.
+   * Every event published after it was added (after `position`), once, in
+   * order; with `audience`, only the events whose audience includes it; with
+   * `topics`, only events of those topics (and the bus need not read the log
+   * for a commit whose topics no listener names). Returns an unsubscribe.
    */
-  onEvent(listener: (e: BusEvent) => void, audience?: string): () => void;
+  onEvent(listener: (e: BusEvent) => void, audience?: string, topics?: readonly string[]): () => void;
   /**
    * After publishing (`publish` returned `seqs`) in `db` (the database of
    * subgraph `origin`), wait until this process's live listeners have applied

@@ -77,14 +77,18 @@ export function liveEvents<T>(o: LiveOptions<T>): LiveStream<T> {
 
   const wants = (e: BusEvent) => o.topics.includes(e.topic) && (!o.filter || o.filter(e));
   // the bus hands over only the viewer's events (onEvent with an audience)
-  const offEvent = o.bus.onEvent((e) => {
-    if (overflow || revoked || !wants(e)) return;
-    if (queue.length >= maxQueue) {
-      overflow = new GraphQLError('Subscription fell too far behind and was closed.', { extensions: { code: 'RATE_LIMITED' } });
-      offEvent();
-    } else queue.push(e);
-    wake?.();
-  }, o.viewer.id);
+  const offEvent = o.bus.onEvent(
+    (e) => {
+      if (overflow || revoked || !wants(e)) return;
+      if (queue.length >= maxQueue) {
+        overflow = new GraphQLError('Subscription fell too far behind and was closed.', { extensions: { code: 'RATE_LIMITED' } });
+        offEvent();
+      } else queue.push(e);
+      wake?.();
+    },
+    o.viewer.id,
+    o.topics,
+  );
   const offRevoke = o.verifier.onRevoke((r) => {
     if ((r.userId === o.viewer.id && !r.sessionIds) || r.sessionIds?.includes(o.viewer.sessionId)) {
       revoked = true;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase, dropDatabase, openDatabase, queryRows, type Database } from '../../platform/db.ts';
 import { PgEventBus, publish, type BusEvent } from '../../platform/events/bus.ts';
 import { runMigrations } from '../../platform/migrate.ts';
@@ -118,6 +118,51 @@ describe('the event bus', () => {
     await bus.waitFor(Math.max(...seqs));
     off();
     expect(seen).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('reads the log for live listeners only when one of them wants a commit’s topics, and a listener added later never gets what came before it', async () => {
+    const quiet = new PgEventBus(db, { pollIntervalMs: 60_000 });
+    await quiet.start();
+    const reads = vi.spyOn(quiet, 'readAfter');
+    const wanted: number[] = [];
+    const offWanted = quiet.onEvent((e) => wanted.push(e.payload.i as number), undefined, ['test.wanted']);
+    const publishOne = (topic: string, i: number) => db.drizzle.transaction((tx) => publish(tx, [{ topic, payload: { i } }]));
+    // nobody here listens to test.later yet: its commits are passed over, not read
+    const [first] = await publishOne('test.later', 1);
+    await until(() => quiet.position >= first);
+    const [second] = await publishOne('test.later', 2);
+    await until(() => quiet.position >= second);
+    expect(reads).not.toHaveBeenCalled();
+    // a listener of test.later from now on: it gets the next one, never the two before it
+    const later: number[] = [];
+    const offLater = quiet.onEvent((e) => later.push(e.payload.i as number), undefined, ['test.later']);
+    await publishOne('test.later', 3);
+    await until(() => later.length > 0);
+    expect(reads).toHaveBeenCalled();
+    // a commit of a wanted topic is read and handed over, to its listener only
+    await publishOne('test.wanted', 4);
+    await until(() => wanted.length > 0);
+    await new Promise((r) => setTimeout(r, 100));
+    offWanted();
+    offLater();
+    await quiet.stop();
+    expect(later).toEqual([3]);
+    expect(wanted).toEqual([4]);
+  });
+
+  it('still hands a listener an event whose NOTIFY was missed, on the next poll, though later commits were passed over', async () => {
+    const polling = new PgEventBus(db, { pollIntervalMs: 150 });
+    await polling.start();
+    const got: number[] = [];
+    const off = polling.onEvent((e) => got.push(e.payload.i as number), undefined, ['test.missed']);
+    // an event of a wanted topic whose NOTIFY never came (written without one), then a commit nobody here wants
+    await db.drizzle.execute(sql`insert into events.log (topic, payload, audience) values ('test.missed', '{"i": 1}'::jsonb, '{}'::text[])`);
+    const [passed] = await db.drizzle.transaction((tx) => publish(tx, [{ topic: 'test.unwanted', payload: { i: 2 } }]));
+    await until(() => polling.position >= passed);
+    await until(() => got.length > 0, 3000);
+    off();
+    await polling.stop();
+    expect(got).toEqual([1]);
   });
 
   it('wakes on a commit only the consumers of the topics committed', async () => {
