@@ -86,20 +86,19 @@ export function notifyPayload(label: string, topics: Iterable<string>): string {
   return `${label} ${[...new Set(topics)].join(',')}`;
 }
 
-/** The position a NOTIFY names (`publish`'s last `seq`), or undefined (the relay's, or none). */
-export function notifiedPosition(payload: string | undefined): number | undefined {
-  const label = payload?.slice(0, Math.max(0, payload.indexOf(' ')));
-  return label && /^\d+$/.test(label) ? Number(label) : undefined;
-}
-
-export function notifiedTopics(payload: string | undefined): Set<string> | undefined {
+/**
+ * What a NOTIFY payload names: the topics committed (none: wake everything)
+ * and the position, when its label is `publish`'s last `seq` (the relay's is not).
+ */
+export function readNotify(payload: string | undefined): { topics?: Set<string>; position?: number } {
   const i = payload?.indexOf(' ') ?? -1;
-  if (i < 0) return undefined;
+  if (i < 0) return {};
+  const label = payload!.slice(0, i);
   const topics = payload!
     .slice(i + 1)
     .split(',')
     .filter(Boolean);
-  return topics.length ? new Set(topics) : undefined;
+  return { topics: topics.length ? new Set(topics) : undefined, position: /^\d+$/.test(label) ? Number(label) : undefined };
 }
 
 export function toTextArray(values: string[]): string {

@@ -22,7 +22,7 @@ import type { Database, Executor } from '../db.ts';
 import { queryRows } from '../db.ts';
 import { Consumers } from './consumers.ts';
 import { Listeners } from './listeners.ts';
-import { countBus, EVENTS_CHANNEL, notifiedPosition, notifiedTopics, toEvent, toTextArray, type LogRow } from './outbox.ts';
+import { countBus, EVENTS_CHANNEL, readNotify, toEvent, toTextArray, type LogRow } from './outbox.ts';
 import { OutboxRelay } from './relay.ts';
 import type { BusEvent, EventBus, EventBusOptions, Handler, ReadOptions } from './types.ts';
 
@@ -165,8 +165,7 @@ export class PgEventBus implements EventBus {
    * reaches its listeners on the next read, the poll at the latest).
    */
   private notified(payload: string | undefined): void {
-    const topics = notifiedTopics(payload);
-    const at = notifiedPosition(payload);
+    const { topics, position: at } = readNotify(payload);
     if (this.stopped || !topics || at === undefined || this.listeners.wants(topics)) return this.wake(topics);
     this.passed = Math.max(this.passed, at);
     this.consumers.wake(topics);

@@ -75,8 +75,8 @@ export function liveEvents<T>(o: LiveOptions<T>): LiveStream<T> {
   let overflow: GraphQLError | undefined;
   let stopped = false;
 
-  const wants = (e: BusEvent) => o.topics.includes(e.topic) && (!o.filter || o.filter(e));
-  // the bus hands over only the viewer's events (onEvent with an audience)
+  // the bus hands over only the viewer's events of these topics (onEvent with an audience and topics)
+  const wants = (e: BusEvent) => !o.filter || o.filter(e);
   const offEvent = o.bus.onEvent(
     (e) => {
       if (overflow || revoked || !wants(e)) return;
