@@ -191,13 +191,22 @@ export async function bumpSendRate(tx: Executor, senderId: string, windowStart: 
   return Number(r.count);
 }
 
-/** The SELLER conversation of a buyer and a store, made when missing (race-free). */
+/**
+ * The SELLER conversation of a buyer and a store, made when missing
+ * (race-free: a conversation made meanwhile by another transaction is the
+ * one read after the insert, which waited for it). One statement when it
+ * exists, as it does for every message after a pair's first.
+ */
 export async function ensureSellerConversation(tx: Executor, buyerId: string, storeId: string, sellerId: string, now: Date): Promise<ConversationRow> {
+  const find = () =>
+    tx
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.buyerId, buyerId), eq(conversations.storeId, storeId), eq(conversations.category, 'SELLER')));
+  const [known] = await find();
+  if (known) return known;
   await tx.insert(conversations).values({ category: 'SELLER', buyerId, storeId, sellerId, createdAt: now, updatedAt: now }).onConflictDoNothing();
-  const [c] = await tx
-    .select()
-    .from(conversations)
-    .where(and(eq(conversations.buyerId, buyerId), eq(conversations.storeId, storeId), eq(conversations.category, 'SELLER')));
+  const [c] = await find();
   return c;
 }
 
@@ -211,13 +220,18 @@ export async function ensureSystemConversation(tx: Executor, userId: string, cat
   return c;
 }
 
-/** One more unread message for the recipient's side, atomically (locks the row until commit). */
-export async function countIncoming(tx: Executor, conversationId: string, recipientSide: Side, orderId: string | null, now: Date): Promise<void> {
+/** The update that counts one more unread message for the recipient's side. */
+function incomingCount(tx: Executor, conversationId: string, recipientSide: Side, orderId: string | null, now: Date) {
   const counter = recipientSide === 'BUYER' ? { buyerUnread: sql`${conversations.buyerUnread} + 1` } : { sellerUnread: sql`${conversations.sellerUnread} + 1` };
-  await tx
+  return tx
     .update(conversations)
     .set({ ...counter, updatedAt: now, ...(orderId ? { orderId } : {}) })
     .where(eq(conversations.id, conversationId));
+}
+
+/** One more unread message for the recipient's side, atomically (locks the row until commit). */
+export async function countIncoming(tx: Executor, conversationId: string, recipientSide: Side, orderId: string | null, now: Date): Promise<void> {
+  await incomingCount(tx, conversationId, recipientSide, orderId, now);
 }
 
 export interface NewMessage {
@@ -236,6 +250,16 @@ export interface NewMessage {
 
 export async function insertMessage(tx: Executor, m: NewMessage): Promise<MessageRow> {
   const [row] = await tx.insert(messages).values(m).returning();
+  return row;
+}
+
+/**
+ * A person's message and one more unread for the other side (countIncoming),
+ * in one statement: the counter row is locked from here until commit.
+ */
+export async function insertIncomingMessage(tx: Executor, m: NewMessage, recipientSide: Side): Promise<MessageRow> {
+  const counted = tx.$with('counted').as(incomingCount(tx, m.conversationId, recipientSide, m.orderId, m.createdAt));
+  const [row] = await tx.with(counted).insert(messages).values(m).returning();
   return row;
 }
 

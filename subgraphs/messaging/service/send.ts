@@ -67,19 +67,23 @@ export class SendService {
       if (await q.reportedBy(tx, c.id, recipientSide)) {
         fail('BLOCKED', 'This conversation was reported; your messages are no longer delivered in it.');
       }
-      const m = await q.insertMessage(tx, {
-        conversationId: c.id,
-        senderRole: target.side,
-        senderId: viewer.id,
-        body: input.body,
-        attachments,
-        orderId,
-        readByBuyer: target.side === 'BUYER',
-        readBySeller: target.side === 'SELLER',
-        createdAt: now,
-      });
-      // The counter row stays locked until commit: take it as late as possible.
-      await q.countIncoming(tx, c.id, recipientSide, orderId, now);
+      // the message, and the recipient's unread count: the counter row stays locked until commit,
+      // so it is taken as late as possible
+      const m = await q.insertIncomingMessage(
+        tx,
+        {
+          conversationId: c.id,
+          senderRole: target.side,
+          senderId: viewer.id,
+          body: input.body,
+          attachments,
+          orderId,
+          readByBuyer: target.side === 'BUYER',
+          readBySeller: target.side === 'SELLER',
+          createdAt: now,
+        },
+        recipientSide,
+      );
       const recipient = recipientSide === 'BUYER' ? c.buyerId : c.sellerId!;
       return announce(tx, m, [recipient]);
     });
