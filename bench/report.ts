@@ -253,12 +253,25 @@ function targets(r: any): string[] {
       h = g.hive?.runs?.[k];
     if (!o) continue;
     const a2 = a ? o.rps >= 2 * a.rps : undefined;
-    out.push(`| mix ${mode}: ≥ 2× stock RPS | ${f(o.rps)} vs ${f(a?.rps)} (${ratio(o.rps, a?.rps)}) | ${a2 === undefined ? '–' : a2 ? 'yes' : '**no**'} |`);
+    out.push(`| mix ${mode}: ≥ 2× stock RPS${mode === 'distinct' && r.machine?.cpus <= 2 ? ' (on 2 cores judged by CPU and the bound instead, issue #30)' : ''} | ${f(o.rps)} vs ${f(a?.rps)} (${ratio(o.rps, a?.rps)}) | ${a2 === undefined ? '–' : a2 ? 'yes' : '**no**'} |`);
     out.push(`| mix ${mode}: ≥ Hive RPS | ${f(o.rps)} vs ${f(h?.rps)} (${ratio(o.rps, h?.rps)}) | ${h ? (o.rps >= h.rps ? 'yes' : '**no**') : '–'} |`);
     const lower = a && h ? o.p99 < a.p99 && o.p99 < h.p99 : undefined;
     out.push(
       `| mix ${mode}: p99 lower than both | ${f(o.p99)} ms vs stock ${f(a?.p99)} / Hive ${f(h?.p99)} ms | ${lower === undefined ? '–' : lower ? 'yes' : '**no**'} |`,
     );
+    // issue #30: on 2 cores the distinct mode is judged by the gateway's own CPU and by the bound, in the
+    // same subgraphs (not with --stock-subgraphs, where the stock gateway has other subgraphs behind it)
+    const oc = o.cpuMsPerRequest,
+      ac = a?.cpuMsPerRequest;
+    if (mode === 'distinct' && oc && ac && !r.stockSubgraphs) {
+      const total = ac.gateway + (ac.subgraphs ?? 0) + (ac.postgres ?? 0) + (ac.load ?? 0);
+      const bound = total / (total - ac.gateway);
+      const share = o.rps / a.rps / bound;
+      out.push(
+        `| mix distinct: gateway CPU per request ≤ ½ stock's | ${f(oc.gateway, 2)} vs ${f(ac.gateway, 2)} ms (${(oc.gateway / ac.gateway).toFixed(2)}×) | ${oc.gateway <= ac.gateway / 2 ? 'yes' : '**no**'} |`,
+        `| mix distinct: RPS ≥ 0.95 of the bound | ${ratio(o.rps, a.rps)} stock where a gateway costing nothing reaches ${bound.toFixed(2)}× (${share.toFixed(2)}) | ${share >= 0.95 ? 'yes' : '**no**'} |`,
+      );
+    }
   }
   if (r.sql) {
     const byOp = new Map<string, number[]>();
