@@ -253,7 +253,9 @@ function targets(r: any): string[] {
       h = g.hive?.runs?.[k];
     if (!o) continue;
     const a2 = a ? o.rps >= 2 * a.rps : undefined;
-    out.push(`| mix ${mode}: ≥ 2× stock RPS${mode === 'distinct' && r.machine?.cpus <= 2 ? ' (on 2 cores judged by CPU and the bound instead, issue #30)' : ''} | ${f(o.rps)} vs ${f(a?.rps)} (${ratio(o.rps, a?.rps)}) | ${a2 === undefined ? '–' : a2 ? 'yes' : '**no**'} |`);
+    out.push(
+      `| mix ${mode}: ≥ 2× stock RPS${mode === 'distinct' && r.machine?.cpus <= 2 ? ' (on 2 cores judged by CPU and the bound instead, issue #30)' : ''} | ${f(o.rps)} vs ${f(a?.rps)} (${ratio(o.rps, a?.rps)}) | ${a2 === undefined ? '–' : a2 ? 'yes' : '**no**'} |`,
+    );
     out.push(`| mix ${mode}: ≥ Hive RPS | ${f(o.rps)} vs ${f(h?.rps)} (${ratio(o.rps, h?.rps)}) | ${h ? (o.rps >= h.rps ? 'yes' : '**no**') : '–'} |`);
     const lower = a && h ? o.p99 < a.p99 && o.p99 < h.p99 : undefined;
     out.push(
