@@ -192,32 +192,40 @@ export async function bumpSendRate(tx: Executor, senderId: string, windowStart: 
 }
 
 /**
- * The SELLER conversation of a buyer and a store, made when missing
+ * The conversation `where` finds, made from `values` when missing
  * (race-free: a conversation made meanwhile by another transaction is the
  * one read after the insert, which waited for it). One statement when it
- * exists, as it does for every message after a pair's first.
+ * exists, as it does for every message after the first.
  */
-export async function ensureSellerConversation(tx: Executor, buyerId: string, storeId: string, sellerId: string, now: Date): Promise<ConversationRow> {
-  const find = () =>
-    tx
-      .select()
-      .from(conversations)
-      .where(and(eq(conversations.buyerId, buyerId), eq(conversations.storeId, storeId), eq(conversations.category, 'SELLER')));
+async function ensureConversation(tx: Executor, where: SQL | undefined, values: typeof conversations.$inferInsert): Promise<ConversationRow> {
+  const find = () => tx.select().from(conversations).where(where);
   const [known] = await find();
   if (known) return known;
-  await tx.insert(conversations).values({ category: 'SELLER', buyerId, storeId, sellerId, createdAt: now, updatedAt: now }).onConflictDoNothing();
+  await tx.insert(conversations).values(values).onConflictDoNothing();
   const [c] = await find();
   return c;
 }
 
+/** The SELLER conversation of a buyer and a store, made when missing. */
+export function ensureSellerConversation(tx: Executor, buyerId: string, storeId: string, sellerId: string, now: Date): Promise<ConversationRow> {
+  return ensureConversation(tx, and(eq(conversations.buyerId, buyerId), eq(conversations.storeId, storeId), eq(conversations.category, 'SELLER')), {
+    category: 'SELLER',
+    buyerId,
+    storeId,
+    sellerId,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
 /** A user's ORDER_UPDATES or PROMOTIONS conversation, made when missing. */
-export async function ensureSystemConversation(tx: Executor, userId: string, category: Category, now: Date): Promise<ConversationRow> {
-  await tx.insert(conversations).values({ category, buyerId: userId, createdAt: now, updatedAt: now }).onConflictDoNothing();
-  const [c] = await tx
-    .select()
-    .from(conversations)
-    .where(and(eq(conversations.buyerId, userId), eq(conversations.category, category)));
-  return c;
+export function ensureSystemConversation(tx: Executor, userId: string, category: Category, now: Date): Promise<ConversationRow> {
+  return ensureConversation(tx, and(eq(conversations.buyerId, userId), eq(conversations.category, category)), {
+    category,
+    buyerId: userId,
+    createdAt: now,
+    updatedAt: now,
+  });
 }
 
 /** The update that counts one more unread message for the recipient's side. */
